@@ -1,0 +1,262 @@
+"""gridgov's private PostGIS cluster: initdb and pg_ctl in a folder of the project.
+
+Used when ``GEO_API_DATABASE_URL`` is unset, and by the tests for a throwaway
+cluster. PostgreSQL refuses to run as root, so as root every server command
+runs as the ``postgres`` user (created by Debian's postgresql package).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pwd
+import secrets
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from geo_api.errors import ClusterError
+
+log = logging.getLogger(__name__)
+
+PG_ROOT = Path("/usr/lib/postgresql")
+SUPERUSER = "gridgov"
+DATABASE = "gridgov"
+
+
+def find_pg_bin() -> Path:
+    """The newest PostgreSQL (15+) bin folder whose server has PostGIS installed."""
+    versions = sorted(
+        (p for p in PG_ROOT.glob("*") if p.name.isdigit() and int(p.name) >= 15),
+        key=lambda p: int(p.name),
+        reverse=True,
+    )
+    for version in versions:
+        share = Path("/usr/share/postgresql") / version.name / "extension"
+        if (version / "bin" / "initdb").exists() and any(share.glob("postgis.control")):
+            return version / "bin"
+    raise ClusterError(
+        "no PostgreSQL 15+ server with PostGIS 3 found under /usr/lib/postgresql; "
+        "install it with `make install-system` (apt-get install postgresql postgresql-postgis) "
+        "or set GEO_API_DATABASE_URL to an existing PostGIS server"
+    )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    """True when nothing listens on 127.0.0.1:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+@dataclass
+class ClusterState:
+    """What a cluster needs to be reached: its port and its generated password."""
+
+    port: int
+    password: str
+
+
+class Cluster:
+    """A private PostgreSQL + PostGIS cluster living in ``root``."""
+
+    def __init__(self, root: Path, *, durable: bool = True) -> None:
+        self.root = root.resolve()
+        self.data = self.root / "data"
+        self.state_file = self.root / "cluster.json"
+        self.logfile = self.root / "postgres.log"
+        # A throwaway test cluster trades crash safety for speed.
+        self.durable = durable
+        self._as_postgres = os.geteuid() == 0
+
+    # -- state ---------------------------------------------------------------
+    @property
+    def initialized(self) -> bool:
+        """True once initdb has run here."""
+        return (self.data / "PG_VERSION").exists() and self.state_file.exists()
+
+    def state(self) -> ClusterState:
+        """The stored port and password."""
+        raw = json.loads(self.state_file.read_text(encoding="utf-8"))
+        return ClusterState(port=int(raw["port"]), password=str(raw["password"]))
+
+    def _save_state(self, state: ClusterState) -> None:
+        self.state_file.write_text(
+            json.dumps({"port": state.port, "password": state.password}), encoding="utf-8"
+        )
+        self.state_file.chmod(0o600)
+
+    def url(self) -> str:
+        """The SQLAlchemy URL of the cluster's gridgov database."""
+        state = self.state()
+        return URL.create(
+            "postgresql+psycopg",
+            username=SUPERUSER,
+            password=state.password,
+            host="127.0.0.1",
+            port=state.port,
+            database=DATABASE,
+        ).render_as_string(hide_password=False)
+
+    # -- commands ------------------------------------------------------------
+    def _run(self, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+        prefix = ["runuser", "-u", "postgres", "--"] if self._as_postgres else []
+        log.debug("running %s", " ".join(args))
+        result = subprocess.run(
+            prefix + args, capture_output=True, text=True, check=False, cwd="/"
+        )
+        if check and result.returncode != 0:
+            raise ClusterError(
+                f"{Path(args[0]).name} failed (exit {result.returncode}): "
+                f"{(result.stderr or result.stdout).strip()[-2000:]}"
+            )
+        return result
+
+    def _own(self, path: Path) -> None:
+        """Give a path to the postgres user when we run as root."""
+        if self._as_postgres:
+            try:
+                entry = pwd.getpwnam("postgres")
+            except KeyError as exc:
+                raise ClusterError(
+                    "running as root but there is no `postgres` user to run the server as; "
+                    "install Debian's postgresql package or run gridgov as a normal user"
+                ) from exc
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def _check_reachable(self) -> None:
+        if self._as_postgres:
+            probe = self._run(["test", "-w", str(self.root)], check=False)
+            if probe.returncode != 0:
+                raise ClusterError(
+                    f"the postgres user cannot write to {self.root} (a parent folder is "
+                    "closed to it); set GEO_API_CLUSTER_DIR to a folder it can reach"
+                )
+
+    def init(self) -> None:
+        """Create the cluster, its superuser with a random password, and the database."""
+        bindir = find_pg_bin()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o700)
+        self._own(self.root)
+        self._check_reachable()
+        password = secrets.token_urlsafe(24)
+        pwfile = self.root / "initdb.pw"
+        pwfile.write_text(password, encoding="utf-8")
+        pwfile.chmod(0o600)
+        self._own(pwfile)
+        try:
+            self._run(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    SUPERUSER,
+                    "--pwfile",
+                    str(pwfile),
+                    "--auth=scram-sha-256",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        settings = [
+            "listen_addresses = '127.0.0.1'",
+            "unix_socket_directories = ''",
+            "max_connections = 100",
+            "shared_buffers = 256MB",
+            "synchronous_commit = off",
+        ]
+        if not self.durable:
+            settings += ["fsync = off", "full_page_writes = off"]
+        with (self.data / "postgresql.auto.conf").open("a", encoding="utf-8") as conf:
+            conf.write("\n".join(settings) + "\n")
+        self._save_state(ClusterState(port=free_port(), password=password))
+        log.info("initialised a PostGIS cluster in %s", self.root)
+
+    def running(self) -> bool:
+        """True when the server of this cluster is up."""
+        if not (self.data / "PG_VERSION").exists():
+            return False
+        result = self._run([str(find_pg_bin() / "pg_ctl"), "status", "-D", str(self.data)], check=False)
+        return result.returncode == 0
+
+    def up(self) -> str:
+        """Initialise if needed, start if stopped, create the database; return its URL."""
+        if not self.initialized:
+            self.init()
+        if not self.running():
+            state = self.state()
+            if not port_is_free(state.port):
+                state = ClusterState(port=free_port(), password=state.password)
+                self._save_state(state)
+            self._own_log()
+            self._run(
+                [
+                    str(find_pg_bin() / "pg_ctl"),
+                    "start",
+                    "-w",
+                    "-t",
+                    "60",
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.logfile),
+                    "-o",
+                    f"-p {state.port}",
+                ]
+            )
+            log.info("started PostGIS on 127.0.0.1:%d", state.port)
+        self._ensure_database()
+        return self.url()
+
+    def _own_log(self) -> None:
+        self.logfile.touch(exist_ok=True)
+        self._own(self.logfile)
+
+    def _ensure_database(self) -> None:
+        import psycopg  # noqa: PLC0415 - only the cluster needs the raw driver
+
+        state = self.state()
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=state.port,
+            user=SUPERUSER,
+            password=state.password,
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
+            if exists.fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{DATABASE}"')
+
+    def down(self) -> bool:
+        """Stop the server; False when it was not running."""
+        if not self.running():
+            return False
+        self._run([str(find_pg_bin() / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(self.data)])
+        log.info("stopped the PostGIS cluster in %s", self.root)
+        return True
+
+    def status(self) -> dict[str, object]:
+        """What a user wants to know about the cluster."""
+        info: dict[str, object] = {
+            "folder": str(self.root),
+            "initialised": self.initialized,
+            "running": self.running(),
+        }
+        if self.initialized:
+            info["port"] = self.state().port
+        return info

@@ -1,0 +1,44 @@
+"""Engines and sessions. Nothing connects at import time: callers build the
+engine (the API in its lifespan, the CLI per command, tests per fixture)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from geo_api.db.cluster import Cluster
+from geo_api.settings import DatabaseSettings
+
+
+def cluster_for(settings: DatabaseSettings) -> Cluster:
+    """The embedded cluster the settings point at."""
+    return Cluster(settings.cluster_dir)
+
+
+def database_url(settings: DatabaseSettings | None = None, *, start: bool = True) -> str:
+    """The store's URL: GEO_API_DATABASE_URL, else the embedded cluster (started if asked)."""
+    settings = settings or DatabaseSettings()
+    if settings.database_url:
+        return settings.database_url
+    cluster = cluster_for(settings)
+    return cluster.up() if start else cluster.url()
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine for the store with a pool sized for the API's worker threads."""
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session committed on success and rolled back on any error."""
+    with make_sessionmaker(engine)() as session, session.begin():
+        yield session

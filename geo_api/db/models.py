@@ -1,0 +1,323 @@
+"""The store's schema as SQLAlchemy models. Alembic migrations create it;
+these classes only describe it (the app never calls create_all).
+
+Geometry is EPSG:4326 (lon, lat) with GiST indexes; metric work projects to a
+metric CRS or casts to geography.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SRID = 4326
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with deterministic constraint names for migrations."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def geometry(kind: str) -> Geometry:
+    """A 4326 geometry column; its GiST index is declared explicitly on the table."""
+    return Geometry(kind, srid=SRID, spatial_index=False)
+
+
+def gist(table: str, column: str = "geom") -> Index:
+    """The GiST index of a geometry column."""
+    return Index(f"ix_{table}_{column}", column, postgresql_using="gist")
+
+
+class HeadRole(StrEnum):
+    """The three heads (三长)."""
+
+    compound = "compound"
+    building = "building"
+    unit = "unit"
+
+
+class StationTier(StrEnum):
+    """The 1+5+30+N party-mass service station system."""
+
+    city = "city"
+    street = "street"
+    community = "community"
+    outpost = "outpost"
+
+
+class AssignReason(StrEnum):
+    """Why a household is covered by its unit head."""
+
+    own_unit = "own_unit"
+    same_building = "same_building"
+    same_compound = "same_compound"
+
+
+class Street(Base):
+    """街道: a street office's territory, 9-digit statistical code."""
+
+    __tablename__ = "street"
+    __table_args__ = (CheckConstraint("code ~ '^[0-9]{9}$'", name="code_9_digits"), gist("street"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(9), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    geom: Mapped[WKBElement] = mapped_column(geometry("MULTIPOLYGON"))
+
+
+class Community(Base):
+    """社区: 12-digit code, the street's 9 digits + 3."""
+
+    __tablename__ = "community"
+    __table_args__ = (
+        CheckConstraint("code ~ '^[0-9]{12}$'", name="code_12_digits"),
+        gist("community"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    street_id: Mapped[int] = mapped_column(ForeignKey("street.id", ondelete="CASCADE"), index=True)
+    geom: Mapped[WKBElement] = mapped_column(geometry("MULTIPOLYGON"))
+
+
+class Grid(Base):
+    """网格: the community's code + a 3-digit sequence (west→east, north→south)."""
+
+    __tablename__ = "grid"
+    __table_args__ = (
+        CheckConstraint("code ~ '^[0-9]{15}$'", name="code_15_digits"),
+        # Lets compound reference (grid, community) so the two can never disagree.
+        UniqueConstraint("id", "community_id"),
+        gist("grid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(15), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("community.id", ondelete="CASCADE"), index=True
+    )
+    geom: Mapped[WKBElement] = mapped_column(geometry("MULTIPOLYGON"))
+
+
+class Compound(Base):
+    """小区: a residential compound inside one grid."""
+
+    __tablename__ = "compound"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["grid_id", "community_id"], ["grid.id", "grid.community_id"], ondelete="CASCADE"
+        ),
+        UniqueConstraint("community_id", "name"),
+        gist("compound"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    grid_id: Mapped[int] = mapped_column(Integer, index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    geom: Mapped[WKBElement] = mapped_column(geometry("POLYGON"))
+
+
+class Building(Base):
+    """楼栋: numbered 1..n within its compound."""
+
+    __tablename__ = "building"
+    __table_args__ = (
+        UniqueConstraint("compound_id", "number"),
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint("floors > 0", name="floors_positive"),
+        gist("building"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    floors: Mapped[int] = mapped_column(Integer)
+    geom: Mapped[WKBElement] = mapped_column(geometry("POLYGON"))
+
+
+class Unit(Base):
+    """单元: a stairwell of a building."""
+
+    __tablename__ = "unit"
+    __table_args__ = (
+        UniqueConstraint("building_id", "number"),
+        CheckConstraint("number > 0", name="number_positive"),
+        gist("unit"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    geom: Mapped[WKBElement] = mapped_column(geometry("POLYGON"))
+
+
+class Household(Base):
+    """户: a household in a room of a unit."""
+
+    __tablename__ = "household"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "room"),
+        CheckConstraint("persons > 0", name="persons_positive"),
+        gist("household"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
+    room: Mapped[str] = mapped_column(String(16))
+    persons: Mapped[int] = mapped_column(Integer)
+    address: Mapped[str] = mapped_column(Text)
+    geom: Mapped[WKBElement] = mapped_column(geometry("POINT"))
+
+
+class Head(Base):
+    """A compound, building or unit head (三长), living in one household."""
+
+    __tablename__ = "head"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'compound' AND compound_id IS NOT NULL AND building_id IS NULL "
+            "AND unit_id IS NULL) OR (role = 'building' AND building_id IS NOT NULL "
+            "AND compound_id IS NULL AND unit_id IS NULL) OR (role = 'unit' AND unit_id "
+            "IS NOT NULL AND compound_id IS NULL AND building_id IS NULL)",
+            name="scope_matches_role",
+        ),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+        CheckConstraint("max_capacity >= capacity", name="max_at_least_capacity"),
+        Index("ix_head_role", "role"),
+        Index("ix_head_household_id", "household_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[HeadRole] = mapped_column(
+        Enum(HeadRole, name="head_role", native_enum=False, create_constraint=True, length=16)
+    )
+    name: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(String(20))
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
+    compound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("compound.id", ondelete="CASCADE"), index=True
+    )
+    building_id: Mapped[int | None] = mapped_column(
+        ForeignKey("building.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("unit.id", ondelete="CASCADE"), index=True
+    )
+    # Households the head should cover, and the most they may ever cover.
+    capacity: Mapped[int] = mapped_column(Integer, server_default=text("18"))
+    max_capacity: Mapped[int] = mapped_column(Integer, server_default=text("25"))
+
+
+class AssignmentRun(Base):
+    """One run of the assignment engine, with its counts and churn."""
+
+    __tablename__ = "assignment_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    households: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    assigned: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    unassigned: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    kept: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    moved: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class Assignment(Base):
+    """A household covered by a unit head from valid_from until valid_to (open: now)."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        # At most one current assignment per household.
+        Index(
+            "uq_assignment_current_household",
+            "household_id",
+            unique=True,
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+        Index("ix_assignment_current_head", "head_id", postgresql_where=text("valid_to IS NULL")),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_range"),
+        CheckConstraint("distance_m >= 0", name="distance_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
+    head_id: Mapped[int] = mapped_column(ForeignKey("head.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("assignment_run.id", ondelete="SET NULL"))
+    reason: Mapped[AssignReason] = mapped_column(
+        Enum(AssignReason, name="assign_reason", native_enum=False, create_constraint=True, length=16)
+    )
+    distance_m: Mapped[float] = mapped_column(Float)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Station(Base):
+    """党群服务中心/站/驿站: a party-mass service station of one tier."""
+
+    __tablename__ = "station"
+    __table_args__ = (
+        CheckConstraint("floor_area_m2 > 0", name="floor_area_positive"),
+        gist("station"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tier: Mapped[StationTier] = mapped_column(
+        Enum(StationTier, name="station_tier", native_enum=False, create_constraint=True, length=16)
+    )
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id", ondelete="SET NULL"))
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community.id", ondelete="SET NULL"), index=True
+    )
+    floor_area_m2: Mapped[float] = mapped_column(Float)
+    hours: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[WKBElement] = mapped_column(geometry("POINT"))
+
+
+class Member(Base):
+    """报到党员: a party member registered with the community where they live."""
+
+    __tablename__ = "member"
+    __table_args__ = (gist("member"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(String(20))
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="SET NULL"))
+    registered_on: Mapped[date] = mapped_column(Date)
+    geom: Mapped[WKBElement | None] = mapped_column(geometry("POINT"), nullable=True)

@@ -1,0 +1,28 @@
+"""Domain exceptions. The API maps them to HTTP statuses in one table
+(geo_api.api.errors); the CLI prints their message and exits non-zero."""
+
+from __future__ import annotations
+
+
+class GridgovError(Exception):
+    """Base of every error gridgov reports to a user; the message is safe to show."""
+
+
+class ClusterError(GridgovError):
+    """The embedded PostGIS cluster could not be set up, started or stopped."""
+
+
+class NotFoundError(GridgovError):
+    """A record the caller named does not exist."""
+
+
+class InvalidInputError(GridgovError):
+    """Input that names a wrong value: the message says which field and why."""
+
+
+class OutsideCityError(NotFoundError):
+    """A coordinate that lies outside every street of the city."""
+
+
+class StoreNotReadyError(GridgovError):
+    """The store is empty or not migrated: the message says which command fixes it."""

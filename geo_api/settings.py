@@ -1,0 +1,35 @@
+"""Settings, split by concern; every variable carries the ``GEO_API_`` prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def project_home() -> Path:
+    """The folder gridgov keeps its private state in (the source checkout, else the cwd)."""
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").exists():
+        return checkout
+    return Path.cwd()
+
+
+class DatabaseSettings(BaseSettings):
+    """Where the store lives: an external server, or gridgov's own embedded cluster."""
+
+    model_config = SettingsConfigDict(env_prefix="GEO_API_", env_file=".env", extra="ignore")
+
+    # Unset: gridgov runs its own private PostGIS cluster (see geo_api.db.cluster).
+    database_url: str | None = None
+    cluster_dir: Path = Field(default_factory=lambda: project_home() / ".gridgov" / "cluster")
+
+
+class ServerSettings(BaseSettings):
+    """The HTTP server gridgov serve starts."""
+
+    model_config = SettingsConfigDict(env_prefix="GEO_API_", env_file=".env", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
