@@ -112,9 +112,7 @@ class Cluster:
     def _run(self, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
         prefix = ["runuser", "-u", "postgres", "--"] if self._as_postgres else []
         log.debug("running %s", " ".join(args))
-        result = subprocess.run(
-            prefix + args, capture_output=True, text=True, check=False, cwd="/"
-        )
+        result = subprocess.run(prefix + args, capture_output=True, text=True, check=False, cwd="/")
         if check and result.returncode != 0:
             raise ClusterError(
                 f"{Path(args[0]).name} failed (exit {result.returncode}): "
@@ -190,7 +188,9 @@ class Cluster:
         """True when the server of this cluster is up."""
         if not (self.data / "PG_VERSION").exists():
             return False
-        result = self._run([str(find_pg_bin() / "pg_ctl"), "status", "-D", str(self.data)], check=False)
+        result = self._run(
+            [str(find_pg_bin() / "pg_ctl"), "status", "-D", str(self.data)], check=False
+        )
         return result.returncode == 0
 
     def up(self) -> str:
@@ -227,7 +227,7 @@ class Cluster:
         self._own(self.logfile)
 
     def _ensure_database(self) -> None:
-        import psycopg  # noqa: PLC0415 - only the cluster needs the raw driver
+        import psycopg
 
         state = self.state()
         with psycopg.connect(

@@ -278,7 +278,9 @@ class Assignment(Base):
     head_id: Mapped[int] = mapped_column(ForeignKey("head.id", ondelete="CASCADE"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("assignment_run.id", ondelete="SET NULL"))
     reason: Mapped[AssignReason] = mapped_column(
-        Enum(AssignReason, name="assign_reason", native_enum=False, create_constraint=True, length=16)
+        Enum(
+            AssignReason, name="assign_reason", native_enum=False, create_constraint=True, length=16
+        )
     )
     distance_m: Mapped[float] = mapped_column(Float)
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -317,7 +319,11 @@ class Member(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     phone: Mapped[str] = mapped_column(String(20))
-    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), index=True)
-    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="SET NULL"))
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("community.id", ondelete="CASCADE"), index=True
+    )
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("household.id", ondelete="SET NULL")
+    )
     registered_on: Mapped[date] = mapped_column(Date)
     geom: Mapped[WKBElement | None] = mapped_column(geometry("POINT"), nullable=True)

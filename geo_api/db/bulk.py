@@ -1,0 +1,49 @@
+"""Bulk writes with PostgreSQL's COPY: how big layers get into the store fast."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, text
+
+from geo_api.db.models import SRID
+
+CHUNK_ROWS = 200_000
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def copy_frame(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> int:
+    """COPY the frame's columns into ``table`` (geometry as EWKB in SRID 4326).
+
+    Runs in the caller's transaction; returns the number of rows written.
+    """
+    data = pd.DataFrame(frame[list(c for c in columns if c != "geom")])
+    if "geom" in columns:
+        geoseries = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame["geom"]
+        geoms = shapely.set_srid(gpd.GeoSeries(geoseries).to_crs(SRID).to_numpy(), SRID)
+        data["geom"] = shapely.to_wkb(geoms, hex=True, include_srid=True)
+    data = data[list(columns)]
+    target = f"{_quoted(table)} ({', '.join(_quoted(c) for c in columns)})"
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN WITH (FORMAT csv)") as copy:
+        for start in range(0, len(data), CHUNK_ROWS):
+            buffer = io.StringIO()
+            data.iloc[start : start + CHUNK_ROWS].to_csv(buffer, header=False, index=False)
+            copy.write(buffer.getvalue())
+    return len(data)
+
+
+def reset_sequence(conn: Connection, table: str, column: str = "id") -> None:
+    """Move a serial column's sequence past the largest id (after COPY with explicit ids)."""
+    sql = (
+        "SELECT setval(pg_get_serial_sequence(:t, :c), "  # noqa: S608 - quoted identifiers
+        f"coalesce((SELECT max({_quoted(column)}) FROM {_quoted(table)}), 0) + 1, false)"
+    )
+    conn.execute(text(sql), {"t": table, "c": column})  # identifiers quoted, values bound

@@ -1,0 +1,1 @@
+"""The synthetic Houma-like demo city: generator and loader."""

@@ -1,0 +1,139 @@
+"""The demo city: a deterministic, Houma-like city inside Houma's real boundary.
+
+At the default 60,000 households it matches Houma's published figures (5
+streets, 30 communities, 277 compounds, about 1,364 building heads and 3,346
+unit heads, 1+5+30+N stations, 4,932 registered members) less the gaps it
+plants on purpose so that the gap finder has work.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo_api.demo import housing, layout, people
+from geo_api.errors import InvalidInputError
+
+DEMO_HOUSEHOLDS = 60_000
+DEMO_SEED = 141081
+MIN_HOUSEHOLDS = 1_000
+MAX_HOUSEHOLDS = 10_000_000
+HOUMA_COMPOUNDS = 277
+HOUMA_MEMBERS = 4_932
+MAX_COMPOUNDS = 900  # past this the city grows upwards, not outwards
+MAX_UNITS_PER_COMPOUND = 40
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class City:
+    """Every layer of a generated city, in metres (EPSG:4546), ids from 1."""
+
+    streets: gpd.GeoDataFrame
+    communities: gpd.GeoDataFrame
+    grids: gpd.GeoDataFrame
+    compounds: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    units: gpd.GeoDataFrame
+    households: gpd.GeoDataFrame
+    heads: pd.DataFrame
+    stations: gpd.GeoDataFrame
+    members: gpd.GeoDataFrame
+    # Gaps planted on purpose: name -> ids (units, buildings, compounds, stations).
+    planted: dict[str, list[int]] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per layer, and heads per role."""
+        out = {name: len(getattr(self, name)) for name in LAYER_NAMES}
+        for role, n in self.heads["role"].value_counts().items():
+            out[f"{role} heads"] = int(n)
+        return out
+
+
+LAYER_NAMES = [
+    "streets",
+    "communities",
+    "grids",
+    "compounds",
+    "buildings",
+    "units",
+    "households",
+    "heads",
+    "stations",
+    "members",
+]
+
+
+def _skip(_: str) -> None:
+    return None
+
+
+def generate_city(
+    households: int = DEMO_HOUSEHOLDS, seed: int = DEMO_SEED, progress: Progress = _skip
+) -> City:
+    """Generate a city of ``households`` households; the same seed gives the same city."""
+    if not MIN_HOUSEHOLDS <= households <= MAX_HOUSEHOLDS:
+        raise InvalidInputError(
+            f"--households must be between {MIN_HOUSEHOLDS:,} and {MAX_HOUSEHOLDS:,}, "
+            f"not {households:,}"
+        )
+    rng = np.random.default_rng(seed)
+    scale = households / DEMO_HOUSEHOLDS
+    progress("boundary, streets and communities")
+    boundary = layout.load_boundary()
+    core = layout.core_point()
+    streets, communities = layout.admin_areas(boundary, core, rng)
+
+    progress("compounds and grids")
+    n_compounds = min(MAX_COMPOUNDS, max(len(communities), round(HOUMA_COMPOUNDS * scale)))
+    # Past MAX_UNITS_PER_COMPOUND the buildings grow taller instead.
+    units_per_compound = min(MAX_UNITS_PER_COMPOUND, housing.units_needed(households) / n_compounds)
+    # Enough ground for the slabs, with green space between the rows.
+    side = math.sqrt(units_per_compound * housing.UNIT_WIDTH_M * housing.ROW_PITCH_M * 1.6) + 50
+    quota = layout.compound_quota(communities, n_compounds)
+    grids, compounds = layout.grids_and_compounds(communities, quota, side, rng)
+
+    progress("buildings, units and households")
+    homes = housing.build_housing(
+        compounds, communities, streets, households, units_per_compound, rng
+    )
+
+    progress("heads, stations and members")
+    head_table, planted = people.heads(
+        homes.units, homes.buildings, compounds, homes.households, homes.overloaded_units, rng
+    )
+    outposts = max(5, min(400, round(40 * scale)))
+    station_table, small = people.stations(core, streets, communities, compounds, outposts, rng)
+    planted["small_community_stations"] = small
+    community_of = _community_of_households(homes, compounds)
+    member_table = people.members(
+        homes.households, community_of, max(1, round(HOUMA_MEMBERS * scale)), rng
+    )
+    return City(
+        streets=streets,
+        communities=communities.drop(columns=["seed_x", "seed_y", "urban"]),
+        grids=grids,
+        compounds=compounds,
+        buildings=homes.buildings,
+        units=homes.units,
+        households=homes.households,
+        heads=head_table,
+        stations=station_table,
+        members=member_table,
+        planted=planted,
+    )
+
+
+def _community_of_households(homes: housing.Housing, compounds: gpd.GeoDataFrame) -> np.ndarray:
+    """The community id of every household, through unit, building and compound."""
+    building_of_unit = homes.units["building_id"].to_numpy()
+    compound_of_building = homes.buildings["compound_id"].to_numpy()
+    community_of_compound = compounds["community_id"].to_numpy()
+    units = homes.households["unit_id"].to_numpy() - 1
+    return community_of_compound[compound_of_building[building_of_unit[units] - 1] - 1]

@@ -1,0 +1,65 @@
+"""Load a generated city into the store, replacing whatever city was there."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Engine, text
+
+from geo_api.db.bulk import copy_frame, reset_sequence
+from geo_api.demo.city import City
+
+# (attribute of City, table, columns), parents before children.
+LAYERS: list[tuple[str, str, list[str]]] = [
+    ("streets", "street", ["id", "code", "name", "geom"]),
+    ("communities", "community", ["id", "code", "name", "street_id", "geom"]),
+    ("grids", "grid", ["id", "code", "name", "community_id", "geom"]),
+    ("compounds", "compound", ["id", "code", "name", "grid_id", "community_id", "geom"]),
+    ("buildings", "building", ["id", "compound_id", "number", "floors", "geom"]),
+    ("units", "unit", ["id", "building_id", "number", "geom"]),
+    ("households", "household", ["id", "unit_id", "room", "persons", "address", "geom"]),
+    (
+        "heads",
+        "head",
+        [
+            "id",
+            "role",
+            "name",
+            "phone",
+            "household_id",
+            "compound_id",
+            "building_id",
+            "unit_id",
+            "capacity",
+            "max_capacity",
+        ],
+    ),
+    (
+        "stations",
+        "station",
+        ["id", "tier", "name", "street_id", "community_id", "floor_area_m2", "hours", "geom"],
+    ),
+    (
+        "members",
+        "member",
+        ["id", "name", "phone", "community_id", "household_id", "registered_on", "geom"],
+    ),
+]
+CITY_TABLES = [table for _, table, _ in LAYERS] + ["assignment", "assignment_run"]
+
+
+def load_city(
+    engine: Engine, city: City, progress: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Replace the store's city with ``city`` in one transaction; rows loaded per table."""
+    loaded: dict[str, int] = {}
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(CITY_TABLES)} RESTART IDENTITY CASCADE"))
+        for attribute, table, columns in LAYERS:
+            loaded[table] = copy_frame(conn, table, getattr(city, attribute), columns)
+            reset_sequence(conn, table)
+            if progress:
+                progress(table, loaded[table])
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    return loaded

@@ -1,0 +1,224 @@
+"""The people and places of the demo city: the three heads, the 1+5+30+N
+service stations and the registered party members, with planted gaps."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import Point
+
+from geo_api.demo.layout import METRIC_CRS
+from geo_api.demo.names import person_names, phones
+
+UNIT_TARGET = 18
+UNIT_MAX = 25
+SMALL_STATION_M2 = 420.0  # below Houma's 500 m² standard, planted on purpose
+
+
+def heads(
+    units: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    compounds: gpd.GeoDataFrame,
+    households: gpd.GeoDataFrame,
+    overloaded_units: list[int],
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, dict[str, list[int]]]:
+    """Unit, building and compound heads, each living in a household of their charge.
+
+    Returns the heads and the planted gaps: units, buildings and compounds left
+    without a head on purpose.
+    """
+    hh = pd.DataFrame({"id": households["id"], "unit_id": households["unit_id"]})
+    hh = hh.merge(
+        units[["id", "building_id"]].rename(columns={"id": "uid"}),
+        left_on="unit_id",
+        right_on="uid",
+    ).drop(columns="uid")
+    hh = hh.merge(
+        buildings[["id", "compound_id"]].rename(columns={"id": "bid"}),
+        left_on="building_id",
+        right_on="bid",
+    ).drop(columns="bid")
+    hh["r"] = rng.random(len(hh))
+    hh = hh.sort_values("r")
+
+    def planted(ids: np.ndarray, rate: float) -> np.ndarray:
+        n = min(len(ids), max(1, round(len(ids) * rate)))
+        return np.sort(rng.choice(ids, n, replace=False))
+
+    over = np.asarray(overloaded_units, dtype=int)
+    no_unit = planted(np.setdiff1d(units["id"].to_numpy(), over), 0.012)
+    no_building = planted(buildings["id"].to_numpy(), 0.02)
+    no_compound = planted(compounds["id"].to_numpy(), 0.01)
+
+    # Unit heads: one per 18 households (at least one), one only in the planted units.
+    sizes = hh.groupby("unit_id").size()
+    wanted = np.maximum(1, np.round(sizes / UNIT_TARGET)).astype(int)
+    wanted[wanted.index.isin(over)] = 1
+    wanted = wanted[~wanted.index.isin(no_unit)]
+    hh["rank"] = hh.groupby("unit_id").cumcount()
+    unit_heads = hh[hh["rank"] < hh["unit_id"].map(wanted).fillna(0)]
+    building_heads = hh[~hh["building_id"].isin(no_building)].drop_duplicates("building_id")
+    compound_heads = hh[~hh["compound_id"].isin(no_compound)].drop_duplicates("compound_id")
+
+    frames = [
+        pd.DataFrame(
+            {
+                "role": "unit",
+                "household_id": unit_heads["id"],
+                "unit_id": unit_heads["unit_id"],
+                "capacity": UNIT_TARGET,
+                "max_capacity": UNIT_MAX,
+            }
+        ),
+        pd.DataFrame(
+            {
+                "role": "building",
+                "household_id": building_heads["id"],
+                "building_id": building_heads["building_id"],
+                "capacity": 400,
+                "max_capacity": 600,
+            }
+        ),
+        pd.DataFrame(
+            {
+                "role": "compound",
+                "household_id": compound_heads["id"],
+                "compound_id": compound_heads["compound_id"],
+                "capacity": 3000,
+                "max_capacity": 5000,
+            }
+        ),
+    ]
+    out = pd.concat(frames, ignore_index=True)
+    out = out.sort_values(["role", "unit_id", "building_id", "compound_id"], na_position="last")
+    out = out.reset_index(drop=True)
+    for column in ("unit_id", "building_id", "compound_id"):
+        out[column] = out[column].astype("Int64")
+    out.insert(0, "id", np.arange(1, len(out) + 1))
+    out["name"] = person_names(len(out), rng)
+    out["phone"] = phones(len(out), rng)
+    gaps = {
+        "units_without_head": no_unit.tolist(),
+        "buildings_without_head": no_building.tolist(),
+        "compounds_without_head": no_compound.tolist(),
+        "overloaded_units": over.tolist(),
+    }
+    return out, gaps
+
+
+def stations(
+    core: Point,
+    streets: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    compounds: gpd.GeoDataFrame,
+    outposts: int,
+    rng: np.random.Generator,
+) -> tuple[gpd.GeoDataFrame, list[int]]:
+    """1 city centre, 5 street centres, one station per community, N outposts.
+
+    Returns the stations and the ids of those planted below the area standard.
+    """
+    rows: list[dict[str, object]] = [
+        {
+            "tier": "city",
+            "name": "侯马市党群服务中心",
+            "street_id": None,
+            "community_id": None,
+            "floor_area_m2": 3200.0,
+            "hours": "08:30-17:30",
+            "geometry": core,
+        },
+    ]
+    for street in streets.itertuples():
+        members = communities[communities["street_id"] == street.id]
+        hub = members.loc[members["urban"]].head(1)
+        hub = hub if len(hub) else members.head(1)
+        seed = Point(float(hub["seed_x"].iloc[0]) + 120, float(hub["seed_y"].iloc[0]) + 80)
+        rows.append(
+            {
+                "tier": "street",
+                "name": f"{street.name}党群服务中心",
+                "street_id": street.id,
+                "community_id": None,
+                "floor_area_m2": float(rng.integers(1200, 2400)),
+                "hours": "08:30-17:30",
+                "geometry": seed,
+            }
+        )
+    # Houma: every community station at least 500 m², 14 of 30 at least 1,000 m².
+    big = set(rng.choice(len(communities), min(14, len(communities)), replace=False).tolist())
+    small = int(rng.choice(sorted(set(range(len(communities))) - big)))
+    for i, community in enumerate(communities.itertuples()):
+        area = (
+            SMALL_STATION_M2
+            if i == small
+            else float(rng.integers(1000, 1700))
+            if i in big
+            else float(rng.integers(500, 1000))
+        )
+        rows.append(
+            {
+                "tier": "community",
+                "name": f"{community.name}党群服务站",
+                "street_id": community.street_id,
+                "community_id": community.id,
+                "floor_area_m2": area,
+                "hours": "08:30-12:00,14:30-18:00",
+                "geometry": Point(community.seed_x, community.seed_y),
+            }
+        )
+    picks = rng.choice(len(compounds), min(outposts, len(compounds)), replace=False)
+    for n, i in enumerate(sorted(picks), start=1):
+        compound = compounds.iloc[i]
+        minx, miny, maxx, _ = compound.geometry.bounds
+        gate = Point((minx + maxx) / 2, miny - 8)  # just outside the south gate
+        street_id = int(
+            communities.loc[communities["id"] == compound["community_id"], "street_id"].iloc[0]
+        )
+        rows.append(
+            {
+                "tier": "outpost",
+                "name": f"{compound['name']}党群驿站{n}",
+                "street_id": street_id,
+                "community_id": int(compound["community_id"]),
+                "floor_area_m2": float(rng.integers(60, 200)),
+                "hours": "09:00-20:00",
+                "geometry": gate,
+            }
+        )
+    frame = gpd.GeoDataFrame(rows, crs=METRIC_CRS)
+    frame.insert(0, "id", np.arange(1, len(frame) + 1))
+    for column in ("street_id", "community_id"):
+        frame[column] = frame[column].astype("Int64")
+    small_ids = frame.loc[frame["floor_area_m2"] < 500, "id"]
+    small_ids = small_ids[frame.loc[small_ids.index, "tier"] == "community"]
+    return frame, small_ids.astype(int).tolist()
+
+
+def members(
+    households: gpd.GeoDataFrame,
+    community_of_household: np.ndarray,
+    count: int,
+    rng: np.random.Generator,
+) -> gpd.GeoDataFrame:
+    """Party members registered with the community they live in."""
+    count = min(count, len(households))
+    picks = np.sort(rng.choice(len(households), count, replace=False))
+    start = date(2019, 1, 1)
+    days = rng.integers(0, (date(2024, 12, 31) - start).days, count)
+    return gpd.GeoDataFrame(
+        {
+            "id": np.arange(1, count + 1),
+            "name": person_names(count, rng),
+            "phone": phones(count, rng),
+            "community_id": community_of_household[picks],
+            "household_id": households["id"].to_numpy()[picks],
+            "registered_on": [start + timedelta(days=int(d)) for d in days],
+        },
+        geometry=households.geometry.to_numpy()[picks],
+        crs=METRIC_CRS,
+    )
