@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo_api.demo import housing, layout, people
 from geo_api.errors import InvalidInputError
@@ -27,6 +28,7 @@ HOUMA_COMPOUNDS = 277
 HOUMA_MEMBERS = 4_932
 MAX_COMPOUNDS = 900  # past this the city grows upwards, not outwards
 MAX_UNITS_PER_COMPOUND = 40
+SEGMENT_M = 20.0
 
 Progress = Callable[[str], None]
 
@@ -115,6 +117,12 @@ def generate_city(
     member_table = people.members(
         homes.households, community_of, max(1, round(HOUMA_MEMBERS * scale)), rng
     )
+    # Straight edges in metres bend slightly in lon/lat: short segments keep
+    # children inside their parents after reprojection.
+    for frame in (streets, communities, grids):
+        dense = shapely.segmentize(frame.geometry.to_numpy(), SEGMENT_M)
+        frame.geometry = [layout.as_multi(g) for g in dense]
+    compounds.geometry = shapely.segmentize(compounds.geometry.to_numpy(), SEGMENT_M)
     return City(
         streets=streets,
         communities=communities.drop(columns=["seed_x", "seed_y", "urban"]),

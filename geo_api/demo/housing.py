@@ -28,7 +28,7 @@ UNITS_WEIGHTS = np.array([0.1, 0.3, 0.35, 0.25])
 
 # Walk-up and small high-rise types: (floors, households per floor, weight).
 WALKUPS = np.array(
-    [(6, 3, 0.45), (6, 2, 0.1), (5, 4, 0.15), (7, 3, 0.1), (11, 2, 0.08), (4, 4, 0.12)]
+    [(6, 3, 0.8), (6, 2, 0.05), (4, 4, 0.05), (7, 3, 0.05), (11, 2, 0.05)]
 )
 WALKUP_MEAN = float((WALKUPS[:, 0] * WALKUPS[:, 1] * WALKUPS[:, 2]).sum())
 OVERLOAD_TYPE = (6, 5)  # 30 households in a unit: more than one head can carry

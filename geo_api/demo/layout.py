@@ -74,7 +74,8 @@ def _cells(points: np.ndarray, extent: BaseGeometry) -> list[BaseGeometry]:
     return [shapely.make_valid(cell.intersection(extent)) for cell in cells.geoms]
 
 
-def _as_multi(geom: BaseGeometry) -> MultiPolygon:
+def as_multi(geom: BaseGeometry) -> MultiPolygon:
+    """The polygons of a geometry as one MultiPolygon (slivers dropped)."""
     polys = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon) and g.area > 1]
     return MultiPolygon(polys)
 
@@ -108,7 +109,7 @@ def admin_areas(
                 "id": s + 1,
                 "code": code,
                 "name": name,
-                "geometry": _as_multi(shapely.union_all([cells[i] for i in members])),
+                "geometry": as_multi(shapely.union_all([cells[i] for i in members])),
             }
         )
         for seq, i in enumerate(members, start=1):
@@ -121,7 +122,7 @@ def admin_areas(
                     "seed_x": seeds[i, 0],
                     "seed_y": seeds[i, 1],
                     "urban": bool(i < URBAN_COMMUNITIES),
-                    "geometry": _as_multi(cells[i]),
+                    "geometry": as_multi(cells[i]),
                 }
             )
             next_community += 1
@@ -161,7 +162,7 @@ def _place(
     while len(placed) < wanted and tries < 300 * count:
         tries += 1
         # Spread out (and shrink a little) as the ground near the seed fills up.
-        spread = 350 + 90 * math.sqrt(wanted) + side + tries / count
+        spread = 150 + 30 * math.sqrt(wanted) + side / 2 + tries / count
         scale = max(0.7, 0.98 ** (tries // (20 * count)))
         w = side * scale * rng.uniform(0.8, 1.3)
         h = side * scale * rng.uniform(0.7, 1.1)
@@ -216,7 +217,7 @@ def grids_and_compounds(
             labels = np.unique(labels, return_inverse=True)[1]
         cells = _cells(centres, row.geometry) if len(rects) > 1 else [row.geometry]
         grid_geoms = [
-            _as_multi(shapely.union_all([cells[i] for i in np.flatnonzero(labels == g)]))
+            as_multi(shapely.union_all([cells[i] for i in np.flatnonzero(labels == g)]))
             for g in range(labels.max() + 1)
         ]
         cents = np.array([[g.centroid.x, g.centroid.y] for g in grid_geoms])

@@ -1,0 +1,1 @@
+"""Coverage gaps: who is not covered, and where."""
