@@ -125,9 +125,9 @@ def test_localise_leaves_no_cdn_url_and_every_file_exists(localised_html: str) -
         rel = url.removeprefix(vendor.DEFAULT_BASE_URL + "/")
         assert (vendor.VENDOR_ROOT / rel).is_file(), f"{url} is not under {vendor.VENDOR_ROOT}"
     # Every mapped asset is used by the plugins above, so the mapping has no dead entries.
-    assert {u.removeprefix(vendor.DEFAULT_BASE_URL + "/") for u in urls} == set(
-        vendor.ASSETS.values()
-    )
+    used = {u.removeprefix(vendor.DEFAULT_BASE_URL + "/") for u in urls}
+    unused = set(vendor.ASSETS.values()) - used
+    assert unused == set(), "add the plugin needing these to build_map() or drop the mapping"
 
 
 def test_localise_custom_base_url_and_class_lists_untouched() -> None:
@@ -252,6 +252,10 @@ def test_map_loads_offline_in_chromium(site: str, page_name: str) -> None:
             loaded_fonts: list[str] = page.evaluate(
                 "[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)"
             )
+            # Icon(angle=45) relies on the generated folium-awesome-rotate CSS.
+            rotation = page.evaluate(
+                "getComputedStyle(document.querySelector('.fa-rotate-45')).transform"
+            )
             ARTIFACTS.mkdir(exist_ok=True)
             shot = "vendor-map.png" if page_name == "map.html" else "vendor-map-inline.png"
             page.screenshot(path=str(ARTIFACTS / shot))
@@ -263,6 +267,7 @@ def test_map_loads_offline_in_chromium(site: str, page_name: str) -> None:
     assert leaflet_type == "object", "window.L is missing"
     missing = [sel for sel, n in counts.items() if n == 0]
     assert missing == [], f"not rendered: {missing} (the first one means no Leaflet panes)"
+    assert rotation not in ("none", ""), "fa-rotate-45 has no transform"
     # Icon fonts load only when a glyph is drawn, so this proves the font files were served.
     assert any("Font Awesome" in f for f in loaded_fonts), loaded_fonts
     assert any("Glyphicons" in f for f in loaded_fonts), loaded_fonts

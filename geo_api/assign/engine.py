@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 from geo_api.assign.solver import UNASSIGNED, Heads, Households, Solution, solve_community
 from geo_api.db.bulk import copy_frame
@@ -133,51 +133,55 @@ RETURNING household_id
 """
 
 
-def run_assignment(engine: Engine, progress: Callable[[int], None] | None = None) -> RunReport:
-    """Assign every household of the store and record the run; returns its report."""
+def run_assignment(conn: Connection, progress: Callable[[int], None] | None = None) -> RunReport:
+    """Assign every household of the store and record the run; returns its report.
+
+    Runs in the caller's transaction: if anything fails and the caller rolls
+    back, the previous assignment stands.
+    """
     started = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-        homes, heads, epsg = _frames(conn)
-        result = _solve_all(homes, heads, epsg, progress)
-        chosen = result[result["head_id"] != UNASSIGNED]
-        run_id = conn.execute(
-            text("INSERT INTO assignment_run DEFAULT VALUES RETURNING id")
-        ).scalar_one()
-        conn.execute(
-            text(
-                "CREATE TEMP TABLE new_assignment (household_id int PRIMARY KEY, head_id int, "
-                "reason text, distance_m float8) ON COMMIT DROP"
-            )
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    homes, heads, epsg = _frames(conn)
+    result = _solve_all(homes, heads, epsg, progress)
+    chosen = result[result["head_id"] != UNASSIGNED]
+    run_id = conn.execute(
+        text("INSERT INTO assignment_run DEFAULT VALUES RETURNING id")
+    ).scalar_one()
+    conn.execute(text("DROP TABLE IF EXISTS new_assignment"))
+    conn.execute(
+        text(
+            "CREATE TEMP TABLE new_assignment (household_id int PRIMARY KEY, head_id int, "
+            "reason text, distance_m float8) ON COMMIT DROP"
         )
-        copy_frame(conn, "new_assignment", chosen, list(chosen.columns))
-        conn.execute(text("ANALYZE new_assignment"))
-        closed = set(conn.execute(text(CLOSE_SQL)).scalars())
-        conn.execute(text(KEEP_SQL))
-        opened = set(conn.execute(text(OPEN_SQL), {"run": run_id}).scalars())
-        report = RunReport(
-            run_id=run_id,
-            households=len(result),
-            assigned=len(chosen),
-            unassigned=len(result) - len(chosen),
-            kept=len(chosen) - len(opened),
-            moved=len(closed | opened),  # churn: households that gained, lost or changed a head
-            seconds=0.0,
-            by_reason={str(k): int(v) for k, v in chosen["reason"].value_counts().items()},
-        )
-        conn.execute(
-            text(
-                "UPDATE assignment_run SET finished_at = clock_timestamp(), households = :h, "
-                "assigned = :a, unassigned = :u, kept = :k, moved = :m WHERE id = :id"
-            ),
-            {
-                "h": report.households,
-                "a": report.assigned,
-                "u": report.unassigned,
-                "k": report.kept,
-                "m": report.moved,
-                "id": run_id,
-            },
-        )
+    )
+    copy_frame(conn, "new_assignment", chosen, list(chosen.columns))
+    conn.execute(text("ANALYZE new_assignment"))
+    closed = set(conn.execute(text(CLOSE_SQL)).scalars())
+    conn.execute(text(KEEP_SQL))
+    opened = set(conn.execute(text(OPEN_SQL), {"run": run_id}).scalars())
+    report = RunReport(
+        run_id=run_id,
+        households=len(result),
+        assigned=len(chosen),
+        unassigned=len(result) - len(chosen),
+        kept=len(chosen) - len(opened),
+        moved=len(closed | opened),  # churn: households that gained, lost or changed a head
+        seconds=0.0,
+        by_reason={str(k): int(v) for k, v in chosen["reason"].value_counts().items()},
+    )
+    conn.execute(
+        text(
+            "UPDATE assignment_run SET finished_at = clock_timestamp(), households = :h, "
+            "assigned = :a, unassigned = :u, kept = :k, moved = :m WHERE id = :id"
+        ),
+        {
+            "h": report.households,
+            "a": report.assigned,
+            "u": report.unassigned,
+            "k": report.kept,
+            "m": report.moved,
+            "id": run_id,
+        },
+    )
     report.seconds = time.perf_counter() - started
     return report

@@ -32,6 +32,7 @@ def copy_frame(conn: Connection, table: str, frame: pd.DataFrame, columns: Seque
     data = data[list(columns)]
     target = f"{_quoted(table)} ({', '.join(_quoted(c) for c in columns)})"
     raw = conn.connection.driver_connection
+    assert raw is not None  # a live connection inside the caller's transaction
     with raw.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN WITH (FORMAT csv)") as copy:
         for start in range(0, len(data), CHUNK_ROWS):
             buffer = io.StringIO()

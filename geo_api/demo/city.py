@@ -144,4 +144,7 @@ def _community_of_households(homes: housing.Housing, compounds: gpd.GeoDataFrame
     compound_of_building = homes.buildings["compound_id"].to_numpy()
     community_of_compound = compounds["community_id"].to_numpy()
     units = homes.households["unit_id"].to_numpy() - 1
-    return community_of_compound[compound_of_building[building_of_unit[units] - 1] - 1]
+    community: np.ndarray = community_of_compound[
+        compound_of_building[building_of_unit[units] - 1] - 1
+    ]
+    return community

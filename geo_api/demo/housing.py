@@ -27,9 +27,7 @@ UNITS_PER_BUILDING = np.array([1, 2, 3, 4])
 UNITS_WEIGHTS = np.array([0.1, 0.3, 0.35, 0.25])
 
 # Walk-up and small high-rise types: (floors, households per floor, weight).
-WALKUPS = np.array(
-    [(6, 3, 0.8), (6, 2, 0.05), (4, 4, 0.05), (7, 3, 0.05), (11, 2, 0.05)]
-)
+WALKUPS = np.array([(6, 3, 0.8), (6, 2, 0.05), (4, 4, 0.05), (7, 3, 0.05), (11, 2, 0.05)])
 WALKUP_MEAN = float((WALKUPS[:, 0] * WALKUPS[:, 1] * WALKUPS[:, 2]).sum())
 OVERLOAD_TYPE = (6, 5)  # 30 households in a unit: more than one head can carry
 
@@ -105,7 +103,8 @@ def build_housing(
     target = round(units_per_compound * len(compounds))
     per_compound = np.full(len(compounds), target // len(compounds))
     per_compound[: target % len(compounds)] += 1
-    b_rows, u_rows = [], []
+    b_rows: list[dict[str, object]] = []
+    u_rows: list[dict[str, object]] = []
     for cid, geom, want in zip(compounds["id"], compounds.geometry, per_compound, strict=True):
         for number, (slab, n) in enumerate(_rows_of_slabs(geom, int(want), rng), start=1):
             bid = len(b_rows) + 1

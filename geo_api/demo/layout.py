@@ -39,7 +39,8 @@ class Layout:
 def load_boundary() -> BaseGeometry:
     """Houma's boundary in metres."""
     frame = gpd.read_file(BOUNDARY_FILE).to_crs(METRIC_CRS)
-    return shapely.make_valid(frame.geometry.union_all())
+    boundary: BaseGeometry = shapely.make_valid(frame.geometry.union_all())
+    return boundary
 
 
 def core_point() -> Point:
@@ -71,7 +72,7 @@ def _seeds(boundary: BaseGeometry, core: Point, rng: np.random.Generator) -> np.
 def _cells(points: np.ndarray, extent: BaseGeometry) -> list[BaseGeometry]:
     """Voronoi cells of the points, in the points' order, clipped to the extent."""
     cells = shapely.voronoi_polygons(shapely.multipoints(points), extend_to=extent, ordered=True)
-    return [shapely.make_valid(cell.intersection(extent)) for cell in cells.geoms]
+    return [shapely.make_valid(cell.intersection(extent)) for cell in shapely.get_parts(cells)]
 
 
 def as_multi(geom: BaseGeometry) -> MultiPolygon:
@@ -139,7 +140,7 @@ def compound_quota(communities: gpd.GeoDataFrame, total: int) -> np.ndarray:
     quota = np.floor(share).astype(int) + 1
     for i in np.argsort(share - np.floor(share))[::-1][: total - quota.sum()]:
         quota[i] += 1
-    return quota
+    return np.asarray(quota, dtype=int)
 
 
 def _place(

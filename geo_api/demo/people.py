@@ -56,7 +56,7 @@ def heads(
 
     # Unit heads: one per 18 households (at least one), one only in the planted units.
     sizes = hh.groupby("unit_id").size()
-    wanted = np.maximum(1, np.round(sizes / UNIT_TARGET)).astype(int)
+    wanted = (sizes / UNIT_TARGET).round().clip(lower=1).astype(int)
     wanted[wanted.index.isin(over)] = 1
     wanted = wanted[~wanted.index.isin(no_unit)]
     hh["rank"] = hh.groupby("unit_id").cumcount()

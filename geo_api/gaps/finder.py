@@ -30,36 +30,35 @@ class GapType:
     sql: str
 
 
-_UNIT_CHAIN = """
-JOIN building b ON b.id = u.building_id
-JOIN compound cp ON cp.id = b.compound_id
-"""
-_CURRENT = "assignment a WHERE a.valid_to IS NULL"
-
 GAP_TYPES: list[GapType] = [
     GapType(
         "households_without_head",
         "户无单元长",
         "unit",
-        f"""
+        """
         SELECT u.id AS ref_id, cp.community_id, count(*) AS households,
                sum(h.persons) AS persons,
                CASE WHEN count(*) >= 10 THEN 'high' ELSE 'medium' END AS severity,
-               format('%s%s号楼%s单元：%s户无单元长', cp.name, b.number, u.number, count(*)) AS detail,
+               format('%s%s号楼%s单元：%s户无单元长', cp.name, b.number, u.number,
+                      count(*)) AS detail,
                u.geom
-        FROM household h JOIN unit u ON u.id = h.unit_id {_UNIT_CHAIN}
-        WHERE NOT EXISTS (SELECT 1 FROM {_CURRENT} AND a.household_id = h.id)
+        FROM household h JOIN unit u ON u.id = h.unit_id
+        JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
+        WHERE NOT EXISTS (SELECT 1 FROM assignment a
+                          WHERE a.valid_to IS NULL AND a.household_id = h.id)
         GROUP BY u.id, cp.community_id, cp.name, b.number, u.number""",
     ),
     GapType(
         "unit_without_head",
         "单元无单元长",
         "unit",
-        f"""
+        """
         SELECT u.id AS ref_id, cp.community_id, count(h.id) AS households,
                coalesce(sum(h.persons), 0) AS persons, 'medium' AS severity,
                format('%s%s号楼%s单元没有单元长', cp.name, b.number, u.number) AS detail, u.geom
-        FROM unit u {_UNIT_CHAIN} LEFT JOIN household h ON h.unit_id = u.id
+        FROM unit u
+        JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
+        LEFT JOIN household h ON h.unit_id = u.id
         WHERE NOT EXISTS (SELECT 1 FROM head hd WHERE hd.role = 'unit' AND hd.unit_id = u.id)
         GROUP BY u.id, cp.community_id, cp.name, b.number, u.number""",
     ),
@@ -67,13 +66,14 @@ GAP_TYPES: list[GapType] = [
         "head_over_capacity",
         "单元长超负荷",
         "unit",
-        f"""
+        """
         SELECT hd.id AS ref_id, cp.community_id, load.n AS households, load.persons,
                CASE WHEN load.n > hd.max_capacity THEN 'high' ELSE 'low' END AS severity,
                format('%s%s号楼%s单元单元长联系%s户（目标%s户，上限%s户）', cp.name, b.number,
                       u.number, load.n, hd.capacity, hd.max_capacity) AS detail,
                home.geom
-        FROM head hd JOIN unit u ON u.id = hd.unit_id {_UNIT_CHAIN}
+        FROM head hd JOIN unit u ON u.id = hd.unit_id
+        JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
         JOIN household home ON home.id = hd.household_id
         JOIN (SELECT a.head_id, count(*) AS n, sum(h.persons) AS persons
               FROM assignment a JOIN household h ON h.id = a.household_id

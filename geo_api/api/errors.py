@@ -1,0 +1,56 @@
+"""Domain exceptions to HTTP statuses: one table, installed once."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from geo_api.errors import (
+    ClusterError,
+    GridgovError,
+    InvalidInputError,
+    NotFoundError,
+    StoreNotReadyError,
+)
+from maps.vendor import AssetsMissingError
+
+log = logging.getLogger(__name__)
+
+# Most specific first: the first matching class decides the status.
+STATUS: list[tuple[type[Exception], int]] = [
+    (NotFoundError, 404),
+    (InvalidInputError, 422),
+    (StoreNotReadyError, 503),
+    (ClusterError, 503),
+    (AssetsMissingError, 503),
+    (GridgovError, 400),
+]
+
+
+def status_for(exc: Exception) -> int:
+    """The HTTP status of a domain exception."""
+    for kind, status in STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 500
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
+
+
+async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+    log.error("database unavailable: %s", exc)
+    return JSONResponse(
+        {"detail": "the database is unavailable; check `gridgov db status`"}, status_code=503
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on the app."""
+    for kind in (GridgovError, AssetsMissingError):
+        app.add_exception_handler(kind, _domain_error)
+    app.add_exception_handler(OperationalError, _database_down)

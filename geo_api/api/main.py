@@ -1,0 +1,60 @@
+"""The FastAPI app: wiring only. Routes live in geo_api.api.routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from geo_api import __version__
+from geo_api.api import errors
+from geo_api.api.routes import assign, exports, gaps, heads, health, lookup, maps
+from geo_api.db.engine import database_url, make_engine
+from maps.vendor import DEFAULT_BASE_URL, VENDOR_ROOT, assets_installed
+
+log = logging.getLogger(__name__)
+
+# A grid of four cells: the browser asks every page for one.
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path fill="#2b8cbe" '
+    'd="M1 1h6v6H1zM9 1h6v6H9zM1 9h6v6H1zM9 9h6v6H9z"/></svg>'
+)
+
+
+def create_app(url: str | None = None) -> FastAPI:
+    """The app; the engine is made in the lifespan (from ``url`` or the settings)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(url or database_url())
+        app.state.engine = engine
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="gridgov",
+        version=__version__,
+        description="Urban grid governance (网格化治理): heads, coverage gaps and maps.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for module in (health, lookup, heads, gaps, assign, exports, maps):
+        app.include_router(module.router)
+    if assets_installed():
+        app.mount(DEFAULT_BASE_URL, StaticFiles(directory=VENDOR_ROOT), name="vendor")
+    else:
+        log.warning("map assets are not installed: run `make assets` to serve the maps")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(FAVICON, media_type="image/svg+xml")
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/maps/command-centre")
+
+    return app

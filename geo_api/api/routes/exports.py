@@ -1,0 +1,39 @@
+"""GIS exports for planners."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from geo_api.api.deps import Conn
+from geo_api.export.layers import export_layers
+
+router = APIRouter(tags=["planners"])
+
+MEDIA = {"gpkg": "application/geopackage+sqlite3", "geojson": "application/zip"}
+
+
+@router.get(
+    "/exports/{fmt}",
+    response_class=FileResponse,
+    responses={200: {"content": {m: {} for m in MEDIA.values()}}},
+)
+def export(conn: Conn, fmt: Literal["gpkg", "geojson"]) -> FileResponse:
+    """Every layer, without personal data: one GeoPackage, or a zip of GeoJSON files."""
+    workdir = Path(tempfile.mkdtemp(prefix="gridgov-export-"))
+    cleanup = BackgroundTask(shutil.rmtree, workdir, ignore_errors=True)
+    if fmt == "gpkg":
+        path = workdir / "gridgov.gpkg"
+        export_layers(conn, fmt, path)
+    else:
+        export_layers(conn, fmt, workdir / "gridgov")
+        path = Path(
+            shutil.make_archive(str(workdir / "gridgov-geojson"), "zip", workdir / "gridgov")
+        )
+    return FileResponse(path, media_type=MEDIA[fmt], filename=path.name, background=cleanup)

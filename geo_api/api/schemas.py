@@ -1,0 +1,107 @@
+"""Response models: what the API promises, and what its OpenAPI document says."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class Health(BaseModel):
+    """The service and its store."""
+
+    status: str
+    database: str
+    revision: str | None
+    expected_revision: str | None
+
+
+class Area(BaseModel):
+    """A street, community, grid or compound."""
+
+    id: int
+    code: str
+    name: str
+
+
+class Numbered(BaseModel):
+    """A building or unit, numbered within its parent."""
+
+    id: int
+    number: int
+
+
+class HeadOut(BaseModel):
+    """A head with masked contacts."""
+
+    id: int
+    role: str = Field(description="compound, building or unit")
+    name: str = Field(description="masked, e.g. 张*明")
+    phone: str = Field(description="masked, e.g. 138****1234")
+    capacity: int
+    max_capacity: int
+    load: int = Field(description="households covered now")
+    household_id: int
+
+
+class Lookup(BaseModel):
+    """Everything at a point."""
+
+    lon: float
+    lat: float
+    street: Area
+    community: Area | None
+    grid: Area | None
+    compound: Area | None
+    building: Numbered | None
+    unit: Numbered | None
+    heads: list[HeadOut]
+
+
+class CoveredHousehold(BaseModel):
+    """A household a head covers."""
+
+    id: int
+    address: str
+    room: str
+    persons: int
+    reason: str | None
+    distance_m: float | None
+    valid_from: datetime | None
+
+
+class HouseholdPage(BaseModel):
+    """A page of households."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[CoveredHousehold]
+
+
+class Serves(BaseModel):
+    """Where a head serves."""
+
+    compound: str | None
+    building: int | None
+    unit: int | None
+
+
+class HeadDetail(HeadOut):
+    """A head, where they serve and the households they cover."""
+
+    serves: Serves
+    households: HouseholdPage
+
+
+class AssignmentRun(BaseModel):
+    """What an assignment run did."""
+
+    run_id: int
+    households: int
+    assigned: int
+    unassigned: int
+    kept: int
+    moved: int = Field(description="households that gained, lost or changed their head")
+    seconds: float
+    by_reason: dict[str, int]

@@ -1,0 +1,1 @@
+"""The gridgov command-line tool: thin commands over the domain."""

@@ -1,0 +1,93 @@
+"""gridgov db: the embedded cluster and the schema."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from geo_api.cli.ui import table
+from geo_api.db import migrate
+from geo_api.db.engine import cluster_for, database_url, make_engine
+from geo_api.db.integrity import children_outside_parents
+from geo_api.errors import GridgovError
+from geo_api.settings import DatabaseSettings
+
+app = typer.Typer(
+    help="Run the embedded PostGIS cluster and manage the schema.", no_args_is_help=True
+)
+log = logging.getLogger(__name__)
+
+
+def _external(settings: DatabaseSettings) -> bool:
+    if settings.database_url:
+        log.info("GEO_API_DATABASE_URL is set: gridgov uses that server and runs no cluster")
+        return True
+    return False
+
+
+@app.command()
+def up() -> None:
+    """Start the embedded cluster (initialising it the first time) and migrate the schema."""
+    settings = DatabaseSettings()
+    url = database_url(settings)
+    engine = make_engine(url, pool_size=1)
+    migrate.upgrade(engine)
+    log.info("schema at revision %s", migrate.current_revision(engine))
+    if not _external(settings):
+        table("embedded cluster", cluster_for(settings).status())
+
+
+@app.command()
+def down() -> None:
+    """Stop the embedded cluster (its data stays in its folder)."""
+    settings = DatabaseSettings()
+    if _external(settings):
+        return
+    stopped = cluster_for(settings).down()
+    log.info("stopped" if stopped else "the cluster was not running")
+
+
+@app.command()
+def status() -> None:
+    """Where the store is, whether it runs, and its schema revision."""
+    settings = DatabaseSettings()
+    rows: dict[str, object] = {}
+    if not _external(settings):
+        rows.update(cluster_for(settings).status())
+    if settings.database_url or rows.get("running"):
+        engine = make_engine(database_url(settings, start=False), pool_size=1)
+        rows["schema revision"] = migrate.current_revision(engine) or "none (run gridgov db up)"
+    rows["expected revision"] = migrate.head_revision() or "-"
+    table("store", rows)
+
+
+@app.command("migrate")
+def migrate_cmd(revision: str = typer.Argument("head", help="target revision")) -> None:
+    """Migrate the schema up to a revision (default: the newest)."""
+    engine = make_engine(database_url(), pool_size=1)
+    migrate.upgrade(engine, revision)
+    log.info("schema at revision %s", migrate.current_revision(engine))
+
+
+@app.command()
+def downgrade(
+    revision: str = typer.Argument(..., help="target revision; 'base' drops every table"),
+) -> None:
+    """Migrate the schema down to a revision."""
+    engine = make_engine(database_url(), pool_size=1)
+    migrate.downgrade(engine, revision)
+    log.info("schema at revision %s", migrate.current_revision(engine) or "base")
+
+
+@app.command()
+def check() -> None:
+    """Report children (communities … households) that fall outside their parent."""
+    engine = make_engine(database_url(), pool_size=1)
+    with engine.connect() as conn:
+        problems = children_outside_parents(conn)
+    for problem in problems:
+        log.error(problem.message())
+    if problems:
+        raise GridgovError(f"{len(problems)} children lie outside their parent")
+    log.info("every child lies inside its parent")

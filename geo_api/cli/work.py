@@ -1,0 +1,79 @@
+"""gridgov assign, gaps, export: the daily work over the store."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine
+
+from geo_api.assign.engine import RunReport, run_assignment
+from geo_api.cli.ui import out, progress_bar, table
+from geo_api.db.engine import database_url, make_engine
+from geo_api.export.layers import FORMATS, LAYER_NAMES, export_layers
+from geo_api.gaps.finder import GAP_NAMES, find_gaps, summary
+
+log = logging.getLogger(__name__)
+
+
+def store() -> Engine:
+    """An engine on the configured store (starting the embedded cluster if needed)."""
+    return make_engine(database_url(), pool_size=2)
+
+
+def assign_all(engine: Engine) -> RunReport:
+    """Run the engine with a progress bar and print its report."""
+    with engine.connect() as conn:
+        households = conn.exec_driver_sql("SELECT count(*) FROM household").scalar_one()
+    with progress_bar() as bar, engine.begin() as conn:
+        task = bar.add_task("assigning households", total=households)
+        report = run_assignment(conn, progress=lambda n: bar.advance(task, n))
+    rows: dict[str, object] = {
+        "households": report.households,
+        "assigned": report.assigned,
+        "unassigned": report.unassigned,
+        "kept their head": report.kept,
+        "moved (churn)": report.moved,
+        **{f"reason: {k}": v for k, v in report.by_reason.items()},
+        "seconds": f"{report.seconds:.2f}",
+    }
+    table(f"assignment run {report.run_id}", rows)
+    return report
+
+
+def assign() -> None:
+    """Assign every household to a unit head: own unit, then building, then compound."""
+    assign_all(store())
+
+
+def gaps(
+    gap_type: Annotated[
+        list[str] | None, typer.Option("--type", help=f"one of: {', '.join(GAP_NAMES)}")
+    ] = None,
+    community: Annotated[str | None, typer.Option(help="12-digit community code")] = None,
+    geojson: Annotated[Path | None, typer.Option(help="also write the gaps to this file")] = None,
+) -> None:
+    """Find coverage gaps and print a summary table per community."""
+    with store().connect() as conn:
+        frame = find_gaps(conn, types=gap_type, community=community)
+    counts = summary(frame)
+    out.print(counts.to_string() if len(counts) else "no gaps")
+    table("gaps by type", frame["type"].value_counts().to_dict(), ("type", "gaps"))
+    if geojson:
+        geojson.write_text(frame.to_json(drop_id=True, ensure_ascii=False), encoding="utf-8")
+        log.info("wrote %d gaps to %s", len(frame), geojson)
+
+
+def export(
+    fmt: Annotated[str, typer.Option("--format", help=f"one of: {', '.join(FORMATS)}")] = "gpkg",
+    dest: Annotated[
+        Path, typer.Option("--out", help="a .gpkg file, or a folder for GeoJSON")
+    ] = Path("gridgov.gpkg"),
+) -> None:
+    """Export every layer (no personal data) for GIS: GeoPackage or GeoJSON."""
+    with progress_bar() as bar, store().connect() as conn:
+        task = bar.add_task("exporting layers", total=len(LAYER_NAMES))
+        written = export_layers(conn, fmt, dest, progress=lambda _n, _r: bar.advance(task))
+    table(f"exported to {dest}", written, ("layer", "features"))

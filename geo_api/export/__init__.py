@@ -1,0 +1,1 @@
+"""GIS exports for planners."""

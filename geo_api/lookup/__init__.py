@@ -1,0 +1,1 @@
+"""Answers to grid officers' questions: what is here, who is the head."""

@@ -1,0 +1,130 @@
+"""Heads and the households they cover."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from sqlalchemy import Connection, text
+
+from geo_api.errors import InvalidInputError, NotFoundError
+from geo_api.privacy import mask_name, mask_phone
+
+MAX_PAGE = 500
+
+
+class HeadSummary(TypedDict):
+    """A head as an officer sees it (contacts masked)."""
+
+    id: int
+    role: str
+    name: str
+    phone: str
+    capacity: int
+    max_capacity: int
+    load: int
+    household_id: int
+
+
+# The households a head covers: a unit head's are assigned to them; a building
+# or compound head covers every household of their building or compound.
+_HOUSEHOLD_PAGE = """
+SELECT h.id, h.address, h.room, h.persons, a.reason, a.distance_m, a.valid_from
+FROM household h JOIN unit u ON u.id = h.unit_id JOIN building b ON b.id = u.building_id
+LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
+WHERE {scope} ORDER BY h.id LIMIT :limit OFFSET :offset
+"""
+COVERED_SQL = {
+    "unit": _HOUSEHOLD_PAGE.format(scope="a.head_id = :id"),
+    "building": _HOUSEHOLD_PAGE.format(scope="u.building_id = :scope"),
+    "compound": _HOUSEHOLD_PAGE.format(scope="b.compound_id = :scope"),
+}
+
+HEAD_COLUMNS = """
+    hd.id, hd.role, hd.name, hd.phone, hd.capacity, hd.max_capacity, hd.household_id,
+    CASE hd.role
+      WHEN 'unit' THEN (SELECT count(*) FROM assignment a
+                        WHERE a.head_id = hd.id AND a.valid_to IS NULL)
+      WHEN 'building' THEN (SELECT count(*) FROM household h JOIN unit u ON u.id = h.unit_id
+                            WHERE u.building_id = hd.building_id)
+      ELSE (SELECT count(*) FROM household h JOIN unit u ON u.id = h.unit_id
+            JOIN building b ON b.id = u.building_id WHERE b.compound_id = hd.compound_id)
+    END AS load
+"""
+
+
+def _summary(row: Any) -> HeadSummary:
+    return HeadSummary(
+        id=row.id,
+        role=row.role,
+        name=mask_name(row.name),
+        phone=mask_phone(row.phone),
+        capacity=row.capacity,
+        max_capacity=row.max_capacity,
+        load=row.load,
+        household_id=row.household_id,
+    )
+
+
+def heads_of(
+    conn: Connection,
+    *,
+    compound_id: int | None = None,
+    building_id: int | None = None,
+    unit_id: int | None = None,
+) -> list[HeadSummary]:
+    """The compound, building and unit heads of the given places, compound first."""
+    rows = conn.execute(
+        text(f"""
+            SELECT {HEAD_COLUMNS} FROM head hd
+            WHERE (hd.role = 'compound' AND hd.compound_id = :c)
+               OR (hd.role = 'building' AND hd.building_id = :b)
+               OR (hd.role = 'unit' AND hd.unit_id = :u)
+            ORDER BY CASE hd.role WHEN 'compound' THEN 0 WHEN 'building' THEN 1 ELSE 2 END, hd.id
+        """),  # noqa: S608 - constant column list
+        {"c": compound_id, "b": building_id, "u": unit_id},
+    )
+    return [_summary(r) for r in rows]
+
+
+def head_detail(
+    conn: Connection, head_id: int, limit: int = 100, offset: int = 0
+) -> dict[str, Any]:
+    """A head, where they serve, and a page of the households they cover."""
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise InvalidInputError(f"limit must be 1 to {MAX_PAGE} and offset at least 0")
+    row = conn.execute(
+        text(f"""
+            SELECT {HEAD_COLUMNS}, hd.unit_id, hd.building_id, hd.compound_id,
+                   coalesce(cu.name, cb.name, cc.name) AS compound_name,
+                   coalesce(bu.number, bb.number) AS building_number, u.number AS unit_number
+            FROM head hd
+            LEFT JOIN unit u ON u.id = hd.unit_id
+            LEFT JOIN building bu ON bu.id = u.building_id
+            LEFT JOIN compound cu ON cu.id = bu.compound_id
+            LEFT JOIN building bb ON bb.id = hd.building_id
+            LEFT JOIN compound cb ON cb.id = bb.compound_id
+            LEFT JOIN compound cc ON cc.id = hd.compound_id
+            WHERE hd.id = :id
+        """),  # noqa: S608 - constant column list
+        {"id": head_id},
+    ).first()
+    if row is None:
+        raise NotFoundError(f"head {head_id} does not exist")
+    page = text(COVERED_SQL[row.role])
+    scope = row.building_id if row.role == "building" else row.compound_id
+    params = {"id": head_id, "scope": scope, "limit": limit, "offset": offset}
+    households = conn.execute(page, params).mappings().all()
+    return {
+        **_summary(row),
+        "serves": {
+            "compound": row.compound_name,
+            "building": row.building_number,
+            "unit": row.unit_number,
+        },
+        "households": {
+            "total": row.load,
+            "limit": limit,
+            "offset": offset,
+            "items": [dict(h) for h in households],
+        },
+    }

@@ -1,0 +1,64 @@
+"""Lookup by point: the street, community, grid, compound, building and unit
+at a coordinate, and the heads of each level."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geo_api.errors import InvalidInputError, OutsideCityError
+from geo_api.lookup.heads import HeadSummary, heads_of
+
+# One round trip: each level is searched only inside the level above it.
+POINT_SQL = text("""
+WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g)
+SELECT s.id AS street_id, s.code AS street_code, s.name AS street_name,
+       c.id AS community_id, c.code AS community_code, c.name AS community_name,
+       g.id AS grid_id, g.code AS grid_code, g.name AS grid_name,
+       cp.id AS compound_id, cp.code AS compound_code, cp.name AS compound_name,
+       b.id AS building_id, b.number AS building_number,
+       u.id AS unit_id, u.number AS unit_number
+FROM p
+JOIN street s ON ST_Intersects(s.geom, p.g)
+LEFT JOIN community c ON c.street_id = s.id AND ST_Intersects(c.geom, p.g)
+LEFT JOIN grid g ON g.community_id = c.id AND ST_Intersects(g.geom, p.g)
+LEFT JOIN compound cp ON cp.grid_id = g.id AND ST_Intersects(cp.geom, p.g)
+LEFT JOIN building b ON b.compound_id = cp.id AND ST_Intersects(b.geom, p.g)
+LEFT JOIN unit u ON u.building_id = b.id AND ST_Intersects(u.geom, p.g)
+ORDER BY s.id LIMIT 1
+""")
+
+LEVELS = ("street", "community", "grid", "compound", "building", "unit")
+
+
+def check_lonlat(lon: float, lat: float) -> None:
+    """Reject coordinates that are not a WGS 84 longitude and latitude."""
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise InvalidInputError(f"coordinate ({lon}, {lat}) is not a finite number")
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        hint = " (swapped? lon comes first)" if -90 <= lon <= 90 and -180 <= lat <= 180 else ""
+        raise InvalidInputError(
+            f"coordinate ({lon}, {lat}) is not a WGS 84 longitude/latitude{hint}"
+        )
+
+
+def lookup_point(conn: Connection, lon: float, lat: float) -> dict[str, Any]:
+    """Everything at (lon, lat): each level (None where the point is in no such area)
+    and the heads of the compound, building and unit."""
+    check_lonlat(lon, lat)
+    row = conn.execute(POINT_SQL, {"lon": lon, "lat": lat}).mappings().first()
+    if row is None:
+        raise OutsideCityError(f"coordinate ({lon}, {lat}) lies outside every street of the city")
+    result: dict[str, Any] = {"lon": lon, "lat": lat}
+    for level in LEVELS:
+        fields = {
+            k.removeprefix(f"{level}_"): v for k, v in row.items() if k.startswith(f"{level}_")
+        }
+        result[level] = fields if fields["id"] is not None else None
+    heads: list[HeadSummary] = heads_of(
+        conn, compound_id=row["compound_id"], building_id=row["building_id"], unit_id=row["unit_id"]
+    )
+    result["heads"] = heads
+    return result

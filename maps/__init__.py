@@ -1,0 +1,1 @@
+"""Folium map pages for the command centre and the officers."""

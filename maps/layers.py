@@ -1,0 +1,56 @@
+"""Read the store's layers for map pages: simplified, rounded, in EPSG:4326."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import shapely
+from sqlalchemy import Connection, text
+
+# About a metre: plenty for a screen, and it keeps pages small.
+PRECISION_DEG = 1e-5
+SIMPLIFY_DEG = 2e-5
+
+AREAS = {
+    "street": "SELECT code, name, geom FROM street",
+    "community": "SELECT code, name, geom FROM community",
+    "grid": "SELECT code, name, geom FROM grid",
+    "compound": "SELECT code, name, geom FROM compound",
+}
+STATIONS = "SELECT name, tier, floor_area_m2, hours, geom FROM station ORDER BY id"
+HEADS = """
+SELECT hd.role, hd.capacity, hd.max_capacity,
+       (SELECT count(*) FROM assignment a WHERE a.head_id = hd.id AND a.valid_to IS NULL) AS load,
+       ST_Y(home.geom) AS lat, ST_X(home.geom) AS lon
+FROM head hd JOIN household home ON home.id = hd.household_id
+WHERE hd.role = :role ORDER BY hd.id
+"""
+
+
+def _compact(frame: gpd.GeoDataFrame, simplify: bool) -> gpd.GeoDataFrame:
+    geoms = frame.geometry.simplify(SIMPLIFY_DEG) if simplify else frame.geometry
+    frame = frame.copy()
+    frame.geometry = shapely.set_precision(geoms.to_numpy(), PRECISION_DEG)
+    return frame
+
+
+def area_layer(conn: Connection, level: str) -> gpd.GeoDataFrame:
+    """Boundaries of one level (street, community, grid, compound)."""
+    frame = gpd.read_postgis(text(AREAS[level]), conn, geom_col="geom", crs=4326)
+    return _compact(frame, simplify=True)
+
+
+def stations(conn: Connection) -> gpd.GeoDataFrame:
+    """Every service station."""
+    return gpd.read_postgis(text(STATIONS), conn, geom_col="geom", crs=4326)
+
+
+def heads(conn: Connection, role: str) -> list[list[float]]:
+    """[lat, lon, load, capacity, hard maximum] of every head of a role."""
+    rows = conn.execute(text(HEADS), {"role": role})
+    return [[round(r.lat, 6), round(r.lon, 6), r.load, r.capacity, r.max_capacity] for r in rows]
+
+
+def compact_gaps(gaps: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Gaps ready for a page: rounded geometry and only the columns shown."""
+    keep = ["type", "label", "severity", "community_name", "households", "detail", "geometry"]
+    return _compact(gaps[keep], simplify=False)
