@@ -33,6 +33,8 @@ JOIN building b ON b.id = u.building_id
 JOIN compound c ON c.id = b.compound_id
 """
 
+CURRENT_SQL = "SELECT household_id, head_id FROM assignment WHERE valid_to IS NULL"
+
 HEADS_SQL = """
 SELECT hd.id, hd.unit_id AS unit, u.building_id AS building, b.compound_id AS compound,
        c.community_id AS community, hd.capacity, hd.max_capacity,
@@ -64,6 +66,8 @@ def _frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     homes = pd.read_sql_query(text(HOUSEHOLDS_SQL), conn)
     if homes.empty:
         raise StoreNotReadyError("the store has no households: load a city first (gridgov demo)")
+    current = pd.read_sql_query(text(CURRENT_SQL), conn).set_index("household_id")["head_id"]
+    homes["previous"] = homes["id"].map(current).fillna(UNASSIGNED).astype("int64")
     heads = pd.read_sql_query(text(HEADS_SQL), conn)
     epsg = metric_epsg(float(homes["lon"].mean()))
     return homes, heads, epsg
@@ -87,6 +91,7 @@ def _solve_all(
                 sub["building"].to_numpy(),
                 sub["compound"].to_numpy(),
                 homes_xy[rows],
+                sub["previous"].to_numpy(),
             ),
             Heads(
                 hd["id"].to_numpy(),

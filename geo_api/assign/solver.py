@@ -2,7 +2,9 @@
 
 A household goes to a unit head of its own unit (up to the head's hard
 maximum), else to the nearest head of the same building with spare capacity
-(below target), else to the nearest such head of the same compound. Nothing
+(below target), else to the nearest such head of the same compound. At each
+level a household keeps its previous head when it still may, so a re-run
+moves nobody and a head leaving moves as few others as possible. Nothing
 ever crosses a community: the caller hands over one community at a time, which
 is also what lets communities be solved independently.
 """
@@ -28,6 +30,7 @@ class Households:
     building: np.ndarray
     compound: np.ndarray
     xy: np.ndarray
+    previous: np.ndarray  # the current head of each household, or UNASSIGNED
 
 
 @dataclass
@@ -69,29 +72,38 @@ def solve_community(homes: Households, heads: Heads) -> Solution:
         heads_in["compound"][int(heads.compound[j])].append(int(j))
 
     order = np.argsort(homes.id, kind="stable")
-    # 1. Own unit: share the stairwell among its heads, least loaded first.
-    for i in order:
-        own = heads_in["unit"].get(int(homes.unit[i]), [])
-        open_heads = [j for j in own if load[j] < heads.max_capacity[j]]
-        if open_heads:
-            j = min(open_heads, key=lambda k: (load[k], heads.id[k]))
-            _take(i, j, AssignReason.own_unit, homes, heads, head_of, reason, distance, load)
-
-    # 2-3. Spill-over: the nearest head with room below target, building then compound.
-    for level, why, keys in (
-        ("building", AssignReason.same_building, homes.building),
-        ("compound", AssignReason.same_compound, homes.compound),
-    ):
+    column = {int(h): j for j, h in enumerate(heads.id)}
+    stages = (
+        # Own unit: share the stairwell among its heads up to their hard maximum.
+        (AssignReason.own_unit, "unit", homes.unit, heads.max_capacity),
+        # Spill-over: the nearest head with room below target, building then compound.
+        (AssignReason.same_building, "building", homes.building, heads.capacity),
+        (AssignReason.same_compound, "compound", homes.compound, heads.capacity),
+    )
+    for why, level, keys, limit in stages:
+        # Stability first: a household keeps its previous head where that head is
+        # still a candidate at this level with room; only the others choose afresh.
+        for i in order:
+            j_prev = column.get(int(homes.previous[i]))
+            if (
+                head_of[i] == UNASSIGNED
+                and j_prev is not None
+                and j_prev in heads_in[level].get(int(keys[i]), ())
+                and load[j_prev] < limit[j_prev]
+            ):
+                _take(i, j_prev, why, homes, heads, head_of, reason, distance, load)
         for i in order:
             if head_of[i] != UNASSIGNED:
                 continue
-            candidates = [
-                j for j in heads_in[level].get(int(keys[i]), []) if load[j] < heads.capacity[j]
-            ]
-            if candidates:
+            candidates = [j for j in heads_in[level].get(int(keys[i]), []) if load[j] < limit[j]]
+            if not candidates:
+                continue
+            if level == "unit":
+                j = min(candidates, key=lambda k: (load[k], heads.id[k]))
+            else:
                 gaps = np.hypot(*(heads.xy[candidates] - homes.xy[i]).T)
                 j = candidates[int(np.argmin(gaps))]
-                _take(i, j, why, homes, heads, head_of, reason, distance, load)
+            _take(i, j, why, homes, heads, head_of, reason, distance, load)
     return Solution(head_of, reason, distance)
 
 

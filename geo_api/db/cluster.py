@@ -7,6 +7,7 @@ runs as the ``postgres`` user (created by Debian's postgresql package).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from geo_api.errors import ClusterError
 log = logging.getLogger(__name__)
 
 PG_ROOT = Path("/usr/lib/postgresql")
+FALLBACK_ROOT = Path("/var/lib/gridgov")
 SUPERUSER = "gridgov"
 DATABASE = "gridgov"
 
@@ -57,6 +59,35 @@ def port_is_free(port: int) -> bool:
     """True when nothing listens on 127.0.0.1:port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def postgres_can_reach(path: Path) -> bool:
+    """True when the postgres user can get to ``path`` (or its nearest existing parent)."""
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    probe = subprocess.run(
+        ["runuser", "-u", "postgres", "--", "test", "-x", str(existing)],
+        capture_output=True,
+        check=False,
+    )
+    return probe.returncode == 0
+
+
+def cluster_root(wanted: Path) -> Path:
+    """Where the cluster can live: ``wanted``, unless we are root and the postgres user
+    cannot reach it (a project under a private home folder), then a folder under
+    /var/lib/gridgov named after it."""
+    if os.geteuid() != 0 or postgres_can_reach(wanted):
+        return wanted
+    digest = hashlib.sha1(str(wanted.resolve()).encode(), usedforsecurity=False).hexdigest()
+    fallback = FALLBACK_ROOT / digest[:12]
+    log.warning(
+        "the postgres user cannot reach %s; keeping the cluster in %s instead", wanted, fallback
+    )
+    FALLBACK_ROOT.mkdir(parents=True, exist_ok=True)
+    FALLBACK_ROOT.chmod(0o755)
+    return fallback
 
 
 @dataclass
@@ -133,13 +164,11 @@ class Cluster:
             os.chown(path, entry.pw_uid, entry.pw_gid)
 
     def _check_reachable(self) -> None:
-        if self._as_postgres:
-            probe = self._run(["test", "-w", str(self.root)], check=False)
-            if probe.returncode != 0:
-                raise ClusterError(
-                    f"the postgres user cannot write to {self.root} (a parent folder is "
-                    "closed to it); set GEO_API_CLUSTER_DIR to a folder it can reach"
-                )
+        if self._as_postgres and not postgres_can_reach(self.root):
+            raise ClusterError(
+                f"the postgres user cannot write to {self.root} (a parent folder is "
+                "closed to it); set GEO_API_CLUSTER_DIR to a folder it can reach"
+            )
 
     def init(self) -> None:
         """Create the cluster, its superuser with a random password, and the database."""

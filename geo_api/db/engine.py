@@ -9,13 +9,13 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from geo_api.db.cluster import Cluster
+from geo_api.db.cluster import Cluster, cluster_root
 from geo_api.settings import DatabaseSettings
 
 
 def cluster_for(settings: DatabaseSettings) -> Cluster:
     """The embedded cluster the settings point at."""
-    return Cluster(settings.cluster_dir)
+    return Cluster(cluster_root(settings.cluster_dir))
 
 
 def database_url(settings: DatabaseSettings | None = None, *, start: bool = True) -> str:

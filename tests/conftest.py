@@ -1,0 +1,126 @@
+"""Test harness: a real PostGIS for the whole run, a small generated city in it,
+and each test inside a transaction that is rolled back at the end.
+
+With GEO_API_DATABASE_URL set the tests create their own databases on that
+server (the role needs CREATEDB); without it they start a throwaway embedded
+cluster in a temporary folder, the same mechanism gridgov uses by default.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import make_url
+
+from geo_api.api.deps import get_conn
+from geo_api.api.main import create_app
+from geo_api.assign.engine import run_assignment
+from geo_api.db import migrate
+from geo_api.db.cluster import Cluster
+from geo_api.db.engine import make_engine
+from geo_api.demo.city import City, generate_city
+from geo_api.demo.load import load_city
+
+TEST_HOUSEHOLDS = 1_000
+TEST_SEED = 7
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"
+
+
+def _recreate_database(server_url: str, name: str) -> str:
+    """Drop and create database ``name`` on the server; return its URL."""
+    url = make_url(server_url)
+    with psycopg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """A PostGIS server for this run: the configured one, or a throwaway cluster."""
+    configured = os.environ.get("GEO_API_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    # Not pytest's tmp_path: its folders are closed to the postgres user.
+    folder = Path(tempfile.mkdtemp(prefix="gridgov-test-"))
+    cluster = Cluster(folder, durable=False)
+    try:
+        yield cluster.up()
+    finally:
+        cluster.down()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def db_url(server_url: str) -> str:
+    """A migrated database holding the test city."""
+    return _recreate_database(server_url, "gridgov_test")
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on the migrated test database."""
+    engine = make_engine(db_url, pool_size=4)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def city(engine: Engine) -> City:
+    """The small test city, loaded and assigned (committed: shared by every test)."""
+    generated = generate_city(TEST_HOUSEHOLDS, TEST_SEED)
+    load_city(engine, generated)
+    with engine.begin() as conn:
+        run_assignment(conn)
+    return generated
+
+
+@pytest.fixture
+def conn(engine: Engine, city: City) -> Iterator[Connection]:
+    """A connection inside a transaction rolled back after the test."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield connection
+        finally:
+            transaction.rollback()
+
+
+@pytest.fixture
+def client(db_url: str, conn: Connection) -> Iterator[TestClient]:
+    """The API on the test city; its requests share the test's rolled-back transaction."""
+    app = create_app(db_url)
+    app.dependency_overrides[get_conn] = lambda: conn
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def scratch_url(server_url: str) -> str:
+    """An empty database of its own, for tests that migrate or load (not rolled back)."""
+    return _recreate_database(server_url, "gridgov_scratch")
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where tests leave screenshots and files for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

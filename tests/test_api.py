@@ -1,0 +1,128 @@
+"""Every endpoint over HTTP, with bad input getting 404/422 and never a 500."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pyogrio
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
+
+
+def test_health(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["revision"] == body["expected_revision"]
+
+
+def test_lookup_inside(client: TestClient, conn: Connection) -> None:
+    lon, lat, unit = conn.execute(
+        text("SELECT ST_X(geom), ST_Y(geom), unit_id FROM household ORDER BY id LIMIT 1")
+    ).one()
+    body = client.get("/lookup", params={"lon": lon, "lat": lat}).json()
+    assert body["unit"]["id"] == unit
+    assert body["street"]["code"].startswith("141081")
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "says"),
+    [
+        ({"lon": 116.4, "lat": 39.9}, 404, "outside every street"),
+        ({"lon": "abc", "lat": 35.6}, 422, "valid number"),
+        ({"lon": 111.3, "lat": 135.6}, 422, "less than or equal to 90"),
+        ({"lon": 111.3}, 422, "Field required"),
+        ({"lon": "nan", "lat": 35.6}, 422, ""),
+    ],
+)
+def test_lookup_bad_input(
+    client: TestClient, params: dict[str, object], status: int, says: str
+) -> None:
+    response = client.get("/lookup", params=params)
+    assert response.status_code == status
+    assert says in response.text
+
+
+def test_head(client: TestClient, conn: Connection) -> None:
+    head_id = conn.execute(
+        text("SELECT head_id FROM assignment WHERE valid_to IS NULL LIMIT 1")
+    ).scalar_one()
+    body = client.get(f"/heads/{head_id}", params={"limit": 3}).json()
+    assert body["id"] == head_id and len(body["households"]["items"]) <= 3
+    assert "*" in body["name"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/heads/99999999", 404),
+        ("/heads/abc", 422),
+        ("/heads/0", 422),
+        ("/heads/1?limit=0", 422),
+        ("/heads/1?limit=100000", 422),
+        ("/heads/1?offset=-1", 422),
+        ("/heads/99999999999999999999", 422),
+    ],
+)
+def test_head_bad_input(client: TestClient, path: str, status: int) -> None:
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.json()["detail"]
+
+
+def test_gaps_geojson_and_filters(client: TestClient) -> None:
+    response = client.get("/gaps")
+    assert response.headers["content-type"].startswith("application/geo+json")
+    body = response.json()
+    assert body["type"] == "FeatureCollection" and body["numberMatched"] == len(body["features"])
+    kinds = {f["properties"]["type"] for f in body["features"]}
+    assert {"unit_without_head", "compound_without_head", "station_below_standard"} <= kinds
+    only = client.get("/gaps", params={"type": "compound_without_head"}).json()
+    assert {f["properties"]["type"] for f in only["features"]} == {"compound_without_head"}
+    assert client.get("/gaps", params={"type": "nope"}).status_code == 422
+    assert client.get("/gaps", params={"community": "12"}).status_code == 422
+    assert client.get("/gaps", params={"severity": "dire"}).status_code == 422
+
+
+def test_assign_endpoint_moves_nobody_on_a_rerun(client: TestClient) -> None:
+    body = client.post("/assign").json()
+    assert body["moved"] == 0 and body["kept"] == body["assigned"]
+
+
+def test_export_gpkg_reopens_with_every_layer(client: TestClient, tmp_path: Path) -> None:
+    response = client.get("/exports/gpkg")
+    assert response.status_code == 200
+    path = tmp_path / "city.gpkg"
+    path.write_bytes(response.content)
+    layers = {name for name, _ in pyogrio.list_layers(path)}
+    assert {"streets", "households", "stations", "gaps"} <= layers
+
+
+def test_export_geojson_zip(client: TestClient) -> None:
+    response = client.get("/exports/geojson")
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert "households.geojson" in names and "gaps.geojson" in names
+    assert client.get("/exports/shp").status_code == 422
+
+
+def test_map_page(client: TestClient) -> None:
+    response = client.get("/maps/command-centre")
+    assert response.status_code == 200
+    assert "/static/vendor/leaflet/dist/leaflet.js" in response.text
+    assert (
+        "cdn.jsdelivr" not in response.text and "https://" not in response.text.split("<body>")[0]
+    )
+
+
+def test_openapi_document(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {
+        "/health",
+        "/lookup",
+        "/heads/{head_id}",
+        "/gaps",
+        "/assign",
+        "/exports/{fmt}",
+        "/maps/command-centre",
+    } <= set(paths)

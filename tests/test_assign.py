@@ -1,0 +1,186 @@
+"""The first assignment engine: invariants on the test city, and the solver by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import Connection, text
+
+from geo_api.assign.engine import run_assignment
+from geo_api.assign.solver import UNASSIGNED, Heads, Households, solve_community
+from geo_api.db.models import AssignReason
+from geo_api.demo.city import City
+
+CURRENT = "FROM (SELECT * FROM assignment WHERE valid_to IS NULL) a"
+
+
+def test_no_household_is_assigned_twice(conn: Connection) -> None:
+    twice = conn.execute(
+        text(f"SELECT household_id {CURRENT} GROUP BY household_id HAVING count(*) > 1")
+    ).all()
+    assert twice == []
+
+
+def test_no_head_above_its_hard_maximum(conn: Connection) -> None:
+    over = conn.execute(
+        text(f"""
+        SELECT hd.id, count(*) {CURRENT} JOIN head hd ON hd.id = a.head_id
+        GROUP BY hd.id, hd.max_capacity HAVING count(*) > hd.max_capacity
+    """)
+    ).all()
+    assert over == []
+
+
+def test_never_across_communities_and_never_beyond_the_compound(conn: Connection) -> None:
+    crossing = conn.execute(
+        text(f"""
+        SELECT count(*) {CURRENT}
+        JOIN household h ON h.id = a.household_id JOIN unit hu ON hu.id = h.unit_id
+        JOIN building hb ON hb.id = hu.building_id JOIN compound hc ON hc.id = hb.compound_id
+        JOIN head hd ON hd.id = a.head_id JOIN unit du ON du.id = hd.unit_id
+        JOIN building db ON db.id = du.building_id JOIN compound dc ON dc.id = db.compound_id
+        WHERE hc.community_id <> dc.community_id OR hc.id <> dc.id
+    """)
+    ).scalar_one()
+    assert crossing == 0
+
+
+def test_reasons_match_where_the_head_lives(conn: Connection) -> None:
+    wrong = conn.execute(
+        text(f"""
+        SELECT count(*) {CURRENT}
+        JOIN household h ON h.id = a.household_id JOIN unit hu ON hu.id = h.unit_id
+        JOIN head hd ON hd.id = a.head_id JOIN unit du ON du.id = hd.unit_id
+        WHERE (a.reason = 'own_unit') <> (hu.id = du.id)
+           OR (a.reason = 'same_building' AND hu.building_id <> du.building_id)
+    """)
+    ).scalar_one()
+    assert wrong == 0
+
+
+def test_every_household_with_a_head_in_its_unit_is_covered(conn: Connection) -> None:
+    # Units whose heads have room for all their households leave nobody out.
+    left_out = conn.execute(
+        text("""
+        SELECT count(*) FROM household h
+        JOIN (SELECT unit_id, sum(max_capacity) AS room FROM head WHERE role = 'unit'
+              GROUP BY unit_id) cap ON cap.unit_id = h.unit_id
+        JOIN (SELECT unit_id, count(*) AS n FROM household GROUP BY unit_id) size
+          ON size.unit_id = h.unit_id
+        WHERE size.n <= cap.room AND NOT EXISTS (
+            SELECT 1 FROM assignment a WHERE a.household_id = h.id AND a.valid_to IS NULL)
+    """)
+    ).scalar_one()
+    assert left_out == 0
+
+
+def test_rerun_moves_nobody(conn: Connection, city: City) -> None:
+    report = run_assignment(conn)
+    assert report.moved == 0
+    assert report.kept == report.assigned
+    assert report.households == len(city.households)
+    assert report.assigned + report.unassigned == report.households
+
+
+def test_a_head_leaving_moves_only_their_households(conn: Connection) -> None:
+    head_id, covered = conn.execute(
+        text(f"""
+        SELECT a.head_id, count(*) {CURRENT} GROUP BY a.head_id ORDER BY count(*) DESC LIMIT 1
+    """)
+    ).one()
+    before = dict(conn.execute(text(f"SELECT household_id, head_id {CURRENT}")).all())
+    conn.execute(text("DELETE FROM head WHERE id = :id"), {"id": head_id})
+    report = run_assignment(conn)
+    after = dict(conn.execute(text(f"SELECT household_id, head_id {CURRENT}")).all())
+    changed = {h for h in before if before[h] != after.get(h)}
+    assert changed == {h for h, head in before.items() if head == head_id}
+    assert len(changed) == covered
+    assert report.moved == len({h for h in after if before.get(h) != after[h]})
+
+
+def test_history_answers_who_covered_a_household(conn: Connection) -> None:
+    household, head = conn.execute(text(f"SELECT household_id, head_id {CURRENT} LIMIT 1")).one()
+    other = conn.execute(
+        text("SELECT id FROM head WHERE role = 'unit' AND id <> :h LIMIT 1"), {"h": head}
+    ).scalar_one()
+    conn.execute(
+        text(
+            "UPDATE assignment SET valid_to = now() WHERE household_id = :hh AND valid_to IS NULL"
+        ),
+        {"hh": household},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO assignment (household_id, head_id, reason, distance_m, valid_from) "
+            "VALUES (:hh, :h, 'same_compound', 10, now() + interval '1 second')"
+        ),
+        {"hh": household, "h": other},
+    )
+    history = (
+        conn.execute(
+            text("SELECT head_id FROM assignment WHERE household_id = :hh ORDER BY valid_from"),
+            {"hh": household},
+        )
+        .scalars()
+        .all()
+    )
+    assert history == [head, other]
+
+
+def test_a_failed_run_leaves_the_previous_assignment(conn: Connection) -> None:
+    before = conn.execute(text(f"SELECT count(*) {CURRENT}")).scalar_one()
+    savepoint = conn.begin_nested()
+    conn.execute(text("UPDATE head SET max_capacity = 1, capacity = 1"))
+    run_assignment(conn)
+    savepoint.rollback()  # what a caller does when anything after the run fails
+    assert conn.execute(text(f"SELECT count(*) {CURRENT}")).scalar_one() == before
+
+
+def _toy(
+    units: list[int],
+    buildings: list[int],
+    heads_in_units: list[int],
+    capacity: int = 2,
+    max_capacity: int = 3,
+) -> tuple[Households, Heads]:
+    n = len(units)
+    homes = Households(
+        id=np.arange(1, n + 1),
+        unit=np.array(units),
+        building=np.array(buildings),
+        compound=np.ones(n, dtype=int),
+        xy=np.column_stack([np.arange(n) * 10.0, np.zeros(n)]),
+        previous=np.full(n, UNASSIGNED),
+    )
+    unit_building = dict(zip(units, buildings, strict=True))
+    k = len(heads_in_units)
+    heads = Heads(
+        id=np.arange(100, 100 + k),
+        unit=np.array(heads_in_units),
+        building=np.array([unit_building[u] for u in heads_in_units]),
+        compound=np.ones(k, dtype=int),
+        capacity=np.full(k, capacity),
+        max_capacity=np.full(k, max_capacity),
+        xy=np.zeros((k, 2)),
+    )
+    return homes, heads
+
+
+def test_solver_fills_own_unit_to_the_hard_maximum_then_spills() -> None:
+    # Unit 1 (building 1): 5 homes, one head (target 2, max 3). Unit 2 (building 1): 1 home,
+    # one head. Unit 3 (building 2): 1 home and one head.
+    homes, heads = _toy([1, 1, 1, 1, 1, 2, 3], [1, 1, 1, 1, 1, 1, 2], [1, 2, 3])
+    solution = solve_community(homes, heads)
+    assert list(solution.head[:3]) == [100, 100, 100]
+    assert solution.reason[:3] == [AssignReason.own_unit] * 3
+    # Two spill over: the unit-2 head has room for one below target, then the compound.
+    assert list(solution.head[3:5]) == [101, 102]
+    assert solution.reason[3:5] == [AssignReason.same_building, AssignReason.same_compound]
+    assert solution.distance_m[3] == pytest.approx(30.0)
+
+
+def test_solver_leaves_households_unassigned_when_no_room() -> None:
+    homes, heads = _toy([1, 1, 1, 1], [1, 1, 1, 1], [1], capacity=1, max_capacity=2)
+    solution = solve_community(homes, heads)
+    assert list(solution.head) == [100, 100, UNASSIGNED, UNASSIGNED]
+    assert solution.reason[2:] == [None, None]

@@ -1,0 +1,92 @@
+"""The gridgov command as a user runs it: output, files, exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+from geo_api.cli.main import main
+from geo_api.demo.city import City
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(
+    db_url: str, city: City, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Run:
+    """Run ``gridgov ARGS`` against the test city; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("GEO_API_DATABASE_URL", db_url)
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["gridgov", *args])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        captured = capsys.readouterr()
+        return int(exited.value.code or 0), captured.out, captured.err
+
+    return invoke
+
+
+def test_help_on_every_command(run: Run) -> None:
+    for command in (
+        [],
+        ["db"],
+        ["demo"],
+        ["generate"],
+        ["assign"],
+        ["gaps"],
+        ["export"],
+        ["serve"],
+        ["db", "up"],
+        ["db", "check"],
+    ):
+        code, out, _ = run(*command, "--help")
+        assert code == 0 and "Usage" in out, command
+
+
+def test_gaps_prints_a_table_per_community(run: Run, tmp_path: Path) -> None:
+    code, out, err = run("gaps", "--geojson", str(tmp_path / "gaps.geojson"))
+    assert code == 0, err
+    assert "compound_without_head" in out and "社区" in out
+    assert len(pyogrio.read_dataframe(tmp_path / "gaps.geojson")) > 0
+
+
+def test_assign_reports_no_churn_on_a_rerun(run: Run) -> None:
+    code, out, err = run("assign")
+    assert code == 0, err
+    churn = next(line for line in out.splitlines() if "moved (churn)" in line)
+    assert churn.strip("│ ").endswith(" 0"), churn
+
+
+def test_export_writes_a_geopackage(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "city.gpkg"
+    code, out, err = run("export", "--format", "gpkg", "--out", str(target))
+    assert code == 0, err
+    assert len(pyogrio.list_layers(target)) == 11 and "households" in out
+
+
+def test_db_status_and_check(run: Run) -> None:
+    code, out, _ = run("db", "status")
+    assert code == 0 and "schema revision" in out
+    code, _, err = run("db", "check")
+    assert code == 0 and "inside its parent" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["gaps", "--type", "nope"], "unknown gap type nope"),
+        (["generate", "--households", "10"], "--households must be between"),
+        (["export", "--format", "shp", "--out", "x"], "unknown export format"),
+    ],
+)
+def test_errors_exit_1_with_the_message(run: Run, args: list[str], says: str) -> None:
+    code, _, err = run(*args)
+    assert code == 1
+    assert says in " ".join(err.split())

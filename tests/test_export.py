@@ -1,0 +1,67 @@
+"""Exports reopened with GDAL (pyogrio): every layer, every row, no personal data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyogrio
+import pytest
+from sqlalchemy import Connection, text
+
+from geo_api.errors import InvalidInputError
+from geo_api.export.layers import LAYER_NAMES, export_layers
+from geo_api.gaps.finder import find_gaps
+
+TABLE_OF = {
+    "streets": "street",
+    "communities": "community",
+    "grids": "grid",
+    "compounds": "compound",
+    "buildings": "building",
+    "units": "unit",
+    "households": "household",
+    "heads": "head",
+    "stations": "station",
+    "members": "member",
+}
+PERSONAL = {"name", "phone", "address"}
+
+
+def expected_counts(conn: Connection) -> dict[str, int]:
+    counts = {
+        layer: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+        for layer, table in TABLE_OF.items()
+    }
+    counts["gaps"] = len(find_gaps(conn))
+    return counts
+
+
+def test_geopackage(conn: Connection, tmp_path: Path) -> None:
+    path = tmp_path / "city.gpkg"
+    written = export_layers(conn, "gpkg", path)
+    expected = expected_counts(conn)
+    assert written == expected
+    assert [name for name, _ in pyogrio.list_layers(path)] == LAYER_NAMES
+    for layer in LAYER_NAMES:
+        info = pyogrio.read_info(path, layer=layer)
+        assert info["features"] == expected[layer], layer
+        assert info["crs"] == "EPSG:4326"
+        if layer in ("heads", "households", "members"):
+            assert not PERSONAL & set(info["fields"]), layer
+
+
+def test_geojson_folder(conn: Connection, tmp_path: Path) -> None:
+    export_layers(conn, "geojson", tmp_path / "out")
+    expected = expected_counts(conn)
+    for layer in LAYER_NAMES:
+        frame = pyogrio.read_dataframe(tmp_path / "out" / f"{layer}.geojson")
+        assert len(frame) == expected[layer], layer
+    stations = pyogrio.read_dataframe(tmp_path / "out" / "stations.geojson")
+    assert set(stations["tier"]) == {"city", "street", "community", "outpost"}
+
+
+def test_bad_format_and_path(conn: Connection, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match="unknown export format 'shp'"):
+        export_layers(conn, "shp", tmp_path / "x")
+    with pytest.raises(InvalidInputError, match=r"needs a \.gpkg path"):
+        export_layers(conn, "gpkg", tmp_path / "x.zip")

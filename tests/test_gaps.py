@@ -1,0 +1,81 @@
+"""The gap finder finds exactly the gaps the generator planted, and the real ones."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+from sqlalchemy import Connection, text
+
+from geo_api.demo.city import City
+from geo_api.errors import InvalidInputError
+from geo_api.gaps.finder import GAP_NAMES, STATION_REACH_M, find_gaps, summary
+
+
+@pytest.fixture
+def gaps(conn: Connection) -> gpd.GeoDataFrame:
+    return find_gaps(conn)
+
+
+def refs(gaps: gpd.GeoDataFrame, kind: str) -> set[int]:
+    return set(gaps.loc[gaps["type"] == kind, "ref_id"].astype(int))
+
+
+def test_planted_missing_heads_are_found_and_nothing_else(
+    gaps: gpd.GeoDataFrame, city: City
+) -> None:
+    assert refs(gaps, "unit_without_head") == set(city.planted["units_without_head"])
+    assert refs(gaps, "building_without_head") == set(city.planted["buildings_without_head"])
+    assert refs(gaps, "compound_without_head") == set(city.planted["compounds_without_head"])
+    assert refs(gaps, "station_below_standard") == set(city.planted["small_community_stations"])
+
+
+def test_overloaded_stairwells_show_up(
+    gaps: gpd.GeoDataFrame, conn: Connection, city: City
+) -> None:
+    heads = set(
+        conn.execute(
+            text("SELECT id FROM head WHERE role = 'unit' AND unit_id = ANY(:u)"),
+            {"u": city.planted["overloaded_units"]},
+        ).scalars()
+    )
+    assert heads and heads <= refs(gaps, "head_over_capacity")
+
+
+def test_households_without_head_match_the_assignment(
+    gaps: gpd.GeoDataFrame, conn: Connection
+) -> None:
+    uncovered = conn.execute(
+        text("""
+        SELECT count(*) FROM household h WHERE NOT EXISTS (
+            SELECT 1 FROM assignment a WHERE a.household_id = h.id AND a.valid_to IS NULL)
+    """)
+    ).scalar_one()
+    rows = gaps[gaps["type"] == "households_without_head"]
+    assert uncovered > 0 and rows["households"].sum() == uncovered
+
+
+def test_far_compounds_match_a_metric_computation(gaps: gpd.GeoDataFrame, city: City) -> None:
+    # Independently, in EPSG:4546 metres with geopandas.
+    stations = city.stations[city.stations["tier"] == "community"]
+    centres = city.compounds.geometry.centroid
+    distance = centres.apply(lambda c: stations.distance(c).min())
+    ids = city.compounds["id"]
+    surely_far = set(ids[distance > STATION_REACH_M + 5])
+    maybe_far = set(ids[distance > STATION_REACH_M - 5])
+    found = refs(gaps, "compound_far_from_station")
+    assert surely_far and surely_far <= found <= maybe_far
+
+
+def test_filters(conn: Connection, gaps: gpd.GeoDataFrame) -> None:
+    one = find_gaps(conn, types=["compound_without_head"])
+    assert set(one["type"]) == {"compound_without_head"}
+    code = gaps["community_code"].iloc[0]
+    assert set(find_gaps(conn, community=code)["community_code"]) == {code}
+    assert set(find_gaps(conn, severity="high")["severity"]) == {"high"}
+    assert gaps.crs.to_epsg() == 4326
+    assert set(summary(gaps).columns) <= set(GAP_NAMES)
+
+
+def test_unknown_type_is_named(conn: Connection) -> None:
+    with pytest.raises(InvalidInputError, match="unknown gap type nope"):
+        find_gaps(conn, types=["nope"])
