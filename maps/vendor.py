@@ -36,8 +36,8 @@ ASSETS: Final[dict[str, str]] = {
     "glyphicons_css": "@neos21/bootstrap3-glyphicons/dist/css/bootstrap3-glyphicons.min.css",
     "awesome_markers_font_css": "@fortawesome/fontawesome-free/css/all.min.css",
     "awesome_markers_css": "drmonty-leaflet-awesome-markers/css/leaflet.awesome-markers.css",
-    # Not on npm (folium serves it from its GitHub repo): package.json's postinstall
-    # generates the same fa-rotate-0..359 classes that Icon(angle=...) relies on.
+    # Not on npm (folium serves it from its GitHub repo): a local package in
+    # maps/assets/local holds the same fa-rotate-0..359 classes Icon(angle=...) uses.
     "awesome_rotate_css": "folium-awesome-rotate/leaflet.awesome.rotate.css",
     # folium.plugins.MarkerCluster / FastMarkerCluster
     "markerclusterjs": "leaflet.markercluster/dist/leaflet.markercluster.js",
@@ -74,7 +74,7 @@ def require_assets() -> None:
     """Raise AssetsMissingError (telling the user to run `make assets`) if not installed."""
     if not assets_installed():
         missing = sorted(rel for rel in ASSETS.values() if not (VENDOR_ROOT / rel).is_file())
-        # Listing files helps only with a partial install (e.g. `npm ci --ignore-scripts`).
+        # Listing files helps with a partial or outdated install.
         detail = f" Missing: {', '.join(missing)}" if VENDOR_ROOT.is_dir() else ""
         raise AssetsMissingError(MISSING_ASSETS_MESSAGE + detail)
 

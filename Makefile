@@ -1,0 +1,51 @@
+# gridgov: `make demo` sets everything up and serves the demo city on
+# http://127.0.0.1:8000; `make test` installs what the tests need and runs them.
+
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:$(PATH)
+UV := uv
+# uv uses the system Python (3.11+) and never downloads one.
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: demo test install install-test system system-test python assets lint pytest bench \
+	serve down clean
+
+demo: install  ## set up everything and serve the demo city
+	$(UV) run gridgov demo
+
+test: install-test lint pytest  ## install what tests need, then lint, type-check and test
+
+install: system python assets
+install-test: system-test python assets
+
+system:
+	scripts/install-system.sh
+
+system-test:
+	scripts/install-system.sh --test
+
+python:
+	$(UV) sync --frozen
+
+assets:  ## the pinned JS/CSS/fonts map pages load, served by gridgov (no CDN)
+	cd maps/assets && npm ci --no-audit --no-fund
+
+lint:
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+pytest:
+	$(UV) run pytest
+
+bench: install  ## /lookup throughput against the same SQL run directly
+	$(UV) run python scripts/bench/lookup.py
+
+serve:
+	$(UV) run gridgov serve
+
+down:  ## stop the embedded PostGIS cluster
+	$(UV) run gridgov db down
+
+clean: down
+	rm -rf .gridgov artifacts maps/assets/node_modules
