@@ -38,8 +38,8 @@ lint:
 pytest:
 	$(UV) run pytest
 
-bench: install  ## /lookup throughput against the same SQL run directly
-	$(UV) run python scripts/bench/lookup.py
+bench: install  ## /lookup throughput against the same SQL run directly (ARGS="--duration 30")
+	$(UV) run python scripts/bench/lookup.py $(ARGS)
 
 serve:
 	$(UV) run gridgov serve

@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -20,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 
-from geo_api.api.deps import get_conn
+from geo_api.api.deps import get_reader, get_transaction
 from geo_api.api.main import create_app
 from geo_api.assign.engine import run_assignment
 from geo_api.db import migrate
@@ -108,7 +109,14 @@ def conn(engine: Engine, city: City) -> Iterator[Connection]:
 def client(db_url: str, conn: Connection) -> Iterator[TestClient]:
     """The API on the test city; its requests share the test's rolled-back transaction."""
     app = create_app(db_url)
-    app.dependency_overrides[get_conn] = lambda: conn
+
+    @contextmanager
+    def savepoint() -> Iterator[Connection]:
+        with conn.begin_nested():
+            yield conn
+
+    app.dependency_overrides[get_transaction] = lambda: savepoint
+    app.dependency_overrides[get_reader] = lambda: savepoint
     with TestClient(app) as test_client:
         yield test_client
 

@@ -184,3 +184,17 @@ def test_solver_leaves_households_unassigned_when_no_room() -> None:
     solution = solve_community(homes, heads)
     assert list(solution.head) == [100, 100, UNASSIGNED, UNASSIGNED]
     assert solution.reason[2:] == [None, None]
+
+
+def test_solver_keeps_previous_heads_where_it_may() -> None:
+    # Two heads in one unit share four homes; the previous split was uneven but legal,
+    # so it stands, instead of the least-loaded split a fresh run would make.
+    homes, heads = _toy([1, 1, 1, 1], [1, 1, 1, 1], [1, 1], capacity=3, max_capacity=3)
+    homes.previous = np.array([100, 100, 100, 101])
+    solution = solve_community(homes, heads)
+    assert list(solution.head) == [100, 100, 100, 101]
+    # A previous head that is gone, or would be over its maximum, is not kept.
+    homes.previous = np.array([100, 100, 100, 999])
+    heads.max_capacity = np.array([2, 3])
+    solution = solve_community(homes, heads)
+    assert sorted(solution.head.tolist()) == [100, 100, 101, 101]

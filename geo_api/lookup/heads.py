@@ -52,7 +52,8 @@ HEAD_COLUMNS = """
 """
 
 
-def _summary(row: Any) -> HeadSummary:
+def summary(row: Any) -> HeadSummary:
+    """A head row (selected with HEAD_COLUMNS) as an officer may see it: contacts masked."""
     return HeadSummary(
         id=row.id,
         role=row.role,
@@ -63,27 +64,6 @@ def _summary(row: Any) -> HeadSummary:
         load=row.load,
         household_id=row.household_id,
     )
-
-
-def heads_of(
-    conn: Connection,
-    *,
-    compound_id: int | None = None,
-    building_id: int | None = None,
-    unit_id: int | None = None,
-) -> list[HeadSummary]:
-    """The compound, building and unit heads of the given places, compound first."""
-    rows = conn.execute(
-        text(f"""
-            SELECT {HEAD_COLUMNS} FROM head hd
-            WHERE (hd.role = 'compound' AND hd.compound_id = :c)
-               OR (hd.role = 'building' AND hd.building_id = :b)
-               OR (hd.role = 'unit' AND hd.unit_id = :u)
-            ORDER BY CASE hd.role WHEN 'compound' THEN 0 WHEN 'building' THEN 1 ELSE 2 END, hd.id
-        """),  # noqa: S608 - constant column list
-        {"c": compound_id, "b": building_id, "u": unit_id},
-    )
-    return [_summary(r) for r in rows]
 
 
 def head_detail(
@@ -115,7 +95,7 @@ def head_detail(
     params = {"id": head_id, "scope": scope, "limit": limit, "offset": offset}
     households = conn.execute(page, params).mappings().all()
     return {
-        **_summary(row),
+        **summary(row),
         "serves": {
             "compound": row.compound_name,
             "building": row.building_number,

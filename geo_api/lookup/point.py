@@ -4,17 +4,19 @@ at a coordinate, and the heads of each level."""
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from geo_api.errors import InvalidInputError, OutsideCityError
-from geo_api.lookup.heads import HeadSummary, heads_of
+from geo_api.lookup.heads import HEAD_COLUMNS, summary
 
-# One round trip: each level is searched only inside the level above it.
-POINT_SQL = text("""
+# One round trip: each level is searched only inside the level above it, and the
+# heads of the compound, building and unit come along (each by its own index).
+POINT_SQL = text(f"""
 WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g)
-SELECT s.id AS street_id, s.code AS street_code, s.name AS street_name,
+SELECT heads.list AS heads, s.id AS street_id, s.code AS street_code, s.name AS street_name,
        c.id AS community_id, c.code AS community_code, c.name AS community_name,
        g.id AS grid_id, g.code AS grid_code, g.name AS grid_name,
        cp.id AS compound_id, cp.code AS compound_code, cp.name AS compound_name,
@@ -27,8 +29,18 @@ LEFT JOIN grid g ON g.community_id = c.id AND ST_Intersects(g.geom, p.g)
 LEFT JOIN compound cp ON cp.grid_id = g.id AND ST_Intersects(cp.geom, p.g)
 LEFT JOIN building b ON b.compound_id = cp.id AND ST_Intersects(b.geom, p.g)
 LEFT JOIN unit u ON u.building_id = b.id AND ST_Intersects(u.geom, p.g)
+LEFT JOIN LATERAL (
+    SELECT json_agg(row_to_json(x) ORDER BY x.rank, x.id) AS list FROM (
+        SELECT 0 AS rank, {HEAD_COLUMNS} FROM head hd
+        WHERE hd.role = 'compound' AND hd.compound_id = cp.id
+        UNION ALL
+        SELECT 1, {HEAD_COLUMNS} FROM head hd WHERE hd.role = 'building' AND hd.building_id = b.id
+        UNION ALL
+        SELECT 2, {HEAD_COLUMNS} FROM head hd WHERE hd.role = 'unit' AND hd.unit_id = u.id
+    ) x
+) heads ON true
 ORDER BY s.id LIMIT 1
-""")
+""")  # noqa: S608 - HEAD_COLUMNS is a constant
 
 LEVELS = ("street", "community", "grid", "compound", "building", "unit")
 
@@ -53,12 +65,9 @@ def lookup_point(conn: Connection, lon: float, lat: float) -> dict[str, Any]:
         raise OutsideCityError(f"coordinate ({lon}, {lat}) lies outside every street of the city")
     result: dict[str, Any] = {"lon": lon, "lat": lat}
     for level in LEVELS:
-        fields = {
+        fields: dict[str, Any] = {
             k.removeprefix(f"{level}_"): v for k, v in row.items() if k.startswith(f"{level}_")
         }
         result[level] = fields if fields["id"] is not None else None
-    heads: list[HeadSummary] = heads_of(
-        conn, compound_id=row["compound_id"], building_id=row["building_id"], unit_id=row["unit_id"]
-    )
-    result["heads"] = heads
+    result["heads"] = [summary(SimpleNamespace(**h)) for h in row["heads"] or []]
     return result

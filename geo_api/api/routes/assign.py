@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from geo_api.api.deps import Conn
+from geo_api.api.deps import Tx
 from geo_api.api.schemas import AssignmentRun
 from geo_api.assign.engine import run_assignment
 
@@ -15,6 +15,7 @@ router = APIRouter(tags=["command centre"])
 
 
 @router.post("/assign", response_model=AssignmentRun)
-def assign(conn: Conn) -> dict[str, Any]:
+def assign(tx: Tx) -> dict[str, Any]:
     """Assign every household to a unit head and report the run and its churn."""
-    return asdict(run_assignment(conn))
+    with tx() as conn:
+        return asdict(run_assignment(conn))

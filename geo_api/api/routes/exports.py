@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from geo_api.api.deps import Conn
+from geo_api.api.deps import Read
 from geo_api.export.layers import export_layers
 
 router = APIRouter(tags=["planners"])
@@ -24,16 +24,20 @@ MEDIA = {"gpkg": "application/geopackage+sqlite3", "geojson": "application/zip"}
     response_class=FileResponse,
     responses={200: {"content": {m: {} for m in MEDIA.values()}}},
 )
-def export(conn: Conn, fmt: Literal["gpkg", "geojson"]) -> FileResponse:
+def export(read: Read, fmt: Literal["gpkg", "geojson"]) -> FileResponse:
     """Every layer, without personal data: one GeoPackage, or a zip of GeoJSON files."""
     workdir = Path(tempfile.mkdtemp(prefix="gridgov-export-"))
     cleanup = BackgroundTask(shutil.rmtree, workdir, ignore_errors=True)
-    if fmt == "gpkg":
-        path = workdir / "gridgov.gpkg"
-        export_layers(conn, fmt, path)
-    else:
-        export_layers(conn, fmt, workdir / "gridgov")
-        path = Path(
-            shutil.make_archive(str(workdir / "gridgov-geojson"), "zip", workdir / "gridgov")
+    try:
+        with read() as conn:
+            target = workdir / ("gridgov.gpkg" if fmt == "gpkg" else "gridgov")
+            export_layers(conn, fmt, target)
+        path = (
+            target
+            if fmt == "gpkg"
+            else Path(shutil.make_archive(str(workdir / "gridgov-geojson"), "zip", target))
         )
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
     return FileResponse(path, media_type=MEDIA[fmt], filename=path.name, background=cleanup)

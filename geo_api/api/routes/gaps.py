@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from geo_api.api.deps import Conn
+from geo_api.api.deps import Read
 from geo_api.gaps.finder import GAP_NAMES, find_gaps
 
 router = APIRouter(tags=["command centre"])
@@ -27,13 +27,14 @@ TYPES_HELP = "gap types to include, any of: " + ", ".join(GAP_NAMES)
     },
 )
 def gaps(
-    conn: Conn,
+    read: Read,
     type: Annotated[list[str] | None, Query(description=TYPES_HELP)] = None,
     community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     severity: Literal["high", "medium", "low"] | None = None,
 ) -> Response:
     """Every gap, worst first, filtered by type, community code and severity."""
-    frame = find_gaps(conn, types=type, community=community, severity=severity)
+    with read() as conn:
+        frame = find_gaps(conn, types=type, community=community, severity=severity)
     body = json.loads(frame.to_json(drop_id=True))
     body["numberMatched"] = len(frame)
     return Response(json.dumps(body, ensure_ascii=False), media_type="application/geo+json")

@@ -1,0 +1,449 @@
+"""Benchmark the point lookup: the SQL alone, then the real HTTP API, in one run.
+
+Every row of the table runs on the same database, machine and query points:
+
+* SQL direct       POINT_SQL on N threads, one autocommit connection each: the anchor.
+* lookup_point()   the whole function the route calls (POINT_SQL + heads_of), in a
+                   transaction per call from a pool, as the API does it.
+* pgbench          POINT_SQL from C clients (only if pgbench is installed and works).
+* HTTP /lookup     uvicorn serving create_app() on 127.0.0.1, loaded by wrk (if
+                   installed) or a Python httpx client with keep-alive connections.
+
+Which database: by default the city already in the store (GEO_API_DATABASE_URL or
+the embedded cluster), read-only apart from a scratch table ``bench_points`` that
+pgbench needs and that is dropped again. With ``--households N``, or when the
+store holds no households, the demo city is generated into a separate database
+``gridgov_bench`` on the same server (created if missing, migrated, replaced on
+every such run), so a user's own city is never overwritten.
+
+Run: ``uv run python scripts/bench/lookup.py [--duration 10] [--concurrency 8]``.
+Exits 1 if the HTTP runs saw errors (anything but 200, or 404 for points outside).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import asdict, dataclass
+from functools import partial
+from pathlib import Path
+
+import httpx
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import ProgrammingError
+
+from geo_api.assign.engine import run_assignment
+from geo_api.db import migrate
+from geo_api.db.cluster import free_port
+from geo_api.db.engine import database_url, make_engine
+from geo_api.demo.city import DEMO_HOUSEHOLDS, DEMO_SEED, generate_city
+from geo_api.demo.load import load_city
+from geo_api.errors import OutsideCityError
+from geo_api.lookup.point import POINT_SQL, lookup_point
+
+BENCH_DB = "gridgov_bench"
+SAMPLE, SEED = 2_000, 20_240_601  # query points, and the seed that picks them
+OK = {200, 404}  # HTTP statuses that are right answers: 404 for points outside the city
+WARMUP = 20  # untimed calls per worker: connections, prepared statements, caches
+PROJECT = Path(__file__).resolve().parents[2]
+console = Console(width=None if sys.stdout.isatty() else 120)  # wide when piped
+Point = tuple[float, float]
+Call = Callable[[float, float], bool]  # one request; True when it answered as expected
+
+
+@dataclass
+class Result:
+    """One row of the table; latencies in milliseconds."""
+
+    name: str
+    concurrency: int
+    requests: int
+    seconds: float
+    p50: float
+    p95: float
+    p99: float
+    errors: int
+    ratio: float | None = None  # req/s over the SQL-direct anchor at the same concurrency
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def from_latencies(name: str, conc: int, lat_s: list[float], secs: float, errs: int) -> Result:
+    p50, p95, p99 = np.percentile(np.array(lat_s) * 1e3, [50, 95, 99]) if lat_s else (0, 0, 0)
+    return Result(name, conc, len(lat_s), secs, float(p50), float(p95), float(p99), errs)
+
+
+# -- the database ------------------------------------------------------------------------------
+def bench_database(url: str) -> str:
+    """The URL of ``gridgov_bench`` on the store's server, created if missing."""
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": BENCH_DB})
+        if found.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
+    admin.dispose()
+    return make_url(url).set(database=BENCH_DB).render_as_string(hide_password=False)
+
+
+def prepare(households: int | None) -> str:
+    """The URL to benchmark: the store's city, or a fresh one built in gridgov_bench."""
+    url = database_url()
+    if households is None:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                found = conn.execute(text("SELECT count(*) FROM household")).scalar_one()
+        except ProgrammingError:  # not migrated: no household table yet
+            found = 0
+        engine.dispose()
+        if found:
+            return url
+        console.print(f"the store has no city: building the demo city of {DEMO_HOUSEHOLDS:,}")
+        households = DEMO_HOUSEHOLDS
+    url = bench_database(url)
+    engine = make_engine(url)  # the same steps as `gridgov demo`
+    migrate.upgrade(engine)
+    console.print(f"generating a city of {households:,} households into {BENCH_DB} ...")
+    load_city(engine, generate_city(households, DEMO_SEED))
+    with engine.begin() as conn:
+        run_assignment(conn)
+    engine.dispose()
+    return url
+
+
+# -- the query points --------------------------------------------------------------------------
+# Random candidates kept only where a condition holds, in their original order.
+KEEP_SQL = """
+SELECT t.x, t.y FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) WITH ORDINALITY
+  AS t(x, y, n), LATERAL (SELECT ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) AS g) p
+WHERE {cond} ORDER BY t.n
+"""
+IN_STREET = "EXISTS (SELECT 1 FROM street s WHERE ST_Intersects(s.geom, p.g))"
+IN_COMPOUND = "EXISTS (SELECT 1 FROM compound c WHERE ST_Intersects(c.geom, p.g))"
+BOX_SQL = (
+    "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+    "(SELECT ST_Extent(geom) e FROM street) b"
+)
+HOMES_SQL = "SELECT ST_X(geom), ST_Y(geom) FROM household WHERE id = ANY(:ids) ORDER BY id"
+
+
+def sample_points(engine: Engine, n: int, seed: int) -> list[Point]:
+    """~70% household locations, ~20% in the city outside compounds, ~10% outside the city."""
+    rng = np.random.default_rng(seed)
+    n_in, n_out = n // 5, n // 10
+    with engine.connect() as conn:
+        lo, hi = conn.execute(text("SELECT min(id), max(id) FROM household")).one()
+        ids = sorted(int(i) + lo for i in rng.choice(hi - lo + 1, n - n_in - n_out, replace=False))
+        homes = [tuple(r) for r in conn.execute(text(HOMES_SQL), {"ids": ids})]
+        x0, y0, x1, y1 = conn.execute(text(BOX_SQL)).one()
+
+        def keep(cond: str, want: int, pad: float) -> list[Point]:
+            # Rejection sampling in the streets' bounding box, padded to reach outside.
+            out: list[Point] = []
+            while len(out) < want:
+                xs = rng.uniform(x0 - pad * (x1 - x0), x1 + pad * (x1 - x0), 4 * want)
+                ys = rng.uniform(y0 - pad * (y1 - y0), y1 + pad * (y1 - y0), 4 * want)
+                params = {"xs": xs.tolist(), "ys": ys.tolist()}
+                out += [tuple(r) for r in conn.execute(text(KEEP_SQL.format(cond=cond)), params)]
+            return out[:want]
+
+        inside = keep(f"{IN_STREET} AND NOT {IN_COMPOUND}", n_in, 0.0)
+        outside = keep(f"NOT {IN_STREET}", n_out, 0.25)
+    points = homes + inside + outside
+    return [points[i] for i in rng.permutation(len(points))]
+
+
+# -- Python load: a thread per connection ------------------------------------------------------
+Opener = Callable[[ExitStack], Call]  # opens one worker's connection, closed by the stack
+
+
+def run_threads(name: str, conc: int, secs: float, points: list[Point], opener: Opener) -> Result:
+    """``conc`` threads, each with its own connection, calling in a loop for ``secs``."""
+    lats: list[list[float]] = [[] for _ in range(conc)]
+    errs = [0] * conc
+    ready = threading.Barrier(conc + 1)
+
+    def work(k: int) -> None:
+        with ExitStack() as stack:
+            try:
+                call = opener(stack)
+                start = k * len(points) // conc  # threads cycle the points from apart
+                mine = points[start:] + points[:start]
+                for lon, lat in mine[:WARMUP]:
+                    call(lon, lat)
+            except Exception:
+                ready.abort()  # the main thread must not wait for us forever
+                raise
+            ready.wait()
+            end, i, clock = time.perf_counter() + secs, 0, time.perf_counter
+            while (t0 := clock()) < end:
+                try:
+                    ok = call(*mine[i % len(mine)])
+                except Exception:
+                    ok = False
+                lats[k].append(clock() - t0)
+                errs[k] += not ok
+                i += 1
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(conc)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    took = time.perf_counter() - t0
+    return from_latencies(name, conc, [x for lat in lats for x in lat], took, sum(errs))
+
+
+def sql_worker(engine: Engine, stack: ExitStack) -> Call:
+    """POINT_SQL alone, each statement its own transaction (as pgbench runs it)."""
+    conn = stack.enter_context(engine.connect()).execution_options(isolation_level="AUTOCOMMIT")
+    # Any answer is a success: no row is the right answer for a point outside the city.
+    return lambda lon, lat: conn.execute(POINT_SQL, {"lon": lon, "lat": lat}).all() is not None
+
+
+def lookup_worker(engine: Engine, stack: ExitStack) -> Call:
+    """The route's work without HTTP: a pooled connection, a transaction, lookup_point()."""
+
+    def call(lon: float, lat: float) -> bool:
+        with engine.begin() as conn, suppress(OutsideCityError):  # the API's expected 404
+            lookup_point(conn, lon, lat)
+        return True
+
+    return call
+
+
+def http_worker(base: str, stack: ExitStack) -> Call:
+    """GET /lookup on one keep-alive connection; 404 is the answer for points outside."""
+    client = stack.enter_context(httpx.Client(base_url=base, timeout=10))
+    return lambda lon, lat: client.get("/lookup", params={"lon": lon, "lat": lat}).status_code in OK
+
+
+# -- pgbench -----------------------------------------------------------------------------------
+def run_pgbench(exe: str, url: str, points: int, conc: int, secs: float) -> Result | None:
+    """POINT_SQL from pgbench's C clients, the point picked by number from bench_points."""
+    u = make_url(url)
+    sub = "(SELECT {} FROM bench_points WHERE i = :i)"
+    sql = POINT_SQL.text.replace(":lon", sub.format("lon")).replace(":lat", sub.format("lat"))
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "lookup.sql"
+        script.write_text(f"\\set i random(1, {points})\n{sql.strip()};\n", encoding="utf-8")
+        jobs = min(conc, os.cpu_count() or 1)
+        opts = (
+            f"-n -M prepared -T {max(1, round(secs))} -c {conc} -j {jobs} -l --log-prefix {tmp}/log"
+        )
+        cmd = [exe, *opts.split(), "-f", str(script), "-h", u.host or "127.0.0.1"]
+        cmd += ["-p", str(u.port or 5432), "-U", u.username or "postgres", u.database or ""]
+        env = {**os.environ, "PGPASSWORD": u.password or ""}
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        if proc.returncode != 0:
+            console.print(f"[yellow]pgbench failed, skipped:[/] {proc.stderr.strip()[-400:]}")
+            return None
+        # One log line per transaction: client, transaction number, latency in µs, ...
+        logs = (f.read_text(encoding="utf-8").splitlines() for f in Path(tmp).glob("log.*"))
+        lat = [int(line.split()[2]) / 1e6 for lines in logs for line in lines]
+    failed = re.search(r"number of failed transactions: (\d+)", proc.stdout)
+    tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", proc.stdout)
+    took = len(lat) / float(tps.group(1)) if tps else secs  # leave out connecting, as pgbench
+    name = f"pgbench, {plural(conc, 'client')}"
+    return from_latencies(name, conc, lat, took, int(failed.group(1)) if failed else 0)
+
+
+def measure_pgbench(
+    engine: Engine, url: str, points: list[Point], levels: list[int], secs: float
+) -> list[Result]:
+    exe = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
+    if not Path(exe).exists():
+        console.print("[yellow]pgbench is not installed: skipped[/]")
+        return []
+    # pgbench cannot pick random coordinates itself: it draws a number, the table has the point.
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS bench_points"))
+        conn.execute(text("CREATE TABLE bench_points (i int PRIMARY KEY, lon float8, lat float8)"))
+        rows = [{"i": i + 1, "lon": x, "lat": y} for i, (x, y) in enumerate(points)]
+        conn.execute(text("INSERT INTO bench_points VALUES (:i, :lon, :lat)"), rows)
+    results = []
+    try:
+        for conc in levels:
+            console.print(f"pgbench, {plural(conc, 'client')} ...")
+            if (r := run_pgbench(exe, url, len(points), conc, secs)) is None:
+                break
+            results.append(r)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS bench_points"))
+    return results
+
+
+# -- HTTP --------------------------------------------------------------------------------------
+@contextmanager
+def api_server(url: str, workers: int) -> Iterator[str]:
+    """uvicorn serving create_app() against ``url`` on 127.0.0.1; yields its base URL."""
+    port = free_port()
+    opts = f"--host 127.0.0.1 --port {port} --workers {workers} --log-level warning"
+    cmd = [sys.executable, "-m", "uvicorn", "geo_api.api.main:create_app", "--factory"]
+    env = {**os.environ, "GEO_API_DATABASE_URL": url}  # create_app() reads the URL from here
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe, so the server never blocks
+        proc = subprocess.Popen(
+            [*cmd, *opts.split(), "--no-access-log"], cwd=PROJECT, env=env, stdout=log, stderr=log
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            up, deadline = False, time.monotonic() + 60
+            while not up and proc.poll() is None and time.monotonic() < deadline:
+                with suppress(httpx.TransportError):
+                    up = httpx.get(f"{base}/health", timeout=1).status_code == 200
+                time.sleep(0.1)
+            if not up:  # died, or /health never said ok (e.g. the store is not migrated)
+                proc.terminate()
+                proc.wait()
+                log.seek(0)
+                sys.exit(f"the API did not come up healthy:\n{log.read().decode()[-2000:]}")
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+WRK_LUA = """
+local paths = {PATHS}
+local threads = {}
+function setup(thread) thread:set("id", #threads); table.insert(threads, thread) end
+function init(args) i = (id * 7919) % #paths; bad = 0 end  -- threads start apart
+function request() i = i % #paths + 1; return wrk.format("GET", paths[i]) end
+function response(status) if status ~= 200 and status ~= 404 then bad = bad + 1 end end
+function done(s, latency)
+  local bad_total = 0
+  for _, t in ipairs(threads) do bad_total = bad_total + t:get("bad") end
+  local e = s.errors
+  io.write(string.format('BENCH {"requests": %d, "seconds": %f, "errors": %d, '
+    .. '"p50": %f, "p95": %f, "p99": %f}\\n', s.requests, s.duration / 1e6,
+    bad_total + e.connect + e.read + e.write + e.timeout, latency:percentile(50) / 1e3,
+    latency:percentile(95) / 1e3, latency:percentile(99) / 1e3))
+end
+"""
+
+
+def run_wrk(base: str, points: list[Point], conc: int, secs: float) -> Result:
+    """wrk cycling through the points; errors are socket errors and statuses not 200/404."""
+    paths = ",".join(f'"/lookup?lon={lon!r}&lat={lat!r}"' for lon, lat in points)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", encoding="utf-8") as lua:
+        lua.write(WRK_LUA.replace("{PATHS}", "{" + paths + "}"))
+        lua.flush()
+        threads = min(conc, os.cpu_count() or 1)
+        opts = f"-t {threads} -c {conc} -d {secs:g}s --timeout 10s -s {lua.name} {base}"
+        out = subprocess.run(["wrk", *opts.split()], capture_output=True, text=True, check=True)
+    raw = json.loads(next(ln for ln in out.stdout.splitlines() if ln.startswith("BENCH "))[6:])
+    keys = ("requests", "seconds", "p50", "p95", "p99", "errors")
+    return Result(f"HTTP /lookup (wrk), {plural(conc, 'conn')}", conc, *(raw[k] for k in keys))
+
+
+def measure_http(
+    url: str, points: list[Point], levels: list[int], secs: float, workers: int, wrk: bool
+) -> list[Result]:
+    results = []
+    with api_server(url, workers) as base:
+        for conc in levels:
+            console.print(f"HTTP, {plural(conc, 'connection')} ({'wrk' if wrk else 'httpx'}) ...")
+            if wrk:
+                run_wrk(base, points, conc, 1)  # warm-up: lazy imports, pool connections
+                results.append(run_wrk(base, points, conc, secs))
+            else:
+                name = f"HTTP /lookup (httpx), {plural(conc, 'conn')}"
+                results.append(run_threads(name, conc, secs, points, partial(http_worker, base)))
+    return results
+
+
+# -- the run -----------------------------------------------------------------------------------
+COLUMNS = ("measurement", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "vs SQL")
+
+
+def report(results: list[Result], meta: dict[str, object]) -> None:
+    anchor = {r.concurrency: r.rps for r in results if r.name.startswith("SQL direct")}
+    table = Table(title=f"Point lookup: {meta['city']}, {meta['cores']} cores")
+    for col in COLUMNS:
+        table.add_column(col, justify="left" if col == "measurement" else "right")
+    for r in results:
+        r.ratio = r.rps / anchor[r.concurrency] if anchor.get(r.concurrency) else None
+        cells = [f"{r.requests:,}", f"{r.rps:,.0f}", *(f"{v:.2f}" for v in (r.p50, r.p95, r.p99))]
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
+        table.add_row(r.name, *cells, str(r.errors), ratio)
+    console.print(table)
+    for key, value in meta.items():
+        console.print(f"{key}: {value}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--households", type=int, help=f"build a city of N in {BENCH_DB}")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    parser.add_argument("--concurrency", type=int, default=8, help="threads/connections")
+    # Above 1, uvicorn's pre-bound socket loses TCP_NODELAY (uvicorn issue #3149): +40 ms.
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+
+    url = prepare(args.households)
+    levels, secs = sorted({1, args.concurrency}), args.duration
+    engine = make_engine(url, pool_size=max(levels))
+    with engine.connect() as conn:
+        counts = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("household", "unit", "compound")
+        }
+    points = sample_points(engine, SAMPLE, SEED)
+
+    results: list[Result] = []
+    for conc in levels:
+        for name, worker in (("SQL direct", sql_worker), ("lookup_point()", lookup_worker)):
+            console.print(f"{name}, {plural(conc, 'thread')} ...")
+            opener = partial(worker, engine)
+            results.append(
+                run_threads(f"{name}, {plural(conc, 'thread')}", conc, secs, points, opener)
+            )
+    results += measure_pgbench(engine, url, points, levels, secs)
+    use_wrk = shutil.which("wrk") is not None
+    results += measure_http(url, points, levels, secs, args.workers, use_wrk)
+    engine.dispose()
+
+    meta = {
+        "cores": os.cpu_count(),
+        "city": ", ".join(f"{n:,} {t}s" for t, n in counts.items()),
+        "database": make_url(url).database,
+        "points": f"{len(points):,} (seed {SEED})",
+        "load generator": "wrk" if use_wrk else "httpx (wrk not installed)",
+        "pgbench": "used" if any(r.name.startswith("pgbench") for r in results) else "skipped",
+        "uvicorn workers": args.workers,
+    }
+    report(results, meta)
+    if args.json:
+        rows = [{**asdict(r), "rps": r.rps} for r in results]
+        args.json.write_text(json.dumps({**meta, "results": rows}, indent=2), encoding="utf-8")
+    return 1 if sum(r.errors for r in results if r.name.startswith("HTTP")) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
