@@ -51,6 +51,13 @@ ASSETS: Final[dict[str, str]] = {
     "Leaflet.Search.css": "leaflet-search/dist/leaflet-search.min.css",
 }
 
+# The API's interactive docs (/docs): Swagger UI from npm rather than a CDN.
+SWAGGER_UI: Final[dict[str, str]] = {
+    "js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "css": "swagger-ui-dist/swagger-ui.css",
+    "favicon": "swagger-ui-dist/favicon-32x32.png",
+}
+
 MISSING_ASSETS_MESSAGE: Final = (
     f"Map assets are not installed in {VENDOR_ROOT}: run `make assets` "
     "(cd maps/assets && npm ci) to install the pinned JS/CSS that map pages need."
@@ -65,15 +72,19 @@ class AssetsMissingError(RuntimeError):
     """maps/assets/node_modules is missing or incomplete."""
 
 
+def _every_asset() -> list[str]:
+    return [*ASSETS.values(), *SWAGGER_UI.values()]
+
+
 def assets_installed() -> bool:
     """Return True when every file in ASSETS exists under VENDOR_ROOT."""
-    return all((VENDOR_ROOT / rel).is_file() for rel in ASSETS.values())
+    return all((VENDOR_ROOT / rel).is_file() for rel in _every_asset())
 
 
 def require_assets() -> None:
     """Raise AssetsMissingError (telling the user to run `make assets`) if not installed."""
     if not assets_installed():
-        missing = sorted(rel for rel in ASSETS.values() if not (VENDOR_ROOT / rel).is_file())
+        missing = sorted(rel for rel in _every_asset() if not (VENDOR_ROOT / rel).is_file())
         # Listing files helps with a partial or outdated install.
         detail = f" Missing: {', '.join(missing)}" if VENDOR_ROOT.is_dir() else ""
         raise AssetsMissingError(MISSING_ASSETS_MESSAGE + detail)

@@ -53,7 +53,7 @@ def test_help_on_every_command(run: Run) -> None:
 def test_gaps_prints_a_table_per_community(run: Run, tmp_path: Path) -> None:
     code, out, err = run("gaps", "--geojson", str(tmp_path / "gaps.geojson"))
     assert code == 0, err
-    assert "compound_without_head" in out and "社区" in out
+    assert "小区无小区长" in out and "compound_without_head" in out and "社区" in out
     assert len(pyogrio.read_dataframe(tmp_path / "gaps.geojson")) > 0
 
 

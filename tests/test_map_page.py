@@ -69,3 +69,12 @@ def test_command_centre_in_chromium(live_server: str, engine: Engine, artifacts:
         truth = key_figures(conn)
     assert {k: int(v.replace(",", "")) for k, v in figures.items()} == truth
     assert markers >= 36 and clusters >= 1  # 1+5+30 stations at start, heads clustered
+
+
+@pytest.mark.browser
+def test_api_docs_render_offline(live_server: str) -> None:
+    with visit(f"{live_server}/docs") as seen:
+        seen.page.wait_for_selector(".opblock", timeout=15_000)
+        operations = seen.page.locator(".opblock").count()
+    assert seen.errors == [] and seen.blocked == []
+    assert operations >= 7

@@ -7,14 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from geo_api import __version__
 from geo_api.api import errors
 from geo_api.api.routes import assign, exports, gaps, heads, health, lookup, maps
 from geo_api.db.engine import database_url, make_engine
-from maps.vendor import DEFAULT_BASE_URL, VENDOR_ROOT, assets_installed
+from maps.vendor import DEFAULT_BASE_URL, SWAGGER_UI, VENDOR_ROOT, assets_installed
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ def create_app(url: str | None = None) -> FastAPI:
         version=__version__,
         description="Urban grid governance (网格化治理): heads, coverage gaps and maps.",
         lifespan=lifespan,
+        docs_url=None,  # served below from gridgov's own copy of Swagger UI
+        redoc_url=None,
     )
     errors.install(app)
     for module in (health, lookup, heads, gaps, assign, exports, maps):
@@ -48,6 +51,16 @@ def create_app(url: str | None = None) -> FastAPI:
         app.mount(DEFAULT_BASE_URL, StaticFiles(directory=VENDOR_ROOT), name="vendor")
     else:
         log.warning("map assets are not installed: run `make assets` to serve the maps")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="gridgov API",
+            swagger_js_url=f"{DEFAULT_BASE_URL}/{SWAGGER_UI['js']}",
+            swagger_css_url=f"{DEFAULT_BASE_URL}/{SWAGGER_UI['css']}",
+            swagger_favicon_url=f"{DEFAULT_BASE_URL}/{SWAGGER_UI['favicon']}",
+        )
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

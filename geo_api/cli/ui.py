@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
+import pandas as pd
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -35,6 +36,17 @@ def table(title: str, rows: Mapping[str, object], headers: tuple[str, str] = (""
     grid.add_column(headers[1], justify="right")
     for key, value in rows.items():
         grid.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    out.print(grid)
+
+
+def matrix(title: str, frame: pd.DataFrame, headers: Mapping[str, str]) -> None:
+    """Print a DataFrame of counts (rows by index) as a table, columns renamed."""
+    grid = Table(title=title, title_justify="left")
+    grid.add_column(str(frame.index.name or ""))
+    for column in frame.columns:
+        grid.add_column(headers.get(str(column), str(column)), justify="right")
+    for index, row in frame.iterrows():
+        grid.add_row(str(index), *(f"{int(v):,}" if v else "·" for v in row))
     out.print(grid)
 
 

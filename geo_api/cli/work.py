@@ -10,10 +10,10 @@ import typer
 from sqlalchemy import Engine
 
 from geo_api.assign.engine import RunReport, run_assignment
-from geo_api.cli.ui import out, progress_bar, table
+from geo_api.cli.ui import matrix, out, progress_bar, table
 from geo_api.db.engine import database_url, make_engine
 from geo_api.export.layers import FORMATS, LAYER_NAMES, export_layers
-from geo_api.gaps.finder import GAP_NAMES, find_gaps, summary
+from geo_api.gaps.finder import GAP_NAMES, GAP_TYPES, find_gaps, summary
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,11 @@ def gaps(
     """Find coverage gaps and print a summary table per community."""
     with store().connect() as conn:
         frame = find_gaps(conn, types=gap_type, community=community)
-    counts = summary(frame)
-    out.print(counts.to_string() if len(counts) else "no gaps")
+    labels = {gap.name: gap.label for gap in GAP_TYPES}
+    if len(frame):
+        matrix("gaps per community", summary(frame), labels)
+    else:
+        out.print("no gaps")
     table("gaps by type", frame["type"].value_counts().to_dict(), ("type", "gaps"))
     if geojson:
         geojson.write_text(frame.to_json(drop_id=True, ensure_ascii=False), encoding="utf-8")

@@ -110,7 +110,7 @@ GAP_TYPES: list[GapType] = [
     ),
     GapType(
         "compound_far_from_station",
-        "小区远离社区党群服务站",
+        "小区远离服务站",
         "community",
         """
         SELECT cp.id AS ref_id, cp.community_id, hh.n AS households, hh.persons,
@@ -130,7 +130,7 @@ GAP_TYPES: list[GapType] = [
     ),
     GapType(
         "station_below_standard",
-        "社区党群服务站面积不达标",
+        "服务站面积不达标",
         "community",
         """
         SELECT s.id AS ref_id, s.community_id, 0 AS households, 0 AS persons,
@@ -204,5 +204,5 @@ def find_gaps(
 
 def summary(gaps: gpd.GeoDataFrame) -> pd.DataFrame:
     """Gap counts per community (rows) and type (columns)."""
-    table = pd.crosstab(gaps["community_name"], gaps["type"])
+    table = pd.crosstab(gaps["community_name"], gaps["type"]).rename_axis("社区")
     return table.reindex(columns=[n for n in GAP_NAMES if n in table.columns])
