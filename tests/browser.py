@@ -55,6 +55,10 @@ def visit(url: str, viewport: tuple[int, int] = (1600, 1000)) -> Iterator[Visit]
             page.on("console", lambda m: m.type == "error" and seen.errors.append(m.text))
             page.on("pageerror", lambda exc: seen.errors.append(f"pageerror: {exc}"))
             page.on(
+                "requestfailed",
+                lambda r: r.url in seen.blocked or seen.errors.append(f"failed: {r.url}"),
+            )
+            page.on(
                 "response",
                 lambda r: r.status >= 400 and seen.errors.append(f"HTTP {r.status}: {r.url}"),
             )

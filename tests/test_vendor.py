@@ -16,20 +16,11 @@ import pytest
 from folium import plugins
 
 from maps import vendor
+from tests.browser import visit
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS_DIR = ROOT / "maps" / "assets"
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Every plugin gridgov uses, so a new CDN asset in any of them shows up here.
 PLUGIN_CLASSES: list[type[Any]] = [
     folium.Map,
@@ -216,57 +207,24 @@ RENDERED_SELECTORS = (
 @pytest.mark.browser
 @pytest.mark.parametrize("page_name", ["map.html", "map-inline.html"])
 def test_map_loads_offline_in_chromium(site: str, page_name: str) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Chromium")
-    from playwright.sync_api import ConsoleMessage, Request, Response, Route, sync_playwright
+    with visit(f"{site}/{page_name}", viewport=(1200, 800)) as seen:
+        page = seen.page
+        page.evaluate("document.fonts.ready.then(() => true)")
+        leaflet_type = page.evaluate("typeof window.L")
+        counts = {sel: page.locator(sel).count() for sel in RENDERED_SELECTORS}
+        loaded_fonts: list[str] = page.evaluate(
+            "[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)"
+        )
+        # Icon(angle=45) relies on the folium-awesome-rotate CSS.
+        rotation = page.evaluate(
+            "getComputedStyle(document.querySelector('.fa-rotate-45')).transform"
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = "vendor-map.png" if page_name == "map.html" else "vendor-map-inline.png"
+        page.screenshot(path=str(ARTIFACTS / shot))
 
-    blocked: list[str] = []
-    errors: list[str] = []
-
-    def only_localhost(route: Route, request: Request) -> None:
-        if request.url.startswith(("http://127.0.0.1:", "data:")):
-            route.continue_()
-        else:
-            blocked.append(request.url)
-            route.abort()
-
-    def on_console(msg: ConsoleMessage) -> None:
-        if msg.type == "error":
-            errors.append(f"console: {msg.text}")
-
-    def on_response(resp: Response) -> None:
-        if resp.status >= 400:
-            errors.append(f"HTTP {resp.status}: {resp.url}")
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 800})
-            page.route("**/*", only_localhost)
-            page.on("console", on_console)
-            page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-            page.on("requestfailed", lambda req: errors.append(f"failed: {req.url}"))
-            page.on("response", on_response)
-            page.goto(f"{site}/{page_name}", wait_until="load")
-            page.evaluate("document.fonts.ready.then(() => true)")
-            page.wait_for_load_state("networkidle")
-            leaflet_type = page.evaluate("typeof window.L")
-            counts = {sel: page.locator(sel).count() for sel in RENDERED_SELECTORS}
-            loaded_fonts: list[str] = page.evaluate(
-                "[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)"
-            )
-            # Icon(angle=45) relies on the generated folium-awesome-rotate CSS.
-            rotation = page.evaluate(
-                "getComputedStyle(document.querySelector('.fa-rotate-45')).transform"
-            )
-            ARTIFACTS.mkdir(exist_ok=True)
-            shot = "vendor-map.png" if page_name == "map.html" else "vendor-map-inline.png"
-            page.screenshot(path=str(ARTIFACTS / shot))
-        finally:
-            browser.close()
-
-    assert blocked == [], f"page tried to reach the network: {blocked}"
-    assert errors == []
+    assert seen.blocked == [], f"page tried to reach the network: {seen.blocked}"
+    assert seen.errors == []
     assert leaflet_type == "object", "window.L is missing"
     missing = [sel for sel, n in counts.items() if n == 0]
     assert missing == [], f"not rendered: {missing} (the first one means no Leaflet panes)"
