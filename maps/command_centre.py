@@ -9,10 +9,12 @@ from __future__ import annotations
 import html
 
 import folium
+import numpy as np
 from branca.element import Figure
 from folium import plugins
 from sqlalchemy import Connection
 
+from geo_api.errors import StoreNotReadyError
 from geo_api.figures import key_figures
 from geo_api.gaps.finder import GAP_TYPES, find_gaps
 from maps import layers
@@ -157,6 +159,8 @@ def command_centre_page(conn: Connection, base_url: str = DEFAULT_BASE_URL) -> s
     """The whole command-centre page as HTML, with assets served from ``base_url``."""
     # Open on where people live (the compounds), not the whole county.
     bounds = layers.area_layer(conn, "compound").total_bounds
+    if not np.isfinite(bounds).all():
+        raise StoreNotReadyError("the store has no city yet: load one with `gridgov demo`")
     m = folium.Map(
         location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
         zoom_start=12,

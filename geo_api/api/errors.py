@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
+import pandas as pd
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import (
     ClusterError,
     GridgovError,
@@ -42,6 +44,12 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if is_unmigrated(exc):
+        return JSONResponse({"detail": NOT_MIGRATED}, status_code=503)
+    raise exc  # a genuine bug: let it be a logged 500
+
+
 async def _database_down(_: Request, exc: Exception) -> JSONResponse:
     log.error("database unavailable: %s", exc)
     return JSONResponse(
@@ -54,3 +62,5 @@ def install(app: FastAPI) -> None:
     for kind in (GridgovError, AssetsMissingError):
         app.add_exception_handler(kind, _domain_error)
     app.add_exception_handler(OperationalError, _database_down)
+    for db_error in (ProgrammingError, pd.errors.DatabaseError):
+        app.add_exception_handler(db_error, _database_error)

@@ -6,12 +6,14 @@ import logging
 import sys
 from typing import Annotated
 
+import pandas as pd
 import typer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from geo_api import __version__
 from geo_api.cli import city, db, serve, work
 from geo_api.cli.ui import console, setup_logging
+from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import GridgovError
 
 app = typer.Typer(
@@ -53,6 +55,11 @@ def main() -> None:
     except GridgovError as exc:
         logging.getLogger("gridgov").debug("failed", exc_info=True)
         console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
+    except (ProgrammingError, pd.errors.DatabaseError) as exc:
+        if not is_unmigrated(exc):
+            raise
+        console.print(f"[bold red]error:[/] {NOT_MIGRATED}")
         sys.exit(1)
     except OperationalError as exc:
         console.print(f"[bold red]error:[/] the database is unavailable: {exc.orig}")

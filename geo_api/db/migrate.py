@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -11,6 +12,19 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_MISSING_SCHEMA = (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction)
+NOT_MIGRATED = "the store's schema is missing or out of date: run `gridgov db up`"
+
+
+def is_unmigrated(exc: BaseException) -> bool:
+    """True when a database error (or what it wraps) means the schema is not there:
+    an undefined table, or no PostGIS functions at all."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(getattr(seen, "orig", seen), _MISSING_SCHEMA):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
