@@ -8,9 +8,9 @@ FIGURES_SQL = text("""
 SELECT
   (SELECT count(*) FROM household) AS households,
   (SELECT count(*) FROM assignment WHERE valid_to IS NULL) AS households_covered,
-  (SELECT count(*) FROM head WHERE role = 'compound') AS compound_heads,
-  (SELECT count(*) FROM head WHERE role = 'building') AS building_heads,
-  (SELECT count(*) FROM head WHERE role = 'unit') AS unit_heads,
+  (SELECT count(*) FROM active_head WHERE role = 'compound') AS compound_heads,
+  (SELECT count(*) FROM active_head WHERE role = 'building') AS building_heads,
+  (SELECT count(*) FROM active_head WHERE role = 'unit') AS unit_heads,
   (SELECT count(*) FROM member) AS members,
   (SELECT count(*) FROM station WHERE tier = 'city') AS city_stations,
   (SELECT count(*) FROM station WHERE tier = 'street') AS street_stations,

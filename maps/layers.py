@@ -6,6 +6,8 @@ import geopandas as gpd
 import shapely
 from sqlalchemy import Connection, text
 
+from geo_api.lookup.heads import HEAD_LOAD, HEAD_PLACE, HEAD_PLACE_JOINS
+
 # About a metre: plenty for a screen, and it keeps pages small.
 PRECISION_DEG = 1e-5
 SIMPLIFY_DEG = 2e-5
@@ -17,13 +19,12 @@ AREAS = {
     "compound": "SELECT code, name, geom FROM compound",
 }
 STATIONS = "SELECT name, tier, floor_area_m2, hours, geom FROM station ORDER BY id"
-HEADS = """
-SELECT hd.role, hd.capacity, hd.max_capacity,
-       (SELECT count(*) FROM assignment a WHERE a.head_id = hd.id AND a.valid_to IS NULL) AS load,
-       ST_Y(home.geom) AS lat, ST_X(home.geom) AS lon
-FROM head hd JOIN household home ON home.id = hd.household_id
+HEADS = f"""
+SELECT hd.role, hd.capacity, hd.max_capacity, {HEAD_LOAD} AS load,
+       ST_Y({HEAD_PLACE}) AS lat, ST_X({HEAD_PLACE}) AS lon
+FROM active_head hd {HEAD_PLACE_JOINS}
 WHERE hd.role = :role ORDER BY hd.id
-"""
+"""  # noqa: S608 - constant SQL fragments
 
 
 def _compact(frame: gpd.GeoDataFrame, simplify: bool) -> gpd.GeoDataFrame:

@@ -96,13 +96,13 @@ def test_export_gpkg_reopens_with_every_layer(client: TestClient, tmp_path: Path
     path = tmp_path / "city.gpkg"
     path.write_bytes(response.content)
     layers = {name for name, _ in pyogrio.list_layers(path)}
-    assert {"streets", "households", "stations", "gaps"} <= layers
+    assert {"streets", "households", "stations", "gap_areas", "gap_points"} <= layers
 
 
 def test_export_geojson_zip(client: TestClient) -> None:
     response = client.get("/exports/geojson")
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
-    assert "households.geojson" in names and "gaps.geojson" in names
+    assert "households.geojson" in names and "gap_points.geojson" in names
     assert client.get("/exports/shp").status_code == 422
 
 

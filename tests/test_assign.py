@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pytest
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
+from geo_api.assign import engine as engine_module
 from geo_api.assign.engine import run_assignment
 from geo_api.assign.solver import UNASSIGNED, Heads, Households, solve_community
 from geo_api.db.models import AssignReason
@@ -89,51 +93,64 @@ def test_a_head_leaving_moves_only_their_households(conn: Connection) -> None:
     """)
     ).one()
     before = dict(conn.execute(text(f"SELECT household_id, head_id {CURRENT}")).all())
-    conn.execute(text("DELETE FROM head WHERE id = :id"), {"id": head_id})
+    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :id"), {"id": head_id})
     report = run_assignment(conn)
     after = dict(conn.execute(text(f"SELECT household_id, head_id {CURRENT}")).all())
     changed = {h for h in before if before[h] != after.get(h)}
-    assert changed == {h for h, head in before.items() if head == head_id}
-    assert len(changed) == covered
-    assert report.moved == len({h for h in after if before.get(h) != after[h]})
-
-
-def test_history_answers_who_covered_a_household(conn: Connection) -> None:
-    household, head = conn.execute(text(f"SELECT household_id, head_id {CURRENT} LIMIT 1")).one()
-    other = conn.execute(
-        text("SELECT id FROM head WHERE role = 'unit' AND id <> :h LIMIT 1"), {"h": head}
+    theirs = {h for h, head in before.items() if head == head_id}
+    assert changed == theirs and len(theirs) == covered
+    assert head_id not in after.values()
+    assert (report.moved, report.dropped, report.added) == (
+        len({h for h in theirs if h in after}),
+        len({h for h in theirs if h not in after}),
+        0,
+    )
+    # Their old assignments are history, closed, not deleted.
+    closed = conn.execute(
+        text("SELECT count(*) FROM assignment WHERE head_id = :id AND valid_to IS NOT NULL"),
+        {"id": head_id},
     ).scalar_one()
-    conn.execute(
-        text(
-            "UPDATE assignment SET valid_to = now() WHERE household_id = :hh AND valid_to IS NULL"
-        ),
-        {"hh": household},
-    )
-    conn.execute(
-        text(
-            "INSERT INTO assignment (household_id, head_id, reason, distance_m, valid_from) "
-            "VALUES (:hh, :h, 'same_compound', 10, now() + interval '1 second')"
-        ),
-        {"hh": household, "h": other},
-    )
-    history = (
-        conn.execute(
-            text("SELECT head_id FROM assignment WHERE household_id = :hh ORDER BY valid_from"),
-            {"hh": household},
-        )
-        .scalars()
-        .all()
-    )
-    assert history == [head, other]
+    assert closed == covered
 
 
-def test_a_failed_run_leaves_the_previous_assignment(conn: Connection) -> None:
-    before = conn.execute(text(f"SELECT count(*) {CURRENT}")).scalar_one()
-    savepoint = conn.begin_nested()
-    conn.execute(text("UPDATE head SET max_capacity = 1, capacity = 1"))
+def test_a_head_with_history_cannot_be_deleted(conn: Connection) -> None:
+    head_id = conn.execute(text(f"SELECT head_id {CURRENT} LIMIT 1")).scalar_one()
+    with pytest.raises(IntegrityError, match="fk_assignment_head_id_head"):
+        conn.execute(text("DELETE FROM head WHERE id = :id"), {"id": head_id})
+
+
+def test_history_answers_who_covered_a_household_on_a_date(conn: Connection) -> None:
+    household, head = conn.execute(text(f"SELECT household_id, head_id {CURRENT} LIMIT 1")).one()
+    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :id"), {"id": head})
     run_assignment(conn)
-    savepoint.rollback()  # what a caller does when anything after the run fails
-    assert conn.execute(text(f"SELECT count(*) {CURRENT}")).scalar_one() == before
+    rows = conn.execute(
+        text("SELECT head_id, valid_to FROM assignment WHERE household_id = :hh ORDER BY id"),
+        {"hh": household},
+    ).all()
+    assert rows[0].head_id == head and rows[0].valid_to is not None
+    assert all(r.head_id != head for r in rows[1:])
+    on_the_day = conn.execute(
+        text(
+            "SELECT head_id FROM assignment WHERE household_id = :hh "
+            "AND valid_from <= :d AND (valid_to IS NULL OR valid_to > :d)"
+        ),
+        {"hh": household, "d": rows[0].valid_to - timedelta(seconds=1)},
+    ).scalar_one()
+    assert on_the_day == head
+
+
+def test_a_failed_run_leaves_the_previous_assignment(
+    conn: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = conn.execute(text(f"SELECT household_id, head_id, id {CURRENT}")).all()
+    conn.execute(text("UPDATE head SET capacity = 1, max_capacity = 1"))
+    # Fail after the old assignments were closed, before the new ones are written.
+    monkeypatch.setattr(engine_module, "OPEN_SQL", "INSERT INTO no_such_table VALUES (1)")
+    savepoint = conn.begin_nested()
+    with pytest.raises(ProgrammingError, match="no_such_table"):
+        run_assignment(conn)
+    savepoint.rollback()  # what every caller's transaction does on an error
+    assert conn.execute(text(f"SELECT household_id, head_id, id {CURRENT}")).all() == before
 
 
 def _toy(

@@ -11,6 +11,7 @@ import pytest
 
 from geo_api.cli.main import main
 from geo_api.demo.city import City
+from geo_api.export.layers import LAYER_NAMES
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -60,7 +61,7 @@ def test_gaps_prints_a_table_per_community(run: Run, tmp_path: Path) -> None:
 def test_assign_reports_no_churn_on_a_rerun(run: Run) -> None:
     code, out, err = run("assign")
     assert code == 0, err
-    churn = next(line for line in out.splitlines() if "moved (churn)" in line)
+    churn = next(line for line in out.splitlines() if "moved to another head (churn)" in line)
     assert churn.strip("│ ").endswith(" 0"), churn
 
 
@@ -68,7 +69,7 @@ def test_export_writes_a_geopackage(run: Run, tmp_path: Path) -> None:
     target = tmp_path / "out" / "city.gpkg"
     code, out, err = run("export", "--format", "gpkg", "--out", str(target))
     assert code == 0, err
-    assert len(pyogrio.list_layers(target)) == 11 and "households" in out
+    assert len(pyogrio.list_layers(target)) == len(LAYER_NAMES) and "households" in out
 
 
 def test_db_status_and_check(run: Run) -> None:

@@ -22,9 +22,9 @@ TABLE_OF = {
     "households": "household",
     "heads": "head",
     "stations": "station",
-    "members": "member",
+    "members": "community",  # members are counted per community
 }
-PERSONAL = {"name", "phone", "address"}
+PERSONAL = {"name", "phone", "address", "room", "household_id"}
 
 
 def expected_counts(conn: Connection) -> dict[str, int]:
@@ -32,7 +32,10 @@ def expected_counts(conn: Connection) -> dict[str, int]:
         layer: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
         for layer, table in TABLE_OF.items()
     }
-    counts["gaps"] = len(find_gaps(conn))
+    gaps = find_gaps(conn)
+    counts["gap_points"] = int((gaps.geom_type == "Point").sum())
+    counts["gap_areas"] = len(gaps) - counts["gap_points"]
+    assert counts["gap_points"] and counts["gap_areas"]
     return counts
 
 
@@ -46,8 +49,12 @@ def test_geopackage(conn: Connection, tmp_path: Path) -> None:
         info = pyogrio.read_info(path, layer=layer)
         assert info["features"] == expected[layer], layer
         assert info["crs"] == "EPSG:4326"
+        assert info["geometry_type"] != "Unknown", layer
         if layer in ("heads", "households", "members"):
             assert not PERSONAL & set(info["fields"]), layer
+    heads = pyogrio.read_info(path, layer="heads")
+    types = dict(zip(heads["fields"], heads["dtypes"], strict=True))
+    assert types["unit_id"] == "int64" and types["load"].startswith("int")
 
 
 def test_geojson_folder(conn: Connection, tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -41,7 +41,7 @@ class HeadOut(BaseModel):
     capacity: int
     max_capacity: int
     load: int = Field(description="households covered now")
-    household_id: int
+    left_on: date | None = Field(description="the day the head stepped down, if they did")
 
 
 class Lookup(BaseModel):
@@ -102,6 +102,8 @@ class AssignmentRun(BaseModel):
     assigned: int
     unassigned: int
     kept: int
-    moved: int = Field(description="households that gained, lost or changed their head")
+    moved: int = Field(description="households whose head changed (the churn)")
+    added: int = Field(description="households that had no head and have one now")
+    dropped: int = Field(description="households that had a head and have none now")
     seconds: float
     by_reason: dict[str, int]

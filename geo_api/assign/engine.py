@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,7 @@ HEADS_SQL = """
 SELECT hd.id, hd.unit_id AS unit, u.building_id AS building, b.compound_id AS compound,
        c.community_id AS community, hd.capacity, hd.max_capacity,
        ST_X(home.geom) AS lon, ST_Y(home.geom) AS lat
-FROM head hd
+FROM active_head hd
 JOIN unit u ON u.id = hd.unit_id
 JOIN building b ON b.id = u.building_id
 JOIN compound c ON c.id = b.compound_id
@@ -57,7 +57,9 @@ class RunReport:
     assigned: int
     unassigned: int
     kept: int
-    moved: int
+    moved: int  # the churn: households whose head changed
+    added: int  # households that had no head and have one now
+    dropped: int  # households that had a head and have none now
     seconds: float
     by_reason: dict[str, int] = field(default_factory=dict)
 
@@ -170,23 +172,20 @@ def run_assignment(conn: Connection, progress: Callable[[int], None] | None = No
         assigned=len(chosen),
         unassigned=len(result) - len(chosen),
         kept=len(chosen) - len(opened),
-        moved=len(closed | opened),  # churn: households that gained, lost or changed a head
+        moved=len(closed & opened),
+        added=len(opened - closed),
+        dropped=len(closed - opened),
         seconds=0.0,
         by_reason={str(k): int(v) for k, v in chosen["reason"].value_counts().items()},
     )
+    counts = {k: v for k, v in asdict(report).items() if isinstance(v, int) and k != "run_id"}
     conn.execute(
         text(
-            "UPDATE assignment_run SET finished_at = clock_timestamp(), households = :h, "
-            "assigned = :a, unassigned = :u, kept = :k, moved = :m WHERE id = :id"
+            "UPDATE assignment_run SET finished_at = clock_timestamp(), households = :households, "
+            "assigned = :assigned, unassigned = :unassigned, kept = :kept, moved = :moved, "
+            "added = :added, dropped = :dropped WHERE id = :id"
         ),
-        {
-            "h": report.households,
-            "a": report.assigned,
-            "u": report.unassigned,
-            "k": report.kept,
-            "m": report.moved,
-            "id": run_id,
-        },
+        {**counts, "id": run_id},
     )
     report.seconds = time.perf_counter() - started
     return report

@@ -35,7 +35,9 @@ def assign_all(engine: Engine) -> RunReport:
         "assigned": report.assigned,
         "unassigned": report.unassigned,
         "kept their head": report.kept,
-        "moved (churn)": report.moved,
+        "moved to another head (churn)": report.moved,
+        "newly covered": report.added,
+        "no longer covered": report.dropped,
         **{f"reason: {k}": v for k, v in report.by_reason.items()},
         "seconds": f"{report.seconds:.2f}",
     }

@@ -239,6 +239,9 @@ class Head(Base):
     # Households the head should cover, and the most they may ever cover.
     capacity: Mapped[int] = mapped_column(Integer, server_default=text("18"))
     max_capacity: Mapped[int] = mapped_column(Integer, server_default=text("25"))
+    # A head who stepped down stays on record (their assignments are history);
+    # from this date on they cover nobody.
+    left_on: Mapped[date | None] = mapped_column(Date)
 
 
 class AssignmentRun(Base):
@@ -253,7 +256,9 @@ class AssignmentRun(Base):
     assigned: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     unassigned: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     kept: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    moved: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    moved: Mapped[int] = mapped_column(Integer, server_default=text("0"))  # changed head
+    added: Mapped[int] = mapped_column(Integer, server_default=text("0"))  # had none before
+    dropped: Mapped[int] = mapped_column(Integer, server_default=text("0"))  # has none now
 
 
 class Assignment(Base):
@@ -275,7 +280,8 @@ class Assignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
-    head_id: Mapped[int] = mapped_column(ForeignKey("head.id", ondelete="CASCADE"))
+    # RESTRICT: deleting a head must not erase who covered whom; heads leave via left_on.
+    head_id: Mapped[int] = mapped_column(ForeignKey("head.id", ondelete="RESTRICT"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("assignment_run.id", ondelete="SET NULL"))
     reason: Mapped[AssignReason] = mapped_column(
         Enum(

@@ -1,7 +1,8 @@
 """Export every layer to GeoPackage or GeoJSON with GDAL (pyogrio).
 
-Exports carry no personal data: heads and members are exported without names
-or phone numbers, households without their address.
+Exports carry no personal data: no names or phone numbers; households without
+address or room; heads placed where they serve, not at home; members counted
+per community.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from geo_api.errors import InvalidInputError
 from geo_api.gaps.finder import find_gaps
+from geo_api.lookup.heads import HEAD_LOAD, HEAD_PLACE, HEAD_PLACE_JOINS
 
 FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON"}
 
@@ -26,30 +28,42 @@ LAYER_SQL: dict[str, str] = {
     "buildings": "SELECT id, compound_id, number, floors, geom FROM building ORDER BY id",
     "units": "SELECT id, building_id, number, geom FROM unit ORDER BY id",
     "households": """
-        SELECT h.id, h.unit_id, h.room, h.persons, a.head_id, a.reason, a.distance_m, h.geom
+        SELECT h.id, h.unit_id, h.persons, a.head_id, a.reason, a.distance_m, h.geom
         FROM household h LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
         ORDER BY h.id""",
-    "heads": """
+    # Heads are placed in the unit, building or compound they serve, not at home.
+    "heads": f"""
         SELECT hd.id, hd.role, hd.compound_id, hd.building_id, hd.unit_id, hd.capacity,
-               hd.max_capacity,
-               (SELECT count(*) FROM assignment a
-                WHERE a.head_id = hd.id AND a.valid_to IS NULL)::int AS load,
-               home.geom
-        FROM head hd JOIN household home ON home.id = hd.household_id ORDER BY hd.id""",
+               hd.max_capacity, hd.left_on, ({HEAD_LOAD})::int AS load, {HEAD_PLACE} AS geom
+        FROM head hd {HEAD_PLACE_JOINS} ORDER BY hd.id""",  # noqa: S608 - constant fragments
     "stations": """
         SELECT id, tier, name, street_id, community_id, floor_area_m2, hours, geom
         FROM station ORDER BY id""",
+    # Members as counts per community: a member's home would tie a person to the party.
     "members": """
-        SELECT id, community_id, household_id, registered_on, geom FROM member ORDER BY id""",
+        SELECT c.id AS community_id, c.code AS community_code, c.name AS community_name,
+               count(m.id)::int AS members, c.geom
+        FROM community c LEFT JOIN member m ON m.community_id = c.id
+        GROUP BY c.id ORDER BY c.id""",
 }
-LAYER_NAMES = [*LAYER_SQL, "gaps"]
+# Gaps are areas (units, buildings, compounds) or points (heads, stations): one
+# geometry type per layer, as GIS tools expect.
+GAP_LAYERS = {"gap_areas": ("Polygon", "MultiPolygon"), "gap_points": ("Point",)}
+LAYER_NAMES = [*LAYER_SQL, *GAP_LAYERS]
+# GeoPackage 1.2 opens in every GDAL and QGIS still in use (1.4 warns in GDAL < 3.8).
+GPKG_OPTIONS = {"VERSION": "1.2"}
 
 
 def read_layer(conn: Connection, name: str) -> gpd.GeoDataFrame:
     """One layer of the store as a GeoDataFrame in EPSG:4326."""
-    if name == "gaps":
-        return find_gaps(conn)
+    if name in GAP_LAYERS:
+        gaps = find_gaps(conn)
+        return gaps[gaps.geom_type.isin(GAP_LAYERS[name])].reset_index(drop=True)
     frame = gpd.read_postgis(text(LAYER_SQL[name]), conn, geom_col="geom", crs=4326)
+    # Nullable references come back as floats; keep them integers in the file.
+    for column in frame.columns:
+        if column.endswith("_id") or column == "id":
+            frame[column] = frame[column].astype("Int64")
     return frame.rename_geometry("geometry")
 
 
@@ -73,7 +87,9 @@ def export_layers(
     for name in LAYER_NAMES:
         frame = read_layer(conn, name)
         if fmt == "gpkg":
-            pyogrio.write_dataframe(frame, out, layer=name, driver="GPKG")
+            pyogrio.write_dataframe(
+                frame, out, layer=name, driver="GPKG", dataset_options=GPKG_OPTIONS
+            )
         else:
             target = out / f"{name}.geojson"
             target.unlink(missing_ok=True)

@@ -59,7 +59,7 @@ GAP_TYPES: list[GapType] = [
         FROM unit u
         JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
         LEFT JOIN household h ON h.unit_id = u.id
-        WHERE NOT EXISTS (SELECT 1 FROM head hd WHERE hd.role = 'unit' AND hd.unit_id = u.id)
+        WHERE NOT EXISTS (SELECT 1 FROM active_head hd WHERE hd.role = 'unit' AND hd.unit_id = u.id)
         GROUP BY u.id, cp.community_id, cp.name, b.number, u.number""",
     ),
     GapType(
@@ -72,7 +72,7 @@ GAP_TYPES: list[GapType] = [
                format('%s%s号楼%s单元单元长联系%s户（目标%s户，上限%s户）', cp.name, b.number,
                       u.number, load.n, hd.capacity, hd.max_capacity) AS detail,
                home.geom
-        FROM head hd JOIN unit u ON u.id = hd.unit_id
+        FROM active_head hd JOIN unit u ON u.id = hd.unit_id
         JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
         JOIN household home ON home.id = hd.household_id
         JOIN (SELECT a.head_id, count(*) AS n, sum(h.persons) AS persons
@@ -90,7 +90,7 @@ GAP_TYPES: list[GapType] = [
                format('%s%s号楼没有楼长', cp.name, b.number) AS detail, b.geom
         FROM building b JOIN compound cp ON cp.id = b.compound_id
         LEFT JOIN unit u ON u.building_id = b.id LEFT JOIN household h ON h.unit_id = u.id
-        WHERE NOT EXISTS (SELECT 1 FROM head hd WHERE hd.role = 'building'
+        WHERE NOT EXISTS (SELECT 1 FROM active_head hd WHERE hd.role = 'building'
                           AND hd.building_id = b.id)
         GROUP BY b.id, cp.community_id, cp.name, b.number""",
     ),
@@ -104,7 +104,7 @@ GAP_TYPES: list[GapType] = [
                format('%s没有小区长', cp.name) AS detail, cp.geom
         FROM compound cp LEFT JOIN building b ON b.compound_id = cp.id
         LEFT JOIN unit u ON u.building_id = b.id LEFT JOIN household h ON h.unit_id = u.id
-        WHERE NOT EXISTS (SELECT 1 FROM head hd WHERE hd.role = 'compound'
+        WHERE NOT EXISTS (SELECT 1 FROM active_head hd WHERE hd.role = 'compound'
                           AND hd.compound_id = cp.id)
         GROUP BY cp.id, cp.community_id, cp.name""",
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypedDict
 
 from sqlalchemy import Connection, text
@@ -22,7 +23,7 @@ class HeadSummary(TypedDict):
     capacity: int
     max_capacity: int
     load: int
-    household_id: int
+    left_on: date | None
 
 
 # The households a head covers: a unit head's are assigned to them; a building
@@ -39,8 +40,8 @@ COVERED_SQL = {
     "compound": _HOUSEHOLD_PAGE.format(scope="b.compound_id = :scope"),
 }
 
-HEAD_COLUMNS = """
-    hd.id, hd.role, hd.name, hd.phone, hd.capacity, hd.max_capacity, hd.household_id,
+# Households a head covers now, by role (a head row aliased hd).
+HEAD_LOAD = """
     CASE hd.role
       WHEN 'unit' THEN (SELECT count(*) FROM assignment a
                         WHERE a.head_id = hd.id AND a.valid_to IS NULL)
@@ -48,8 +49,18 @@ HEAD_COLUMNS = """
                             WHERE u.building_id = hd.building_id)
       ELSE (SELECT count(*) FROM household h JOIN unit u ON u.id = h.unit_id
             JOIN building b ON b.id = u.building_id WHERE b.compound_id = hd.compound_id)
-    END AS load
+    END"""
+HEAD_COLUMNS = f"""
+    hd.id, hd.role, hd.name, hd.phone, hd.capacity, hd.max_capacity, hd.left_on,
+    {HEAD_LOAD} AS load
 """
+# Where a head is shown on maps and in exports: inside the unit, building or
+# compound they serve, never at their own home.
+HEAD_PLACE_JOINS = """
+    LEFT JOIN unit su ON su.id = hd.unit_id
+    LEFT JOIN building sb ON sb.id = hd.building_id
+    LEFT JOIN compound sc ON sc.id = hd.compound_id"""
+HEAD_PLACE = "ST_PointOnSurface(coalesce(su.geom, sb.geom, sc.geom))"
 
 
 def summary(row: Any) -> HeadSummary:
@@ -62,7 +73,7 @@ def summary(row: Any) -> HeadSummary:
         capacity=row.capacity,
         max_capacity=row.max_capacity,
         load=row.load,
-        household_id=row.household_id,
+        left_on=row.left_on,
     )
 
 

@@ -31,12 +31,13 @@ LEFT JOIN building b ON b.compound_id = cp.id AND ST_Intersects(b.geom, p.g)
 LEFT JOIN unit u ON u.building_id = b.id AND ST_Intersects(u.geom, p.g)
 LEFT JOIN LATERAL (
     SELECT json_agg(row_to_json(x) ORDER BY x.rank, x.id) AS list FROM (
-        SELECT 0 AS rank, {HEAD_COLUMNS} FROM head hd
+        SELECT 0 AS rank, {HEAD_COLUMNS} FROM active_head hd
         WHERE hd.role = 'compound' AND hd.compound_id = cp.id
         UNION ALL
-        SELECT 1, {HEAD_COLUMNS} FROM head hd WHERE hd.role = 'building' AND hd.building_id = b.id
+        SELECT 1, {HEAD_COLUMNS} FROM active_head hd
+        WHERE hd.role = 'building' AND hd.building_id = b.id
         UNION ALL
-        SELECT 2, {HEAD_COLUMNS} FROM head hd WHERE hd.role = 'unit' AND hd.unit_id = u.id
+        SELECT 2, {HEAD_COLUMNS} FROM active_head hd WHERE hd.role = 'unit' AND hd.unit_id = u.id
     ) x
 ) heads ON true
 ORDER BY s.id LIMIT 1
