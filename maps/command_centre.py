@@ -23,7 +23,18 @@ from maps.vendor import DEFAULT_BASE_URL, localise
 TITLE = "网格化治理指挥中心"
 
 # Shown when the page opens; the rest are a click away in the layer control.
-HIDDEN_AT_START = {"compound", "outpost", "head_over_capacity"}
+HIDDEN_AT_START = {"outpost", "head_over_capacity"}
+# Gap layers from the mildest to the worst, so that where two gaps cover the same
+# compound or unit the worse one is drawn on top (and listed last).
+GAP_DRAW_ORDER = [
+    "head_over_capacity",
+    "unit_without_head",
+    "building_without_head",
+    "compound_far_from_station",
+    "households_without_head",
+    "compound_without_head",
+    "station_below_standard",
+]
 
 # Tier -> (marker colour, Font Awesome icon, Chinese name)
 TIERS = {
@@ -67,6 +78,16 @@ function (row) {
 """
 
 
+# Head clusters in a neutral slate, so their colours never read as a gap severity.
+HEAD_CLUSTER_JS = """
+function (cluster) {
+  return L.divIcon({
+    html: '<div><span>' + cluster.getChildCount() + '</span></div>',
+    className: 'marker-cluster gg-head-cluster', iconSize: new L.Point(40, 40)});
+}
+"""
+
+
 def _areas(m: folium.Map, conn: Connection) -> None:
     for level, (name, style) in AREA_STYLES.items():
         frame = layers.area_layer(conn, level)
@@ -91,7 +112,7 @@ def _stations(m: folium.Map, conn: Connection) -> None:
             folium.Marker(
                 [row.geom.y, row.geom.x],
                 popup=folium.Popup(popup, max_width=260),
-                tooltip=row.name,
+                tooltip=html.escape(row.name),
                 icon=folium.Icon(color=colour, icon=icon, prefix="fa"),
             ).add_to(group)
         group.add_to(m)
@@ -102,15 +123,19 @@ def _heads(m: folium.Map, conn: Connection) -> None:
         # FastMarkerCluster ignores show=: its group carries the switch instead.
         group = folium.FeatureGroup(name=label, show=role == "unit")
         plugins.FastMarkerCluster(
-            layers.heads(conn, role), callback=HEAD_MARKER_JS, control=False
+            layers.heads(conn, role),
+            callback=HEAD_MARKER_JS,
+            control=False,
+            icon_create_function=HEAD_CLUSTER_JS,
         ).add_to(group)
         group.add_to(m)
 
 
 def _gaps(m: folium.Map, conn: Connection) -> None:
     gaps = layers.compact_gaps(find_gaps(conn))
-    for gap in GAP_TYPES:
+    for gap in sorted(GAP_TYPES, key=lambda g: GAP_DRAW_ORDER.index(g.name)):
         subset = gaps[gaps["type"] == gap.name]
+        station = gap.ref == "station"
         group = folium.FeatureGroup(
             name=f"问题：{gap.label}（{len(subset)}）", show=gap.name not in HIDDEN_AT_START
         )
@@ -123,7 +148,10 @@ def _gaps(m: folium.Map, conn: Connection) -> None:
                     "weight": 2,
                     "fillOpacity": 0.5,
                 },
-                marker=folium.CircleMarker(radius=6),
+                # A station gap rings the station's pin instead of hiding under it.
+                marker=folium.CircleMarker(
+                    radius=16 if station else 6, fill=not station, weight=4 if station else 2
+                ),
                 tooltip=folium.GeoJsonTooltip(
                     fields=["detail", "community_name", "households"],
                     aliases=["问题", "社区", "涉及户数"],
@@ -141,6 +169,14 @@ def _panel(figures: dict[str, int]) -> str:
         f'<div><span class="swatch" style="background:{colour}"></span>{name}</div>'
         for name, colour in (("严重", "#d7191c"), ("一般", "#fd8d3c"), ("轻微", "#fecc5c"))
     )
+    heads = "".join(
+        f'<div><span class="dot" style="background:{colour}"></span>{name}</div>'
+        for name, colour in (
+            ("未超目标", "#1a9850"),
+            ("超过目标", "#fd8d3c"),
+            ("超过上限", "#d7191c"),
+        )
+    )
     return f"""
 <style>
   .gg-panel {{position:fixed; top:12px; left:60px; z-index:1000; background:rgba(255,255,255,.92);
@@ -148,10 +184,15 @@ def _panel(figures: dict[str, int]) -> str:
   .gg-panel h1 {{font-size:16px; margin:0 0 4px;}}
   .gg-panel td.fig {{text-align:right; padding-left:12px; font-weight:bold;}}
   .gg-panel .swatch {{display:inline-block; width:12px; height:12px; margin-right:6px;}}
+  .gg-panel .dot {{display:inline-block; width:10px; height:10px; border-radius:5px;
+    margin-right:6px;}}
+  .gg-head-cluster {{background-color:rgba(96,125,139,.35);}}
+  .gg-head-cluster div {{background-color:rgba(69,90,100,.85); color:#fff;}}
   .folium-map {{background:#f4f1ea;}}
 </style>
 <div class="gg-panel" id="gg-panel"><h1>{TITLE}</h1><table>{rows}</table>
-<div style="margin-top:6px"><b>问题严重程度</b>{legend}</div></div>
+<div style="margin-top:6px"><b>问题严重程度</b>{legend}</div>
+<div style="margin-top:6px"><b>三长联系户数</b>{heads}</div></div>
 """
 
 

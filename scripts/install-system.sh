@@ -36,6 +36,7 @@ if ! command -v uv >/dev/null 2>&1 && ! [[ -x "$HOME/.local/bin/uv" ]]; then
   echo "installing uv (Python package manager) for $(id -un)"
   python3 -m pip --version >/dev/null 2>&1 || {
     if [[ $(id -u) -eq 0 ]]; then sudo=(); else sudo=(sudo); fi
+    "${sudo[@]}" apt-get update -qq
     "${sudo[@]}" apt-get install -y -qq python3-pip
   }
   python3 -m pip install --user --quiet uv 2>/dev/null \

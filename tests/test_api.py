@@ -11,6 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
+from geo_api.gaps.finder import find_gaps
+
 
 def test_health(client: TestClient) -> None:
     body = client.get("/health").json()
@@ -31,9 +33,12 @@ def test_lookup_inside(client: TestClient, conn: Connection) -> None:
     [
         ({"lon": 116.4, "lat": 39.9}, 404, "outside every street"),
         ({"lon": "abc", "lat": 35.6}, 422, "valid number"),
-        ({"lon": 111.3, "lat": 135.6}, 422, "less than or equal to 90"),
+        ({"lon": 111.3, "lat": 135.6}, 422, "not a WGS 84 longitude/latitude"),
+        ({"lon": 35.6, "lat": 111.3}, 422, "swapped? lon comes first"),
+        ({"lon": 1e308, "lat": 1e308}, 422, "not a WGS 84"),
         ({"lon": 111.3}, 422, "Field required"),
-        ({"lon": "nan", "lat": 35.6}, 422, ""),
+        ({"lon": "nan", "lat": 35.6}, 422, "not a finite number"),
+        ({"lon": "inf", "lat": 35.6}, 422, "not a finite number"),
     ],
 )
 def test_lookup_bad_input(
@@ -45,12 +50,18 @@ def test_lookup_bad_input(
 
 
 def test_head(client: TestClient, conn: Connection) -> None:
-    head_id = conn.execute(
-        text("SELECT head_id FROM assignment WHERE valid_to IS NULL LIMIT 1")
-    ).scalar_one()
+    head_id, load = conn.execute(
+        text(
+            "SELECT head_id, count(*) FROM assignment WHERE valid_to IS NULL "
+            "GROUP BY head_id HAVING count(*) > 3 LIMIT 1"
+        )
+    ).one()
     body = client.get(f"/heads/{head_id}", params={"limit": 3}).json()
-    assert body["id"] == head_id and len(body["households"]["items"]) <= 3
-    assert "*" in body["name"]
+    assert body["id"] == head_id and len(body["households"]["items"]) == 3
+    assert body["households"]["total"] == body["load"] == load
+    assert "*" in body["name"] and "household_id" not in body
+    last = client.get(f"/heads/{head_id}", params={"limit": 3, "offset": load - 1}).json()
+    assert len(last["households"]["items"]) == 1
 
 
 @pytest.mark.parametrize(
@@ -71,17 +82,20 @@ def test_head_bad_input(client: TestClient, path: str, status: int) -> None:
     assert response.json()["detail"]
 
 
-def test_gaps_geojson_and_filters(client: TestClient) -> None:
+def test_gaps_geojson_and_filters(client: TestClient, conn: Connection) -> None:
     response = client.get("/gaps")
     assert response.headers["content-type"].startswith("application/geo+json")
     body = response.json()
-    assert body["type"] == "FeatureCollection" and body["numberMatched"] == len(body["features"])
+    assert body["type"] == "FeatureCollection"
+    assert body["numberMatched"] == len(body["features"]) == len(find_gaps(conn))
     kinds = {f["properties"]["type"] for f in body["features"]}
     assert {"unit_without_head", "compound_without_head", "station_below_standard"} <= kinds
     only = client.get("/gaps", params={"type": "compound_without_head"}).json()
     assert {f["properties"]["type"] for f in only["features"]} == {"compound_without_head"}
     assert client.get("/gaps", params={"type": "nope"}).status_code == 422
     assert client.get("/gaps", params={"community": "12"}).status_code == 422
+    unknown = client.get("/gaps", params={"community": "141081999999"})
+    assert unknown.status_code == 404 and "141081999999" in unknown.json()["detail"]
     assert client.get("/gaps", params={"severity": "dire"}).status_code == 422
 
 

@@ -85,6 +85,8 @@ def test_db_status_and_check(run: Run) -> None:
         (["gaps", "--type", "nope"], "unknown gap type nope"),
         (["generate", "--households", "10"], "--households must be between"),
         (["export", "--format", "shp", "--out", "x"], "unknown export format"),
+        (["db", "migrate", "nosuchrev"], "unknown revision 'nosuchrev'"),
+        (["gaps", "--community", "141081999999"], "no community has the code"),
     ],
 )
 def test_errors_exit_1_with_the_message(run: Run, args: list[str], says: str) -> None:

@@ -11,13 +11,15 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import InternalError
 
+from geo_api.api.deps import read_only
 from geo_api.api.main import create_app
 from geo_api.demo.city import City
 from geo_api.figures import key_figures
 from geo_api.gaps.finder import GAP_TYPES
-from maps.command_centre import AREA_STYLES, ROLES, TIERS
+from maps.command_centre import AREA_STYLES, GAP_DRAW_ORDER, ROLES, TIERS
 from tests.browser import visit
 
 
@@ -64,7 +66,10 @@ def test_command_centre_in_chromium(live_server: str, engine: Engine, artifacts:
     expected += [label for _, _, label in TIERS.values()] + list(ROLES.values())
     assert overlays[: len(expected)] == expected
     gap_layers = overlays[len(expected) :]
-    assert [label.split("（")[0] for label in gap_layers] == [f"问题：{g.label}" for g in GAP_TYPES]
+    labels = {g.name: g.label for g in GAP_TYPES}
+    assert [label.split("（")[0] for label in gap_layers] == [
+        f"问题：{labels[name]}" for name in GAP_DRAW_ORDER
+    ]
     with engine.connect() as conn:
         truth = key_figures(conn)
     assert {k: int(v.replace(",", "")) for k, v in figures.items()} == truth
@@ -78,3 +83,15 @@ def test_api_docs_render_offline(live_server: str) -> None:
         operations = seen.page.locator(".opblock").count()
     assert seen.errors == [] and seen.blocked == []
     assert operations >= 7
+
+
+def test_reads_survive_errors_and_refuse_writes(live_server: str, engine: Engine) -> None:
+    # Through the real read-only path: a 404 in between leaves the pool healthy.
+    inside = httpx.get(f"{live_server}/lookup", params={"lon": 111.3, "lat": 35.6})
+    for _ in range(3):
+        outside = httpx.get(f"{live_server}/lookup", params={"lon": 116.4, "lat": 39.9})
+        assert outside.status_code == 404
+    again = httpx.get(f"{live_server}/lookup", params={"lon": 111.3, "lat": 35.6})
+    assert again.status_code == inside.status_code
+    with read_only(engine) as conn, pytest.raises(InternalError, match="read-only"):
+        conn.execute(text("UPDATE head SET capacity = capacity"))

@@ -31,7 +31,7 @@ async def get_transaction(engine: Annotated[Engine, Depends(get_engine)]) -> Tra
 
 
 @contextmanager
-def _read_only(engine: Engine) -> Iterator[Connection]:
+def read_only(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         conn.execution_options(postgresql_readonly=True)
         try:
@@ -45,7 +45,7 @@ def _read_only(engine: Engine) -> Iterator[Connection]:
 
 async def get_reader(engine: Annotated[Engine, Depends(get_engine)]) -> Transaction:
     """Opens a read-only transaction."""
-    return lambda: _read_only(engine)
+    return lambda: read_only(engine)
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

@@ -11,16 +11,14 @@ from sqlalchemy import Engine
 from geo_api.cli.ui import progress_bar, table
 from geo_api.cli.work import assign_all, store
 from geo_api.db import migrate
-from geo_api.demo.city import DEMO_HOUSEHOLDS, DEMO_SEED, generate_city
+from geo_api.demo.city import DEMO_HOUSEHOLDS, DEMO_SEED, check_households, generate_city
 from geo_api.demo.load import LAYERS, load_city
 from geo_api.gaps.finder import find_gaps
 from geo_api.settings import ServerSettings
 
 log = logging.getLogger(__name__)
 
-Households = Annotated[
-    int, typer.Option(help="households in the city (1,000 to 10,000,000)", min=1)
-]
+Households = Annotated[int, typer.Option(help="households in the city (1,000 to 10,000,000)")]
 Seed = Annotated[int, typer.Option(help="random seed: the same seed gives the same city")]
 
 GENERATION_STEPS = 4
@@ -28,6 +26,7 @@ GENERATION_STEPS = 4
 
 def build_and_load(engine: Engine, households: int, seed: int) -> None:
     """Generate a city and replace the store's city with it, with progress bars."""
+    check_households(households)
     with progress_bar() as bar:
         task = bar.add_task("generating the city", total=GENERATION_STEPS)
         city = generate_city(

@@ -52,7 +52,7 @@ def matrix(title: str, frame: pd.DataFrame, headers: Mapping[str, str]) -> None:
 
 @contextmanager
 def progress_bar() -> Iterator[Progress]:
-    """A progress bar on stderr, hidden when stderr is not a terminal."""
+    """A progress bar on stderr (redrawn on a terminal, printed once when done elsewhere)."""
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

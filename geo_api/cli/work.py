@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from geo_api.assign.engine import RunReport, run_assignment
 from geo_api.cli.ui import matrix, out, progress_bar, table
 from geo_api.db.engine import database_url, make_engine
-from geo_api.export.layers import FORMATS, LAYER_NAMES, export_layers
+from geo_api.export.layers import FORMATS, LAYER_NAMES, check_target, export_layers
 from geo_api.gaps.finder import GAP_NAMES, GAP_TYPES, find_gaps, summary
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ def export(
     ] = Path("gridgov.gpkg"),
 ) -> None:
     """Export every layer (no personal data) for GIS: GeoPackage or GeoJSON."""
+    check_target(fmt, dest)
     with progress_bar() as bar, store().connect() as conn:
         task = bar.add_task("exporting layers", total=len(LAYER_NAMES))
         written = export_layers(conn, fmt, dest, progress=lambda _n, _r: bar.advance(task))

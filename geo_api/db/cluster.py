@@ -43,7 +43,7 @@ def find_pg_bin() -> Path:
             return version / "bin"
     raise ClusterError(
         "no PostgreSQL 15+ server with PostGIS 3 found under /usr/lib/postgresql; "
-        "install it with `make install-system` (apt-get install postgresql postgresql-postgis) "
+        "install it with `make system` (apt-get install postgresql postgresql-postgis) "
         "or set GEO_API_DATABASE_URL to an existing PostGIS server"
     )
 

@@ -9,7 +9,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, text
+
+from geo_api.errors import InvalidInputError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MISSING_SCHEMA = (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction)
@@ -38,8 +41,16 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
+def _known(revision: str) -> None:
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revisions(revision)
+    except CommandError as exc:
+        raise InvalidInputError(f"unknown revision {revision!r}: {exc}") from exc
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the store up to ``revision``, creating PostGIS first if needed."""
+    _known(revision)
     with engine.begin() as conn:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
         config = alembic_config(engine)
@@ -49,6 +60,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Migrate the store down to ``revision`` (base: an empty schema)."""
+    _known(revision)
     with engine.begin() as conn:
         config = alembic_config(engine)
         config.attributes["connection"] = conn

@@ -72,6 +72,15 @@ LAYER_NAMES = [
 ]
 
 
+def check_households(households: int) -> None:
+    """Refuse a city size the generator does not make."""
+    if not MIN_HOUSEHOLDS <= households <= MAX_HOUSEHOLDS:
+        raise InvalidInputError(
+            f"--households must be between {MIN_HOUSEHOLDS:,} and {MAX_HOUSEHOLDS:,}, "
+            f"not {households:,}"
+        )
+
+
 def _skip(_: str) -> None:
     return None
 
@@ -80,11 +89,7 @@ def generate_city(
     households: int = DEMO_HOUSEHOLDS, seed: int = DEMO_SEED, progress: Progress = _skip
 ) -> City:
     """Generate a city of ``households`` households; the same seed gives the same city."""
-    if not MIN_HOUSEHOLDS <= households <= MAX_HOUSEHOLDS:
-        raise InvalidInputError(
-            f"--households must be between {MIN_HOUSEHOLDS:,} and {MAX_HOUSEHOLDS:,}, "
-            f"not {households:,}"
-        )
+    check_households(households)
     rng = np.random.default_rng(seed)
     scale = households / DEMO_HOUSEHOLDS
     progress("boundary, streets and communities")

@@ -67,6 +67,14 @@ def read_layer(conn: Connection, name: str) -> gpd.GeoDataFrame:
     return frame.rename_geometry("geometry")
 
 
+def check_target(fmt: str, out: Path) -> None:
+    """Refuse an unknown format, or a GeoPackage path without .gpkg."""
+    if fmt not in FORMATS:
+        raise InvalidInputError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "gpkg" and out.suffix.lower() != ".gpkg":
+        raise InvalidInputError(f"a GeoPackage export needs a .gpkg path, not {out}")
+
+
 def export_layers(
     conn: Connection,
     fmt: str,
@@ -74,11 +82,8 @@ def export_layers(
     progress: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
     """Write every layer to ``out``: one GeoPackage file, or a folder of GeoJSON files."""
-    if fmt not in FORMATS:
-        raise InvalidInputError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    check_target(fmt, out)
     if fmt == "gpkg":
-        if out.suffix.lower() != ".gpkg":
-            raise InvalidInputError(f"a GeoPackage export needs a .gpkg path, not {out}")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.unlink(missing_ok=True)
     else:

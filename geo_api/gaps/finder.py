@@ -14,7 +14,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from geo_api.errors import InvalidInputError
+from geo_api.errors import InvalidInputError, NotFoundError
 
 STATION_REACH_M = 500.0  # the 10-minute life circle (GB 50180-2018)
 STATION_MIN_AREA_M2 = 500.0  # Houma's standard for a community station
@@ -26,7 +26,8 @@ class GapType:
 
     name: str
     label: str  # Chinese, for the command centre
-    level: str
+    level: str  # who is responsible: unit, building, compound or community
+    ref: str  # what ref_id names: a unit, head, building, compound or station
     sql: str
 
 
@@ -34,6 +35,7 @@ GAP_TYPES: list[GapType] = [
     GapType(
         "households_without_head",
         "户无单元长",
+        "unit",
         "unit",
         """
         SELECT u.id AS ref_id, cp.community_id, count(*) AS households,
@@ -52,6 +54,7 @@ GAP_TYPES: list[GapType] = [
         "unit_without_head",
         "单元无单元长",
         "unit",
+        "unit",
         """
         SELECT u.id AS ref_id, cp.community_id, count(h.id) AS households,
                coalesce(sum(h.persons), 0) AS persons, 'medium' AS severity,
@@ -66,6 +69,7 @@ GAP_TYPES: list[GapType] = [
         "head_over_capacity",
         "单元长超负荷",
         "unit",
+        "head",
         """
         SELECT hd.id AS ref_id, cp.community_id, load.n AS households, load.persons,
                CASE WHEN load.n > hd.max_capacity THEN 'high' ELSE 'low' END AS severity,
@@ -84,6 +88,7 @@ GAP_TYPES: list[GapType] = [
         "building_without_head",
         "楼栋无楼长",
         "building",
+        "building",
         """
         SELECT b.id AS ref_id, cp.community_id, count(h.id) AS households,
                coalesce(sum(h.persons), 0) AS persons, 'medium' AS severity,
@@ -97,6 +102,7 @@ GAP_TYPES: list[GapType] = [
     GapType(
         "compound_without_head",
         "小区无小区长",
+        "compound",
         "compound",
         """
         SELECT cp.id AS ref_id, cp.community_id, count(h.id) AS households,
@@ -112,6 +118,7 @@ GAP_TYPES: list[GapType] = [
         "compound_far_from_station",
         "小区远离服务站",
         "community",
+        "compound",
         """
         SELECT cp.id AS ref_id, cp.community_id, hh.n AS households, hh.persons,
                CASE WHEN near.m > 2 * :reach THEN 'high' ELSE 'medium' END AS severity,
@@ -132,6 +139,7 @@ GAP_TYPES: list[GapType] = [
         "station_below_standard",
         "服务站面积不达标",
         "community",
+        "station",
         """
         SELECT s.id AS ref_id, s.community_id, 0 AS households, 0 AS persons,
                'medium' AS severity,
@@ -146,6 +154,7 @@ COLUMNS = [
     "label",
     "severity",
     "level",
+    "ref_type",
     "ref_id",
     "community_code",
     "community_name",
@@ -169,13 +178,18 @@ def find_gaps(
         raise InvalidInputError(
             f"unknown gap type {', '.join(unknown)}; known: {', '.join(GAP_NAMES)}"
         )
+    if community is not None:
+        known = conn.execute(text("SELECT 1 FROM community WHERE code = :c"), {"c": community})
+        if known.first() is None:
+            raise NotFoundError(f"no community has the code {community!r} (12 digits)")
     params = {"reach": STATION_REACH_M, "area": STATION_MIN_AREA_M2}
     frames = []
     for gap in GAP_TYPES:
         if gap.name not in chosen:
             continue
         sql = f"""
-            SELECT :type AS type, :label AS label, g.severity, :level AS level, g.ref_id,
+            SELECT :type AS type, :label AS label, g.severity, :level AS level,
+                   :ref AS ref_type, g.ref_id,
                    c.code AS community_code, c.name AS community_name,
                    g.households::int AS households, g.persons::int AS persons, g.detail, g.geom
             FROM ({gap.sql}) g JOIN community c ON c.id = g.community_id
@@ -190,6 +204,7 @@ def find_gaps(
                 "type": gap.name,
                 "label": gap.label,
                 "level": gap.level,
+                "ref": gap.ref,
                 "community": community,
             },
         )

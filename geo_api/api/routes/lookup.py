@@ -13,11 +13,16 @@ from geo_api.lookup.point import lookup_point
 router = APIRouter(tags=["grid officers"])
 
 
-@router.get("/lookup", response_model=Lookup, responses={404: {"description": "outside the city"}})
+@router.get(
+    "/lookup",
+    response_model=Lookup,
+    responses={404: {"description": "outside the city"}, 422: {"description": "not a coordinate"}},
+)
 def lookup(
     read: Read,
-    lon: Annotated[float, Query(ge=-180, le=180, description="WGS 84 longitude")],
-    lat: Annotated[float, Query(ge=-90, le=90, description="WGS 84 latitude")],
+    # Bounds are checked by the domain, whose messages say more (e.g. "swapped?").
+    lon: Annotated[float, Query(description="WGS 84 longitude, -180 to 180")],
+    lat: Annotated[float, Query(description="WGS 84 latitude, -90 to 90")],
 ) -> dict[str, Any]:
     """The street, community, grid, compound, building and unit at a point, with their heads."""
     with read() as conn:
