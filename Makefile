@@ -39,6 +39,7 @@ pytest:
 	$(UV) run pytest
 
 bench: install  ## /lookup throughput against the same SQL run directly (ARGS="--duration 30")
+	scripts/install-system.sh --bench
 	$(UV) run python scripts/bench/lookup.py $(ARGS)
 
 serve:

@@ -2,14 +2,19 @@
 # Install the system packages gridgov needs on Debian or Ubuntu, only those missing.
 #   scripts/install-system.sh          PostgreSQL + PostGIS, Node.js/npm, Python, uv
 #   scripts/install-system.sh --test   and what the tests need: Chromium, CJK fonts, GDAL
+#   scripts/install-system.sh --bench  and what benchmarks use: wrk
 set -euo pipefail
 
 packages=(postgresql postgresql-contrib postgresql-postgis python3 python3-venv)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
-if [[ "${1:-}" == "--test" ]]; then
-  # Chromium for page tests, CJK fonts so screenshots show Chinese, gdal-bin for ogrinfo.
-  packages+=(chromium fonts-noto-cjk gdal-bin)
-fi
+for option in "$@"; do
+  case "$option" in
+    # Chromium for page tests, CJK fonts so screenshots show Chinese, gdal-bin for ogrinfo.
+    --test) packages+=(chromium fonts-noto-cjk gdal-bin) ;;
+    --bench) packages+=(wrk) ;;
+    *) echo "usage: $0 [--test] [--bench]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for pkg in "${packages[@]}"; do

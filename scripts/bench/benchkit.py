@@ -1,0 +1,197 @@
+"""What every benchmark shares: a city to measure, threaded load, the API under
+uvicorn, and the table. Benchmarks are scripts, never timed tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import ProgrammingError
+
+from geo_api.assign.engine import run_assignment
+from geo_api.db import migrate
+from geo_api.db.cluster import free_port
+from geo_api.db.engine import database_url, make_engine
+from geo_api.demo.city import DEMO_HOUSEHOLDS, DEMO_SEED, generate_city
+from geo_api.demo.load import load_city
+
+BENCH_DB = "gridgov_bench"
+WARMUP = 20  # untimed calls per worker: connections, prepared statements, caches
+PROJECT = Path(__file__).resolve().parents[2]
+console = Console(width=None if sys.stdout.isatty() else 120)  # wide when piped
+Point = tuple[float, float]
+Call = Callable[[float, float], bool]  # one request; True when it answered as expected
+
+
+@dataclass
+class Result:
+    """One row of the table; latencies in milliseconds."""
+
+    name: str
+    concurrency: int
+    requests: int
+    seconds: float
+    p50: float
+    p95: float
+    p99: float
+    errors: int
+    ratio: float | None = None  # req/s over the SQL-direct anchor at the same concurrency
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def from_latencies(name: str, conc: int, lat_s: list[float], secs: float, errs: int) -> Result:
+    p50, p95, p99 = np.percentile(np.array(lat_s) * 1e3, [50, 95, 99]) if lat_s else (0, 0, 0)
+    return Result(name, conc, len(lat_s), secs, float(p50), float(p95), float(p99), errs)
+
+
+# -- the database ------------------------------------------------------------------------------
+def bench_database(url: str) -> str:
+    """The URL of ``gridgov_bench`` on the store's server, created if missing."""
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": BENCH_DB})
+        if found.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
+    admin.dispose()
+    return make_url(url).set(database=BENCH_DB).render_as_string(hide_password=False)
+
+
+def prepare(households: int | None) -> str:
+    """The URL to benchmark: the store's city, or a fresh one built in gridgov_bench."""
+    url = database_url()
+    if households is None:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                found = conn.execute(text("SELECT count(*) FROM household")).scalar_one()
+        except ProgrammingError:  # not migrated: no household table yet
+            found = 0
+        engine.dispose()
+        if found:
+            return url
+        console.print(f"the store has no city: building the demo city of {DEMO_HOUSEHOLDS:,}")
+        households = DEMO_HOUSEHOLDS
+    url = bench_database(url)
+    engine = make_engine(url)  # the same steps as `gridgov demo`
+    migrate.upgrade(engine)
+    console.print(f"generating a city of {households:,} households into {BENCH_DB} ...")
+    load_city(engine, generate_city(households, DEMO_SEED))
+    with engine.begin() as conn:
+        run_assignment(conn)
+    engine.dispose()
+    return url
+
+
+# -- Python load: a thread per connection ------------------------------------------------------
+Opener = Callable[[ExitStack], Call]  # opens one worker's connection, closed by the stack
+
+
+def run_threads(name: str, conc: int, secs: float, points: list[Point], opener: Opener) -> Result:
+    """``conc`` threads, each with its own connection, calling in a loop for ``secs``."""
+    lats: list[list[float]] = [[] for _ in range(conc)]
+    errs = [0] * conc
+    ready = threading.Barrier(conc + 1)
+
+    def work(k: int) -> None:
+        with ExitStack() as stack:
+            try:
+                call = opener(stack)
+                start = k * len(points) // conc  # threads cycle the points from apart
+                mine = points[start:] + points[:start]
+                for lon, lat in mine[:WARMUP]:
+                    call(lon, lat)
+            except Exception:
+                ready.abort()  # the main thread must not wait for us forever
+                raise
+            ready.wait()
+            end, i, clock = time.perf_counter() + secs, 0, time.perf_counter
+            while (t0 := clock()) < end:
+                try:
+                    ok = call(*mine[i % len(mine)])
+                except Exception:
+                    ok = False
+                lats[k].append(clock() - t0)
+                errs[k] += not ok
+                i += 1
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(conc)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    took = time.perf_counter() - t0
+    return from_latencies(name, conc, [x for lat in lats for x in lat], took, sum(errs))
+
+
+# -- HTTP --------------------------------------------------------------------------------------
+@contextmanager
+def api_server(url: str, workers: int) -> Iterator[str]:
+    """uvicorn serving create_app() against ``url`` on 127.0.0.1; yields its base URL."""
+    port = free_port()
+    opts = f"--host 127.0.0.1 --port {port} --workers {workers} --log-level warning"
+    cmd = [sys.executable, "-m", "uvicorn", "geo_api.api.main:create_app", "--factory"]
+    env = {**os.environ, "GEO_API_DATABASE_URL": url}  # create_app() reads the URL from here
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe, so the server never blocks
+        proc = subprocess.Popen(
+            [*cmd, *opts.split(), "--no-access-log"], cwd=PROJECT, env=env, stdout=log, stderr=log
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            up, deadline = False, time.monotonic() + 60
+            while not up and proc.poll() is None and time.monotonic() < deadline:
+                with suppress(httpx.TransportError):
+                    up = httpx.get(f"{base}/health", timeout=1).status_code == 200
+                time.sleep(0.1)
+            if not up:  # died, or /health never said ok (e.g. the store is not migrated)
+                proc.terminate()
+                proc.wait()
+                log.seek(0)
+                sys.exit(f"the API did not come up healthy:\n{log.read().decode()[-2000:]}")
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+COLUMNS = ("measurement", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "vs anchor")
+
+
+def report(title: str, anchor_name: str, results: list[Result], meta: dict[str, object]) -> None:
+    """Print the table: every row's rate also as a ratio to the anchor's at its concurrency."""
+    anchor = {r.concurrency: r.rps for r in results if r.name.startswith(anchor_name)}
+    table = Table(title=f"{title}: {meta['city']}, {meta['cores']} cores")
+    for col in COLUMNS:
+        table.add_column(col, justify="left" if col == "measurement" else "right")
+    for r in results:
+        r.ratio = r.rps / anchor[r.concurrency] if anchor.get(r.concurrency) else None
+        cells = [f"{r.requests:,}", f"{r.rps:,.0f}", *(f"{v:.2f}" for v in (r.p50, r.p95, r.p99))]
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
+        table.add_row(r.name, *cells, str(r.errors), ratio)
+    console.print(table)
+    for key, value in meta.items():
+        console.print(f"{key}: {value}")
