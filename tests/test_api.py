@@ -102,6 +102,10 @@ def test_gaps_geojson_and_filters(client: TestClient, conn: Connection) -> None:
 def test_assign_endpoint_moves_nobody_on_a_rerun(client: TestClient) -> None:
     body = client.post("/assign").json()
     assert body["moved"] == 0 and body["kept"] == body["assigned"]
+    client.post("/assign", params={"solver": "flow"})
+    again = client.post("/assign", params={"solver": "flow"}).json()
+    assert again["moved"] == again["added"] == again["dropped"] == 0
+    assert client.post("/assign", params={"solver": "magic"}).status_code == 422
 
 
 def test_export_gpkg_reopens_with_every_layer(client: TestClient, tmp_path: Path) -> None:

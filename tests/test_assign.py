@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import numpy as np
 import pytest
 from sqlalchemy import Connection, text
@@ -14,6 +12,7 @@ from geo_api.assign.engine import run_assignment
 from geo_api.assign.solver import UNASSIGNED, Heads, Households, solve_community
 from geo_api.db.models import AssignReason
 from geo_api.demo.city import City
+from geo_api.errors import InvalidInputError
 
 CURRENT = "FROM (SELECT * FROM assignment WHERE valid_to IS NULL) a"
 
@@ -124,7 +123,10 @@ def test_history_answers_who_covered_a_household_on_a_date(conn: Connection) -> 
     conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :id"), {"id": head})
     run_assignment(conn)
     rows = conn.execute(
-        text("SELECT head_id, valid_to FROM assignment WHERE household_id = :hh ORDER BY id"),
+        text(
+            "SELECT head_id, valid_from, valid_to FROM assignment "
+            "WHERE household_id = :hh ORDER BY id"
+        ),
         {"hh": household},
     ).all()
     assert rows[0].head_id == head and rows[0].valid_to is not None
@@ -134,7 +136,7 @@ def test_history_answers_who_covered_a_household_on_a_date(conn: Connection) -> 
             "SELECT head_id FROM assignment WHERE household_id = :hh "
             "AND valid_from <= :d AND (valid_to IS NULL OR valid_to > :d)"
         ),
-        {"hh": household, "d": rows[0].valid_to - timedelta(seconds=1)},
+        {"hh": household, "d": rows[0].valid_from + (rows[0].valid_to - rows[0].valid_from) / 2},
     ).scalar_one()
     assert on_the_day == head
 
@@ -215,3 +217,36 @@ def test_solver_keeps_previous_heads_where_it_may() -> None:
     heads.max_capacity = np.array([2, 3])
     solution = solve_community(homes, heads)
     assert sorted(solution.head.tolist()) == [100, 100, 101, 101]
+
+
+def test_the_flow_solver_on_the_test_city(conn: Connection, city: City) -> None:
+    greedy_uncovered = conn.execute(
+        text(
+            "SELECT count(*) FROM household h WHERE NOT EXISTS (SELECT 1 FROM assignment a "
+            "WHERE a.household_id = h.id AND a.valid_to IS NULL)"
+        )
+    ).scalar_one()
+    report = run_assignment(conn, solver="flow")
+    assert report.unassigned <= greedy_uncovered
+    over = conn.execute(
+        text(f"""
+        SELECT count(*) FROM (SELECT hd.id {CURRENT} JOIN head hd ON hd.id = a.head_id
+        GROUP BY hd.id, hd.max_capacity HAVING count(*) > hd.max_capacity) x
+    """)
+    ).scalar_one()
+    crossing = conn.execute(
+        text(f"""
+        SELECT count(*) {CURRENT}
+        JOIN household h ON h.id = a.household_id JOIN unit hu ON hu.id = h.unit_id
+        JOIN building hb ON hb.id = hu.building_id JOIN head hd ON hd.id = a.head_id
+        JOIN unit du ON du.id = hd.unit_id JOIN building db ON db.id = du.building_id
+        WHERE hb.compound_id <> db.compound_id
+    """)
+    ).scalar_one()
+    assert over == 0 and crossing == 0
+    assert run_assignment(conn, solver="flow").moved == 0
+
+
+def test_unknown_solver(conn: Connection) -> None:
+    with pytest.raises(InvalidInputError, match="unknown solver 'magic'"):
+        run_assignment(conn, solver="magic")

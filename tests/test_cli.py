@@ -86,6 +86,7 @@ def test_db_status_and_check(run: Run) -> None:
         (["generate", "--households", "10"], "--households must be between"),
         (["export", "--format", "shp", "--out", "x"], "unknown export format"),
         (["db", "migrate", "nosuchrev"], "unknown revision 'nosuchrev'"),
+        (["assign", "--solver", "magic"], "unknown solver 'magic'"),
         (["gaps", "--community", "141081999999"], "no community has the code"),
     ],
 )

@@ -17,11 +17,18 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from geo_api.assign.flow import solve_community_flow
 from geo_api.assign.solver import UNASSIGNED, Heads, Households, Solution, solve_community
 from geo_api.db.bulk import copy_frame
-from geo_api.errors import StoreNotReadyError
+from geo_api.errors import InvalidInputError, StoreNotReadyError
 from geo_api.geo.crs import metric_epsg, to_metres
 
+# greedy: the first engine (own unit to the hard maximum, then building, compound);
+# flow: the optimal min-cost flow (heads fill to target before anyone goes over).
+SOLVERS: dict[str, Callable[[Households, Heads], Solution]] = {
+    "greedy": solve_community,
+    "flow": solve_community_flow,
+}
 LOCK_KEY = 0x67726964  # "grid": one assignment run at a time across the store
 
 HOUSEHOLDS_SQL = """
@@ -76,7 +83,11 @@ def _frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame, int]:
 
 
 def _solve_all(
-    homes: pd.DataFrame, heads: pd.DataFrame, epsg: int, progress: Callable[[int], None] | None
+    homes: pd.DataFrame,
+    heads: pd.DataFrame,
+    epsg: int,
+    solve: Callable[[Households, Heads], Solution],
+    progress: Callable[[int], None] | None,
 ) -> pd.DataFrame:
     """Solve every community on its own; one row per household."""
     homes_xy = to_metres(homes["lon"].to_numpy(), homes["lat"].to_numpy(), epsg)
@@ -86,7 +97,7 @@ def _solve_all(
     for community, rows in homes.groupby("community").indices.items():
         h_rows = head_groups.get(community, np.array([], dtype=int))
         sub, hd = homes.iloc[rows], heads.iloc[h_rows]
-        solution: Solution = solve_community(
+        solution: Solution = solve(
             Households(
                 sub["id"].to_numpy(),
                 sub["unit"].to_numpy(),
@@ -140,16 +151,20 @@ RETURNING household_id
 """
 
 
-def run_assignment(conn: Connection, progress: Callable[[int], None] | None = None) -> RunReport:
+def run_assignment(
+    conn: Connection, progress: Callable[[int], None] | None = None, solver: str = "greedy"
+) -> RunReport:
     """Assign every household of the store and record the run; returns its report.
 
     Runs in the caller's transaction: if anything fails and the caller rolls
     back, the previous assignment stands.
     """
+    if solver not in SOLVERS:
+        raise InvalidInputError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
     started = time.perf_counter()
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
     homes, heads, epsg = _frames(conn)
-    result = _solve_all(homes, heads, epsg, progress)
+    result = _solve_all(homes, heads, epsg, SOLVERS[solver], progress)
     chosen = result[result["head_id"] != UNASSIGNED]
     run_id = conn.execute(
         text("INSERT INTO assignment_run DEFAULT VALUES RETURNING id")

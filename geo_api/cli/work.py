@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
-from geo_api.assign.engine import RunReport, run_assignment
+from geo_api.assign.engine import SOLVERS, RunReport, run_assignment
 from geo_api.cli.ui import matrix, out, progress_bar, table
 from geo_api.db.engine import database_url, make_engine
+from geo_api.errors import InvalidInputError
 from geo_api.export.layers import FORMATS, LAYER_NAMES, check_target, export_layers
 from geo_api.gaps.finder import GAP_NAMES, GAP_TYPES, find_gaps, summary
 
@@ -23,13 +24,15 @@ def store() -> Engine:
     return make_engine(database_url(), pool_size=2)
 
 
-def assign_all(engine: Engine) -> RunReport:
+def assign_all(engine: Engine, solver: str = "greedy") -> RunReport:
     """Run the engine with a progress bar and print its report."""
+    if solver not in SOLVERS:
+        raise InvalidInputError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
     with engine.connect() as conn:
         households = conn.exec_driver_sql("SELECT count(*) FROM household").scalar_one()
     with progress_bar() as bar, engine.begin() as conn:
         task = bar.add_task("assigning households", total=households)
-        report = run_assignment(conn, progress=lambda n: bar.advance(task, n))
+        report = run_assignment(conn, progress=lambda n: bar.advance(task, n), solver=solver)
     rows: dict[str, object] = {
         "households": report.households,
         "assigned": report.assigned,
@@ -45,9 +48,13 @@ def assign_all(engine: Engine) -> RunReport:
     return report
 
 
-def assign() -> None:
+def assign(
+    solver: Annotated[
+        str, typer.Option(help="greedy (the first engine) or flow (optimal min-cost flow)")
+    ] = "greedy",
+) -> None:
     """Assign every household to a unit head: own unit, then building, then compound."""
-    assign_all(store())
+    assign_all(store(), solver)
 
 
 def gaps(

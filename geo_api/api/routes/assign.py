@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 
@@ -15,7 +15,7 @@ router = APIRouter(tags=["command centre"])
 
 
 @router.post("/assign", response_model=AssignmentRun)
-def assign(tx: Tx) -> dict[str, Any]:
+def assign(tx: Tx, solver: Literal["greedy", "flow"] = "greedy") -> dict[str, Any]:
     """Assign every household to a unit head and report the run and its churn."""
     with tx() as conn:
-        return asdict(run_assignment(conn))
+        return asdict(run_assignment(conn, solver=solver))
