@@ -28,10 +28,11 @@ LEVEL_COST = {  # metres' worth of leaving one's own unit, building, compound
     AssignReason.same_building: 100,
     AssignReason.same_compound: 300,
 }
-OVER_TARGET_COST = 2_000  # beyond target only when nobody in reach has room
+OVER_TARGET_COST = 2_000_000  # beyond target only when nobody in reach has room
 KEEP_BONUS = 50  # metres' worth of staying with the previous head
-UNCOVERED_COST = 10_000_000
-HUB_COST = 1_000  # via the compound hub: less than going over target, more than most walks
+UNCOVERED_COST = 100_000_000
+# Costs rank: any walk < the hub < going over target < leaving a household out.
+HUB_COST = 1_000_000  # via the compound hub: any head of the compound, at a flat cost
 CANDIDATES = 12  # nearest heads considered beyond one's own unit and building
 
 
@@ -54,11 +55,18 @@ LEVELS = [AssignReason.own_unit, AssignReason.same_building, AssignReason.same_c
 def _candidates(homes: Households, heads: Heads) -> tuple[np.ndarray, np.ndarray]:
     """(household, head) index pairs worth an arc: the own building's heads, the
     nearest heads, and the previous head; only within the household's compound."""
-    n, m = len(homes.id), len(heads.id)
-    k = min(CANDIDATES, m)
-    _, near = cKDTree(heads.xy).query(homes.xy, k=k)
-    i_parts = [np.repeat(np.arange(n), k)]
-    j_parts = [np.asarray(near).reshape(n, k).ravel()]
+    n = len(homes.id)
+    i_parts: list[np.ndarray] = []
+    j_parts: list[np.ndarray] = []
+    for c in np.unique(heads.compound):  # the k nearest heads *of the same compound*
+        hj = np.flatnonzero(heads.compound == c)
+        hi = np.flatnonzero(homes.compound == c)
+        if len(hi) == 0:
+            continue
+        k = min(CANDIDATES, len(hj))
+        _, near = cKDTree(heads.xy[hj]).query(homes.xy[hi], k=k)
+        i_parts.append(np.repeat(hi, k))
+        j_parts.append(hj[np.asarray(near).reshape(len(hi), k)].ravel())
     # Every head of the own building, wherever the k nearest fall.
     order = np.argsort(heads.building, kind="stable")
     first = np.searchsorted(heads.building[order], homes.building, side="left")
@@ -99,7 +107,7 @@ def solve_community_flow(homes: Households, heads: Heads) -> Solution:
     level = _levels(homes, heads, i, j)
     cost = np.rint(metres).astype(np.int64) + np.array([LEVEL_COST[r] for r in LEVELS])[level]
     kept = heads.id[j] == homes.previous[i]
-    cost[kept] = np.maximum(0, cost[kept] - KEEP_BONUS)
+    cost[~kept] += KEEP_BONUS  # never clipped: keeping is always strictly cheaper
 
     # Nodes: households 0..n-1, heads n..n+m-1, one hub per compound, the sink.
     # The hub links every household of a compound to every head of it at a flat,
@@ -165,7 +173,8 @@ def _match_hub(
     head_of: np.ndarray,
 ) -> None:
     """Pair the households routed through a hub with the heads the hub fed, nearest
-    first; every pairing costs the flow the same, so nearest is free."""
+    first. The flow prices every such pairing the same (the hub is a last resort,
+    used only when no direct arc has room), so this only makes the walks shorter."""
     room = into_heads.astype(np.int64).copy()
     for i in via_hub:
         open_heads = np.flatnonzero((room > 0) & (heads.compound == homes.compound[i]))
