@@ -38,9 +38,10 @@ lint:
 pytest:
 	$(UV) run pytest
 
-bench: install  ## /lookup throughput against the same SQL run directly (ARGS="--duration 30")
+bench: install  ## every benchmark on the stored city (options: run the scripts directly)
 	scripts/install-system.sh --bench
-	$(UV) run python scripts/bench/lookup.py $(ARGS)
+	$(UV) run python scripts/bench/lookup.py
+	$(UV) run python scripts/bench/assign.py
 
 serve:
 	$(UV) run gridgov serve
