@@ -250,3 +250,32 @@ def test_the_flow_solver_on_the_test_city(conn: Connection, city: City) -> None:
 def test_unknown_solver(conn: Connection) -> None:
     with pytest.raises(InvalidInputError, match="unknown solver 'magic'"):
         run_assignment(conn, solver="magic")
+
+
+def test_a_head_living_in_another_community_is_refused(conn: Connection) -> None:
+    head_id, other_home = conn.execute(
+        text("""
+        SELECT hd.id, h.id FROM head hd
+        JOIN unit u ON u.id = hd.unit_id JOIN building b ON b.id = u.building_id
+        JOIN compound c ON c.id = b.compound_id,
+        household h JOIN unit hu ON hu.id = h.unit_id JOIN building hb ON hb.id = hu.building_id
+        JOIN compound hc ON hc.id = hb.compound_id
+        WHERE hd.role = 'unit' AND hc.community_id <> c.community_id LIMIT 1
+    """)
+    ).one()
+    conn.execute(
+        text("UPDATE head SET household_id = :h WHERE id = :id"), {"h": other_home, "id": head_id}
+    )
+    before = conn.execute(text(f"SELECT count(*) {CURRENT}")).scalar_one()
+    with pytest.raises(
+        InvalidInputError,
+        match=rf"head {head_id} serves \S+ but household "
+        rf"{other_home} is in",
+    ):
+        run_assignment(conn)
+    assert conn.execute(text(f"SELECT count(*) {CURRENT}")).scalar_one() == before
+
+
+def test_capacity_must_be_positive(conn: Connection) -> None:
+    with pytest.raises(IntegrityError, match="ck_head_capacity_positive"):
+        conn.execute(text("UPDATE head SET capacity = 0 WHERE id = 1"))

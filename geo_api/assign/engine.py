@@ -71,6 +71,35 @@ class RunReport:
     by_reason: dict[str, int] = field(default_factory=dict)
 
 
+# A unit head must live in the community they serve: their home is where the
+# engine measures from, and no assignment may cross a community.
+MISPLACED_HEADS_SQL = """
+SELECT hd.id, hd.household_id, sc.name AS serves, hc.name AS lives
+FROM active_head hd
+JOIN unit su ON su.id = hd.unit_id JOIN building sb ON sb.id = su.building_id
+JOIN compound scp ON scp.id = sb.compound_id JOIN community sc ON sc.id = scp.community_id
+JOIN household home ON home.id = hd.household_id
+JOIN unit hu ON hu.id = home.unit_id JOIN building hb ON hb.id = hu.building_id
+JOIN compound hcp ON hcp.id = hb.compound_id JOIN community hc ON hc.id = hcp.community_id
+WHERE hd.role = 'unit' AND sc.id <> hc.id
+ORDER BY hd.id
+"""
+
+
+def check_heads(conn: Connection) -> None:
+    """Refuse to run while a unit head lives outside the community they serve."""
+    wrong = conn.execute(text(MISPLACED_HEADS_SQL)).all()
+    if wrong:
+        listed = "; ".join(
+            f"head {r.id} serves {r.serves} but household {r.household_id} is in {r.lives}"
+            for r in wrong[:5]
+        )
+        more = f" (and {len(wrong) - 5} more)" if len(wrong) > 5 else ""
+        raise InvalidInputError(
+            f"{len(wrong)} unit heads live in another community: {listed}{more}"
+        )
+
+
 def _frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     homes = pd.read_sql_query(text(HOUSEHOLDS_SQL), conn)
     if homes.empty:
@@ -163,6 +192,7 @@ def run_assignment(
         raise InvalidInputError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
     started = time.perf_counter()
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    check_heads(conn)
     homes, heads, epsg = _frames(conn)
     result = _solve_all(homes, heads, epsg, SOLVERS[solver], progress)
     chosen = result[result["head_id"] != UNASSIGNED]
