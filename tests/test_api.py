@@ -82,6 +82,18 @@ def test_head_bad_input(client: TestClient, path: str, status: int) -> None:
     assert response.json()["detail"]
 
 
+def test_household_endpoint(client: TestClient, conn: Connection) -> None:
+    household = conn.execute(
+        text("SELECT household_id FROM assignment WHERE valid_to IS NULL LIMIT 1")
+    ).scalar_one()
+    body = client.get(f"/households/{household}").json()
+    assert body["id"] == household and body["unit_head"]["reason"]
+    past = client.get(f"/households/{household}", params={"at": "2001-01-01T00:00:00Z"})
+    assert past.status_code == 200 and past.json()["unit_head"] is None
+    assert client.get("/households/99999999").status_code == 404
+    assert client.get("/households/1", params={"at": "yesterday"}).status_code == 422
+
+
 def test_gaps_geojson_and_filters(client: TestClient, conn: Connection) -> None:
     response = client.get("/gaps")
     assert response.headers["content-type"].startswith("application/geo+json")
@@ -139,6 +151,7 @@ def test_openapi_document(client: TestClient) -> None:
         "/health",
         "/lookup",
         "/heads/{head_id}",
+        "/households/{household_id}",
         "/gaps",
         "/assign",
         "/exports/{fmt}",

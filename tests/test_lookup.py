@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Connection, text
 
+from geo_api.assign.engine import run_assignment
 from geo_api.errors import InvalidInputError, NotFoundError, OutsideCityError
 from geo_api.lookup.heads import head_detail
+from geo_api.lookup.households import household_chain
 from geo_api.lookup.point import lookup_point
 
 
@@ -95,3 +98,33 @@ def test_unknown_head_and_bad_paging(conn: Connection) -> None:
         head_detail(conn, 999_999)
     with pytest.raises(InvalidInputError, match="limit must be"):
         head_detail(conn, 1, limit=0)
+
+
+def test_household_chain_now_and_in_the_past(conn: Connection) -> None:
+    household, head = conn.execute(
+        text(
+            "SELECT household_id, head_id FROM assignment WHERE valid_to IS NULL "
+            "AND reason = 'own_unit' ORDER BY household_id LIMIT 1"
+        )
+    ).one()
+    now = household_chain(conn, household)
+    assert now["unit_head"]["id"] == head and now["unit_head"]["reason"] == "own_unit"
+    assert now["unit_head"]["until"] is None and "*" in now["unit_head"]["name"]
+    assert len(now["compound_heads"]) <= 1 and now["address"].endswith("室")
+    before = now["unit_head"]["since"] - timedelta(days=1)
+    assert household_chain(conn, household, before)["unit_head"] is None
+    # The head steps down; a new run moves the household; the past still knows.
+    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :id"), {"id": head})
+    run_assignment(conn)
+    after = household_chain(conn, household)
+    assert after["unit_head"] is None or after["unit_head"]["id"] != head
+    moment = (
+        now["unit_head"]["since"]
+        + (conn.execute(text("SELECT now()")).scalar_one() - now["unit_head"]["since"]) / 2
+    )
+    assert household_chain(conn, household, moment)["unit_head"]["id"] == head
+
+
+def test_unknown_household(conn: Connection) -> None:
+    with pytest.raises(NotFoundError, match="household 99999999 does not exist"):
+        household_chain(conn, 99_999_999)

@@ -107,3 +107,34 @@ class AssignmentRun(BaseModel):
     dropped: int = Field(description="households that had a head and have none now")
     seconds: float
     by_reason: dict[str, int]
+
+
+class CoveringHead(HeadOut):
+    """A unit head as they cover one household: why, how far, since and until when."""
+
+    reason: str
+    distance_m: float
+    since: datetime
+    until: datetime | None
+
+
+class HouseholdChain(BaseModel):
+    """A household, where it lives, and the heads who cover it."""
+
+    id: int
+    address: str
+    room: str
+    persons: int
+    unit_id: int
+    unit_number: int
+    building_id: int
+    building_number: int
+    compound_id: int
+    compound_name: str
+    grid_code: str
+    community_code: str
+    community_name: str
+    at: datetime | None = Field(description="the moment asked about; null: now")
+    unit_head: CoveringHead | None
+    building_heads: list[HeadOut]
+    compound_heads: list[HeadOut]

@@ -1,0 +1,73 @@
+"""A household and its chain of heads, now or on a past date."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geo_api.errors import NotFoundError
+from geo_api.lookup.heads import HEAD_COLUMNS, summary
+
+HOUSEHOLD_SQL = text("""
+SELECT h.id, h.address, h.room, h.persons, u.id AS unit_id, u.number AS unit_number,
+       b.id AS building_id, b.number AS building_number, cp.id AS compound_id,
+       cp.name AS compound_name, g.code AS grid_code, c.code AS community_code,
+       c.name AS community_name
+FROM household h JOIN unit u ON u.id = h.unit_id JOIN building b ON b.id = u.building_id
+JOIN compound cp ON cp.id = b.compound_id JOIN grid g ON g.id = cp.grid_id
+JOIN community c ON c.id = cp.community_id
+WHERE h.id = :id
+""")
+
+# The assignment in force at :at (now when NULL): valid_from <= at < valid_to.
+COVER_SQL = text("""
+SELECT a.head_id, a.reason, a.distance_m, a.valid_from, a.valid_to
+FROM assignment a
+WHERE a.household_id = :id
+  AND a.valid_from <= coalesce(CAST(:at AS timestamptz), now())
+  AND (a.valid_to IS NULL OR a.valid_to > coalesce(CAST(:at AS timestamptz), now()))
+ORDER BY a.valid_from DESC LIMIT 1
+""")
+
+HEAD_SQL = text(f"SELECT {HEAD_COLUMNS} FROM head hd WHERE hd.id = :id")  # noqa: S608
+
+# Building and compound heads serving now (their history is not kept yet).
+CHAIN_SQL = text(f"""
+SELECT {HEAD_COLUMNS} FROM active_head hd
+WHERE (hd.role = 'building' AND hd.building_id = :building)
+   OR (hd.role = 'compound' AND hd.compound_id = :compound)
+ORDER BY CASE hd.role WHEN 'building' THEN 0 ELSE 1 END, hd.id
+""")  # noqa: S608 - HEAD_COLUMNS is a constant
+
+
+def household_chain(
+    conn: Connection, household_id: int, at: datetime | None = None
+) -> dict[str, Any]:
+    """Where a household lives, and who covers it: its unit head (at ``at`` if given,
+    from the assignment history), its building head and its compound head."""
+    home = conn.execute(HOUSEHOLD_SQL, {"id": household_id}).mappings().first()
+    if home is None:
+        raise NotFoundError(f"household {household_id} does not exist")
+    cover = conn.execute(COVER_SQL, {"id": household_id, "at": at}).mappings().first()
+    unit_head = None
+    if cover is not None:
+        row = conn.execute(HEAD_SQL, {"id": cover["head_id"]}).first()
+        unit_head = {
+            **summary(row),
+            "reason": cover["reason"],
+            "distance_m": cover["distance_m"],
+            "since": cover["valid_from"],
+            "until": cover["valid_to"],
+        }
+    chain = conn.execute(
+        CHAIN_SQL, {"building": home["building_id"], "compound": home["compound_id"]}
+    ).all()
+    return {
+        **dict(home),
+        "at": at,
+        "unit_head": unit_head,
+        "building_heads": [summary(r) for r in chain if r.role == "building"],
+        "compound_heads": [summary(r) for r in chain if r.role == "compound"],
+    }
