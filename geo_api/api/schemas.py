@@ -116,6 +116,8 @@ class CoveringHead(HeadOut):
     distance_m: float
     since: datetime
     until: datetime | None
+    locked: bool = Field(description="kept by every run until unlocked")
+    changed_by: str | None = Field(description="the officer who set it; null: the engine")
 
 
 class HouseholdChain(BaseModel):
@@ -138,3 +140,18 @@ class HouseholdChain(BaseModel):
     unit_head: CoveringHead | None
     building_heads: list[HeadOut]
     compound_heads: list[HeadOut]
+
+
+class Move(BaseModel):
+    """Make a unit head cover a household."""
+
+    head_id: int = Field(ge=1, le=2**31 - 1)
+    by: str = Field(min_length=1, max_length=100, description="who makes the change")
+    lock: bool = Field(default=True, description="keep it through every run until unlocked")
+
+
+class Lock(BaseModel):
+    """Lock or unlock a household's current assignment."""
+
+    locked: bool
+    by: str = Field(min_length=1, max_length=100, description="who makes the change")

@@ -40,7 +40,7 @@ JOIN building b ON b.id = u.building_id
 JOIN compound c ON c.id = b.compound_id
 """
 
-CURRENT_SQL = "SELECT household_id, head_id FROM assignment WHERE valid_to IS NULL"
+CURRENT_SQL = "SELECT household_id, head_id, locked, reason FROM assignment WHERE valid_to IS NULL"
 
 HEADS_SQL = """
 SELECT hd.id, hd.unit_id AS unit, u.building_id AS building, b.compound_id AS compound,
@@ -100,15 +100,45 @@ def check_heads(conn: Connection) -> None:
         )
 
 
-def _frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+def _frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+    """Households and heads to solve, the locked assignments, and the metric CRS."""
     homes = pd.read_sql_query(text(HOUSEHOLDS_SQL), conn)
     if homes.empty:
         raise StoreNotReadyError("the store has no households: load a city first (gridgov demo)")
-    current = pd.read_sql_query(text(CURRENT_SQL), conn).set_index("household_id")["head_id"]
-    homes["previous"] = homes["id"].map(current).fillna(UNASSIGNED).astype("int64")
+    current = pd.read_sql_query(text(CURRENT_SQL), conn)
+    homes["previous"] = (
+        homes["id"].map(current.set_index("household_id")["head_id"]).fillna(UNASSIGNED)
+    ).astype("int64")
     heads = pd.read_sql_query(text(HEADS_SQL), conn)
+    locked = current[current["locked"].astype(bool)]
+    _check_locks(locked, heads)
+    # Locked households are not solved again; their heads have that much less room.
+    held = heads["id"].map(locked.groupby("head_id").size()).fillna(0).astype(int)
+    heads["capacity"] = (heads["capacity"] - held).clip(lower=0)
+    heads["max_capacity"] = heads["max_capacity"] - held
     epsg = metric_epsg(float(homes["lon"].mean()))
-    return homes, heads, epsg
+    homes = homes[~homes["id"].isin(locked["household_id"])].reset_index(drop=True)
+    return homes, heads, locked, epsg
+
+
+def _check_locks(locked: pd.DataFrame, heads: pd.DataFrame) -> None:
+    """A lock must point at a serving head, and no head may hold more locks than it may."""
+    gone = locked[~locked["head_id"].isin(heads["id"])]
+    if len(gone):
+        row = gone.iloc[0]
+        raise InvalidInputError(
+            f"household {row.household_id} is locked to head {row.head_id}, who no longer "
+            f"serves: unlock or move it ({len(gone)} such locks)"
+        )
+    held = locked.groupby("head_id").size()
+    cap = heads.set_index("id")["max_capacity"]
+    over = held[held > cap.reindex(held.index)]
+    if len(over):
+        head_id = int(over.index[0])
+        raise InvalidInputError(
+            f"head {head_id} has {int(over.iloc[0])} locked households, more than its maximum "
+            f"of {int(cap[head_id])}: unlock or move some"
+        )
 
 
 def _solve_all(
@@ -157,6 +187,8 @@ def _solve_all(
         )
         if progress:
             progress(len(rows))
+    if not parts:  # every household locked
+        return pd.DataFrame(columns=["household_id", "head_id", "reason", "distance_m"])
     return pd.concat(parts, ignore_index=True)
 
 
@@ -164,7 +196,8 @@ CLOSE_SQL = """
 UPDATE assignment a SET valid_to = now()
 FROM (SELECT a2.id FROM assignment a2
       LEFT JOIN new_assignment n ON n.household_id = a2.household_id
-      WHERE a2.valid_to IS NULL AND (n.head_id IS NULL OR n.head_id <> a2.head_id)) gone
+      WHERE a2.valid_to IS NULL AND NOT a2.locked
+        AND (n.head_id IS NULL OR n.head_id <> a2.head_id)) gone
 WHERE a.id = gone.id
 RETURNING a.household_id
 """
@@ -193,7 +226,7 @@ def run_assignment(
     started = time.perf_counter()
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
     check_heads(conn)
-    homes, heads, epsg = _frames(conn)
+    homes, heads, locked, epsg = _frames(conn)
     result = _solve_all(homes, heads, epsg, SOLVERS[solver], progress)
     chosen = result[result["head_id"] != UNASSIGNED]
     run_id = conn.execute(
@@ -211,17 +244,18 @@ def run_assignment(
     closed = set(conn.execute(text(CLOSE_SQL)).scalars())
     conn.execute(text(KEEP_SQL))
     opened = set(conn.execute(text(OPEN_SQL), {"run": run_id}).scalars())
+    by_reason = pd.concat([chosen["reason"], locked["reason"]]).value_counts()
     report = RunReport(
         run_id=run_id,
-        households=len(result),
-        assigned=len(chosen),
+        households=len(result) + len(locked),
+        assigned=len(chosen) + len(locked),
         unassigned=len(result) - len(chosen),
-        kept=len(chosen) - len(opened),
+        kept=len(chosen) + len(locked) - len(opened),
         moved=len(closed & opened),
         added=len(opened - closed),
         dropped=len(closed - opened),
         seconds=0.0,
-        by_reason={str(k): int(v) for k, v in chosen["reason"].value_counts().items()},
+        by_reason={str(k): int(v) for k, v in by_reason.items()},
     )
     counts = {k: v for k, v in asdict(report).items() if isinstance(v, int) and k != "run_id"}
     conn.execute(

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -80,6 +81,7 @@ class AssignReason(StrEnum):
     own_unit = "own_unit"
     same_building = "same_building"
     same_compound = "same_compound"
+    manual = "manual"  # set by an officer
 
 
 class Street(Base):
@@ -291,6 +293,10 @@ class Assignment(Base):
     distance_m: Mapped[float] = mapped_column(Float)
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A locked assignment is kept by every run until someone unlocks it.
+    locked: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Who made it: the engine's runs leave this empty; officers' moves name them.
+    changed_by: Mapped[str | None] = mapped_column(Text)
 
 
 class Station(Base):

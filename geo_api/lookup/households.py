@@ -23,7 +23,7 @@ WHERE h.id = :id
 
 # The assignment in force at :at (now when NULL): valid_from <= at < valid_to.
 COVER_SQL = text("""
-SELECT a.head_id, a.reason, a.distance_m, a.valid_from, a.valid_to
+SELECT a.head_id, a.reason, a.distance_m, a.valid_from, a.valid_to, a.locked, a.changed_by
 FROM assignment a
 WHERE a.household_id = :id
   AND a.valid_from <= coalesce(CAST(:at AS timestamptz), now())
@@ -60,6 +60,8 @@ def household_chain(
             "distance_m": cover["distance_m"],
             "since": cover["valid_from"],
             "until": cover["valid_to"],
+            "locked": cover["locked"],
+            "changed_by": cover["changed_by"],
         }
     chain = conn.execute(
         CHAIN_SQL, {"building": home["building_id"], "compound": home["compound_id"]}

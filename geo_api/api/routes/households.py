@@ -1,4 +1,4 @@
-"""A household and the heads who cover it."""
+"""A household, the heads who cover it, and officers' moves and locks."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from geo_api.api.deps import Read
-from geo_api.api.schemas import HouseholdChain
+from geo_api.api.deps import Read, Tx
+from geo_api.api.schemas import HouseholdChain, Lock, Move
+from geo_api.assign.manual import move_household, set_lock
 from geo_api.lookup.households import household_chain
 
 router = APIRouter(tags=["grid officers"])
@@ -31,3 +32,35 @@ def household(
     given), building head and compound head, contacts masked."""
     with read() as conn:
         return household_chain(conn, household_id, at)
+
+
+@router.put(
+    "/households/{household_id}/head",
+    response_model=HouseholdChain,
+    responses={
+        404: {"description": "no such household or head"},
+        422: {"description": "refused: full, another community, or stepped down"},
+    },
+)
+def move(
+    tx: Tx, household_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: Move
+) -> dict[str, Any]:
+    """Make a unit head cover the household (locked unless asked otherwise)."""
+    with tx() as conn:
+        return move_household(conn, household_id, body.head_id, body.by, lock=body.lock)
+
+
+@router.put(
+    "/households/{household_id}/lock",
+    response_model=HouseholdChain,
+    responses={
+        404: {"description": "no such household"},
+        422: {"description": "the household has no unit head to lock"},
+    },
+)
+def lock(
+    tx: Tx, household_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: Lock
+) -> dict[str, Any]:
+    """Lock the household's current assignment so runs keep it, or unlock it."""
+    with tx() as conn:
+        return set_lock(conn, household_id, body.locked, body.by)

@@ -1,0 +1,120 @@
+"""Officers' moves and locks: checked, recorded, and kept by every run."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
+
+from geo_api.assign.engine import run_assignment
+from geo_api.assign.manual import move_household, set_lock
+from geo_api.errors import InvalidInputError, NotFoundError
+
+CURRENT = (
+    "SELECT head_id, locked, changed_by, reason FROM assignment "
+    "WHERE household_id = :h AND valid_to IS NULL"
+)
+
+
+def a_household_and_another_head(conn: Connection) -> tuple[int, int, int]:
+    """(household, its head, another unit head of the same compound with room)."""
+    row = conn.execute(
+        text("""
+        SELECT a.household_id, a.head_id, other.id FROM assignment a
+        JOIN head mine ON mine.id = a.head_id
+        JOIN unit mu ON mu.id = mine.unit_id JOIN building mb ON mb.id = mu.building_id
+        JOIN building ob ON ob.compound_id = mb.compound_id JOIN unit ou ON ou.building_id = ob.id
+        JOIN head other ON other.unit_id = ou.id AND other.id <> mine.id
+        WHERE a.valid_to IS NULL AND (SELECT count(*) FROM assignment x
+              WHERE x.head_id = other.id AND x.valid_to IS NULL)
+              BETWEEN 1 AND other.max_capacity - 1
+        ORDER BY a.household_id LIMIT 1
+    """)
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def test_a_locked_move_survives_runs(conn: Connection) -> None:
+    household, mine, other = a_household_and_another_head(conn)
+    chain = move_household(conn, household, other, by="网格员王")
+    assert chain["unit_head"]["id"] == other and chain["unit_head"]["locked"] is True
+    assert chain["unit_head"]["changed_by"] == "网格员王"
+    for solver in ("greedy", "flow"):
+        report = run_assignment(conn, solver=solver)
+        assert conn.execute(text(CURRENT), {"h": household}).one()[:2] == (other, True)
+        assert report.by_reason.get("manual") == 1
+    history = (
+        conn.execute(
+            text("SELECT head_id FROM assignment WHERE household_id = :h ORDER BY id"),
+            {"h": household},
+        )
+        .scalars()
+        .all()
+    )
+    assert history[0] == mine and history[-1] == other
+
+
+def test_unlocked_the_engine_may_take_it_back(conn: Connection) -> None:
+    household, mine, other = a_household_and_another_head(conn)
+    move_household(conn, household, other, by="officer", lock=False)
+    run_assignment(conn)
+    assert conn.execute(text(CURRENT), {"h": household}).one()[0] == mine
+    set_lock(conn, household, True, by="officer")
+    assert conn.execute(text(CURRENT), {"h": household}).one()[1] is True
+    set_lock(conn, household, False, by="officer")
+    assert conn.execute(text(CURRENT), {"h": household}).one()[1] is False
+
+
+def test_refusals_name_the_reason(conn: Connection) -> None:
+    household, _, other = a_household_and_another_head(conn)
+    with pytest.raises(NotFoundError, match="household 99999999 does not exist"):
+        move_household(conn, 99_999_999, other, by="x")
+    with pytest.raises(NotFoundError, match="unit head 99999999 does not exist"):
+        move_household(conn, household, 99_999_999, by="x")
+    with pytest.raises(InvalidInputError, match="say who makes the change"):
+        move_household(conn, household, other, by="  ")
+    far = conn.execute(
+        text("""
+        SELECT hd.id FROM head hd JOIN unit u ON u.id = hd.unit_id
+        JOIN building b ON b.id = u.building_id JOIN compound c ON c.id = b.compound_id
+        WHERE hd.role = 'unit' AND c.community_id <> (
+            SELECT c2.community_id FROM household h JOIN unit u2 ON u2.id = h.unit_id
+            JOIN building b2 ON b2.id = u2.building_id JOIN compound c2 ON c2.id = b2.compound_id
+            WHERE h.id = :h) LIMIT 1
+    """),
+        {"h": household},
+    ).scalar_one()
+    with pytest.raises(InvalidInputError, match="never cross a community"):
+        move_household(conn, household, far, by="x")
+    taken = conn.execute(
+        text("SELECT count(*) FROM assignment WHERE head_id = :id AND valid_to IS NULL"),
+        {"id": other},
+    ).scalar_one()
+    conn.execute(
+        text("UPDATE head SET capacity = :n, max_capacity = :n WHERE id = :id"),
+        {"id": other, "n": taken},
+    )
+    with pytest.raises(InvalidInputError, match=f"head {other} is full: {taken} of at most"):
+        move_household(conn, household, other, by="x")
+    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :id"), {"id": other})
+    with pytest.raises(InvalidInputError, match="stepped down"):
+        move_household(conn, household, other, by="x")
+
+
+def test_locks_that_cannot_stand_stop_the_run(conn: Connection) -> None:
+    household, _, other = a_household_and_another_head(conn)
+    move_household(conn, household, other, by="x")
+    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :id"), {"id": other})
+    with pytest.raises(InvalidInputError, match=f"locked to head {other}, who no longer serves"):
+        run_assignment(conn)
+
+
+def test_move_and_lock_over_http(client: TestClient, conn: Connection) -> None:
+    household, _, other = a_household_and_another_head(conn)
+    moved = client.put(f"/households/{household}/head", json={"head_id": other, "by": "李"})
+    assert moved.status_code == 200 and moved.json()["unit_head"]["id"] == other
+    unlocked = client.put(f"/households/{household}/lock", json={"locked": False, "by": "李"})
+    assert unlocked.json()["unit_head"]["locked"] is False
+    assert client.put(f"/households/{household}/head", json={"head_id": other}).status_code == 422
+    missing = client.put("/households/99999999/head", json={"head_id": other, "by": "李"})
+    assert missing.status_code == 404
