@@ -29,13 +29,19 @@ def setup_logging(verbose: bool) -> None:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
+def _cell(value: object) -> str:
+    if isinstance(value, bool):  # before int: a bool is an int
+        return "yes" if value else "no"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def table(title: str, rows: Mapping[str, object], headers: tuple[str, str] = ("", "")) -> None:
     """Print a two-column summary table to stdout."""
     grid = Table(title=title, title_justify="left")
     grid.add_column(headers[0])
     grid.add_column(headers[1], justify="right")
     for key, value in rows.items():
-        grid.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+        grid.add_row(key, _cell(value))
     out.print(grid)
 
 

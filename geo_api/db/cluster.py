@@ -287,5 +287,5 @@ class Cluster:
             "running": self.running(),
         }
         if self.initialized:
-            info["port"] = self.state().port
+            info["port"] = str(self.state().port)  # an address, not a quantity
         return info
