@@ -5,13 +5,17 @@ belong to, or through an "uncovered" arc that costs more than any real path,
 so every household is covered while capacity allows. Each head's arc to the
 sink is split in two: up to its target at no cost, and from the target to its
 hard maximum at OVER_TARGET_COST, so that nobody goes over target while a head
-nearby has room. A path costs its metres, plus a penalty for leaving the unit,
-building or compound, less a small bonus for the household's previous head
-(so an unchanged city keeps its assignment).
+of the compound has room. A path costs its metres, plus a penalty for leaving
+the unit, building or compound, plus KEEP_BONUS unless it leads to the
+household's previous head (so an unchanged city keeps its assignment, ties
+included).
 
-Candidates per household: the heads of its own unit and building, and the
-nearest heads of its compound and grid (CANDIDATES of them), which keeps the
-graph linear in the households. Same interface as the greedy solver.
+Direct arcs per household: the heads of its own building, its previous head,
+and the CANDIDATES nearest heads of its compound; a hub per compound reaches
+every other head of it at a flat cost above any walk, so the graph stays linear
+in the households and no head with room is out of reach. Households never leave
+their compound (the grid level is for later). Same interface as the greedy
+solver.
 """
 
 from __future__ import annotations
