@@ -45,7 +45,7 @@ def visit(url: str, viewport: tuple[int, int] = (1600, 1000)) -> Iterator[Visit]
             seen = Visit(page)
 
             def only_localhost(route: Any, request: Any) -> None:
-                if request.url.startswith(("http://127.0.0.1:", "data:")):
+                if request.url.startswith(("http://127.0.0.1:", "data:", "file://")):
                     route.continue_()
                 else:
                     seen.blocked.append(request.url)

@@ -12,6 +12,7 @@ import pytest
 from geo_api.cli.main import main
 from geo_api.demo.city import City
 from geo_api.export.layers import LAYER_NAMES
+from tests.browser import visit
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -44,6 +45,7 @@ def test_help_on_every_command(run: Run) -> None:
         ["gaps"],
         ["export"],
         ["serve"],
+        ["map"],
         ["db", "up"],
         ["db", "check"],
     ):
@@ -87,6 +89,7 @@ def test_db_status_and_check(run: Run) -> None:
         (["export", "--format", "shp", "--out", "x"], "unknown export format"),
         (["db", "migrate", "nosuchrev"], "unknown revision 'nosuchrev'"),
         (["assign", "--solver", "magic"], "unknown solver 'magic'"),
+        (["map", "--out", "map.pdf"], "give a .html path"),
         (["gaps", "--community", "141081999999"], "no community has the code"),
     ],
 )
@@ -94,3 +97,15 @@ def test_errors_exit_1_with_the_message(run: Run, args: list[str], says: str) ->
     code, _, err = run(*args)
     assert code == 1
     assert says in " ".join(err.split())
+
+
+@pytest.mark.browser
+def test_map_file_opens_with_no_server_and_no_network(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "cc.html"
+    code, _, err = run("map", "--out", str(target))
+    assert code == 0, err
+    html = target.read_text(encoding="utf-8")
+    assert "/static/vendor" not in html and "<script src=" not in html
+    with visit(target.as_uri()) as seen:
+        layers = seen.page.locator(".leaflet-control-layers-overlays label").count()
+    assert seen.errors == [] and seen.blocked == [] and layers >= 18

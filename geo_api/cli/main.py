@@ -11,7 +11,7 @@ import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from geo_api import __version__
-from geo_api.cli import city, db, serve, work
+from geo_api.cli import city, db, maps, serve, work
 from geo_api.cli.ui import console, setup_logging
 from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import GridgovError
@@ -28,6 +28,7 @@ app.command()(city.generate)
 app.command()(work.assign)
 app.command()(work.gaps)
 app.command()(work.export)
+app.command("map")(maps.map_page)
 app.command()(serve.serve)
 
 
