@@ -8,6 +8,7 @@ from sqlalchemy import Connection, text
 
 from geo_api.assign.engine import run_assignment
 from geo_api.assign.manual import move_household, set_lock
+from geo_api.assign.move_in import move_in
 from geo_api.errors import InvalidInputError, NotFoundError
 
 CURRENT = (
@@ -118,3 +119,76 @@ def test_move_and_lock_over_http(client: TestClient, conn: Connection) -> None:
     assert client.put(f"/households/{household}/head", json={"head_id": other}).status_code == 422
     missing = client.put("/households/99999999/head", json={"head_id": other, "by": "李"})
     assert missing.status_code == 404
+
+
+def test_a_household_moving_in_gets_a_head_at_once(conn: Connection) -> None:
+    unit, head, load = conn.execute(
+        text("""
+        SELECT hd.unit_id, hd.id, count(a.id) FROM head hd
+        LEFT JOIN assignment a ON a.head_id = hd.id AND a.valid_to IS NULL
+        WHERE hd.role = 'unit' AND hd.left_on IS NULL
+        GROUP BY hd.id HAVING count(a.id) < hd.max_capacity
+           AND (SELECT count(*) FROM head o WHERE o.unit_id = hd.unit_id) = 1
+        ORDER BY hd.id LIMIT 1
+    """)
+    ).one()
+    chain = move_in(conn, unit, "9901", 3, by="社区民警")
+    assert chain["unit_head"]["id"] == head and chain["unit_head"]["reason"] == "own_unit"
+    assert chain["address"].endswith("9901室") and chain["persons"] == 3
+    assert chain["unit_head"]["changed_by"] == "社区民警"
+    assert chain["unit_head"]["load"] == load + 1
+    # A later run keeps it where it is.
+    assert run_assignment(conn).moved == 0
+
+
+def test_move_in_spills_to_the_building_when_the_unit_is_full(conn: Connection) -> None:
+    load = "(SELECT count(*) FROM assignment a WHERE a.head_id = {}.id AND a.valid_to IS NULL)"
+    unit, full, roomy = conn.execute(
+        text(f"""
+        SELECT mine.unit_id, mine.id, other.id FROM head mine
+        JOIN unit mu ON mu.id = mine.unit_id
+        JOIN unit ou ON ou.building_id = mu.building_id AND ou.id <> mu.id
+        JOIN head other ON other.unit_id = ou.id AND other.role = 'unit'
+        WHERE mine.role = 'unit' AND {load.format("mine")} >= 1
+          AND {load.format("other")} < other.capacity
+          AND (SELECT count(*) FROM head o WHERE o.unit_id = mine.unit_id) = 1
+        ORDER BY mine.id LIMIT 1
+    """)
+    ).one()
+    conn.execute(
+        text(f"""
+        UPDATE head SET max_capacity = {load.format("head")},
+                        capacity = {load.format("head")} WHERE id = :id
+    """),
+        {"id": full},
+    )
+    chain = move_in(conn, unit, "9902", 1, by="x")
+    assert chain["unit_head"]["reason"] == "same_building"
+    assert chain["unit_head"]["id"] != full
+    roomy_building = conn.execute(
+        text("SELECT u.building_id FROM head h JOIN unit u ON u.id = h.unit_id WHERE h.id = :id"),
+        {"id": roomy},
+    ).scalar_one()
+    assert chain["building_id"] == roomy_building
+
+
+def test_move_in_refusals(conn: Connection) -> None:
+    unit, room = conn.execute(text("SELECT unit_id, room FROM household LIMIT 1")).one()
+    with pytest.raises(InvalidInputError, match=f"room {room} of unit {unit} already"):
+        move_in(conn, unit, room, 2, by="x")
+    with pytest.raises(NotFoundError, match="unit 99999999 does not exist"):
+        move_in(conn, 99_999_999, "101", 2, by="x")
+    with pytest.raises(InvalidInputError, match="persons must be 1 to 30"):
+        move_in(conn, unit, "9903", 0, by="x")
+
+
+def test_move_in_over_http(client: TestClient, conn: Connection) -> None:
+    unit = conn.execute(text("SELECT unit_id FROM head WHERE role = 'unit' LIMIT 1")).scalar()
+    made = client.post(
+        "/households", json={"unit_id": unit, "room": "9904", "persons": 2, "by": "李"}
+    )
+    assert made.status_code == 201 and made.json()["unit_head"] is not None
+    again = client.post(
+        "/households", json={"unit_id": unit, "room": "9904", "persons": 2, "by": "李"}
+    )
+    assert again.status_code == 422 and "already has a household" in again.json()["detail"]

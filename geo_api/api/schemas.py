@@ -155,3 +155,12 @@ class Lock(BaseModel):
 
     locked: bool
     by: str = Field(min_length=1, max_length=100, description="who makes the change")
+
+
+class MoveIn(BaseModel):
+    """A household moving into a room of a unit."""
+
+    unit_id: int = Field(ge=1, le=2**31 - 1)
+    room: str = Field(min_length=1, max_length=16, examples=["501"])
+    persons: int = Field(ge=1, le=30)
+    by: str = Field(min_length=1, max_length=100, description="who records the move-in")

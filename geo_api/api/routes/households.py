@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from geo_api.api.deps import Read, Tx
-from geo_api.api.schemas import HouseholdChain, Lock, Move
+from geo_api.api.schemas import HouseholdChain, Lock, Move, MoveIn
 from geo_api.assign.manual import move_household, set_lock
+from geo_api.assign.move_in import move_in
 from geo_api.lookup.households import household_chain
 
 router = APIRouter(tags=["grid officers"])
@@ -64,3 +65,19 @@ def lock(
     """Lock the household's current assignment so runs keep it, or unlock it."""
     with tx() as conn:
         return set_lock(conn, household_id, body.locked, body.by)
+
+
+@router.post(
+    "/households",
+    response_model=HouseholdChain,
+    status_code=201,
+    responses={
+        404: {"description": "no such unit"},
+        422: {"description": "the room is taken, or a value is out of range"},
+    },
+)
+def create(tx: Tx, body: MoveIn) -> dict[str, Any]:
+    """A household moves in: stored, and given a unit head at once (the answer says whom
+    and why; no head means no head of its compound has room)."""
+    with tx() as conn:
+        return move_in(conn, body.unit_id, body.room, body.persons, body.by)
