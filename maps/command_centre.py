@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 
 import folium
-import numpy as np
 from branca.element import Figure
 from folium import plugins
 from sqlalchemy import Connection
@@ -199,8 +198,8 @@ def _panel(figures: dict[str, int]) -> str:
 def command_centre_page(conn: Connection, base_url: str = DEFAULT_BASE_URL) -> str:
     """The whole command-centre page as HTML, with assets served from ``base_url``."""
     # Open on where people live (the compounds), not the whole county.
-    bounds = layers.area_layer(conn, "compound").total_bounds
-    if not np.isfinite(bounds).all():
+    bounds = layers.compound_extent(conn)
+    if bounds is None:
         raise StoreNotReadyError("the store has no city yet: load one with `gridgov demo`")
     m = folium.Map(
         location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],

@@ -34,6 +34,17 @@ def _compact(frame: gpd.GeoDataFrame, simplify: bool) -> gpd.GeoDataFrame:
     return frame
 
 
+def compound_extent(conn: Connection) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of every compound, or None when there is none."""
+    row = conn.execute(
+        text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+            "FROM (SELECT ST_Extent(geom) AS e FROM compound) x"
+        )
+    ).one()
+    return None if row[0] is None else (row[0], row[1], row[2], row[3])
+
+
 def area_layer(conn: Connection, level: str) -> gpd.GeoDataFrame:
     """Boundaries of one level (street, community, grid, compound)."""
     frame = gpd.read_postgis(text(AREAS[level]), conn, geom_col="geom", crs=4326)

@@ -54,10 +54,13 @@ LAYER_NAMES = [*LAYER_SQL, *GAP_LAYERS]
 GPKG_OPTIONS = {"VERSION": "1.2"}
 
 
-def read_layer(conn: Connection, name: str) -> gpd.GeoDataFrame:
-    """One layer of the store as a GeoDataFrame in EPSG:4326."""
+def read_layer(
+    conn: Connection, name: str, gaps: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
+    """One layer of the store as a GeoDataFrame in EPSG:4326 (gap layers are cut from
+    ``gaps`` when the caller found them already)."""
     if name in GAP_LAYERS:
-        gaps = find_gaps(conn)
+        gaps = find_gaps(conn) if gaps is None else gaps
         return gaps[gaps.geom_type.isin(GAP_LAYERS[name])].reset_index(drop=True)
     frame = gpd.read_postgis(text(LAYER_SQL[name]), conn, geom_col="geom", crs=4326)
     # Nullable references come back as floats; keep them integers in the file.
@@ -89,8 +92,9 @@ def export_layers(
     else:
         out.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
+    gaps = find_gaps(conn)  # once, for both gap layers
     for name in LAYER_NAMES:
-        frame = read_layer(conn, name)
+        frame = read_layer(conn, name, gaps)
         if fmt == "gpkg":
             pyogrio.write_dataframe(
                 frame, out, layer=name, driver="GPKG", dataset_options=GPKG_OPTIONS
