@@ -32,6 +32,7 @@ GAP_DRAW_ORDER = [
     "compound_far_from_station",
     "households_without_head",
     "compound_without_head",
+    "grid_without_officer",
     "station_below_standard",
 ]
 

@@ -27,7 +27,7 @@ def test_no_household_is_assigned_twice(conn: Connection) -> None:
 def test_no_head_above_its_hard_maximum(conn: Connection) -> None:
     over = conn.execute(
         text(f"""
-        SELECT hd.id, count(*) {CURRENT} JOIN head hd ON hd.id = a.head_id
+        SELECT hd.id, count(*) {CURRENT} JOIN head_effective hd ON hd.id = a.head_id
         GROUP BY hd.id, hd.max_capacity HAVING count(*) > hd.max_capacity
     """)
     ).all()
@@ -66,7 +66,7 @@ def test_every_household_with_a_head_in_its_unit_is_covered(conn: Connection) ->
     left_out = conn.execute(
         text("""
         SELECT count(*) FROM household h
-        JOIN (SELECT unit_id, sum(max_capacity) AS room FROM head WHERE role = 'unit'
+        JOIN (SELECT unit_id, sum(max_capacity) AS room FROM head_effective WHERE role = 'unit'
               GROUP BY unit_id) cap ON cap.unit_id = h.unit_id
         JOIN (SELECT unit_id, count(*) AS n FROM household GROUP BY unit_id) size
           ON size.unit_id = h.unit_id
@@ -168,6 +168,7 @@ def _toy(
         unit=np.array(units),
         building=np.array(buildings),
         compound=np.ones(n, dtype=int),
+        grid=np.ones(n, dtype=int),
         xy=np.column_stack([np.arange(n) * 10.0, np.zeros(n)]),
         previous=np.full(n, UNASSIGNED),
     )
@@ -178,6 +179,7 @@ def _toy(
         unit=np.array(heads_in_units),
         building=np.array([unit_building[u] for u in heads_in_units]),
         compound=np.ones(k, dtype=int),
+        grid=np.ones(k, dtype=int),
         capacity=np.full(k, capacity),
         max_capacity=np.full(k, max_capacity),
         xy=np.zeros((k, 2)),
@@ -230,7 +232,7 @@ def test_the_flow_solver_on_the_test_city(conn: Connection, city: City) -> None:
     assert report.unassigned <= greedy_uncovered
     over = conn.execute(
         text(f"""
-        SELECT count(*) FROM (SELECT hd.id {CURRENT} JOIN head hd ON hd.id = a.head_id
+        SELECT count(*) FROM (SELECT hd.id {CURRENT} JOIN head_effective hd ON hd.id = a.head_id
         GROUP BY hd.id, hd.max_capacity HAVING count(*) > hd.max_capacity) x
     """)
     ).scalar_one()

@@ -21,6 +21,7 @@ def communities(draw: st.DrawFn) -> tuple[Households, Heads]:
     n_units = draw(st.integers(1, 12))
     building = rng.integers(0, max(1, n_units // 2), n_units)
     compound = building % 3
+    grid = compound // 2  # compounds 0 and 1 share a grid; 2 has one of its own
     sizes = rng.integers(0, 30, n_units)
     unit = np.repeat(np.arange(n_units), sizes)
     spot = rng.uniform(0, span, (n_units, 2))  # one point per building id
@@ -30,6 +31,7 @@ def communities(draw: st.DrawFn) -> tuple[Households, Heads]:
         unit=unit,
         building=building[unit],
         compound=compound[unit],
+        grid=grid[unit],
         xy=spot[building[unit]] if stacked else rng.uniform(0, span, (n, 2)),
         previous=np.full(n, UNASSIGNED),
     )
@@ -41,6 +43,7 @@ def communities(draw: st.DrawFn) -> tuple[Households, Heads]:
         unit=head_units,
         building=building[head_units],
         compound=compound[head_units],
+        grid=grid[head_units],
         capacity=target,
         max_capacity=target + rng.integers(0, 8, m),
         xy=spot[building[head_units]] if stacked else rng.uniform(0, span, (m, 2)),
@@ -68,19 +71,20 @@ def test_flow_invariants(community: tuple[Households, Heads]) -> None:
     for i in np.flatnonzero(assigned):
         j = column[int(solution.head[i])]
         load[j] += 1
-        # Never beyond the compound, and the reason says where the head is.
-        assert heads.compound[j] == homes.compound[i]
+        # Never beyond the grid, and the reason says where the head is.
+        assert heads.grid[j] == homes.grid[i]
         assert (solution.reason[i].value == "own_unit") == (heads.unit[j] == homes.unit[i])
+        assert (solution.reason[i].value == "same_grid") == (heads.compound[j] != homes.compound[i])
     assert (load <= heads.max_capacity).all()
-    # Nobody goes over target while a head of the same compound is below it.
-    for c in np.unique(heads.compound):
-        same = heads.compound == c
+    # Nobody goes over target while a head of the same grid is below it.
+    for g in np.unique(heads.grid):
+        same = heads.grid == g
         assert not (
             (load[same] > heads.capacity[same]).any() and (load[same] < heads.capacity[same]).any()
         )
-    # Nobody is left out while a head of their compound still has room.
+    # Nobody is left out while a head of their grid still has room.
     for i in np.flatnonzero(~assigned):
-        same = heads.compound == homes.compound[i]
+        same = heads.grid == homes.grid[i]
         assert (load[same] >= heads.max_capacity[same]).all()
     # Never worse than the greedy engine on what matters first: coverage, then load.
     assert shortfall(heads, solution) <= shortfall(heads, solve_community(homes, heads))

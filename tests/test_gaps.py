@@ -6,6 +6,7 @@ import geopandas as gpd
 import pytest
 from sqlalchemy import Connection, text
 
+from geo_api.assign.engine import run_assignment
 from geo_api.demo.city import City
 from geo_api.errors import InvalidInputError
 from geo_api.gaps.finder import GAP_NAMES, STATION_REACH_M, find_gaps, summary
@@ -24,9 +25,48 @@ def test_planted_missing_heads_are_found_and_nothing_else(
     gaps: gpd.GeoDataFrame, city: City
 ) -> None:
     assert refs(gaps, "unit_without_head") == set(city.planted["units_without_head"])
-    assert refs(gaps, "building_without_head") == set(city.planted["buildings_without_head"])
-    assert refs(gaps, "compound_without_head") == set(city.planted["compounds_without_head"])
     assert refs(gaps, "station_below_standard") == set(city.planted["small_community_stations"])
+
+
+def test_places_nobody_covers_are_gaps(conn: Connection, city: City) -> None:
+    """Before any run, every place without a head (officer) of its own is a gap; after
+    one, only those that nobody nearby could take."""
+    conn.execute(text("DELETE FROM place_cover"))
+    before = find_gaps(conn)
+    assert refs(before, "building_without_head") == set(city.planted["buildings_without_head"])
+    assert refs(before, "compound_without_head") == set(city.planted["compounds_without_head"])
+    assert refs(before, "grid_without_officer") == set(city.planted["grids_without_officer"])
+    # Heads and officers with no room left: nothing can be covered by the nearest.
+    conn.execute(text("UPDATE head SET max_capacity = capacity WHERE role <> 'unit'"))
+    conn.execute(text("UPDATE head SET capacity = 1, max_capacity = 1 WHERE role <> 'unit'"))
+    conn.execute(text("UPDATE grid_officer SET max_grids = 1"))
+    run_assignment(conn)
+    after = find_gaps(conn)
+    assert refs(after, "building_without_head") == set(city.planted["buildings_without_head"])
+    assert refs(after, "compound_without_head") == set(city.planted["compounds_without_head"])
+    assert refs(after, "grid_without_officer") == set(city.planted["grids_without_officer"])
+    conn.execute(text("UPDATE head SET capacity = 5000, max_capacity = 9000 WHERE role <> 'unit'"))
+    conn.execute(text("UPDATE grid_officer SET max_grids = 3"))
+    run_assignment(conn)
+    covered = find_gaps(conn)
+    # Left: only the places with nobody in their compound (building), community
+    # (compound, grid) who could step in.
+    alone = {
+        "building_without_head": """SELECT b.id FROM building b WHERE b.id = ANY(:ids)
+            AND NOT EXISTS (SELECT 1 FROM head hd JOIN building o ON o.id = hd.building_id
+                            WHERE o.compound_id = b.compound_id)""",
+        "compound_without_head": """SELECT cp.id FROM compound cp WHERE cp.id = ANY(:ids)
+            AND NOT EXISTS (SELECT 1 FROM head hd JOIN compound o ON o.id = hd.compound_id
+                            WHERE o.community_id = cp.community_id)""",
+        "grid_without_officer": """SELECT g.id FROM grid g WHERE g.id = ANY(:ids)
+            AND NOT EXISTS (SELECT 1 FROM grid_officer o WHERE o.community_id = g.community_id)""",
+    }
+    left = 0
+    for kind, sql in alone.items():
+        expected = set(conn.execute(text(sql), {"ids": list(refs(after, kind))}).scalars())
+        assert refs(covered, kind) == expected, kind
+        left += len(expected)
+    assert left < sum(len(refs(after, kind)) for kind in alone)
 
 
 def test_overloaded_stairwells_show_up(

@@ -25,7 +25,7 @@ def a_household_and_another_head(conn: Connection) -> tuple[int, int, int]:
         JOIN head mine ON mine.id = a.head_id
         JOIN unit mu ON mu.id = mine.unit_id JOIN building mb ON mb.id = mu.building_id
         JOIN building ob ON ob.compound_id = mb.compound_id JOIN unit ou ON ou.building_id = ob.id
-        JOIN head other ON other.unit_id = ou.id AND other.id <> mine.id
+        JOIN head_effective other ON other.unit_id = ou.id AND other.id <> mine.id
         WHERE a.valid_to IS NULL AND (SELECT count(*) FROM assignment x
               WHERE x.head_id = other.id AND x.valid_to IS NULL)
               BETWEEN 1 AND other.max_capacity - 1
@@ -124,10 +124,10 @@ def test_move_and_lock_over_http(client: TestClient, conn: Connection) -> None:
 def test_a_household_moving_in_gets_a_head_at_once(conn: Connection) -> None:
     unit, head, load = conn.execute(
         text("""
-        SELECT hd.unit_id, hd.id, count(a.id) FROM head hd
+        SELECT hd.unit_id, hd.id, count(a.id) FROM head_effective hd
         LEFT JOIN assignment a ON a.head_id = hd.id AND a.valid_to IS NULL
         WHERE hd.role = 'unit' AND hd.left_on IS NULL
-        GROUP BY hd.id HAVING count(a.id) < hd.max_capacity
+        GROUP BY hd.id, hd.unit_id, hd.max_capacity HAVING count(a.id) < hd.max_capacity
            AND (SELECT count(*) FROM head o WHERE o.unit_id = hd.unit_id) = 1
         ORDER BY hd.id LIMIT 1
     """)
@@ -148,7 +148,7 @@ def test_move_in_spills_to_the_building_when_the_unit_is_full(conn: Connection) 
         SELECT mine.unit_id, mine.id, other.id FROM head mine
         JOIN unit mu ON mu.id = mine.unit_id
         JOIN unit ou ON ou.building_id = mu.building_id AND ou.id <> mu.id
-        JOIN head other ON other.unit_id = ou.id AND other.role = 'unit'
+        JOIN head_effective other ON other.unit_id = ou.id AND other.role = 'unit'
         WHERE mine.role = 'unit' AND {load.format("mine")} >= 1
           AND {load.format("other")} < other.capacity
           AND (SELECT count(*) FROM head o WHERE o.unit_id = mine.unit_id) = 1

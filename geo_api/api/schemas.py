@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -94,6 +95,17 @@ class HeadDetail(HeadOut):
     households: HouseholdPage
 
 
+class PlaceCoverage(BaseModel):
+    """One level of places after a run."""
+
+    level: Literal["building", "compound", "grid"]
+    places: int
+    own: int = Field(description="covered by their own head (or officer)")
+    nearest: int = Field(description="covered by the nearest head (or officer) with room")
+    uncovered: int
+    changed: int = Field(description="places whose coverer changed in this run")
+
+
 class AssignmentRun(BaseModel):
     """What an assignment run did."""
 
@@ -107,6 +119,9 @@ class AssignmentRun(BaseModel):
     dropped: int = Field(description="households that had a head and have none now")
     seconds: float
     by_reason: dict[str, int]
+    places: list[PlaceCoverage] = Field(
+        description="buildings, compounds and grids: covered by their own, by the nearest, not"
+    )
 
 
 class CoveringHead(HeadOut):

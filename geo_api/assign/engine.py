@@ -12,28 +12,24 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from geo_api.assign.flow import solve_community_flow
-from geo_api.assign.solver import UNASSIGNED, Heads, Households, Solution, solve_community
+from geo_api.assign.parallel import SOLVERS, Task, default_workers, solve_tasks
+from geo_api.assign.places import CoverReport, assign_places
+from geo_api.assign.solver import UNASSIGNED, Heads, Households
 from geo_api.db.bulk import copy_frame
 from geo_api.errors import InvalidInputError, StoreNotReadyError
 from geo_api.geo.crs import metric_epsg, to_metres
 
-# greedy: the first engine (own unit to the hard maximum, then building, compound);
-# flow: the optimal min-cost flow (heads fill to target before anyone goes over).
-SOLVERS: dict[str, Callable[[Households, Heads], Solution]] = {
-    "greedy": solve_community,
-    "flow": solve_community_flow,
-}
 LOCK_KEY = 0x67726964  # "grid": one assignment run at a time across the store
 
 HOUSEHOLDS_SQL = """
 SELECT h.id, h.unit_id AS unit, u.building_id AS building, b.compound_id AS compound,
-       c.community_id AS community, ST_X(h.geom) AS lon, ST_Y(h.geom) AS lat
+       c.grid_id AS grid, c.community_id AS community, ST_X(h.geom) AS lon, ST_Y(h.geom) AS lat
 FROM household h
 JOIN unit u ON u.id = h.unit_id
 JOIN building b ON b.id = u.building_id
@@ -44,7 +40,7 @@ CURRENT_SQL = "SELECT household_id, head_id, locked, reason FROM assignment WHER
 
 HEADS_SQL = """
 SELECT hd.id, hd.unit_id AS unit, u.building_id AS building, b.compound_id AS compound,
-       c.community_id AS community, hd.capacity, hd.max_capacity,
+       c.grid_id AS grid, c.community_id AS community, hd.capacity, hd.max_capacity,
        ST_X(home.geom) AS lon, ST_Y(home.geom) AS lat
 FROM active_head hd
 JOIN unit u ON u.id = hd.unit_id
@@ -69,6 +65,7 @@ class RunReport:
     dropped: int  # households that had a head and have none now
     seconds: float
     by_reason: dict[str, int] = field(default_factory=dict)
+    places: list[CoverReport] = field(default_factory=list)  # buildings, compounds, grids
 
 
 # A unit head must live in the community they serve: their home is where the
@@ -86,18 +83,45 @@ ORDER BY hd.id
 """
 
 
+# A head must be somewhere to measure from, and their maximum must allow their
+# target (a head's own target above the community's maximum does not).
+UNPLACED_HEADS_SQL = """
+SELECT hd.id, hd.household_id FROM active_head hd JOIN household home ON home.id = hd.household_id
+WHERE hd.role = 'unit' AND (home.geom IS NULL OR ST_IsEmpty(home.geom))
+ORDER BY hd.id
+"""
+CAPACITY_SQL = """
+SELECT id, capacity, max_capacity FROM active_head
+WHERE role = 'unit' AND (capacity <= 0 OR max_capacity < capacity)
+ORDER BY id
+"""
+
+
+def _refuse(rows: list[Any], what: str, say: Callable[[Any], str]) -> None:
+    if rows:
+        listed = "; ".join(say(r) for r in rows[:5])
+        more = f" (and {len(rows) - 5} more)" if len(rows) > 5 else ""
+        raise InvalidInputError(f"{len(rows)} unit heads {what}: {listed}{more}")
+
+
 def check_heads(conn: Connection) -> None:
-    """Refuse to run while a unit head lives outside the community they serve."""
-    wrong = conn.execute(text(MISPLACED_HEADS_SQL)).all()
-    if wrong:
-        listed = "; ".join(
-            f"head {r.id} serves {r.serves} but household {r.household_id} is in {r.lives}"
-            for r in wrong[:5]
-        )
-        more = f" (and {len(wrong) - 5} more)" if len(wrong) > 5 else ""
-        raise InvalidInputError(
-            f"{len(wrong)} unit heads live in another community: {listed}{more}"
-        )
+    """Refuse to run on heads the engine cannot place or fill: living outside the
+    community they serve, with no location, or with a maximum below their target."""
+    _refuse(
+        list(conn.execute(text(MISPLACED_HEADS_SQL))),
+        "live in another community",
+        lambda r: f"head {r.id} serves {r.serves} but household {r.household_id} is in {r.lives}",
+    )
+    _refuse(
+        list(conn.execute(text(UNPLACED_HEADS_SQL))),
+        "have no location",
+        lambda r: f"head {r.id} lives in household {r.household_id}, which has no point",
+    )
+    _refuse(
+        list(conn.execute(text(CAPACITY_SQL))),
+        "have a maximum below their target",
+        lambda r: f"head {r.id} should cover {r.capacity} but may cover at most {r.max_capacity}",
+    )
 
 
 def _frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
@@ -141,52 +165,45 @@ def _check_locks(locked: pd.DataFrame, heads: pd.DataFrame) -> None:
         )
 
 
-def _solve_all(
-    homes: pd.DataFrame,
-    heads: pd.DataFrame,
-    epsg: int,
-    solve: Callable[[Households, Heads], Solution],
-    progress: Callable[[int], None] | None,
-) -> pd.DataFrame:
-    """Solve every community on its own; one row per household."""
+def _tasks(homes: pd.DataFrame, heads: pd.DataFrame, epsg: int, solver: str) -> list[Task]:
+    """One independent unit of work per community: its households and unit heads."""
     homes_xy = to_metres(homes["lon"].to_numpy(), homes["lat"].to_numpy(), epsg)
     heads_xy = to_metres(heads["lon"].to_numpy(), heads["lat"].to_numpy(), epsg)
     head_groups = heads.groupby("community").indices
-    parts = []
+    tasks = []
+    places = ("id", "unit", "building", "compound", "grid")
     for community, rows in homes.groupby("community").indices.items():
         h_rows = head_groups.get(community, np.array([], dtype=int))
         sub, hd = homes.iloc[rows], heads.iloc[h_rows]
-        solution: Solution = solve(
-            Households(
-                sub["id"].to_numpy(),
-                sub["unit"].to_numpy(),
-                sub["building"].to_numpy(),
-                sub["compound"].to_numpy(),
-                homes_xy[rows],
-                sub["previous"].to_numpy(),
-            ),
-            Heads(
-                hd["id"].to_numpy(),
-                hd["unit"].to_numpy(),
-                hd["building"].to_numpy(),
-                hd["compound"].to_numpy(),
-                hd["capacity"].to_numpy(),
-                hd["max_capacity"].to_numpy(),
-                heads_xy[h_rows],
-            ),
-        )
-        parts.append(
-            pd.DataFrame(
-                {
-                    "household_id": sub["id"].to_numpy(),
-                    "head_id": solution.head,
-                    "reason": [r.value if r else None for r in solution.reason],
-                    "distance_m": solution.distance_m.round(2),
-                }
+        tasks.append(
+            Task(
+                int(str(community)),
+                solver,
+                Households(
+                    **{c: sub[c].to_numpy() for c in places},
+                    xy=homes_xy[rows],
+                    previous=sub["previous"].to_numpy(),
+                ),
+                Heads(
+                    **{c: hd[c].to_numpy() for c in places},
+                    capacity=hd["capacity"].to_numpy(),
+                    max_capacity=hd["max_capacity"].to_numpy(),
+                    xy=heads_xy[h_rows],
+                ),
             )
         )
+    return tasks
+
+
+def _solve_all(
+    tasks: list[Task], workers: int, progress: Callable[[int], None] | None
+) -> pd.DataFrame:
+    """Solve every community on its own, on ``workers`` processes; a row per household."""
+    parts = []
+    for part in solve_tasks(tasks, workers):
+        parts.append(part)
         if progress:
-            progress(len(rows))
+            progress(len(part))
     if not parts:  # every household locked
         return pd.DataFrame(columns=["household_id", "head_id", "reason", "distance_m"])
     return pd.concat(parts, ignore_index=True)
@@ -214,12 +231,17 @@ RETURNING household_id
 
 
 def run_assignment(
-    conn: Connection, progress: Callable[[int], None] | None = None, solver: str = "greedy"
+    conn: Connection,
+    progress: Callable[[int], None] | None = None,
+    solver: str = "greedy",
+    workers: int | None = None,
 ) -> RunReport:
     """Assign every household of the store and record the run; returns its report.
 
-    Runs in the caller's transaction: if anything fails and the caller rolls
-    back, the previous assignment stands.
+    Communities are solved independently, on ``workers`` processes (default: one
+    per core for big cities, none for small ones, where starting processes costs
+    more than it saves). Runs in the caller's transaction: if anything fails and
+    the caller rolls back, the previous assignment stands.
     """
     if solver not in SOLVERS:
         raise InvalidInputError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
@@ -227,7 +249,10 @@ def run_assignment(
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
     check_heads(conn)
     homes, heads, locked, epsg = _frames(conn)
-    result = _solve_all(homes, heads, epsg, SOLVERS[solver], progress)
+    tasks = _tasks(homes, heads, epsg, solver)
+    result = _solve_all(
+        tasks, default_workers(len(homes)) if workers is None else workers, progress
+    )
     chosen = result[result["head_id"] != UNASSIGNED]
     run_id = conn.execute(
         text("INSERT INTO assignment_run DEFAULT VALUES RETURNING id")
@@ -266,5 +291,6 @@ def run_assignment(
         ),
         {**counts, "id": run_id},
     )
+    report.places = assign_places(conn, run_id, epsg)
     report.seconds = time.perf_counter() - started
     return report

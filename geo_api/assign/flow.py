@@ -5,20 +5,22 @@ belong to, or through an "uncovered" arc that costs more than any real path,
 so every household is covered while capacity allows. Each head's arc to the
 sink is split in two: up to its target at no cost, and from the target to its
 hard maximum at OVER_TARGET_COST, so that nobody goes over target while a head
-of the compound has room. A path costs its metres, plus a penalty for leaving
-the unit, building or compound, plus KEEP_BONUS unless it leads to the
+of the grid has room. A path costs its metres, plus a penalty for leaving the
+unit, building, compound, grid, plus KEEP_BONUS unless it leads to the
 household's previous head (so an unchanged city keeps its assignment, ties
 included).
 
 Direct arcs per household: the heads of its own building, its previous head,
-and the CANDIDATES nearest heads of its compound; a hub per compound reaches
-every other head of it at a flat cost above any walk, so the graph stays linear
-in the households and no head with room is out of reach. Households never leave
-their compound (the grid level is for later). Same interface as the greedy
-solver.
+and the CANDIDATES nearest heads of its grid; a hub per compound, and behind it
+one per grid, reach every other head at a flat cost above any walk, so the
+graph stays linear in the households and no head with room is out of reach.
+Households never leave their grid (nor, so, their community). Same interface
+as the greedy solver.
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -27,44 +29,55 @@ from scipy.spatial import cKDTree
 from geo_api.assign.solver import UNASSIGNED, Heads, Households, Solution
 from geo_api.db.models import AssignReason
 
-LEVEL_COST = {  # metres' worth of leaving one's own unit, building, compound
+LEVEL_COST = {  # metres' worth of leaving one's own unit, building, compound, grid
     AssignReason.own_unit: 0,
     AssignReason.same_building: 100,
     AssignReason.same_compound: 300,
+    AssignReason.same_grid: 600,
 }
-OVER_TARGET_COST = 2_000_000  # beyond target only when nobody in reach has room
+OVER_TARGET_COST = 3_000_000  # beyond target only when nobody in the grid has room
 KEEP_BONUS = 50  # metres' worth of staying with the previous head
 UNCOVERED_COST = 100_000_000
-# Costs rank: any walk < the hub < going over target < leaving a household out.
-HUB_COST = 1_000_000  # via the compound hub: any head of the compound, at a flat cost
-CANDIDATES = 12  # nearest heads considered beyond one's own unit and building
+# Costs rank: any walk < compound hub < grid hub < going over target < left out.
+HUB_COST = {  # via a hub: any head of the compound (or grid), at a flat cost
+    AssignReason.same_compound: 1_000_000 + LEVEL_COST[AssignReason.same_compound],
+    AssignReason.same_grid: 2_000_000 + LEVEL_COST[AssignReason.same_grid],
+}
+CANDIDATES = 12  # nearest heads of the grid considered beyond one's own building
 
 
 def _levels(homes: Households, heads: Heads, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """0 own unit, 1 same building, 2 same compound, 3 beyond (not a candidate)."""
+    """0 own unit, 1 same building, 2 same compound, 3 same grid, 4 beyond."""
     return np.select(
         [
             heads.unit[j] == homes.unit[i],
             heads.building[j] == homes.building[i],
             heads.compound[j] == homes.compound[i],
+            heads.grid[j] == homes.grid[i],
         ],
-        [0, 1, 2],
-        default=3,
+        [0, 1, 2, 3],
+        default=4,
     )
 
 
-LEVELS = [AssignReason.own_unit, AssignReason.same_building, AssignReason.same_compound]
+LEVELS = [
+    AssignReason.own_unit,
+    AssignReason.same_building,
+    AssignReason.same_compound,
+    AssignReason.same_grid,
+]
+BEYOND = len(LEVELS)
 
 
 def _candidates(homes: Households, heads: Heads) -> tuple[np.ndarray, np.ndarray]:
     """(household, head) index pairs worth an arc: the own building's heads, the
-    nearest heads, and the previous head; only within the household's compound."""
+    nearest heads, and the previous head; only within the household's grid."""
     n = len(homes.id)
     i_parts: list[np.ndarray] = []
     j_parts: list[np.ndarray] = []
-    for c in np.unique(heads.compound):  # the k nearest heads *of the same compound*
-        hj = np.flatnonzero(heads.compound == c)
-        hi = np.flatnonzero(homes.compound == c)
+    for g in np.unique(heads.grid):  # the k nearest heads *of the same grid*
+        hj = np.flatnonzero(heads.grid == g)
+        hi = np.flatnonzero(homes.grid == g)
         if len(hi) == 0:
             continue
         k = min(CANDIDATES, len(hj))
@@ -89,12 +102,26 @@ def _candidates(homes: Households, heads: Heads) -> tuple[np.ndarray, np.ndarray
     had = previous >= 0
     i_parts.append(np.flatnonzero(had))
     j_parts.append(previous[had])
-    pairs = np.unique(
-        np.column_stack([np.concatenate(i_parts), np.concatenate(j_parts)]).astype(np.int64), axis=0
-    )
-    i, j = pairs[:, 0], pairs[:, 1]
-    keep = _levels(homes, heads, i, j) < 3
+    # Distinct pairs, as one sortable key (np.unique over rows is far slower).
+    m = len(heads.id)
+    key = np.unique(np.concatenate(i_parts).astype(np.int64) * m + np.concatenate(j_parts))
+    i, j = key // m, key % m
+    keep = _levels(homes, heads, i, j) < BEYOND
     return i[keep], j[keep]
+
+
+def _hubs(
+    home_key: np.ndarray, head_key: np.ndarray, first: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """One hub node per compound (or grid) with heads, numbered from ``first``.
+
+    Returns the households that have a hub, their hub node, each head's hub
+    node, and the number of hubs.
+    """
+    keys, head_hub = np.unique(head_key, return_inverse=True)
+    at = np.minimum(np.searchsorted(keys, home_key), len(keys) - 1)
+    homes_with = np.flatnonzero(keys[at] == home_key)
+    return homes_with, first + at[homes_with], first + head_hub, len(keys)
 
 
 def solve_community_flow(homes: Households, heads: Heads) -> Solution:
@@ -113,32 +140,24 @@ def solve_community_flow(homes: Households, heads: Heads) -> Solution:
     kept = heads.id[j] == homes.previous[i]
     cost[~kept] += KEEP_BONUS  # never clipped: keeping is always strictly cheaper
 
-    # Nodes: households 0..n-1, heads n..n+m-1, one hub per compound, the sink.
-    # The hub links every household of a compound to every head of it at a flat,
-    # high cost: any head with room stays reachable, with only k direct arcs each.
-    compounds, hub_of_head = np.unique(heads.compound, return_inverse=True)
-    home_hub = np.searchsorted(compounds, homes.compound)
-    has_hub = (home_hub < len(compounds)) & (
-        compounds[np.minimum(home_hub, len(compounds) - 1)] == homes.compound
-    )
-    hubs = n + m + np.arange(len(compounds))
-    sink = n + m + len(compounds)
-    heads_idx = np.arange(m)
+    # Nodes: households 0..n-1, heads n..n+m-1, compound hubs, grid hubs, the sink.
+    # A hub links every household of its compound (grid) to every head of it at a
+    # flat, high cost: any head with room stays reachable with only k arcs each.
+    c_homes, c_home_hub, c_head_hub, n_c = _hubs(homes.compound, heads.compound, n + m)
+    g_homes, g_home_hub, g_head_hub, n_g = _hubs(homes.grid, heads.grid, n + m + n_c)
+    sink = n + m + n_c + n_g
+    to_head = n + np.arange(m)
     target = heads.capacity.astype(np.int64)
     over = heads.max_capacity.astype(np.int64) - target
-    hub_homes = np.flatnonzero(has_hub)
-    hub_cost = LEVEL_COST[AssignReason.same_compound] + HUB_COST
-    parts = [  # (tails, ends, capacities, costs)
+    c_cost, g_cost = HUB_COST[AssignReason.same_compound], HUB_COST[AssignReason.same_grid]
+    parts = [  # (tails, ends, capacities, costs), in the order read back below
         (i, n + j, np.ones(len(i)), cost),
-        (
-            hub_homes,
-            hubs[home_hub[hub_homes]],
-            np.ones(len(hub_homes)),
-            np.full(len(hub_homes), hub_cost),
-        ),
-        (hubs[hub_of_head], n + heads_idx, heads.max_capacity, np.zeros(m)),
-        (n + heads_idx, np.full(m, sink), target, np.zeros(m)),
-        (n + heads_idx, np.full(m, sink), over, np.full(m, OVER_TARGET_COST)),
+        (c_homes, c_home_hub, np.ones(len(c_homes)), np.full(len(c_homes), c_cost)),
+        (g_homes, g_home_hub, np.ones(len(g_homes)), np.full(len(g_homes), g_cost)),
+        (c_head_hub, to_head, heads.max_capacity, np.zeros(m)),
+        (g_head_hub, to_head, heads.max_capacity, np.zeros(m)),
+        (to_head, np.full(m, sink), target, np.zeros(m)),
+        (to_head, np.full(m, sink), over, np.full(m, OVER_TARGET_COST)),
         (np.arange(n), np.full(n, sink), np.ones(n), np.full(n, UNCOVERED_COST)),
     ]
     tails, ends, capacities, costs = (
@@ -153,13 +172,14 @@ def solve_community_flow(homes: Households, heads: Heads) -> Solution:
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow ended with status {status}")
 
-    used = flow.flows(arcs[: len(i)]) > 0
+    sizes = np.cumsum([0, *(len(p[0]) for p in parts)])
+    flows = [flow.flows(arcs[a:b]) for a, b in pairwise(sizes)]
+    used = flows[0] > 0
     head_of[i[used]] = heads.id[j[used]]
-    start = len(i)
-    via_hub = hub_homes[flow.flows(arcs[start : start + len(hub_homes)]) > 0]
-    start += len(hub_homes)
-    into_heads = flow.flows(arcs[start : start + m])
-    _match_hub(homes, heads, via_hub, into_heads, head_of)
+    _match_hub(
+        homes.compound, heads.compound, homes, heads, c_homes[flows[1] > 0], flows[3], head_of
+    )
+    _match_hub(homes.grid, heads.grid, homes, heads, g_homes[flows[2] > 0], flows[4], head_of)
     assigned = np.flatnonzero(head_of != UNASSIGNED)
     column = {int(h): k for k, h in enumerate(heads.id)}
     jj = np.array([column[int(h)] for h in head_of[assigned]], dtype=np.int64)
@@ -170,18 +190,21 @@ def solve_community_flow(homes: Households, heads: Heads) -> Solution:
 
 
 def _match_hub(
+    home_key: np.ndarray,
+    head_key: np.ndarray,
     homes: Households,
     heads: Heads,
     via_hub: np.ndarray,
     into_heads: np.ndarray,
     head_of: np.ndarray,
 ) -> None:
-    """Pair the households routed through a hub with the heads the hub fed, nearest
-    first. The flow prices every such pairing the same (the hub is a last resort,
-    used only when no direct arc has room), so this only makes the walks shorter."""
+    """Pair the households routed through hubs with the heads those hubs fed,
+    nearest first, within the hub's compound or grid. The flow prices every such
+    pairing the same (a hub is a last resort, used only when no direct arc has
+    room), so this only makes the walks shorter."""
     room = into_heads.astype(np.int64).copy()
     for i in via_hub:
-        open_heads = np.flatnonzero((room > 0) & (heads.compound == homes.compound[i]))
+        open_heads = np.flatnonzero((room > 0) & (head_key == home_key[i]))
         gaps = np.hypot(*(heads.xy[open_heads] - homes.xy[i]).T)
         j = open_heads[int(np.argmin(gaps))]
         head_of[i] = heads.id[j]

@@ -24,11 +24,12 @@ WHERE h.id = :id
 FOR UPDATE OF h
 """)
 HEAD_SQL = text("""
-SELECT hd.id, hd.role, hd.max_capacity, hd.left_on, cp.community_id,
+SELECT hd.id, hd.role, coalesce(hd.max_capacity, cm.unit_head_max) AS max_capacity,
+       hd.left_on, cp.community_id,
        (SELECT count(*) FROM assignment a
         WHERE a.head_id = hd.id AND a.valid_to IS NULL AND a.household_id <> :household) AS load
 FROM head hd JOIN unit u ON u.id = hd.unit_id JOIN building b ON b.id = u.building_id
-JOIN compound cp ON cp.id = b.compound_id
+JOIN compound cp ON cp.id = b.compound_id JOIN community cm ON cm.id = cp.community_id
 WHERE hd.id = :id AND hd.role = 'unit'
 FOR UPDATE OF hd
 """)

@@ -2,7 +2,8 @@
 
 A household goes to a unit head of its own unit (up to the head's hard
 maximum), else to the nearest head of the same building with spare capacity
-(below target), else to the nearest such head of the same compound. At each
+(below target), else to the nearest such head of the same compound, else of
+the same grid. At each
 level a household keeps its previous head when it still may, so a re-run
 moves nobody and a head leaving moves as few others as possible. Nothing
 ever crosses a community: the caller hands over one community at a time, which
@@ -29,6 +30,7 @@ class Households:
     unit: np.ndarray
     building: np.ndarray
     compound: np.ndarray
+    grid: np.ndarray
     xy: np.ndarray
     previous: np.ndarray  # the current head of each household, or UNASSIGNED
 
@@ -41,6 +43,7 @@ class Heads:
     unit: np.ndarray
     building: np.ndarray
     compound: np.ndarray
+    grid: np.ndarray
     capacity: np.ndarray
     max_capacity: np.ndarray
     xy: np.ndarray
@@ -64,21 +67,23 @@ def solve_community(homes: Households, heads: Heads) -> Solution:
     load = np.zeros(len(heads.id), dtype=np.int64)
 
     heads_in: dict[str, dict[int, list[int]]] = {
-        level: defaultdict(list) for level in ("unit", "building", "compound")
+        level: defaultdict(list) for level in ("unit", "building", "compound", "grid")
     }
     for j in np.argsort(heads.id, kind="stable"):
         heads_in["unit"][int(heads.unit[j])].append(int(j))
         heads_in["building"][int(heads.building[j])].append(int(j))
         heads_in["compound"][int(heads.compound[j])].append(int(j))
+        heads_in["grid"][int(heads.grid[j])].append(int(j))
 
     order = np.argsort(homes.id, kind="stable")
     column = {int(h): j for j, h in enumerate(heads.id)}
     stages = (
         # Own unit: share the stairwell among its heads up to their hard maximum.
         (AssignReason.own_unit, "unit", homes.unit, heads.max_capacity),
-        # Spill-over: the nearest head with room below target, building then compound.
+        # Spill-over: the nearest head with room below target: building, compound, grid.
         (AssignReason.same_building, "building", homes.building, heads.capacity),
         (AssignReason.same_compound, "compound", homes.compound, heads.capacity),
+        (AssignReason.same_grid, "grid", homes.grid, heads.capacity),
     )
     for why, level, keys, limit in stages:
         # Stability first: a household keeps its previous head where that head is

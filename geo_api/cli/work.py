@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
-from geo_api.assign.engine import SOLVERS, RunReport, run_assignment
+from geo_api.assign.engine import RunReport, run_assignment
+from geo_api.assign.parallel import SOLVERS
 from geo_api.cli.ui import matrix, out, progress_bar, table
 from geo_api.db.engine import database_url, make_engine
 from geo_api.errors import InvalidInputError
@@ -45,6 +46,15 @@ def assign_all(engine: Engine, solver: str = "greedy") -> RunReport:
         "seconds": f"{report.seconds:.2f}",
     }
     table(f"assignment run {report.run_id}", rows)
+    table(
+        "places covered",
+        {
+            c.level: f"{c.own:,} own, {c.nearest:,} nearest, {c.uncovered:,} uncovered"
+            + (f" ({c.changed:,} changed)" if c.changed else "")
+            for c in report.places
+        },
+        ("level", "covered by"),
+    )
     return report
 
 
@@ -53,7 +63,8 @@ def assign(
         str, typer.Option(help="greedy (the first engine) or flow (optimal min-cost flow)")
     ] = "greedy",
 ) -> None:
-    """Assign every household to a unit head: own unit, then building, then compound."""
+    """Assign every household to a unit head (own unit, then building, compound, grid),
+    every building and compound to a head, every grid to an officer."""
     assign_all(store(), solver)
 
 

@@ -81,7 +81,23 @@ class AssignReason(StrEnum):
     own_unit = "own_unit"
     same_building = "same_building"
     same_compound = "same_compound"
+    same_grid = "same_grid"  # another compound of the grid: the compound had no room
     manual = "manual"  # set by an officer
+
+
+class CoverLevel(StrEnum):
+    """The places covered as a whole: by building and compound heads, by grid officers."""
+
+    building = "building"
+    compound = "compound"
+    grid = "grid"
+
+
+class CoverReason(StrEnum):
+    """Why a place is covered by whom."""
+
+    own = "own"  # the head of this very building or compound; the officer of this grid
+    nearest = "nearest"  # a place with nobody of its own, covered by the nearest with room
 
 
 class Street(Base):
@@ -102,6 +118,8 @@ class Community(Base):
     __tablename__ = "community"
     __table_args__ = (
         CheckConstraint("code ~ '^[0-9]{12}$'", name="code_12_digits"),
+        CheckConstraint("unit_head_target > 0", name="unit_head_target_positive"),
+        CheckConstraint("unit_head_max >= unit_head_target", name="unit_head_max_at_least_target"),
         gist("community"),
     )
 
@@ -110,6 +128,10 @@ class Community(Base):
     name: Mapped[str] = mapped_column(Text)
     street_id: Mapped[int] = mapped_column(ForeignKey("street.id", ondelete="CASCADE"), index=True)
     geom: Mapped[WKBElement] = mapped_column(geometry("MULTIPOLYGON"))
+    # The households a unit head of this community should cover, and at most may;
+    # a head's own capacity, when set, overrides them.
+    unit_head_target: Mapped[int] = mapped_column(Integer, server_default=text("18"))
+    unit_head_max: Mapped[int] = mapped_column(Integer, server_default=text("25"))
 
 
 class Grid(Base):
@@ -201,6 +223,8 @@ class Household(Base):
     room: Mapped[str] = mapped_column(String(16))
     persons: Mapped[int] = mapped_column(Integer)
     address: Mapped[str] = mapped_column(Text)
+    # Someone here offered to serve: a candidate when recruiting new unit heads.
+    volunteer: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     geom: Mapped[WKBElement] = mapped_column(geometry("POINT"))
 
 
@@ -218,6 +242,11 @@ class Head(Base):
         ),
         CheckConstraint("capacity > 0", name="capacity_positive"),
         CheckConstraint("max_capacity >= capacity", name="max_at_least_capacity"),
+        # Only a unit head may leave them empty, to follow its community's setting.
+        CheckConstraint(
+            "role = 'unit' OR (capacity IS NOT NULL AND max_capacity IS NOT NULL)",
+            name="capacity_set_unless_unit",
+        ),
         Index("ix_head_role", "role"),
         Index("ix_head_household_id", "household_id"),
     )
@@ -238,9 +267,11 @@ class Head(Base):
     unit_id: Mapped[int | None] = mapped_column(
         ForeignKey("unit.id", ondelete="CASCADE"), index=True
     )
-    # Households the head should cover, and the most they may ever cover.
-    capacity: Mapped[int] = mapped_column(Integer, server_default=text("18"))
-    max_capacity: Mapped[int] = mapped_column(Integer, server_default=text("25"))
+    # Households the head should cover, and the most they may ever cover; for a
+    # unit head, empty means the community's unit_head_target and unit_head_max
+    # (the view head_effective resolves them).
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    max_capacity: Mapped[int | None] = mapped_column(Integer)
     # A head who stepped down stays on record (their assignments are history);
     # from this date on they cover nobody.
     left_on: Mapped[date | None] = mapped_column(Date)
@@ -326,7 +357,33 @@ class Member(Base):
     """报到党员: a party member registered with the community where they live."""
 
     __tablename__ = "member"
-    __table_args__ = (gist("member"),)
+    __table_args__ = (
+        CheckConstraint("placed_by IN ('point', 'household', 'address')", name="placed_by_known"),
+        gist("member"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(String(20))
+    # Where they live, which decides their community: a point, a household, or an
+    # address to match (gridgov place-members fills community_id from them).
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community.id", ondelete="SET NULL"), index=True
+    )
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("household.id", ondelete="SET NULL")
+    )
+    address: Mapped[str | None] = mapped_column(Text)
+    placed_by: Mapped[str | None] = mapped_column(String(16))
+    registered_on: Mapped[date] = mapped_column(Date)
+    geom: Mapped[WKBElement | None] = mapped_column(geometry("POINT"), nullable=True)
+
+
+class GridOfficer(Base):
+    """网格员: a community worker in charge of grids (their own, and others left without)."""
+
+    __tablename__ = "grid_officer"
+    __table_args__ = (CheckConstraint("max_grids > 0", name="max_grids_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(Text)
@@ -334,8 +391,59 @@ class Member(Base):
     community_id: Mapped[int] = mapped_column(
         ForeignKey("community.id", ondelete="CASCADE"), index=True
     )
-    household_id: Mapped[int | None] = mapped_column(
-        ForeignKey("household.id", ondelete="SET NULL")
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"))
+    max_grids: Mapped[int] = mapped_column(Integer, server_default=text("3"))
+    left_on: Mapped[date | None] = mapped_column(Date)
+
+
+class PlaceCover(Base):
+    """A building or compound covered by a head, or a grid by an officer, over time."""
+
+    __tablename__ = "place_cover"
+    __table_args__ = (
+        CheckConstraint(
+            "(level = 'building' AND building_id IS NOT NULL AND head_id IS NOT NULL) OR "
+            "(level = 'compound' AND compound_id IS NOT NULL AND head_id IS NOT NULL) OR "
+            "(level = 'grid' AND grid_id IS NOT NULL AND officer_id IS NOT NULL)",
+            name="place_matches_level",
+        ),
+        Index(
+            "uq_place_cover_current_building",
+            "building_id",
+            unique=True,
+            postgresql_where=text("valid_to IS NULL AND level = 'building'"),
+        ),
+        Index(
+            "uq_place_cover_current_compound",
+            "compound_id",
+            unique=True,
+            postgresql_where=text("valid_to IS NULL AND level = 'compound'"),
+        ),
+        Index(
+            "uq_place_cover_current_grid",
+            "grid_id",
+            unique=True,
+            postgresql_where=text("valid_to IS NULL AND level = 'grid'"),
+        ),
     )
-    registered_on: Mapped[date] = mapped_column(Date)
-    geom: Mapped[WKBElement | None] = mapped_column(geometry("POINT"), nullable=True)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[CoverLevel] = mapped_column(
+        Enum(CoverLevel, name="cover_level", native_enum=False, create_constraint=True, length=16)
+    )
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="CASCADE"))
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compound.id", ondelete="CASCADE"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="CASCADE"))
+    head_id: Mapped[int | None] = mapped_column(
+        ForeignKey("head.id", ondelete="RESTRICT"), index=True
+    )
+    officer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grid_officer.id", ondelete="RESTRICT"), index=True
+    )
+    reason: Mapped[CoverReason] = mapped_column(
+        Enum(CoverReason, name="cover_reason", native_enum=False, create_constraint=True, length=16)
+    )
+    distance_m: Mapped[float] = mapped_column(Float)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("assignment_run.id", ondelete="SET NULL"))
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -47,6 +47,7 @@ class City:
     heads: pd.DataFrame
     stations: gpd.GeoDataFrame
     members: gpd.GeoDataFrame
+    grid_officers: pd.DataFrame
     # Gaps planted on purpose: name -> ids (units, buildings, compounds, stations).
     planted: dict[str, list[int]] = field(default_factory=dict)
 
@@ -69,6 +70,7 @@ LAYER_NAMES = [
     "heads",
     "stations",
     "members",
+    "grid_officers",
 ]
 
 
@@ -122,6 +124,8 @@ def generate_city(
     member_table = people.members(
         homes.households, community_of, max(1, round(HOUMA_MEMBERS * scale)), rng
     )
+    officer_table, planted["grids_without_officer"] = people.grid_officers(grids, rng)
+    homes.households["volunteer"] = people.volunteers(homes.households, rng)
     # Straight edges in metres bend slightly in lon/lat: short segments keep
     # children inside their parents after reprojection.
     for frame in (streets, communities, grids):
@@ -139,6 +143,7 @@ def generate_city(
         heads=head_table,
         stations=station_table,
         members=member_table,
+        grid_officers=officer_table,
         planted=planted,
     )
 

@@ -17,7 +17,11 @@ LAYERS: list[tuple[str, str, list[str]]] = [
     ("compounds", "compound", ["id", "code", "name", "grid_id", "community_id", "geom"]),
     ("buildings", "building", ["id", "compound_id", "number", "floors", "geom"]),
     ("units", "unit", ["id", "building_id", "number", "geom"]),
-    ("households", "household", ["id", "unit_id", "room", "persons", "address", "geom"]),
+    (
+        "households",
+        "household",
+        ["id", "unit_id", "room", "persons", "address", "volunteer", "geom"],
+    ),
     (
         "heads",
         "head",
@@ -42,10 +46,21 @@ LAYERS: list[tuple[str, str, list[str]]] = [
     (
         "members",
         "member",
-        ["id", "name", "phone", "community_id", "household_id", "registered_on", "geom"],
+        [
+            "id",
+            "name",
+            "phone",
+            "community_id",
+            "household_id",
+            "address",
+            "placed_by",
+            "registered_on",
+            "geom",
+        ],
     ),
+    ("grid_officers", "grid_officer", ["id", "name", "phone", "community_id", "grid_id"]),
 ]
-CITY_TABLES = [table for _, table, _ in LAYERS] + ["assignment", "assignment_run"]
+CITY_TABLES = [table for _, table, _ in LAYERS] + ["assignment", "place_cover", "assignment_run"]
 
 
 def load_city(

@@ -16,6 +16,8 @@ from geo_api.demo.names import person_names, phones
 UNIT_TARGET = 18
 UNIT_MAX = 25
 SMALL_STATION_M2 = 420.0  # below Houma's 500 m² standard, planted on purpose
+ADDRESS_ONLY = 0.05  # members registered with a written address only
+VOLUNTEER_RATE = 60  # one household in so many offers to serve
 
 
 def heads(
@@ -70,8 +72,9 @@ def heads(
                 "role": "unit",
                 "household_id": unit_heads["id"],
                 "unit_id": unit_heads["unit_id"],
-                "capacity": UNIT_TARGET,
-                "max_capacity": UNIT_MAX,
+                # Unit heads follow their community's target and maximum.
+                "capacity": pd.array([pd.NA] * len(unit_heads), dtype="Int64"),
+                "max_capacity": pd.array([pd.NA] * len(unit_heads), dtype="Int64"),
             }
         ),
         pd.DataFrame(
@@ -96,7 +99,7 @@ def heads(
     out = pd.concat(frames, ignore_index=True)
     out = out.sort_values(["role", "unit_id", "building_id", "compound_id"], na_position="last")
     out = out.reset_index(drop=True)
-    for column in ("unit_id", "building_id", "compound_id"):
+    for column in ("unit_id", "building_id", "compound_id", "capacity", "max_capacity"):
         out[column] = out[column].astype("Int64")
     out.insert(0, "id", np.arange(1, len(out) + 1))
     out["name"] = person_names(len(out), rng)
@@ -205,20 +208,62 @@ def members(
     count: int,
     rng: np.random.Generator,
 ) -> gpd.GeoDataFrame:
-    """Party members registered with the community they live in."""
+    """Party members registered with the community they live in.
+
+    Most come with their home's point and household; ADDRESS_ONLY of them only
+    with a written address (as from a paper register), to be placed by matching.
+    """
     count = min(count, len(households))
     picks = np.sort(rng.choice(len(households), count, replace=False))
     start = date(2019, 1, 1)
     days = rng.integers(0, (date(2024, 12, 31) - start).days, count)
+    by_address = rng.random(count) < ADDRESS_ONLY
+    geometry = households.geometry.to_numpy()[picks].copy()
+    geometry[by_address] = None
+    household_id = pd.array(households["id"].to_numpy()[picks], dtype="Int64")
+    household_id[by_address] = pd.NA
     return gpd.GeoDataFrame(
         {
             "id": np.arange(1, count + 1),
             "name": person_names(count, rng),
             "phone": phones(count, rng),
             "community_id": community_of_household[picks],
-            "household_id": households["id"].to_numpy()[picks],
+            "household_id": household_id,
+            "address": households["address"].to_numpy()[picks],
+            "placed_by": [None if a else "household" for a in by_address],
             "registered_on": [start + timedelta(days=int(d)) for d in days],
         },
-        geometry=households.geometry.to_numpy()[picks],
+        geometry=geometry,
         crs=METRIC_CRS,
     )
+
+
+def grid_officers(
+    grids: gpd.GeoDataFrame, rng: np.random.Generator
+) -> tuple[pd.DataFrame, list[int]]:
+    """One officer (网格员) per grid, except the planted grids left without one.
+
+    Returns the officers and the planted grids.
+    """
+    n = len(grids)
+    # Planted only where the community has another grid whose officer can step in.
+    shared = grids["community_id"].duplicated(keep="first").to_numpy()
+    candidates = grids["id"].to_numpy()[shared]
+    count = min(len(candidates), max(1, round(n * 0.03)))
+    without = np.sort(rng.choice(candidates, count, replace=False)) if count else np.array([])
+    staffed = grids[~grids["id"].isin(without)]
+    officers = pd.DataFrame(
+        {
+            "id": np.arange(1, len(staffed) + 1),
+            "name": person_names(len(staffed), rng),
+            "phone": phones(len(staffed), rng),
+            "community_id": staffed["community_id"].to_numpy(),
+            "grid_id": staffed["id"].to_numpy(),
+        }
+    )
+    return officers, [int(g) for g in without]
+
+
+def volunteers(households: gpd.GeoDataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Households that offered to serve as unit heads: about one in VOLUNTEER_RATE."""
+    return rng.random(len(households)) < 1 / VOLUNTEER_RATE

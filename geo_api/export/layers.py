@@ -35,7 +35,7 @@ LAYER_SQL: dict[str, str] = {
     "heads": f"""
         SELECT hd.id, hd.role, hd.compound_id, hd.building_id, hd.unit_id, hd.capacity,
                hd.max_capacity, hd.left_on, ({HEAD_LOAD})::int AS load, {HEAD_PLACE} AS geom
-        FROM head hd {HEAD_PLACE_JOINS} ORDER BY hd.id""",  # noqa: S608 - constant fragments
+        FROM head_effective hd {HEAD_PLACE_JOINS} ORDER BY hd.id""",  # noqa: S608 - constant fragments
     "stations": """
         SELECT id, tier, name, street_id, community_id, floor_area_m2, hours, geom
         FROM station ORDER BY id""",

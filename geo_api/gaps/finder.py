@@ -97,6 +97,9 @@ GAP_TYPES: list[GapType] = [
         LEFT JOIN unit u ON u.building_id = b.id LEFT JOIN household h ON h.unit_id = u.id
         WHERE NOT EXISTS (SELECT 1 FROM active_head hd WHERE hd.role = 'building'
                           AND hd.building_id = b.id)
+          AND NOT EXISTS (SELECT 1 FROM place_cover pc JOIN active_head hd ON hd.id = pc.head_id
+                          WHERE pc.level = 'building' AND pc.valid_to IS NULL
+                            AND pc.building_id = b.id)
         GROUP BY b.id, cp.community_id, cp.name, b.number""",
     ),
     GapType(
@@ -112,7 +115,29 @@ GAP_TYPES: list[GapType] = [
         LEFT JOIN unit u ON u.building_id = b.id LEFT JOIN household h ON h.unit_id = u.id
         WHERE NOT EXISTS (SELECT 1 FROM active_head hd WHERE hd.role = 'compound'
                           AND hd.compound_id = cp.id)
+          AND NOT EXISTS (SELECT 1 FROM place_cover pc JOIN active_head hd ON hd.id = pc.head_id
+                          WHERE pc.level = 'compound' AND pc.valid_to IS NULL
+                            AND pc.compound_id = cp.id)
         GROUP BY cp.id, cp.community_id, cp.name""",
+    ),
+    GapType(
+        "grid_without_officer",
+        "网格无网格员",
+        "community",
+        "grid",
+        """
+        SELECT g.id AS ref_id, g.community_id, count(h.id) AS households,
+               coalesce(sum(h.persons), 0) AS persons, 'high' AS severity,
+               format('%s没有网格员', g.name) AS detail, g.geom
+        FROM grid g LEFT JOIN compound cp ON cp.grid_id = g.id
+        LEFT JOIN building b ON b.compound_id = cp.id
+        LEFT JOIN unit u ON u.building_id = b.id LEFT JOIN household h ON h.unit_id = u.id
+        WHERE NOT EXISTS (SELECT 1 FROM grid_officer o WHERE o.grid_id = g.id
+                          AND (o.left_on IS NULL OR o.left_on > current_date))
+          AND NOT EXISTS (SELECT 1 FROM place_cover pc JOIN grid_officer o ON o.id = pc.officer_id
+                          WHERE pc.level = 'grid' AND pc.valid_to IS NULL AND pc.grid_id = g.id
+                            AND (o.left_on IS NULL OR o.left_on > current_date))
+        GROUP BY g.id, g.community_id, g.name""",
     ),
     GapType(
         "compound_far_from_station",

@@ -88,7 +88,7 @@ def head_detail(
             SELECT {HEAD_COLUMNS}, hd.unit_id, hd.building_id, hd.compound_id,
                    coalesce(cu.name, cb.name, cc.name) AS compound_name,
                    coalesce(bu.number, bb.number) AS building_number, u.number AS unit_number
-            FROM head hd
+            FROM head_effective hd
             LEFT JOIN unit u ON u.id = hd.unit_id
             LEFT JOIN building bu ON bu.id = u.building_id
             LEFT JOIN compound cu ON cu.id = bu.compound_id

@@ -31,7 +31,7 @@ WHERE a.household_id = :id
 ORDER BY a.valid_from DESC LIMIT 1
 """)
 
-HEAD_SQL = text(f"SELECT {HEAD_COLUMNS} FROM head hd WHERE hd.id = :id")  # noqa: S608
+HEAD_SQL = text(f"SELECT {HEAD_COLUMNS} FROM head_effective hd WHERE hd.id = :id")  # noqa: S608
 
 # Building and compound heads serving now (their history is not kept yet).
 CHAIN_SQL = text(f"""

@@ -1,0 +1,20 @@
+"""Chinese residential addresses: parse them into street, community, compound,
+building, unit, floor and room, and match compounds against known names.
+
+Pure Python with no database, so the API, the CLI and the importers can all
+use it; see ``parse`` for the forms understood and ``match`` for scoring.
+"""
+
+from geo_api.address.match import match_address, similarity
+from geo_api.address.numerals import parse_number
+from geo_api.address.parse import ParsedAddress, compound_key, normalise, parse_address
+
+__all__ = [
+    "ParsedAddress",
+    "compound_key",
+    "match_address",
+    "normalise",
+    "parse_address",
+    "parse_number",
+    "similarity",
+]
