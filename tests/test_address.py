@@ -310,3 +310,8 @@ def test_chinese_building_and_unit(compound: str, building: int, unit: int) -> N
 def test_never_raises(text: str) -> None:
     parsed = parse_address(text)
     assert isinstance(parsed, ParsedAddress)
+
+
+def test_a_short_name_inside_a_typo_does_not_outrank_the_typo_s_compound() -> None:
+    ranked = match_address(parse_address("紫金名珠3号楼"), ["紫金小区", "紫金明珠"])
+    assert ranked[0][0] == "紫金明珠"

@@ -6,8 +6,9 @@ lookup offers the closest known names. Scores are deterministic and tiered so
 that a better kind of match always ranks first:
 
 - 1.0: the keys are equal (normalised, trailing 小区 dropped);
-- above 0.8: one key contains the other (at least two characters); the
-  closer their lengths, the higher;
+- above 0.8: one key contains the other (at least two characters, and at
+  least CONTAINED_SHARE of the other's length); the closer their lengths,
+  the higher;
 - at most 0.8: difflib's SequenceMatcher ratio of the keys.
 """
 
@@ -21,6 +22,7 @@ from geo_api.address.parse import ParsedAddress, compound_key
 MIN_SCORE = 0.5
 MAX_CANDIDATES = 5
 _CONTAINED = 0.8  # floor of the containment tier, and ceiling of the ratio tier
+CONTAINED_SHARE = 0.6
 
 
 def match_address(
@@ -51,7 +53,9 @@ def similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     short, long = sorted((a, b), key=len)
-    if len(short) >= 2 and short in long:
+    # Containment counts only when the shorter key is most of the longer one:
+    # 紫金 inside 紫金名珠 (a typo of 紫金明珠) says little.
+    if len(short) >= 2 and short in long and len(short) >= CONTAINED_SHARE * len(long):
         return round(_CONTAINED + 0.19 * len(short) / len(long), 3)
     ratio = SequenceMatcher(None, a, b, autojunk=False).ratio()
     return round(min(ratio, _CONTAINED), 3)

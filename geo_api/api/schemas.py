@@ -106,6 +106,25 @@ class PlaceCoverage(BaseModel):
     changed: int = Field(description="places whose coverer changed in this run")
 
 
+class UnplacedMember(BaseModel):
+    """A party member no point, household or address could place."""
+
+    member_id: int
+    address: str | None
+    reason: str
+    candidates: list[tuple[str, float]] = Field(description="closest known compounds, scored")
+
+
+class MemberPlacement(BaseModel):
+    """Party members placed in the community where they live."""
+
+    by_household: int
+    by_point: int
+    by_address: int
+    unplaced: list[UnplacedMember]
+    per_community: dict[str, int] = Field(description="members per community, by name")
+
+
 class AssignmentRun(BaseModel):
     """What an assignment run did."""
 
@@ -122,6 +141,7 @@ class AssignmentRun(BaseModel):
     places: list[PlaceCoverage] = Field(
         description="buildings, compounds and grids: covered by their own, by the nearest, not"
     )
+    members: MemberPlacement
 
 
 class CoveringHead(HeadOut):
@@ -179,3 +199,26 @@ class MoveIn(BaseModel):
     room: str = Field(min_length=1, max_length=16, examples=["501"])
     persons: int = Field(ge=1, le=30)
     by: str = Field(min_length=1, max_length=100, description="who records the move-in")
+
+
+class Proposal(BaseModel):
+    """A proposed unit head and the households they would take, per unit."""
+
+    household_id: int
+    address: str
+    community_code: str
+    kind: Literal["member", "volunteer"]
+    covers: dict[int, int] = Field(description="unit id -> households")
+    households: int
+
+
+class Recruits(BaseModel):
+    """Coverage now and with the proposed heads."""
+
+    households: int
+    left_out_before: int
+    over_target_before: int
+    left_out_after: int
+    over_target_after: int
+    proposals: list[Proposal]
+    optimal: bool = Field(description="the fewest heads is proven, not the best found in time")

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from geo_api.assign.members import MemberReport, place_members
 from geo_api.assign.parallel import SOLVERS, Task, default_workers, solve_tasks
 from geo_api.assign.places import CoverReport, assign_places
 from geo_api.assign.solver import UNASSIGNED, Heads, Households
@@ -66,6 +67,7 @@ class RunReport:
     seconds: float
     by_reason: dict[str, int] = field(default_factory=dict)
     places: list[CoverReport] = field(default_factory=list)  # buildings, compounds, grids
+    members: MemberReport | None = None
 
 
 # A unit head must live in the community they serve: their home is where the
@@ -292,5 +294,6 @@ def run_assignment(
         {**counts, "id": run_id},
     )
     report.places = assign_places(conn, run_id, epsg)
+    report.members = place_members(conn)
     report.seconds = time.perf_counter() - started
     return report

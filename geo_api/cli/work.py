@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 from sqlalchemy import Engine
 
 from geo_api.assign.engine import RunReport, run_assignment
 from geo_api.assign.parallel import SOLVERS
+from geo_api.assign.recruit import REACH_M, propose_recruits
 from geo_api.cli.ui import matrix, out, progress_bar, table
 from geo_api.db.engine import database_url, make_engine
 from geo_api.errors import InvalidInputError
@@ -55,6 +57,26 @@ def assign_all(engine: Engine, solver: str = "greedy") -> RunReport:
         },
         ("level", "covered by"),
     )
+    if report.members:
+        placed = report.members
+        table(
+            "party members placed",
+            {
+                "by their household": placed.by_household,
+                "by their point": placed.by_point,
+                "by their address": placed.by_address,
+                "not placed": len(placed.unplaced),
+            },
+        )
+        for miss in placed.unplaced[:10]:
+            near = ", ".join(f"{name} ({score:.2f})" for name, score in miss.candidates)
+            log.warning(
+                "member %d (%s): %s%s",
+                miss.member_id,
+                miss.address,
+                miss.reason,
+                f"; closest: {near}" if near else "",
+            )
     return report
 
 
@@ -66,6 +88,43 @@ def assign(
     """Assign every household to a unit head (own unit, then building, compound, grid),
     every building and compound to a head, every grid to an officer."""
     assign_all(store(), solver)
+
+
+def recruit(
+    community: Annotated[str | None, typer.Option(help="12-digit community code")] = None,
+    reach: Annotated[
+        float, typer.Option(help="metres a new head may live from the unit they take")
+    ] = REACH_M,
+) -> None:
+    """Propose the fewest new unit heads, among party members and volunteers, to cover
+    the households left out and those over their head's target."""
+    with store().connect() as conn:
+        report = propose_recruits(conn, community, reach)
+    table(
+        "coverage now and with the proposed heads",
+        {
+            "households": report.households,
+            "left out: now": report.left_out_before,
+            "left out: with them": report.left_out_after,
+            "over target: now": report.over_target_before,
+            "over target: with them": report.over_target_after,
+            "new unit heads proposed": len(report.proposals),
+            "proven fewest": report.optimal,
+        },
+    )
+    if report.proposals:
+        grid = Table(title="proposed unit heads", title_justify="left")
+        for column in ("household", "address", "kind", "households", "units"):
+            grid.add_column(column)
+        for p in report.proposals:
+            grid.add_row(
+                str(p.household_id),
+                p.address,
+                "党员" if p.kind == "member" else "志愿者",
+                str(p.households),
+                ", ".join(str(u) for u in p.covers),
+            )
+        out.print(grid)
 
 
 def gaps(

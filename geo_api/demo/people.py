@@ -222,12 +222,15 @@ def members(
     geometry[by_address] = None
     household_id = pd.array(households["id"].to_numpy()[picks], dtype="Int64")
     household_id[by_address] = pd.NA
+    # Those with an address only wait for gridgov to place them.
+    community_id = pd.array(community_of_household[picks], dtype="Int64")
+    community_id[by_address] = pd.NA
     return gpd.GeoDataFrame(
         {
             "id": np.arange(1, count + 1),
             "name": person_names(count, rng),
             "phone": phones(count, rng),
-            "community_id": community_of_household[picks],
+            "community_id": community_id,
             "household_id": household_id,
             "address": households["address"].to_numpy()[picks],
             "placed_by": [None if a else "household" for a in by_address],

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from geo_api.api.deps import Tx
-from geo_api.api.schemas import AssignmentRun
+from geo_api.api.deps import Read, Tx
+from geo_api.api.schemas import AssignmentRun, Recruits
 from geo_api.assign.engine import run_assignment
+from geo_api.assign.recruit import REACH_M, propose_recruits
 
 router = APIRouter(tags=["command centre"])
 
@@ -19,3 +20,21 @@ def assign(tx: Tx, solver: Literal["greedy", "flow"] = "greedy") -> dict[str, An
     """Assign every household to a unit head and report the run and its churn."""
     with tx() as conn:
         return asdict(run_assignment(conn, solver=solver))
+
+
+@router.get("/recruits", response_model=Recruits)
+def recruits(
+    read: Read,
+    community: Annotated[
+        str | None, Query(pattern=r"^[0-9]{12}$", description="12-digit community code")
+    ] = None,
+    reach_m: Annotated[float, Query(gt=0, le=2000)] = REACH_M,
+) -> dict[str, Any]:
+    """The fewest new unit heads, among party members and volunteers, that would cover
+    the households left out and those over target; coverage now and with them."""
+    with read() as conn:
+        report = propose_recruits(conn, community, reach_m)
+    out = asdict(report)
+    for proposal, row in zip(report.proposals, out["proposals"], strict=True):
+        row["households"] = proposal.households
+    return out

@@ -1,0 +1,138 @@
+"""Registered party members (报到党员) placed in the community where they live.
+
+In order of trust: the household they are linked to; the community polygon
+that covers their point; their written address, parsed and matched to a known
+compound (and, when the address names one, its community). A member nothing
+places keeps whatever community they registered with (placed_by stays empty:
+unverified) and is reported with the closest candidates, never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from geo_api.address import match_address, parse_address
+
+BY_HOUSEHOLD = """
+UPDATE member m SET community_id = cp.community_id, placed_by = 'household'
+FROM household h JOIN unit u ON u.id = h.unit_id JOIN building b ON b.id = u.building_id
+JOIN compound cp ON cp.id = b.compound_id
+WHERE h.id = m.household_id
+  AND (m.community_id IS DISTINCT FROM cp.community_id OR m.placed_by IS DISTINCT FROM 'household')
+"""
+# A point on a shared boundary goes to the community with the lowest id, so that
+# a member is never counted twice.
+BY_POINT = """
+UPDATE member m SET community_id = inside.id, placed_by = 'point'
+FROM (SELECT DISTINCT ON (m2.id) m2.id AS member_id, c.id FROM member m2
+      JOIN community c ON ST_Covers(c.geom, m2.geom)
+      WHERE m2.household_id IS NULL AND m2.geom IS NOT NULL
+      ORDER BY m2.id, c.id) inside
+WHERE m.id = inside.member_id
+  AND (m.community_id IS DISTINCT FROM inside.id OR m.placed_by IS DISTINCT FROM 'point')
+"""
+UNPLACED = """
+SELECT m.id, m.address FROM member m
+WHERE m.household_id IS NULL
+  AND (m.geom IS NULL OR NOT EXISTS (SELECT 1 FROM community c WHERE ST_Covers(c.geom, m.geom)))
+ORDER BY m.id
+"""
+COMPOUNDS = """
+SELECT cp.name AS compound, cp.community_id, cm.name AS community
+FROM compound cp JOIN community cm ON cm.id = cp.community_id
+"""
+# A fuzzy match places a member only when it is this close and clearly the best.
+ACCEPT_SCORE = 0.85
+
+
+@dataclass
+class Unplaced:
+    """A member nothing could place, with why and the closest known compounds."""
+
+    member_id: int
+    address: str | None
+    reason: str
+    candidates: list[tuple[str, float]] = field(default_factory=list)
+
+
+@dataclass
+class MemberReport:
+    """Members placed by each means, those left unplaced, and counts per community."""
+
+    by_household: int
+    by_point: int
+    by_address: int
+    unplaced: list[Unplaced]
+    per_community: dict[str, int]
+
+
+def place_members(conn: Connection) -> MemberReport:
+    """Set every member's community from where they live; returns what was done."""
+    conn.execute(text(BY_HOUSEHOLD))
+    conn.execute(text(BY_POINT))
+    waiting = pd.read_sql_query(text(UNPLACED), conn)
+    compounds = pd.read_sql_query(text(COMPOUNDS), conn)
+    placed: list[tuple[int, int]] = []
+    unplaced: list[Unplaced] = []
+    for member_id, address in zip(waiting["id"], waiting["address"], strict=True):
+        community, problem = _by_address(address, compounds)
+        if community is None:
+            unplaced.append(problem)
+            problem.member_id = int(member_id)
+        else:
+            placed.append((int(member_id), community))
+    if placed:
+        conn.execute(
+            text(
+                "UPDATE member SET community_id = :c, placed_by = 'address' WHERE id = :m "
+                "AND (community_id IS DISTINCT FROM :c OR placed_by IS DISTINCT FROM 'address')"
+            ),
+            [{"m": m, "c": c} for m, c in placed],
+        )
+    counts = conn.execute(
+        text(
+            "SELECT placed_by, count(*) FROM member WHERE placed_by IS NOT NULL GROUP BY placed_by"
+        )
+    ).all()
+    by = {str(k): int(v) for k, v in counts}
+    per_community = conn.execute(
+        text(
+            "SELECT c.name, count(m.id) FROM community c LEFT JOIN member m "
+            "ON m.community_id = c.id GROUP BY c.id, c.name ORDER BY c.id"
+        )
+    ).all()
+    return MemberReport(
+        by_household=by.get("household", 0),
+        by_point=by.get("point", 0),
+        by_address=by.get("address", 0),
+        unplaced=unplaced,
+        per_community={str(name): int(n) for name, n in per_community},
+    )
+
+
+def _by_address(address: str | None, compounds: pd.DataFrame) -> tuple[int | None, Unplaced]:
+    """The community of a written address, or why there is none."""
+    if not address or not address.strip():
+        return None, Unplaced(0, address, "no point inside the city and no address")
+    parsed = parse_address(address)
+    pool = compounds
+    if parsed.community:  # the address names its community: look there first
+        named = compounds[compounds["community"] == parsed.community]
+        pool = named if len(named) else compounds
+    ranked = match_address(parsed, pool["compound"].tolist())
+    if not ranked:
+        return None, Unplaced(0, address, "no known compound in the address")
+    best, score = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    owners = pool.loc[pool["compound"] == best, "community_id"].unique()
+    if score >= ACCEPT_SCORE and score > runner_up and len(owners) == 1:
+        return int(owners[0]), Unplaced(0, address, "")
+    why = (
+        f"compound {best} is in {len(owners)} communities; the address names none"
+        if len(owners) > 1
+        else "no compound matches closely enough"
+    )
+    return None, Unplaced(0, address, why, ranked)
