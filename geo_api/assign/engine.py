@@ -22,7 +22,7 @@ from geo_api.assign.members import MemberReport, place_members
 from geo_api.assign.parallel import SOLVERS, Task, default_workers, solve_tasks
 from geo_api.assign.places import CoverReport, assign_places
 from geo_api.assign.solver import UNASSIGNED, Heads, Households
-from geo_api.db.bulk import copy_frame
+from geo_api.db.bulk import copy_frame, read_frame
 from geo_api.errors import InvalidInputError, StoreNotReadyError
 from geo_api.geo.crs import metric_epsg, to_metres
 
@@ -128,14 +128,14 @@ def check_heads(conn: Connection) -> None:
 
 def _frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
     """Households and heads to solve, the locked assignments, and the metric CRS."""
-    homes = pd.read_sql_query(text(HOUSEHOLDS_SQL), conn)
+    homes = read_frame(conn, HOUSEHOLDS_SQL)
     if homes.empty:
         raise StoreNotReadyError("the store has no households: load a city first (gridgov demo)")
-    current = pd.read_sql_query(text(CURRENT_SQL), conn)
+    current = read_frame(conn, CURRENT_SQL)
     homes["previous"] = (
         homes["id"].map(current.set_index("household_id")["head_id"]).fillna(UNASSIGNED)
     ).astype("int64")
-    heads = pd.read_sql_query(text(HEADS_SQL), conn)
+    heads = read_frame(conn, HEADS_SQL)
     locked = current[current["locked"].astype(bool)]
     _check_locks(locked, heads)
     # Locked households are not solved again; their heads have that much less room.

@@ -97,8 +97,7 @@ def _candidates(homes: Households, heads: Heads) -> tuple[np.ndarray, np.ndarray
             else np.array([], dtype=int)
         ]
     )
-    column = {int(h): j for j, h in enumerate(heads.id)}
-    previous = np.array([column.get(int(p), -1) for p in homes.previous])
+    previous = _columns(heads.id, homes.previous)
     had = previous >= 0
     i_parts.append(np.flatnonzero(had))
     j_parts.append(previous[had])
@@ -181,12 +180,19 @@ def solve_community_flow(homes: Households, heads: Heads) -> Solution:
     )
     _match_hub(homes.grid, heads.grid, homes, heads, g_homes[flows[2] > 0], flows[4], head_of)
     assigned = np.flatnonzero(head_of != UNASSIGNED)
-    column = {int(h): k for k, h in enumerate(heads.id)}
-    jj = np.array([column[int(h)] for h in head_of[assigned]], dtype=np.int64)
+    jj = _columns(heads.id, head_of[assigned])
     distance[assigned] = np.hypot(*(heads.xy[jj] - homes.xy[assigned]).T)
-    for a, lvl in zip(assigned, _levels(homes, heads, assigned, jj), strict=True):
+    for a, lvl in zip(assigned.tolist(), _levels(homes, heads, assigned, jj).tolist(), strict=True):
         reason[a] = LEVELS[lvl]
     return Solution(head_of, reason, distance)
+
+
+def _columns(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The position of each wanted id in ``ids``, or -1 where it is not there."""
+    order = np.argsort(ids, kind="stable")
+    at = np.minimum(np.searchsorted(ids[order], wanted), len(ids) - 1)
+    found = ids[order][at] == wanted
+    return np.where(found, order[at], -1).astype(np.int64)
 
 
 def _match_hub(

