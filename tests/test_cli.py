@@ -42,6 +42,7 @@ def test_help_on_every_command(run: Run) -> None:
         ["demo"],
         ["generate"],
         ["assign"],
+        ["recruit"],
         ["gaps"],
         ["export"],
         ["serve"],
@@ -65,6 +66,19 @@ def test_assign_reports_no_churn_on_a_rerun(run: Run) -> None:
     assert code == 0, err
     churn = next(line for line in out.splitlines() if "moved to another head (churn)" in line)
     assert churn.strip("│ ").endswith(" 0"), churn
+    # Buildings, compounds and grids, and the party members, are in the report too.
+    for level in ("building", "compound", "grid"):
+        line = next(line for line in out.splitlines() if line.strip("│ ").startswith(level))
+        assert "own" in line and "changed" not in line, line
+    assert "by their address" in out
+
+
+def test_recruit_prints_coverage_before_and_after(run: Run) -> None:
+    code, out, err = run("recruit", "--reach", "250")
+    assert code == 0, err
+    assert "over target: now" in out and "new unit heads proposed" in out
+    code, _, err = run("recruit", "--community", "999999999999")
+    assert code == 1 and "999999999999" in err
 
 
 def test_export_writes_a_geopackage(run: Run, tmp_path: Path) -> None:
