@@ -26,3 +26,7 @@ class OutsideCityError(NotFoundError):
 
 class StoreNotReadyError(GridgovError):
     """The store is empty or not migrated: the message says which command fixes it."""
+
+
+class BusyError(GridgovError):
+    """The work asked for is already running (another assignment run): try again later."""

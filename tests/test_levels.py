@@ -4,11 +4,12 @@ buildings, compounds and grids covered, bad heads refused, communities in parall
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from geo_api.assign.engine import run_assignment
-from geo_api.errors import InvalidInputError
+from geo_api.assign.engine import LOCK_KEY, run_assignment
+from geo_api.assign.move_in import move_in
+from geo_api.errors import BusyError, InvalidInputError
 
 CURRENT = "FROM assignment a WHERE a.valid_to IS NULL"
 LOADS = """
@@ -221,3 +222,28 @@ def test_parallel_workers_give_the_same_assignment(conn: Connection) -> None:
     after_two = conn.execute(text(f"SELECT a.household_id, a.head_id {CURRENT} ORDER BY 1")).all()
     assert second.moved == second.added == second.dropped == 0
     assert after_one == after_two and len(after_two) >= len(before) - first.dropped
+
+
+def test_a_second_run_while_one_holds_the_lock_is_refused(conn: Connection, engine: Engine) -> None:
+    with engine.connect() as other:
+        other.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+        with pytest.raises(BusyError, match="another assignment run is in progress"):
+            run_assignment(conn)
+        other.rollback()
+    assert run_assignment(conn).moved == 0  # free again once the other ended
+
+
+def test_a_household_moving_into_a_compound_with_no_heads_gets_one_of_its_grid(
+    conn: Connection,
+) -> None:
+    compound = add_phase_two(conn)
+    unit = conn.execute(
+        text(
+            "SELECT u.id FROM unit u JOIN building b ON b.id = u.building_id "
+            "WHERE b.compound_id = :c"
+        ),
+        {"c": compound},
+    ).scalar_one()
+    conn.execute(text("UPDATE head SET capacity = 200, max_capacity = 200 WHERE role = 'unit'"))
+    chain = move_in(conn, unit, "601", 2, by="社区民警")
+    assert chain["unit_head"]["reason"] == "same_grid"

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import (
+    BusyError,
     ClusterError,
     GridgovError,
     InvalidInputError,
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 # Most specific first: the first matching class decides the status.
 STATUS: list[tuple[type[Exception], int]] = [
     (NotFoundError, 404),
+    (BusyError, 409),
     (InvalidInputError, 422),
     (StoreNotReadyError, 503),
     (ClusterError, 503),

@@ -23,7 +23,7 @@ from geo_api.assign.parallel import SOLVERS, Task, default_workers, solve_tasks
 from geo_api.assign.places import CoverReport, assign_places
 from geo_api.assign.solver import UNASSIGNED, Heads, Households
 from geo_api.db.bulk import copy_frame, read_frame
-from geo_api.errors import InvalidInputError, StoreNotReadyError
+from geo_api.errors import BusyError, InvalidInputError, StoreNotReadyError
 from geo_api.geo.crs import metric_epsg, to_metres
 
 LOCK_KEY = 0x67726964  # "grid": one assignment run at a time across the store
@@ -50,6 +50,13 @@ JOIN compound c ON c.id = b.compound_id
 JOIN household home ON home.id = hd.household_id
 WHERE hd.role = 'unit'
 """
+
+
+def take_run_lock(conn: Connection) -> None:
+    """Hold the store's assignment lock until the transaction ends, or refuse at once:
+    two runs never interleave, and the second caller hears why instead of waiting."""
+    if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}).scalar():
+        raise BusyError("another assignment run is in progress: try again when it has finished")
 
 
 @dataclass
@@ -248,7 +255,7 @@ def run_assignment(
     if solver not in SOLVERS:
         raise InvalidInputError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
     started = time.perf_counter()
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    take_run_lock(conn)
     check_heads(conn)
     homes, heads, locked, epsg = _frames(conn)
     tasks = _tasks(homes, heads, epsg, solver)

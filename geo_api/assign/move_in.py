@@ -2,7 +2,8 @@
 
 The head is chosen by the first engine's rules: a head of its own unit with
 room below the hard maximum (least loaded first), else the nearest head below
-target in its building, then in its compound; never beyond the compound.
+target in its building, then in its compound, then in its grid; never beyond
+the grid.
 """
 
 from __future__ import annotations
@@ -28,33 +29,36 @@ INSERT INTO household (unit_id, room, persons, address, geom)
 SELECT u.id, :room, :persons, :address, ST_PointOnSurface(u.geom) FROM unit u WHERE u.id = :unit
 RETURNING id
 """)
-# Own unit below the hard maximum, least loaded; else building, then compound,
-# below target, nearest. Levels: 0 own unit, 1 building, 2 compound.
+# Own unit below the hard maximum, least loaded; else building, compound, grid,
+# below target, nearest. Levels: 0 own unit, 1 building, 2 compound, 3 grid.
 CHOOSE_SQL = text("""
-WITH home AS (SELECT h.geom, u.id AS unit_id, u.building_id, b.compound_id
+WITH home AS (SELECT h.geom, u.id AS unit_id, u.building_id, b.compound_id, cp.grid_id
               FROM household h JOIN unit u ON u.id = h.unit_id
-              JOIN building b ON b.id = u.building_id WHERE h.id = :household),
+              JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
+              WHERE h.id = :household),
 candidate AS (
   SELECT hd.id, hd.capacity, hd.max_capacity,
          CASE WHEN hu.id = home.unit_id THEN 0
-              WHEN hu.building_id = home.building_id THEN 1 ELSE 2 END AS level,
+              WHEN hu.building_id = home.building_id THEN 1
+              WHEN hb.compound_id = home.compound_id THEN 2 ELSE 3 END AS level,
          ST_Distance(home.geom::geography, seat.geom::geography) AS metres,
          (SELECT count(*) FROM assignment a
           WHERE a.head_id = hd.id AND a.valid_to IS NULL) AS load
   FROM home, active_head hd JOIN unit hu ON hu.id = hd.unit_id
-  JOIN building hb ON hb.id = hu.building_id JOIN household seat ON seat.id = hd.household_id
-  WHERE hd.role = 'unit' AND hb.compound_id = home.compound_id)
+  JOIN building hb ON hb.id = hu.building_id JOIN compound hc ON hc.id = hb.compound_id
+  JOIN household seat ON seat.id = hd.household_id
+  WHERE hd.role = 'unit' AND hc.grid_id = home.grid_id)
 SELECT id, level, metres FROM candidate
 WHERE load < CASE WHEN level = 0 THEN max_capacity ELSE capacity END
 ORDER BY level, CASE WHEN level = 0 THEN load ELSE 0 END, metres, id
 LIMIT 1
 """)
-REASONS = ["own_unit", "same_building", "same_compound"]
+REASONS = ["own_unit", "same_building", "same_compound", "same_grid"]
 
 
 def move_in(conn: Connection, unit_id: int, room: str, persons: int, by: str) -> dict[str, Any]:
     """Store a new household in a unit's room and assign it; returns its chain (whose
-    unit head is None when no head of its compound has room: a gap to act on)."""
+    unit head is None when no head of its grid has room: a gap to act on)."""
     room = room.strip()
     if not room or len(room) > 16:
         raise InvalidInputError("room must be 1 to 16 characters, e.g. 501")
