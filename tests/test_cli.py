@@ -43,6 +43,7 @@ def test_help_on_every_command(run: Run) -> None:
         ["generate"],
         ["assign"],
         ["recruit"],
+        ["capacity"],
         ["gaps"],
         ["export"],
         ["serve"],
@@ -123,3 +124,13 @@ def test_map_file_opens_with_no_server_and_no_network(run: Run, tmp_path: Path) 
     with visit(target.as_uri()) as seen:
         layers = seen.page.locator(".leaflet-control-layers-overlays label").count()
     assert seen.errors == [] and seen.blocked == [] and layers >= 18
+
+
+def test_capacity_for_a_community_and_its_mistakes(run: Run, city: City) -> None:
+    code = str(city.communities["code"].iloc[0])
+    code_ok, out, err = run("capacity", "--community", code, "--target", "18", "--maximum", "25")
+    assert code_ok == 0 and "25" in out, err
+    failed, _, err = run("capacity", "--community", code, "--target", "18")
+    assert failed == 1 and "--target and --maximum" in err
+    failed, _, err = run("capacity", "--target", "18")
+    assert failed == 1 and "--community CODE or --head ID" in err

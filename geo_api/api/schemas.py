@@ -201,6 +201,36 @@ class MoveIn(BaseModel):
     by: str = Field(min_length=1, max_length=100, description="who records the move-in")
 
 
+class CommunityCapacity(BaseModel):
+    """A community's unit-head target and maximum, in households."""
+
+    target: int = Field(ge=1, le=1000, examples=[18])
+    maximum: int = Field(ge=1, le=1000, examples=[25])
+
+
+class CommunityCapacityOut(CommunityCapacity):
+    """The setting as stored."""
+
+    code: str
+    name: str
+
+
+class HeadCapacity(BaseModel):
+    """A unit head's own target and maximum; null follows the community's."""
+
+    target: int | None = Field(default=None, ge=1, le=1000)
+    maximum: int | None = Field(default=None, ge=1, le=1000)
+
+
+class HeadCapacityOut(BaseModel):
+    """The head's target and maximum as they now apply."""
+
+    head_id: int
+    target: int
+    maximum: int
+    own_setting: bool = Field(description="false: the community's setting applies")
+
+
 class Proposal(BaseModel):
     """A proposed unit head and the households they would take, per unit."""
 

@@ -242,7 +242,7 @@ RETURNING household_id
 def run_assignment(
     conn: Connection,
     progress: Callable[[int], None] | None = None,
-    solver: str = "greedy",
+    solver: str = "flow",
     workers: int | None = None,
 ) -> RunReport:
     """Assign every household of the store and record the run; returns its report.

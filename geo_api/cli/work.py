@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import Engine
 
+from geo_api.assign.capacity import set_community_capacity, set_head_capacity
 from geo_api.assign.engine import RunReport, run_assignment
 from geo_api.assign.parallel import SOLVERS
 from geo_api.assign.recruit import REACH_M, propose_recruits
@@ -27,7 +28,7 @@ def store() -> Engine:
     return make_engine(database_url(), pool_size=2)
 
 
-def assign_all(engine: Engine, solver: str = "greedy") -> RunReport:
+def assign_all(engine: Engine, solver: str = "flow") -> RunReport:
     """Run the engine with a progress bar and print its report."""
     if solver not in SOLVERS:
         raise InvalidInputError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
@@ -83,11 +84,33 @@ def assign_all(engine: Engine, solver: str = "greedy") -> RunReport:
 def assign(
     solver: Annotated[
         str, typer.Option(help="greedy (the first engine) or flow (optimal min-cost flow)")
-    ] = "greedy",
+    ] = "flow",
 ) -> None:
     """Assign every household to a unit head (own unit, then building, compound, grid),
     every building and compound to a head, every grid to an officer."""
     assign_all(store(), solver)
+
+
+def capacity(
+    target: Annotated[int | None, typer.Option(help="households a unit head should cover")] = None,
+    maximum: Annotated[int | None, typer.Option(help="households a unit head may cover")] = None,
+    community: Annotated[
+        str | None, typer.Option(help="12-digit code: set the community's heads")
+    ] = None,
+    head: Annotated[int | None, typer.Option(help="a unit head's id: set theirs only")] = None,
+) -> None:
+    """Set unit heads' target and maximum, for a community or one head; the next
+    gridgov assign applies them. For a head, leave both out to follow the community."""
+    if (community is None) == (head is None):
+        raise InvalidInputError("say either --community CODE or --head ID")
+    with store().begin() as conn:
+        if community is not None:
+            if target is None or maximum is None:
+                raise InvalidInputError("a community needs both --target and --maximum")
+            table("community setting", set_community_capacity(conn, community, target, maximum))
+        else:
+            assert head is not None
+            table("head setting", set_head_capacity(conn, head, target, maximum))
 
 
 def recruit(

@@ -4,7 +4,8 @@ Rows, all on the same households, heads and machine:
 
 * global flow           one min-cost flow over the whole city on the same
                         candidate arcs: the anchor for quality and for time;
-* flow, per community   the engine's unit of work, one community at a time;
+* flow, per community   the engine's unit of work, one community at a time
+                        (each split into its grids, which share no arc);
 * flow, N processes     the same tasks on every core (what the engine does on a
                         big city);
 * greedy, per community the first engine (``--solver greedy``);
@@ -34,7 +35,7 @@ from rich.table import Table
 from sqlalchemy import text
 
 from geo_api.assign.engine import HEADS_SQL, HOUSEHOLDS_SQL, run_assignment
-from geo_api.assign.flow import solve_community_flow
+from geo_api.assign.flow import solve_graph
 from geo_api.assign.parallel import Task, solve_tasks
 from geo_api.assign.solver import UNASSIGNED, Heads, Households, Solution
 from geo_api.db.engine import make_engine
@@ -142,7 +143,7 @@ def main() -> int:
     flow_tasks = tasks("flow", homes, heads, home_c, head_c)
     greedy_tasks = tasks("greedy", homes, heads, home_c, head_c)
     runs: list[tuple[str, Callable[[], Solution]]] = [
-        ("global flow (anchor)", lambda: solve_community_flow(homes, heads)),
+        ("global flow (anchor)", lambda: solve_graph(homes, heads)),
         ("flow, per community", lambda: per_community(flow_tasks, 1, homes)),
         (f"flow, {cores} processes", lambda: per_community(flow_tasks, cores, homes)),
         ("greedy, per community", lambda: per_community(greedy_tasks, 1, homes)),

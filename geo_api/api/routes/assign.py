@@ -16,7 +16,7 @@ router = APIRouter(tags=["command centre"])
 
 
 @router.post("/assign", response_model=AssignmentRun)
-def assign(tx: Tx, solver: Literal["greedy", "flow"] = "greedy") -> dict[str, Any]:
+def assign(tx: Tx, solver: Literal["greedy", "flow"] = "flow") -> dict[str, Any]:
     """Assign every household to a unit head and report the run and its churn."""
     with tx() as conn:
         return asdict(run_assignment(conn, solver=solver))
