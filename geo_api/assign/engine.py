@@ -28,16 +28,17 @@ from geo_api.geo.crs import metric_epsg, to_metres
 
 LOCK_KEY = 0x67726964  # "grid": one assignment run at a time across the store
 
+# Every household with its place and its current assignment, in one read.
 HOUSEHOLDS_SQL = """
 SELECT h.id, h.unit_id AS unit, u.building_id AS building, b.compound_id AS compound,
-       c.grid_id AS grid, c.community_id AS community, ST_X(h.geom) AS lon, ST_Y(h.geom) AS lat
+       c.grid_id AS grid, c.community_id AS community, ST_X(h.geom) AS lon, ST_Y(h.geom) AS lat,
+       coalesce(a.head_id, -1) AS previous, coalesce(a.locked, false) AS locked, a.reason
 FROM household h
 JOIN unit u ON u.id = h.unit_id
 JOIN building b ON b.id = u.building_id
 JOIN compound c ON c.id = b.compound_id
+LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
 """
-
-CURRENT_SQL = "SELECT household_id, head_id, locked, reason FROM assignment WHERE valid_to IS NULL"
 
 HEADS_SQL = """
 SELECT hd.id, hd.unit_id AS unit, u.building_id AS building, b.compound_id AS compound,
@@ -138,12 +139,11 @@ def _frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
     homes = read_frame(conn, HOUSEHOLDS_SQL)
     if homes.empty:
         raise StoreNotReadyError("the store has no households: load a city first (gridgov demo)")
-    current = read_frame(conn, CURRENT_SQL)
-    homes["previous"] = (
-        homes["id"].map(current.set_index("household_id")["head_id"]).fillna(UNASSIGNED)
-    ).astype("int64")
+    homes["previous"] = homes["previous"].astype("int64")  # UNASSIGNED (-1) when none
     heads = read_frame(conn, HEADS_SQL)
-    locked = current[current["locked"].astype(bool)]
+    locked = homes.loc[homes["locked"].astype(bool), ["id", "previous", "reason"]].rename(
+        columns={"id": "household_id", "previous": "head_id"}
+    )
     _check_locks(locked, heads)
     # Locked households are not solved again; their heads have that much less room.
     held = heads["id"].map(locked.groupby("head_id").size()).fillna(0).astype(int)

@@ -26,6 +26,7 @@ from typing import TypeVar
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
+from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 
 from geo_api.assign.solver import UNASSIGNED, Heads, Households, Solution
@@ -47,7 +48,8 @@ HUB_COST = {  # via a hub: any head of the compound (or grid), at a flat cost
     AssignReason.same_compound: 1_000_000 + LEVEL_COST[AssignReason.same_compound],
     AssignReason.same_grid: 2_000_000 + LEVEL_COST[AssignReason.same_grid],
 }
-CANDIDATES = 12  # nearest heads of the grid considered beyond one's own building
+MATCH_EXACT_MAX = 3_000  # households through one hub matched exactly, beyond: nearest first
+CANDIDATES = 24  # nearest heads of the grid considered beyond one's own building
 
 
 def _levels(homes: Households, heads: Heads, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -247,14 +249,27 @@ def _match_hub(
     into_heads: np.ndarray,
     head_of: np.ndarray,
 ) -> None:
-    """Pair the households routed through hubs with the heads those hubs fed,
-    nearest first, within the hub's compound or grid. The flow prices every such
+    """Pair the households routed through hubs with the places the hubs fed, per
+    compound (or grid), at the least total walk: an assignment problem (scipy's
+    linear_sum_assignment) with one column per place. The flow prices every such
     pairing the same (a hub is a last resort, used only when no direct arc has
-    room), so this only makes the walks shorter."""
-    room = into_heads.astype(np.int64).copy()
-    for i in via_hub:
-        open_heads = np.flatnonzero((room > 0) & (head_key == home_key[i]))
-        gaps = np.hypot(*(heads.xy[open_heads] - homes.xy[i]).T)
-        j = open_heads[int(np.argmin(gaps))]
-        head_of[i] = heads.id[j]
-        room[j] -= 1
+    room), so this only makes the walks shorter. Past MATCH_EXACT_MAX households
+    in one hub, nearest first instead."""
+    for key in np.unique(home_key[via_hub]):
+        rows = via_hub[home_key[via_hub] == key]
+        fed = np.flatnonzero((into_heads > 0) & (head_key == key))
+        if len(rows) <= MATCH_EXACT_MAX:
+            seats = np.repeat(fed, into_heads[fed].astype(np.int64))
+            metres = np.hypot(
+                homes.xy[rows, None, 0] - heads.xy[None, seats, 0],
+                homes.xy[rows, None, 1] - heads.xy[None, seats, 1],
+            )
+            r, c = linear_sum_assignment(metres)
+            head_of[rows[r]] = heads.id[seats[c]]
+            continue
+        room = into_heads.astype(np.int64).copy()
+        for i in rows:
+            open_heads = fed[room[fed] > 0]
+            j = open_heads[int(np.argmin(np.hypot(*(heads.xy[open_heads] - homes.xy[i]).T)))]
+            head_of[i] = heads.id[j]
+            room[j] -= 1
