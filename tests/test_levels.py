@@ -10,6 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from geo_api.assign.engine import LOCK_KEY, run_assignment
 from geo_api.assign.move_in import move_in
 from geo_api.errors import BusyError, InvalidInputError
+from geo_api.lookup.heads import head_detail
+from geo_api.lookup.households import household_chain
+from geo_api.lookup.point import lookup_point
 
 CURRENT = "FROM assignment a WHERE a.valid_to IS NULL"
 LOADS = """
@@ -247,3 +250,46 @@ def test_a_household_moving_into_a_compound_with_no_heads_gets_one_of_its_grid(
     conn.execute(text("UPDATE head SET capacity = 200, max_capacity = 200 WHERE role = 'unit'"))
     chain = move_in(conn, unit, "601", 2, by="社区民警")
     assert chain["unit_head"]["reason"] == "same_grid"
+
+
+def test_a_building_with_no_head_shows_the_head_who_covers_it(conn: Connection) -> None:
+    building, head = conn.execute(
+        text("""
+        SELECT pc.building_id, pc.head_id FROM place_cover pc
+        WHERE pc.level = 'building' AND pc.reason = 'nearest' AND pc.valid_to IS NULL
+        ORDER BY pc.building_id LIMIT 1
+    """)
+    ).one()
+    household, lon, lat = conn.execute(
+        text("""
+        SELECT h.id, ST_X(ST_PointOnSurface(u.geom)), ST_Y(ST_PointOnSurface(u.geom))
+        FROM household h JOIN unit u ON u.id = h.unit_id WHERE u.building_id = :b
+        ORDER BY h.id LIMIT 1
+    """),
+        {"b": building},
+    ).one()
+    chain = household_chain(conn, household)
+    assert [h["id"] for h in chain["building_heads"]] == [head]
+    found = lookup_point(conn, lon, lat)
+    assert head in [h["id"] for h in found["heads"] if h["role"] == "building"]
+    # Their load and their pages count the households of both buildings.
+    detail = head_detail(conn, head, limit=500)
+    both = conn.execute(
+        text("""
+        SELECT count(*) FROM household h JOIN unit u ON u.id = h.unit_id
+        WHERE u.building_id IN (:b, (SELECT building_id FROM head WHERE id = :h))
+    """),
+        {"b": building, "h": head},
+    ).scalar_one()
+    page = detail["households"]
+    assert detail["load"] == both == page["total"] == len(page["items"])
+    assert building in {
+        conn.execute(
+            text(
+                "SELECT u.building_id FROM household h JOIN unit u ON u.id = h.unit_id "
+                "WHERE h.id = :h"
+            ),
+            {"h": item["id"]},
+        ).scalar_one()
+        for item in page["items"]
+    }

@@ -26,8 +26,13 @@ class HeadSummary(TypedDict):
     left_on: date | None
 
 
+# The buildings (compounds) a building (compound) head covers: their own, and
+# those the last run gave them for want of a head of their own (a 片长).
+COVERED_PLACES = """(SELECT {own} UNION SELECT pc.{level}_id FROM place_cover pc
+    WHERE pc.head_id = {head} AND pc.level = '{level}' AND pc.valid_to IS NULL)"""
+
 # The households a head covers: a unit head's are assigned to them; a building
-# or compound head covers every household of their building or compound.
+# or compound head covers every household of the buildings or compounds they cover.
 _HOUSEHOLD_PAGE = """
 SELECT h.id, h.address, h.room, h.persons, a.reason, a.distance_m, a.valid_from
 FROM household h JOIN unit u ON u.id = h.unit_id JOIN building b ON b.id = u.building_id
@@ -36,20 +41,28 @@ WHERE {scope} ORDER BY h.id LIMIT :limit OFFSET :offset
 """
 COVERED_SQL = {
     "unit": _HOUSEHOLD_PAGE.format(scope="a.head_id = :id"),
-    "building": _HOUSEHOLD_PAGE.format(scope="u.building_id = :scope"),
-    "compound": _HOUSEHOLD_PAGE.format(scope="b.compound_id = :scope"),
+    "building": _HOUSEHOLD_PAGE.format(
+        scope="u.building_id IN "
+        + COVERED_PLACES.format(own="CAST(:scope AS int)", level="building", head=":id")
+    ),
+    "compound": _HOUSEHOLD_PAGE.format(
+        scope="b.compound_id IN "
+        + COVERED_PLACES.format(own="CAST(:scope AS int)", level="compound", head=":id")
+    ),
 }
 
 # Households a head covers now, by role (a head row aliased hd).
-HEAD_LOAD = """
+_BUILDINGS = COVERED_PLACES.format(own="hd.building_id", level="building", head="hd.id")
+_COMPOUNDS = COVERED_PLACES.format(own="hd.compound_id", level="compound", head="hd.id")
+HEAD_LOAD = f"""
     CASE hd.role
       WHEN 'unit' THEN (SELECT count(*) FROM assignment a
                         WHERE a.head_id = hd.id AND a.valid_to IS NULL)
       WHEN 'building' THEN (SELECT count(*) FROM household h JOIN unit u ON u.id = h.unit_id
-                            WHERE u.building_id = hd.building_id)
+                            WHERE u.building_id IN {_BUILDINGS})
       ELSE (SELECT count(*) FROM household h JOIN unit u ON u.id = h.unit_id
-            JOIN building b ON b.id = u.building_id WHERE b.compound_id = hd.compound_id)
-    END"""
+            JOIN building b ON b.id = u.building_id WHERE b.compound_id IN {_COMPOUNDS})
+    END"""  # noqa: S608 - constant fragments
 HEAD_COLUMNS = f"""
     hd.id, hd.role, hd.name, hd.phone, hd.capacity, hd.max_capacity, hd.left_on,
     {HEAD_LOAD} AS load

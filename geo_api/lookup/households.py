@@ -33,11 +33,16 @@ ORDER BY a.valid_from DESC LIMIT 1
 
 HEAD_SQL = text(f"SELECT {HEAD_COLUMNS} FROM head_effective hd WHERE hd.id = :id")  # noqa: S608
 
-# Building and compound heads serving now (their history is not kept yet).
+# Building and compound heads serving now: the place's own, or the one who covers
+# it for want of one (a 片长 over several buildings).
 CHAIN_SQL = text(f"""
 SELECT {HEAD_COLUMNS} FROM active_head hd
-WHERE (hd.role = 'building' AND hd.building_id = :building)
-   OR (hd.role = 'compound' AND hd.compound_id = :compound)
+WHERE (hd.role = 'building' AND (hd.building_id = :building OR hd.id IN (
+        SELECT head_id FROM place_cover WHERE level = 'building' AND building_id = :building
+        AND valid_to IS NULL)))
+   OR (hd.role = 'compound' AND (hd.compound_id = :compound OR hd.id IN (
+        SELECT head_id FROM place_cover WHERE level = 'compound' AND compound_id = :compound
+        AND valid_to IS NULL)))
 ORDER BY CASE hd.role WHEN 'building' THEN 0 ELSE 1 END, hd.id
 """)  # noqa: S608 - HEAD_COLUMNS is a constant
 

@@ -32,10 +32,14 @@ LEFT JOIN unit u ON u.building_id = b.id AND ST_Intersects(u.geom, p.g)
 LEFT JOIN LATERAL (
     SELECT json_agg(row_to_json(x) ORDER BY x.rank, x.id) AS list FROM (
         SELECT 0 AS rank, {HEAD_COLUMNS} FROM active_head hd
-        WHERE hd.role = 'compound' AND hd.compound_id = cp.id
+        WHERE hd.role = 'compound' AND (hd.compound_id = cp.id OR hd.id IN (
+            SELECT head_id FROM place_cover WHERE level = 'compound' AND compound_id = cp.id
+            AND valid_to IS NULL))
         UNION ALL
         SELECT 1, {HEAD_COLUMNS} FROM active_head hd
-        WHERE hd.role = 'building' AND hd.building_id = b.id
+        WHERE hd.role = 'building' AND (hd.building_id = b.id OR hd.id IN (
+            SELECT head_id FROM place_cover WHERE level = 'building' AND building_id = b.id
+            AND valid_to IS NULL))
         UNION ALL
         SELECT 2, {HEAD_COLUMNS} FROM active_head hd WHERE hd.role = 'unit' AND hd.unit_id = u.id
     ) x
