@@ -141,8 +141,11 @@ def solve_community_flow(homes: Households, heads: Heads) -> Solution:
     head_of = np.full(n, UNASSIGNED, dtype=np.int64)
     reason: list[AssignReason | None] = [None] * n
     distance = np.zeros(n)
+    heads, settled = _own_units_first(homes, heads, head_of, reason, distance)
     head_rows = {int(g): rows for g, rows in _groups(heads.grid).items()}
-    for grid, rows in _groups(homes.grid).items():
+    open_homes = np.flatnonzero(~settled)
+    for grid, part_rows in _groups(homes.grid[open_homes]).items():
+        rows = open_homes[part_rows]
         cols = head_rows.get(int(grid))
         if cols is None:
             continue  # a grid with no unit head: nobody there can be covered
@@ -151,6 +154,48 @@ def solve_community_flow(homes: Households, heads: Heads) -> Solution:
         for k, why in zip(rows.tolist(), part.reason, strict=True):
             reason[k] = why
     return Solution(head_of, reason, distance)
+
+
+def _own_units_first(
+    homes: Households,
+    heads: Heads,
+    head_of: np.ndarray,
+    reason: list[AssignReason | None],
+    distance: np.ndarray,
+) -> tuple[Heads, np.ndarray]:
+    """Settle, before any flow, the units whose own heads can take the whole unit
+    within target: there every household is at its cheapest (no level penalty) and
+    takes no room anyone else could need, so the flow would settle them there too.
+    Among a unit's heads (one stairwell apart at most) a household keeps its
+    previous head while that head has room; the others go to the head with the
+    most room left (nearest-first walked no less on the demo city, and costs more).
+    Returns the heads with that much less room, and which
+    households are settled. Most units are such units: the flow stays small.
+    """
+    settled = np.zeros(len(homes.id), dtype=bool)
+    room = heads.capacity.astype(np.int64).copy()
+    head_groups = _groups(heads.unit)
+    for unit, rows in _groups(homes.unit).items():
+        mine = head_groups.get(unit)
+        if mine is None or room[mine].sum() < len(rows):
+            continue
+        # Keepers first, then the rest, each to the head with the most room left.
+        keep = np.isin(homes.previous[rows], heads.id[mine])
+        for i in np.concatenate([rows[keep], rows[~keep]]).tolist():
+            previous = mine[heads.id[mine] == homes.previous[i]]
+            j = (
+                int(previous[0])
+                if len(previous) and room[previous[0]] > 0
+                else int(mine[np.argmax(room[mine])])
+            )
+            head_of[i] = heads.id[j]
+            distance[i] = float(np.hypot(*(heads.xy[j] - homes.xy[i])))
+            reason[i] = AssignReason.own_unit
+            room[j] -= 1
+        settled[rows] = True
+    taken = heads.capacity.astype(np.int64) - room
+    left = replace(heads, capacity=room, max_capacity=heads.max_capacity - taken)
+    return left, settled
 
 
 def _groups(keys: np.ndarray) -> dict[int, np.ndarray]:
