@@ -1,0 +1,135 @@
+"""What every reader hands on: a ``Source`` that streams chunks of text cells.
+
+The readers differ (CSV, XLSX, vector files) but each chunk looks the same:
+``_row`` (the number a user sees for that row), the attribute columns as str
+or None, and ``geometry`` (shapely) when the file has geometry. The helpers
+here check header names and shape the chunks the same way for every reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from geo_api.importer.errors import ImportFileError
+
+Format = Literal["geojson", "gpkg", "shapefile", "csv", "xlsx"]
+ROW = "_row"
+GEOMETRY = "geometry"
+ChunkReader = Callable[[int], Iterator[pd.DataFrame]]
+
+
+@dataclass
+class Source:
+    """An opened import file: what it holds, and its rows streamed in chunks."""
+
+    path: Path
+    format: Format
+    columns: list[str]  # attribute columns as in the file, stripped
+    crs: CRS | None  # the file's own; None for CSV/XLSX and a Shapefile without .prj
+    encoding: str | None  # the codec the text is read with
+    has_geometry: bool
+    warnings: list[str] = field(default_factory=list)
+    _reader: ChunkReader = field(kw_only=True, repr=False, compare=False)
+
+    def chunks(self, rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        """The rows in order, at most ``rows`` per chunk, read as they are needed.
+
+        Each chunk has ``_row``, the attribute columns (object dtype: str or
+        None) and, when ``has_geometry``, ``geometry``. Raises ImportFileError
+        for a problem found only on reading (bad bytes further down a file).
+        """
+        if rows < 1:
+            raise ValueError(f"rows per chunk must be positive, not {rows}")
+        return self._reader(rows)
+
+
+def check_columns(file: Path, names: Sequence[object], label: Callable[[int], str]) -> list[str]:
+    """Header names stripped; an empty, duplicate or reserved name is an error.
+
+    ``label(i)`` names the i-th (0-based) column for the user: "column 3", "cell C1".
+    """
+    columns: list[str] = []
+    for i, raw in enumerate(names):
+        name = ("" if raw is None else str(raw)).strip().lstrip("\ufeff").strip()
+        if not name:
+            raise ImportFileError(file, "the header has no name for this column", where=label(i))
+        if name in columns:
+            first = label(columns.index(name))
+            raise ImportFileError(
+                file, f"two columns are named {name!r} ({first} and {label(i)}): rename one"
+            )
+        if name in (ROW, GEOMETRY):
+            raise ImportFileError(file, f"the column name {name!r} is reserved: rename it")
+        columns.append(name)
+    return columns
+
+
+def frame(
+    rows: Sequence[int],
+    cells: dict[str, list[str | None]],
+    geometry: Sequence[object] | None = None,
+) -> pd.DataFrame:
+    """A chunk: ``_row``, the text columns (object dtype), then ``geometry`` if given."""
+    data: dict[str, object] = {ROW: np.asarray(rows, dtype=np.int64)}
+    for name, values in cells.items():
+        data[name] = pd.Series(values, dtype=object)
+    if geometry is not None:
+        data[GEOMETRY] = pd.Series(list(geometry), dtype=object)
+    return pd.DataFrame(data)
+
+
+def without_trailing_empty(
+    chunks: Iterator[pd.DataFrame], columns: list[str]
+) -> Iterator[pd.DataFrame]:
+    """Drop the empty rows at the end of a table; keep those between rows.
+
+    An empty row inside the data goes on to the validator, which rejects it:
+    silently dropping it would hide a gap. Trailing ones are only formatting
+    (a sheet can have a million formatted empty rows), so only their row
+    numbers are held until a filled row shows they were inside the table.
+    """
+    held: list[np.ndarray] = []
+    for chunk in chunks:
+        filled = np.flatnonzero(chunk[columns].notna().any(axis=1).to_numpy())
+        numbers = chunk[ROW].to_numpy()
+        if len(filled) == 0:
+            held.append(numbers)
+            continue
+        last = int(filled[-1]) + 1
+        body = chunk.iloc[:last]
+        if held:
+            gap = _empty_rows(np.concatenate(held), list(chunk.columns))
+            body = pd.concat([gap, body], ignore_index=True)
+        yield body
+        held = [numbers[last:]] if last < len(chunk) else []
+
+
+def _empty_rows(numbers: np.ndarray, names: list[str]) -> pd.DataFrame:
+    """Rows with these ``_row`` numbers and nothing in them."""
+    empty: list[str | None] = [None] * len(numbers)
+    return pd.DataFrame(
+        {name: numbers if name == ROW else pd.Series(empty, dtype=object) for name in names}
+    )
+
+
+def rebatch(chunks: Iterator[pd.DataFrame], rows: int) -> Iterator[pd.DataFrame]:
+    """Chunks of exactly ``rows`` rows (the last may be shorter), index 0..n-1."""
+    pending: list[pd.DataFrame] = []
+    count = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        count += len(chunk)
+        while count >= rows:
+            whole = pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0]
+            yield whole.iloc[:rows].reset_index(drop=True)
+            rest = whole.iloc[rows:]
+            pending, count = ([rest], len(rest)) if len(rest) else ([], 0)
+    if count:
+        yield pd.concat(pending, ignore_index=True).reset_index(drop=True)
