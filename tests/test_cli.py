@@ -44,6 +44,7 @@ def test_help_on_every_command(run: Run) -> None:
         ["assign"],
         ["recruit"],
         ["capacity"],
+        ["import"],
         ["gaps"],
         ["export"],
         ["serve"],
@@ -134,3 +135,31 @@ def test_capacity_for_a_community_and_its_mistakes(run: Run, city: City) -> None
     assert failed == 1 and "--target and --maximum" in err
     failed, _, err = run("capacity", "--target", "18")
     assert failed == 1 and "--community CODE or --head ID" in err
+
+
+def test_import_reports_counts_and_writes_rejects(run: Run, tmp_path: Path, db_url: str) -> None:
+    import geopandas as gpd
+    from sqlalchemy import text
+
+    from geo_api.db.engine import make_engine
+
+    engine = make_engine(db_url, pool_size=1)
+    with engine.connect() as conn:
+        frame = gpd.read_postgis(text("SELECT code, name, geom FROM street ORDER BY id"), conn)
+    engine.dispose()
+    frame.loc[0, "code"] = "12"  # one bad row
+    path = tmp_path / "streets.geojson"
+    frame.to_file(path)
+    code, _, err = run("import", "streets", str(path))
+    assert code == 1 and "row 1, code '12': must be 9 digits" in err
+    assert (
+        (tmp_path / "streets.geojson.rejects.csv")
+        .read_text(encoding="utf-8-sig")
+        .startswith("row,field,value,reason")
+    )
+    code, out, err = run("import", "streets", str(path), "--skip-bad")
+    assert code == 0, err
+    rejected = next(line for line in out.splitlines() if "rejected" in line and "│" in line)
+    assert rejected.strip("│ ").endswith("1"), rejected
+    code, _, err = run("import", "households", str(path))
+    assert code == 1 and "not supported yet" in err

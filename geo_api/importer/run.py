@@ -1,0 +1,130 @@
+"""One import: a file into one layer, in the caller's transaction.
+
+Read in chunks (geo_api.importer.read), columns mapped (columns.py), every row
+checked (areas.py, households.py), the good ones upserted (upsert.py). Without
+``skip_bad`` any rejected row fails the whole import with the rejects listed,
+and the caller's rollback leaves the store as it was; with it, the good rows
+land and every rejected one is reported. Rows in = landed + rejected, always.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+from sqlalchemy import Connection
+
+from geo_api.errors import InvalidInputError
+from geo_api.geo.detect import guess_crs
+from geo_api.importer.areas import AREAS, UPSERT, check_areas, parent_ids
+from geo_api.importer.checks import Reject
+from geo_api.importer.columns import map_columns
+from geo_api.importer.coords import SourceCRS
+from geo_api.importer.read import Source, open_source
+from geo_api.importer.upsert import Landed, upsert
+
+LAYERS = list(AREAS)  # importable today; the other layers follow (issue 7)
+SHOWN_REJECTS = 10
+
+
+@dataclass
+class ImportReport:
+    """What an import did: rows in, landed (inserted, updated, unchanged), rejected."""
+
+    layer: str
+    file: str
+    crs: str
+    rows_in: int = 0
+    landed: Landed = field(default_factory=Landed)
+    rejects: list[Reject] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_landed(self) -> int:
+        return self.landed.inserted + self.landed.updated + self.landed.unchanged
+
+
+class ImportRejectedError(InvalidInputError):
+    """Rows were rejected and the import was not told to skip them: nothing landed."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        shown = "; ".join(r.message() for r in report.rejects[:SHOWN_REJECTS])
+        more = len(report.rejects) - SHOWN_REJECTS
+        super().__init__(
+            f"{report.file}: {len(report.rejects)} of {report.rows_in} rows rejected, nothing "
+            f"imported (use --skip-bad to import the others): {shown}"
+            + (f" (and {more} more)" if more > 0 else "")
+        )
+
+
+def import_file(
+    conn: Connection,
+    layer: str,
+    path: Path,
+    *,
+    crs: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    source_layer: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    skip_bad: bool = False,
+) -> ImportReport:
+    """Import ``path`` into ``layer``; see the module docstring."""
+    if layer not in AREAS:
+        raise InvalidInputError(
+            f"importing {layer!r} is not supported yet; supported: {', '.join(LAYERS)}"
+        )
+    spec = AREAS[layer]
+    source = open_source(path, layer=source_layer, encoding=encoding, sheet=sheet)
+    if not source.has_geometry:
+        raise InvalidInputError(
+            f"{path.name}: {layer} need their boundaries: import a GeoJSON, GeoPackage or "
+            "zipped Shapefile, not a table"
+        )
+    fields = map_columns(source.columns, layer, mapping).fields
+    chunks = source.chunks()
+    report = ImportReport(layer, path.name, "", warnings=list(source.warnings))
+    parents = parent_ids(conn, spec)
+    seen: dict[str, int] = {}
+    source_crs: SourceCRS | None = None
+    for chunk in chunks:
+        if source_crs is None:
+            source_crs = _crs(crs, source, chunk["geometry"].to_numpy(), report)
+            report.crs = source_crs.name
+        report.rows_in += len(chunk)
+        checked = check_areas(chunk, fields, spec, source_crs, parents, seen)
+        report.rejects += checked.rejects
+        report.notes += checked.notes
+        if report.rejects and not skip_bad:
+            continue  # keep reading: the report lists every reject, nothing lands
+        table, columns, updates = UPSERT[layer]
+        report.landed.add(upsert(conn, table, ["code"], columns, updates, checked.rows))
+    if report.rows_in == 0:
+        raise InvalidInputError(f"{path.name}: no rows")
+    if report.rejects and not skip_bad:
+        raise ImportRejectedError(report)
+    assert report.rows_in == report.rows_landed + len(report.rejects)
+    return report
+
+
+def _crs(
+    declared: str | None, source: Source, geoms: np.ndarray, report: ImportReport
+) -> SourceCRS:
+    """The declared system, else the file's, else the one the coordinates show."""
+    if declared:
+        return SourceCRS.parse(declared)
+    if source.crs is not None:
+        return SourceCRS.of(source.crs)
+    coords = shapely.get_coordinates(geoms[~shapely.is_missing(geoms)])
+    guess = guess_crs(coords[:, 0], coords[:, 1])
+    if guess.epsg is None:
+        raise InvalidInputError(
+            f"{source.path.name}: the coordinate system is unknown. {guess.message}"
+        )
+    report.warnings.append(f"no coordinate system in the file: {guess.message}")
+    return SourceCRS.parse(f"EPSG:{guess.epsg}")
