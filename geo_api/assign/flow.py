@@ -147,8 +147,10 @@ def solve_community_flow(homes: Households, heads: Heads) -> Solution:
     for grid, part_rows in _groups(homes.grid[open_homes]).items():
         rows = open_homes[part_rows]
         cols = head_rows.get(int(grid))
-        if cols is None:
-            continue  # a grid with no unit head: nobody there can be covered
+        if cols is not None:  # heads the settled units filled take nobody else
+            cols = cols[heads.max_capacity[cols] > 0]
+        if cols is None or len(cols) == 0:
+            continue  # a grid with no unit head with room: nobody there can be covered
         part = solve_graph(_take(homes, rows), _take(heads, cols))
         head_of[rows], distance[rows] = part.head, part.distance_m
         for k, why in zip(rows.tolist(), part.reason, strict=True):
@@ -163,9 +165,10 @@ def _own_units_first(
     reason: list[AssignReason | None],
     distance: np.ndarray,
 ) -> tuple[Heads, np.ndarray]:
-    """Settle, before any flow, the units whose own heads can take the whole unit
-    within target: there every household is at its cheapest (no level penalty) and
-    takes no room anyone else could need, so the flow would settle them there too.
+    """Settle, before any flow, the compounds whose units all fit within their own
+    heads' target: there every household is at its cheapest (no level penalty) and
+    nobody of the compound needs room elsewhere, so the flow would settle them the
+    same way.
     Among a unit's heads (one stairwell apart at most) a household keeps its
     previous head while that head has room; the others go to the head with the
     most room left (nearest-first walked no less on the demo city, and costs more).
@@ -175,10 +178,18 @@ def _own_units_first(
     settled = np.zeros(len(homes.id), dtype=bool)
     room = heads.capacity.astype(np.int64).copy()
     head_groups = _groups(heads.unit)
-    for unit, rows in _groups(homes.unit).items():
-        mine = head_groups.get(unit)
-        if mine is None or room[mine].sum() < len(rows):
+    units = _groups(homes.unit)
+    fits = {
+        unit: unit in head_groups and room[head_groups[unit]].sum() >= len(rows)
+        for unit, rows in units.items()
+    }
+    # Only compounds where every unit fits: where one overflows, the flow may move a
+    # neighbour out of its own unit to make room along a chain, and must see them all.
+    overflowing = {int(homes.compound[rows[0]]) for unit, rows in units.items() if not fits[unit]}
+    for unit, rows in units.items():
+        if not fits[unit] or int(homes.compound[rows[0]]) in overflowing:
             continue
+        mine = head_groups[unit]
         # Keepers first, then the rest, each to the head with the most room left.
         keep = np.isin(homes.previous[rows], heads.id[mine])
         for i in np.concatenate([rows[keep], rows[~keep]]).tolist():

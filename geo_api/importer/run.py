@@ -14,19 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import shapely
 from sqlalchemy import Connection
 
 from geo_api.errors import InvalidInputError
 from geo_api.geo.detect import guess_crs
 from geo_api.importer.areas import AREAS, UPSERT, check_areas, parent_ids
-from geo_api.importer.checks import Reject
+from geo_api.importer.checks import Checked, Reject
 from geo_api.importer.columns import map_columns
 from geo_api.importer.coords import SourceCRS
+from geo_api.importer.households import Homes, check_households
 from geo_api.importer.read import Source, open_source
 from geo_api.importer.upsert import Landed, upsert
 
-LAYERS = list(AREAS)  # importable today; the other layers follow (issue 7)
+LAYERS = [*AREAS, "households"]  # importable today; the other layers follow (issue 7)
+HOUSEHOLD_COLUMNS = ["unit_id", "room", "persons", "address", "volunteer", "geom"]
 SHOWN_REJECTS = 10
 
 
@@ -75,41 +78,121 @@ def import_file(
     skip_bad: bool = False,
 ) -> ImportReport:
     """Import ``path`` into ``layer``; see the module docstring."""
-    if layer not in AREAS:
+    if layer not in LAYERS:
         raise InvalidInputError(
             f"importing {layer!r} is not supported yet; supported: {', '.join(LAYERS)}"
         )
-    spec = AREAS[layer]
     source = open_source(path, layer=source_layer, encoding=encoding, sheet=sheet)
-    if not source.has_geometry:
-        raise InvalidInputError(
-            f"{path.name}: {layer} need their boundaries: import a GeoJSON, GeoPackage or "
-            "zipped Shapefile, not a table"
-        )
     fields = map_columns(source.columns, layer, mapping).fields
-    chunks = source.chunks()
     report = ImportReport(layer, path.name, "", warnings=list(source.warnings))
-    parents = parent_ids(conn, spec)
-    seen: dict[str, int] = {}
-    source_crs: SourceCRS | None = None
-    for chunk in chunks:
-        if source_crs is None:
-            source_crs = _crs(crs, source, chunk["geometry"].to_numpy(), report)
-            report.crs = source_crs.name
-        report.rows_in += len(chunk)
-        checked = check_areas(chunk, fields, spec, source_crs, parents, seen)
-        report.rejects += checked.rejects
-        report.notes += checked.notes
-        if report.rejects and not skip_bad:
-            continue  # keep reading: the report lists every reject, nothing lands
-        table, columns, updates = UPSERT[layer]
-        report.landed.add(upsert(conn, table, ["code"], columns, updates, checked.rows))
+    if layer == "households":
+        _households(conn, source, fields, crs, report, skip_bad)
+    else:
+        _areas(conn, layer, source, fields, crs, report, skip_bad)
     if report.rows_in == 0:
         raise InvalidInputError(f"{path.name}: no rows")
     if report.rejects and not skip_bad:
         raise ImportRejectedError(report)
     assert report.rows_in == report.rows_landed + len(report.rejects)
     return report
+
+
+def _areas(
+    conn: Connection,
+    layer: str,
+    source: Source,
+    fields: dict[str, str],
+    crs: str | None,
+    report: ImportReport,
+    skip_bad: bool,
+) -> None:
+    spec = AREAS[layer]
+    if not source.has_geometry:
+        raise InvalidInputError(
+            f"{source.path.name}: {layer} need their boundaries: import a GeoJSON, GeoPackage "
+            "or zipped Shapefile, not a table"
+        )
+    parents = parent_ids(conn, spec)
+    seen: dict[str, int] = {}
+    source_crs: SourceCRS | None = None
+    table, columns, updates = UPSERT[layer]
+    for chunk in source.chunks():
+        if source_crs is None:
+            source_crs = _crs(crs, source, chunk["geometry"].to_numpy(), report)
+            report.crs = source_crs.name
+        report.rows_in += len(chunk)
+        checked = check_areas(chunk, fields, spec, source_crs, parents, seen)
+        _land(conn, report, checked, skip_bad, table, ["code"], columns, updates)
+
+
+def _households(
+    conn: Connection,
+    source: Source,
+    fields: dict[str, str],
+    crs: str | None,
+    report: ImportReport,
+    skip_bad: bool,
+) -> None:
+    homes = Homes.load(conn)
+    seen: dict[tuple[int, str], int] = {}
+    source_crs: SourceCRS | None = None
+    located = source.has_geometry or {"lon", "lat"} <= set(fields)
+    report.crs = "none: households placed at their unit"
+    if "persons" not in fields:
+        report.warnings.append("no persons column: every household counted as 1 person")
+    # An existing home is changed only in what the file says: no persons column
+    # keeps the stored persons, no coordinates keep the stored point.
+    given = {
+        "persons": "persons" in fields,
+        "address": "address" in fields,
+        "volunteer": "volunteer" in fields,
+        "geom": located,
+    }
+    updates = [c for c, present in given.items() if present]
+    for chunk in source.chunks():
+        if source_crs is None and located:
+            points = _points(chunk, fields, source.has_geometry)
+            source_crs = _crs(crs, source, points, report)
+            report.crs = source_crs.name
+        report.rows_in += len(chunk)
+        checked = check_households(chunk, fields, source_crs, homes, seen)
+        _land(
+            conn,
+            report,
+            checked,
+            skip_bad,
+            "household",
+            ["unit_id", "room"],
+            HOUSEHOLD_COLUMNS,
+            updates,
+        )
+
+
+def _points(chunk: pd.DataFrame, fields: dict[str, str], has_geometry: bool) -> np.ndarray:
+    """The chunk's points, as given (for guessing their coordinate system)."""
+    if has_geometry:
+        return np.asarray(chunk["geometry"].to_numpy())
+    x = pd.to_numeric(chunk[fields["lon"]], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(chunk[fields["lat"]], errors="coerce").to_numpy(dtype=float)
+    return np.asarray(shapely.points(x, y))
+
+
+def _land(
+    conn: Connection,
+    report: ImportReport,
+    checked: Checked,
+    skip_bad: bool,
+    table: str,
+    key: list[str],
+    columns: list[str],
+    updates: list[str],
+) -> None:
+    """Count a checked chunk, and upsert its rows unless the import is failing anyway."""
+    report.rejects += checked.rejects
+    report.notes += checked.notes
+    if report.rejects and not skip_bad:
+        return  # keep reading: the report lists every reject, nothing lands
+    report.landed.add(upsert(conn, table, key, columns, updates, checked.rows))
 
 
 def _crs(

@@ -49,6 +49,8 @@ def upsert(
         )
     )
     copy_frame(conn, "import_stage", rows, columns)
+    if not updates:  # nothing to change in rows that exist: insert the new ones only
+        updates = key[:1]
     changed = ", ".join(f"{c} = EXCLUDED.{c}" for c in updates)
     old = ", ".join(f"{table}.{c}" for c in updates)
     new = ", ".join(f"EXCLUDED.{c}" for c in updates)

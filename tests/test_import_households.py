@@ -1,0 +1,134 @@
+"""Importing households from spreadsheets: addresses, columns, encodings, coordinates
+and the classic mistakes, on files the tests write from the test city."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from pyproj import Geod
+from sqlalchemy import Connection, text
+
+from geo_api.geo.china import wgs84_to_gcj02
+from geo_api.importer.run import ImportRejectedError, import_file
+
+GEOD = Geod(ellps="WGS84")
+HOMES = """
+SELECT h.id, h.address, h.room, h.persons, cp.name AS compound, b.number AS building,
+       u.number AS unit, ST_X(h.geom) AS lon, ST_Y(h.geom) AS lat
+FROM household h JOIN unit u ON u.id = h.unit_id JOIN building b ON b.id = u.building_id
+JOIN compound cp ON cp.id = b.compound_id ORDER BY h.id LIMIT 40
+"""
+
+
+def homes(conn: Connection) -> pd.DataFrame:
+    return pd.read_sql_query(text(HOMES), conn)
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT count(*) FROM household")).scalar_one())
+
+
+def test_a_gbk_register_by_address_reimports_unchanged(conn: Connection, tmp_path: Path) -> None:
+    frame = homes(conn)
+    path = tmp_path / "户籍.csv"
+    pd.DataFrame(
+        {
+            "地址": frame["address"],
+            "人数": frame["persons"],
+            "经度": frame["lon"],
+            "纬度": frame["lat"],
+        }
+    ).to_csv(path, index=False, encoding="gbk")
+    report = import_file(conn, "households", path)
+    assert report.rows_in == 40 == report.landed.unchanged, report.rejects[:3]
+
+
+def test_new_homes_by_columns_and_shorthand_land_at_their_unit(
+    conn: Connection, tmp_path: Path
+) -> None:
+    frame = homes(conn).iloc[:2]
+    path = tmp_path / "new.csv"
+    pd.DataFrame(
+        {
+            "小区": [frame["compound"].iat[0], None],
+            "楼栋": [str(frame["building"].iat[0]), None],
+            "单元": [str(frame["unit"].iat[0]), None],
+            "门牌号": ["9901", None],
+            "地址": [
+                None,
+                f"{frame['compound'].iat[1]}{frame['building'].iat[1]}-{frame['unit'].iat[1]}-9902",
+            ],
+            "人数": ["三", "2"],
+        }
+    ).to_csv(path, index=False, encoding="utf-8-sig")
+    before = count(conn)
+    report = import_file(conn, "households", path)
+    assert report.landed.inserted == 2 and count(conn) == before + 2
+    assert any("placed at their unit" in n for n in report.notes)
+    persons = conn.execute(text("SELECT persons FROM household WHERE room = '9901'")).scalar_one()
+    assert persons == 3
+    inside = conn.execute(
+        text(
+            "SELECT bool_and(ST_Covers(u.geom, h.geom)) FROM household h "
+            "JOIN unit u ON u.id = h.unit_id WHERE h.room IN ('9901', '9902')"
+        )
+    ).scalar_one()
+    assert inside
+
+
+def test_gcj02_coordinates_from_amap_land_within_half_a_metre(
+    conn: Connection, tmp_path: Path
+) -> None:
+    frame = homes(conn)
+    lon, lat = wgs84_to_gcj02(frame["lon"].to_numpy(), frame["lat"].to_numpy())
+    path = tmp_path / "amap.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["详细地址", "人口", "lng", "lat"])
+    for row, x, y in zip(frame.itertuples(), lon, lat, strict=True):
+        sheet.append([row.address, row.persons, float(x), float(y)])
+    book.save(path)
+    report = import_file(conn, "households", path, crs="gcj02")
+    assert report.landed.updated + report.landed.unchanged == 40
+    back = homes(conn)
+    _, _, metres = GEOD.inv(back["lon"], back["lat"], frame["lon"], frame["lat"])
+    assert float(np.max(metres)) < 0.5
+
+
+def test_mistakes_are_named_and_nothing_lands(conn: Connection, tmp_path: Path) -> None:
+    frame = homes(conn).iloc[:6].reset_index(drop=True)
+    rows = pd.DataFrame(
+        {
+            "地址": frame["address"],
+            "人数": frame["persons"].astype(str),
+            "经度": frame["lon"],
+            "纬度": frame["lat"],
+        }
+    )
+    rows.loc[0, "地址"] = "不存在花园1号楼1单元101室"  # no such compound
+    rows.loc[1, "人数"] = "abc"  # not a number
+    rows.loc[2, ["经度", "纬度"]] = [frame["lat"].iat[2], frame["lon"].iat[2]]  # swapped
+    rows.loc[3, "地址"] = rows.loc[4, "地址"]  # the same home twice
+    rows.loc[5, ["经度", "纬度"]] = [116.39, 39.9]  # Beijing: outside the city
+    path = tmp_path / "bad.csv"
+    rows.to_csv(path, index=False)
+    before = count(conn)
+    savepoint = conn.begin_nested()
+    with pytest.raises(ImportRejectedError) as raised:
+        import_file(conn, "households", path)
+    savepoint.rollback()
+    message = str(raised.value)
+    assert "5 of 6 rows rejected" in message
+    assert "row 2, compound '不存在花园': no such compound" in message
+    assert "row 3, persons 'abc': not a whole number" in message
+    assert "row 4, lon/lat" in message and "swapped" in message
+    assert "the same home as row" in message
+    assert "row 7, lon/lat" in message and "outside the city" in message
+    assert count(conn) == before
+    report = import_file(conn, "households", path, skip_bad=True)
+    assert report.rows_in == 6 == report.rows_landed + len(report.rejects)
