@@ -9,6 +9,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 from pyproj import Geod
 from sqlalchemy import Connection, text
 
@@ -132,3 +133,30 @@ def test_mistakes_are_named_and_nothing_lands(conn: Connection, tmp_path: Path) 
     assert count(conn) == before
     report = import_file(conn, "households", path, skip_bad=True)
     assert report.rows_in == 6 == report.rows_landed + len(report.rejects)
+
+
+def test_upload_over_the_api_lands_and_reports(
+    client: TestClient, conn: Connection, tmp_path: Path
+) -> None:
+    frame = homes(conn).iloc[:5]
+    path = tmp_path / "户籍.csv"
+    pd.DataFrame({"地址": frame["address"], "人数": frame["persons"]}).to_csv(
+        path, index=False, encoding="gb18030"
+    )
+    with path.open("rb") as upload:
+        answer = client.post("/imports/households", files={"file": ("户籍.csv", upload)})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["rows_in"] == 5 == body["unchanged"] and body["rejected"] == 0
+    path.write_text("地址,人数\n不存在花园1号楼1单元101室,2\n", encoding="utf-8")
+    with path.open("rb") as upload:
+        refused = client.post("/imports/households", files={"file": ("bad.csv", upload)})
+    assert refused.status_code == 422 and "不存在花园" in refused.text
+    with path.open("rb") as upload:
+        skipped = client.post(
+            "/imports/households", params={"skip_bad": True}, files={"file": ("bad.csv", upload)}
+        )
+    assert skipped.status_code == 200 and skipped.json()["rejects"][0]["row"] == 2
+    with path.open("rb") as upload:
+        unknown = client.post("/imports/planets", files={"file": ("bad.csv", upload)})
+    assert unknown.status_code == 422 and "importable" in unknown.text

@@ -13,7 +13,17 @@ from fastapi.staticfiles import StaticFiles
 
 from geo_api import __version__
 from geo_api.api import errors
-from geo_api.api.routes import assign, exports, gaps, heads, health, households, lookup, maps
+from geo_api.api.routes import (
+    assign,
+    exports,
+    gaps,
+    heads,
+    health,
+    households,
+    imports,
+    lookup,
+    maps,
+)
 from geo_api.db.engine import database_url, make_engine
 from maps.vendor import DEFAULT_BASE_URL, SWAGGER_UI, VENDOR_ROOT, assets_installed
 
@@ -45,7 +55,7 @@ def create_app(url: str | None = None) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
-    for module in (health, lookup, heads, households, gaps, assign, exports, maps):
+    for module in (health, lookup, heads, households, gaps, assign, imports, exports, maps):
         app.include_router(module.router)
     if assets_installed():
         app.mount(DEFAULT_BASE_URL, StaticFiles(directory=VENDOR_ROOT), name="vendor")

@@ -252,3 +252,28 @@ class Recruits(BaseModel):
     over_target_after: int
     proposals: list[Proposal]
     optimal: bool = Field(description="the fewest heads is proven, not the best found in time")
+
+
+class RejectOut(BaseModel):
+    """A row that did not land: where and why."""
+
+    row: int = Field(description="the row as the user counts it (CSV line, XLSX row, feature)")
+    field: str
+    value: str | None
+    reason: str
+
+
+class ImportResult(BaseModel):
+    """What an import did; rows_in = inserted + updated + unchanged + rejected."""
+
+    layer: str
+    file: str
+    crs: str
+    rows_in: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    rejects: list[RejectOut] = Field(description="the first 1,000 rejected rows")
+    notes: list[str] = Field(description="repairs made, e.g. geometries fixed with make_valid")
+    warnings: list[str]

@@ -1,0 +1,70 @@
+"""Uploading a file into a layer: the same import as gridgov import."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, UploadFile
+
+from geo_api.api.deps import Tx
+from geo_api.api.schemas import ImportResult
+from geo_api.errors import InvalidInputError
+from geo_api.importer.run import LAYERS, import_file
+
+router = APIRouter(tags=["data"])
+MAX_BYTES = 2 * 1024**3  # a 2 GB register is streamed to disk, never held in memory
+SHOWN_REJECTS = 1000
+
+
+@router.post(
+    "/imports/{layer}",
+    response_model=ImportResult,
+    responses={422: {"description": "a bad file, or rejected rows (nothing imported)"}},
+)
+def upload(
+    tx: Tx,
+    layer: str,
+    file: UploadFile,
+    crs: Annotated[str | None, Query(max_length=40, examples=["EPSG:4490", "gcj02"])] = None,
+    encoding: Annotated[str | None, Query(max_length=20)] = None,
+    sheet: Annotated[str | None, Query(max_length=100)] = None,
+    source_layer: Annotated[str | None, Query(max_length=100)] = None,
+    skip_bad: bool = False,
+) -> dict[str, Any]:
+    """Import an uploaded GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX into a layer
+    (one transaction: without skip_bad, one bad row rejects the whole file)."""
+    if layer not in LAYERS:
+        raise InvalidInputError(f"unknown layer {layer!r}; importable: {', '.join(LAYERS)}")
+    name = Path(file.filename or "upload").name
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out, length=1 << 20)
+        if path.stat().st_size > MAX_BYTES:
+            raise InvalidInputError(f"{name}: larger than {MAX_BYTES // 1024**3} GB")
+        with tx() as conn:
+            report = import_file(
+                conn,
+                layer,
+                path,
+                crs=crs,
+                encoding=encoding,
+                sheet=sheet,
+                source_layer=source_layer,
+                skip_bad=skip_bad,
+            )
+    return {
+        "layer": report.layer,
+        "file": report.file,
+        "crs": report.crs,
+        "rows_in": report.rows_in,
+        **asdict(report.landed),
+        "rejected": len(report.rejects),
+        "rejects": [asdict(r) for r in report.rejects[:SHOWN_REJECTS]],
+        "notes": report.notes,
+        "warnings": report.warnings,
+    }
