@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,8 @@ from sqlalchemy import Connection
 from geo_api.errors import InvalidInputError
 from geo_api.geo.detect import guess_crs
 from geo_api.importer.areas import AREAS, UPSERT, check_areas, parent_ids
+from geo_api.importer.cells import UPSERT as CELLS
+from geo_api.importer.cells import cell_parents, check_cells
 from geo_api.importer.checks import Checked, Reject
 from geo_api.importer.columns import map_columns
 from geo_api.importer.coords import SourceCRS
@@ -28,7 +31,7 @@ from geo_api.importer.households import Homes, check_households
 from geo_api.importer.read import Source, open_source
 from geo_api.importer.upsert import Landed, upsert
 
-LAYERS = [*AREAS, "households"]  # importable today; the other layers follow (issue 7)
+LAYERS = [*AREAS, "buildings", "units", "households"]  # heads, stations, members follow
 HOUSEHOLD_COLUMNS = ["unit_id", "room", "persons", "address", "volunteer", "geom"]
 SHOWN_REJECTS = 10
 
@@ -106,23 +109,30 @@ def _areas(
     report: ImportReport,
     skip_bad: bool,
 ) -> None:
-    spec = AREAS[layer]
     if not source.has_geometry:
         raise InvalidInputError(
-            f"{source.path.name}: {layer} need their boundaries: import a GeoJSON, GeoPackage "
+            f"{source.path.name}: {layer} need their outlines: import a GeoJSON, GeoPackage "
             "or zipped Shapefile, not a table"
         )
-    parents = parent_ids(conn, spec)
+    cells = layer in CELLS
+    parents: Any = cell_parents(conn, layer) if cells else parent_ids(conn, AREAS[layer])
     seen: dict[str, int] = {}
     source_crs: SourceCRS | None = None
-    table, columns, updates = UPSERT[layer]
+    if cells:
+        table, key, columns, updates = CELLS[layer]
+    else:
+        table, columns, updates = UPSERT[layer]
+        key = ["code"]
     for chunk in source.chunks():
         if source_crs is None:
             source_crs = _crs(crs, source, chunk["geometry"].to_numpy(), report)
             report.crs = source_crs.name
         report.rows_in += len(chunk)
-        checked = check_areas(chunk, fields, spec, source_crs, parents, seen)
-        _land(conn, report, checked, skip_bad, table, ["code"], columns, updates)
+        if cells:
+            checked = check_cells(chunk, fields, layer, source_crs, parents, seen)
+        else:
+            checked = check_areas(chunk, fields, AREAS[layer], source_crs, parents, seen)
+        _land(conn, report, checked, skip_bad, table, key, columns, updates)
 
 
 def _households(
