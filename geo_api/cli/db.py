@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+from typing import Annotated
 
+import pandas as pd
 import typer
 
 from geo_api.cli.ui import table
 from geo_api.db import migrate
 from geo_api.db.engine import cluster_for, database_url, make_engine
-from geo_api.db.integrity import children_outside_parents
+from geo_api.db.validation import validation_report
 from geo_api.errors import GridgovError
 from geo_api.settings import DatabaseSettings
 
@@ -81,13 +84,31 @@ def downgrade(
 
 
 @app.command()
-def check() -> None:
-    """Report children (communities … households) that fall outside their parent."""
+def check(
+    geojson: Annotated[
+        Path | None, typer.Option(help="also write the problems, with their geometry, here")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="also write the problems as JSON here")
+    ] = None,
+) -> None:
+    """Validate the store across rows: siblings that overlap, parents' area no child
+    covers, children outside their parent, households outside their compound."""
     engine = make_engine(database_url(), pool_size=1)
     with engine.connect() as conn:
-        problems = children_outside_parents(conn)
-    for problem in problems:
-        log.error(problem.message())
-    if problems:
-        raise GridgovError(f"{len(problems)} children lie outside their parent")
-    log.info("every child lies inside its parent")
+        problems = validation_report(conn)
+    if geojson:
+        geojson.write_text(problems.to_json(drop_id=True, ensure_ascii=False), encoding="utf-8")
+    if json_out:
+        plain = pd.DataFrame(problems.drop(columns="geometry"))
+        json_out.write_text(plain.to_json(orient="records", force_ascii=False), encoding="utf-8")
+    for message in problems["message"].head(50):
+        log.error("%s", message)
+    counts = problems.groupby(["kind", "table"]).size()
+    table(
+        "validation report",
+        {f"{kind} ({where})": int(n) for (kind, where), n in counts.items()} or {"problems": 0},
+    )
+    if len(problems):
+        raise GridgovError(f"{len(problems)} problems in the store (listed above)")
+    log.info("no problems: every child inside its parent, no overlaps, no gaps")

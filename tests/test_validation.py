@@ -1,0 +1,47 @@
+"""The validation report finds what rows get wrong between them, and nothing else."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+from geo_api.db.validation import validation_report
+
+
+def test_the_generated_city_is_clean(conn: Connection) -> None:
+    assert validation_report(conn).empty
+
+
+def test_overlaps_gaps_and_stray_homes_are_found_with_amounts(conn: Connection) -> None:
+    # Grid 2 grows over grid 1 of the same community? They are in different communities
+    # in the small city, so stretch a community over its neighbour instead.
+    a, b = conn.execute(text("SELECT id FROM community ORDER BY id LIMIT 2")).scalars().all()
+    conn.execute(
+        text(
+            "UPDATE community SET geom = ST_Multi(ST_Union(geom, "
+            "(SELECT ST_Buffer(ST_PointOnSurface(geom), 0.001) FROM community WHERE id = :b))) "
+            "WHERE id = :a"
+        ),
+        {"a": a, "b": b},
+    )
+    # A grid shrinks: part of its community is in no grid.
+    grid = conn.execute(text("SELECT id FROM grid ORDER BY id LIMIT 1")).scalar_one()
+    conn.execute(
+        text("UPDATE grid SET geom = ST_Multi(ST_Buffer(geom, -0.001)) WHERE id = :g"),
+        {"g": grid},
+    )
+    # A household 1 km east of its compound.
+    home = conn.execute(text("SELECT min(id) FROM household")).scalar_one()
+    conn.execute(
+        text("UPDATE household SET geom = ST_Translate(geom, 0.012, 0) WHERE id = :h"),
+        {"h": home},
+    )
+    report = validation_report(conn)
+    kinds = set(zip(report["kind"], report["table"], strict=True))
+    assert ("overlap", "community") in kinds
+    assert ("uncovered", "community") in kinds
+    assert ("home_outside_compound", "household") in kinds
+    stray = report[report["kind"] == "home_outside_compound"]
+    assert stray["id"].tolist() == [home] and 900 < stray["amount"].iat[0] < 1300
+    overlap = report[(report["kind"] == "overlap") & (report["table"] == "community")]
+    assert overlap["id"].iat[0] == min(a, b) and overlap["amount"].iat[0] > 1000
+    assert overlap.geometry.notna().all()
