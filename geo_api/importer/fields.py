@@ -25,7 +25,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "role", "name", "phone", "address", "household_address", "compound", "building",
         "unit", "capacity", "max_capacity",
     ),
-    "stations": ("name", "tier", "floor_area_m2", "hours", "community_code", "lon", "lat"),
+    "stations": (
+        "name", "tier", "floor_area_m2", "hours", "community_code", "street_code", "lon", "lat",
+    ),
     "members": ("name", "phone", "address", "lon", "lat", "registered_on"),
 }  # fmt: skip
 

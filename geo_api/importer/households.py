@@ -220,7 +220,7 @@ def check_households(
     )
     unit_id, at_unit = _place(compound, community, building_no, unit_no, homes, errors)
     _no_twice(unit_id, room, seen, errors)
-    lon, lat = _coordinates(chunk, col, crs, homes, errors)
+    lon, lat = point_coordinates(chunk, col, crs, homes, errors)
     placed = ~np.isfinite(lon)
     lon = np.where(placed, at_unit[:, 0], lon)
     lat = np.where(placed, at_unit[:, 1], lat)
@@ -254,7 +254,7 @@ def check_households(
     return Checked(frame, errors.rejects, notes)
 
 
-def _coordinates(
+def point_coordinates(
     chunk: pd.DataFrame,
     col: dict[str, pd.Series],
     crs: SourceCRS | None,

@@ -29,9 +29,11 @@ from geo_api.importer.columns import map_columns
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.households import Homes, check_households
 from geo_api.importer.read import Source, open_source
+from geo_api.importer.stations import UPSERT as STATIONS
+from geo_api.importer.stations import check_stations, communities
 from geo_api.importer.upsert import Landed, upsert
 
-LAYERS = [*AREAS, "buildings", "units", "households"]  # heads, stations, members follow
+LAYERS = [*AREAS, "buildings", "units", "households", "stations"]  # heads, members follow
 HOUSEHOLD_COLUMNS = ["unit_id", "room", "persons", "address", "volunteer", "geom"]
 SHOWN_REJECTS = 10
 
@@ -90,6 +92,8 @@ def import_file(
     report = ImportReport(layer, path.name, "", warnings=list(source.warnings))
     if layer == "households":
         _households(conn, source, fields, crs, report, skip_bad)
+    elif layer == "stations":
+        _stations(conn, source, fields, crs, report, skip_bad)
     else:
         _areas(conn, layer, source, fields, crs, report, skip_bad)
     if report.rows_in == 0:
@@ -176,6 +180,34 @@ def _households(
             HOUSEHOLD_COLUMNS,
             updates,
         )
+
+
+def _stations(
+    conn: Connection,
+    source: Source,
+    fields: dict[str, str],
+    crs: str | None,
+    report: ImportReport,
+    skip_bad: bool,
+) -> None:
+    homes = Homes.load(conn)
+    places = communities(conn)
+    seen: dict[str, int] = {}
+    source_crs: SourceCRS | None = None
+    located = source.has_geometry or {"lon", "lat"} <= set(fields)
+    if not located:
+        raise InvalidInputError(
+            f"{source.path.name}: stations need their location: lon and lat columns "
+            "(经度, 纬度) or points"
+        )
+    table, key, columns, updates = STATIONS
+    for chunk in source.chunks():
+        if source_crs is None:
+            source_crs = _crs(crs, source, _points(chunk, fields, source.has_geometry), report)
+            report.crs = source_crs.name
+        report.rows_in += len(chunk)
+        checked = check_stations(chunk, fields, source_crs, homes, places, seen)
+        _land(conn, report, checked, skip_bad, table, key, columns, updates)
 
 
 def _points(chunk: pd.DataFrame, fields: dict[str, str], has_geometry: bool) -> np.ndarray:

@@ -1,0 +1,63 @@
+"""Importing party-mass service stations: tiers in Chinese, areas, communities, points."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Connection, text
+
+from geo_api.importer.run import ImportRejectedError, import_file
+
+STATIONS = """
+SELECT s.name AS 站点名称,
+       CASE s.tier WHEN 'city' THEN '市级' WHEN 'street' THEN '街道' WHEN 'community' THEN '社区'
+                   ELSE '驿站' END AS 层级,
+       s.floor_area_m2 AS 面积, s.hours AS 开放时间, c.code AS 社区代码,
+       CASE WHEN s.community_id IS NULL THEN st.code END AS 街道代码,
+       ST_X(s.geom) AS 经度, ST_Y(s.geom) AS 纬度
+FROM station s LEFT JOIN community c ON c.id = s.community_id
+LEFT JOIN street st ON st.id = s.street_id ORDER BY s.id
+"""
+
+
+def test_stations_reimport_unchanged_and_a_new_outpost_lands(
+    conn: Connection, tmp_path: Path
+) -> None:
+    frame = pd.read_sql_query(text(STATIONS), conn)
+    path = tmp_path / "阵地.xlsx"
+    frame.to_excel(path, index=False)
+    before = pd.read_sql_query(text("SELECT * FROM station ORDER BY id"), conn)
+    assert "街道代码" in frame
+    report = import_file(conn, "stations", path)
+    after = pd.read_sql_query(text("SELECT * FROM station ORDER BY id"), conn)
+    assert before.drop(columns="geom").equals(after.drop(columns="geom"))
+    assert report.rows_in == len(frame) == report.landed.unchanged, report.rejects[:3]
+    new = frame[frame["层级"] == "社区"].head(1).copy()
+    new["站点名称"], new["层级"], new["面积"] = "新建党群驿站", "驿站", "120㎡"
+    new.to_csv(tmp_path / "new.csv", index=False)
+    report = import_file(conn, "stations", tmp_path / "new.csv")
+    assert report.landed.inserted == 1
+    tier, area = conn.execute(
+        text("SELECT tier, floor_area_m2 FROM station WHERE name = '新建党群驿站'")
+    ).one()
+    assert (tier, area) == ("outpost", 120.0)
+
+
+def test_station_mistakes_are_named(conn: Connection, tmp_path: Path) -> None:
+    frame = pd.read_sql_query(text(STATIONS), conn).head(3).copy()
+    frame["站点名称"] = ["甲站", "乙站", "丙站"]
+    frame["层级"] = frame["层级"].astype(object)
+    frame.loc[0, "层级"] = "省级"  # no such tier
+    frame.loc[1, "面积"] = -5
+    frame.loc[2, ["层级", "社区代码"]] = ["社区", None]  # a community station with no community
+    frame.to_csv(tmp_path / "bad.csv", index=False)
+    savepoint = conn.begin_nested()
+    with pytest.raises(ImportRejectedError) as raised:
+        import_file(conn, "stations", tmp_path / "bad.csv")
+    savepoint.rollback()
+    message = str(raised.value)
+    assert "row 2, tier '省级'" in message
+    assert "row 3, floor_area_m2 '-5" in message
+    assert "row 4, community_code: a community station or outpost needs its community" in message
