@@ -156,3 +156,20 @@ def _zip(shp: Path, target: Path) -> None:
         for part in shp.parent.glob(shp.stem + ".*"):
             if part != target:
                 archive.write(part, part.name)
+
+
+def test_an_outline_that_collapses_to_a_line_is_rejected_not_stored(
+    conn: Connection, tmp_path: Path
+) -> None:
+    street = conn.execute(
+        text("SELECT code, ST_XMin(geom), ST_YMin(geom) FROM street LIMIT 1")
+    ).one()
+    x, y = street[1] + 0.001, street[2] + 0.001
+    flat = shapely.Polygon([(x, y), (x + 0.002, y), (x + 0.001, y), (x, y)])  # no area
+    path = tmp_path / "flat.geojson"
+    gpd.GeoDataFrame(
+        {"code": [street[0] + "902"], "name": ["扁社区"]}, geometry=[flat], crs=4326
+    ).to_file(path)
+    report = import_file(conn, "communities", path, skip_bad=True)
+    assert report.landed.inserted == 0 and len(report.rejects) == 1
+    assert "no area" in report.rejects[0].reason

@@ -160,3 +160,52 @@ def test_upload_over_the_api_lands_and_reports(
     with path.open("rb") as upload:
         unknown = client.post("/imports/planets", files={"file": ("bad.csv", upload)})
     assert unknown.status_code == 422 and "importable" in unknown.text
+    for name in ("..", "."):
+        with path.open("rb") as upload:
+            nameless = client.post("/imports/households", files={"file": (name, upload)})
+        assert nameless.status_code == 422 and "no file name" in nameless.text
+
+
+def test_a_row_without_coordinates_never_moves_a_stored_home(
+    conn: Connection, tmp_path: Path
+) -> None:
+    frame = homes(conn).iloc[:3].reset_index(drop=True)
+    rows = pd.DataFrame(
+        {
+            "地址": frame["address"],
+            "经度": frame["lon"].astype(object),
+            "纬度": frame["lat"].astype(object),
+        }
+    )
+    rows.loc[0, ["经度", "纬度"]] = [None, None]  # no point: the stored one stays
+    rows.loc[1, "纬度"] = None  # half a point: rejected
+    rows.loc[2, "地址"] = (
+        rows.loc[2, "地址"].replace("室", "").rstrip("0123456789")
+        + "0"
+        + str(frame["room"].iat[2])
+        + "室"
+    )  # 0101 is 101
+    path = tmp_path / "partial.csv"
+    rows.to_csv(path, index=False)
+    report = import_file(conn, "households", path, skip_bad=True)
+    assert [r.row for r in report.rejects] == [3]
+    assert "give both longitude and latitude" in report.rejects[0].reason
+    assert report.rows_landed == 2 and report.landed.inserted == 0  # 0101 found 101
+    after = homes(conn)
+    assert (after["lon"].iat[0], after["lat"].iat[0]) == (frame["lon"].iat[0], frame["lat"].iat[0])
+
+
+def test_a_compound_in_another_community_is_refused(conn: Connection, tmp_path: Path) -> None:
+    frame = homes(conn).iloc[:1]
+    path = tmp_path / "wrong.csv"
+    pd.DataFrame(
+        {
+            "社区": ["别的社区"],
+            "小区": frame["compound"],
+            "楼栋": frame["building"],
+            "单元": frame["unit"],
+            "门牌号": frame["room"],
+        }
+    ).to_csv(path, index=False)
+    report = import_file(conn, "households", path, skip_bad=True)
+    assert len(report.rejects) == 1 and "is not in 别的社区" in report.rejects[0].reason

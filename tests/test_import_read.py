@@ -474,3 +474,28 @@ def test_alias_table_is_unambiguous() -> None:
         for field in fields:
             for name in (*ALIASES.get(field, ()), field):
                 assert general.setdefault(normalise(name), field) == field, (layer, name)
+
+
+def test_a_file_whose_content_is_not_its_format_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.csv"
+    secret.write_text("compound\nTOPSECRET\n", encoding="utf-8")
+    vrt = tmp_path / "streets.geojson"
+    vrt.write_text(
+        f'<OGRVRTDataSource><OGRVRTLayer name="secret"><SrcDataSource>{secret}'
+        "</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportFileError, match="the content is not geojson"):
+        open_source(vrt)
+    fake = tmp_path / "city.gpkg"
+    fake.write_text("{}", encoding="utf-8")
+    with pytest.raises(ImportFileError, match="the content is not gpkg"):
+        open_source(fake)
+
+
+@pytest.mark.parametrize("codec", ["base64", "rot13", "zlib_codec", "utf-16"])
+def test_odd_declared_encodings_are_named_not_crashed_on(tmp_path: Path, codec: str) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("地址,人数\n水岸明珠3-2-501,2\n", encoding="utf-8")
+    with pytest.raises(ImportFileError):
+        list(open_source(path, encoding=codec).chunks())

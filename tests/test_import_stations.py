@@ -61,3 +61,12 @@ def test_station_mistakes_are_named(conn: Connection, tmp_path: Path) -> None:
     assert "row 2, tier '省级'" in message
     assert "row 3, floor_area_m2 '-5" in message
     assert "row 4, community_code: a community station or outpost needs its community" in message
+
+
+def test_a_file_without_hours_keeps_the_stored_hours(conn: Connection, tmp_path: Path) -> None:
+    frame = pd.read_sql_query(text(STATIONS), conn).drop(columns=["开放时间"])
+    path = tmp_path / "no_hours.csv"
+    frame.to_csv(path, index=False)
+    report = import_file(conn, "stations", path)
+    assert report.landed.unchanged == len(frame)
+    assert conn.execute(text("SELECT count(*) FROM station WHERE hours IS NULL")).scalar() == 0

@@ -89,23 +89,43 @@ def test_proposals_for_a_compound_whose_heads_all_left(conn: Connection) -> None
     report = propose_recruits(conn, community=code)
     assert report.left_out_before > 0 and report.over_target_before == 0
     assert report.left_out_after == 0
-    heads = len(report.proposals)
-    assert heads == math.ceil(report.left_out_before / 18) or not report.optimal
+    # Every left-out household is in a unit of the compound, and the fewest heads
+    # that can hold them at 18 each cover them all.
+    assert report.optimal and len(report.proposals) == math.ceil(report.left_out_before / 18)
     assert all(p.households <= 18 for p in report.proposals)
-    covered = sum(p.households for p in report.proposals)
-    assert covered == (report.left_out_before - report.left_out_after) + (
-        report.over_target_before - report.over_target_after
+    covered_units = {u for p in report.proposals for u in p.covers}
+    units_of_compound = set(
+        conn.execute(
+            text(
+                "SELECT u.id FROM unit u JOIN building b ON b.id = u.building_id "
+                "WHERE b.compound_id = :c"
+            ),
+            {"c": compound},
+        ).scalars()
     )
+    assert covered_units <= units_of_compound
+    assert sum(p.households for p in report.proposals) == report.left_out_before
     volunteers = set(
         conn.execute(text("SELECT id FROM household WHERE volunteer")).scalars()
     ) | set(conn.execute(text("SELECT household_id FROM member")).scalars())
     assert {p.household_id for p in report.proposals} <= volunteers
 
 
-def test_recruits_endpoint_and_unknown_community(client: TestClient) -> None:
-    response = client.get("/recruits")
+def test_recruits_endpoint_and_unknown_community(client: TestClient, conn: Connection) -> None:
+    conn.execute(
+        text(
+            "UPDATE head SET left_on = current_date WHERE role = 'unit' AND id IN "
+            "(SELECT min(id) FROM head WHERE role = 'unit' GROUP BY unit_id LIMIT 5)"
+        )
+    )
+    conn.execute(text("UPDATE household SET volunteer = true WHERE id % 7 = 0"))
+    run_assignment(conn)
+    response = client.get("/recruits", params={"reach_m": 500})
     assert response.status_code == 200
     body = response.json()
-    assert body["left_out_after"] <= body["left_out_before"]
+    assert body["left_out_before"] > 0 and body["proposals"]
+    assert body["left_out_after"] < body["left_out_before"]
+    first = body["proposals"][0]
+    assert first["households"] == sum(first["covers"].values())
     assert client.get("/recruits", params={"community": "999999999999"}).status_code == 404
     assert client.get("/recruits", params={"community": "12"}).status_code == 422

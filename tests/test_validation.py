@@ -45,3 +45,14 @@ def test_overlaps_gaps_and_stray_homes_are_found_with_amounts(conn: Connection) 
     overlap = report[(report["kind"] == "overlap") & (report["table"] == "community")]
     assert overlap["id"].iat[0] == min(a, b) and overlap["amount"].iat[0] > 1000
     assert overlap.geometry.notna().all()
+
+
+def test_a_parent_with_no_children_yet_is_uncovered_not_a_crash(conn: Connection) -> None:
+    community = conn.execute(text("SELECT min(id) FROM community")).scalar_one()
+    conn.execute(text("DELETE FROM grid WHERE community_id = :c"), {"c": community})
+    report = validation_report(conn)
+    mine = report[(report["kind"] == "uncovered") & (report["id"] == community)]
+    area = conn.execute(
+        text("SELECT ST_Area(geom::geography) FROM community WHERE id = :c"), {"c": community}
+    ).scalar_one()
+    assert len(mine) == 1 and abs(mine["amount"].iat[0] - area) < 1

@@ -14,8 +14,12 @@ Direct arcs per household: the heads of its own building, its previous head,
 and the CANDIDATES nearest heads of its grid; a hub per compound, and behind it
 one per grid, reach every other head at a flat cost above any walk, so the
 graph stays linear in the households and no head with room is out of reach.
-Households never leave their grid (nor, so, their community). Same interface
-as the greedy solver.
+Households never leave their grid (nor, so, their community), so each grid is
+solved on its own. The households of a unit that share a previous head and live
+within GROUP_RADIUS_M of their centre are one node carrying that many units of
+flow (a stairwell: about 28 households per node on the 1,000,000-household
+city); the flow says how many go to which head, and the nearest go first. Same
+interface as the greedy solver.
 """
 
 from __future__ import annotations
@@ -42,6 +46,10 @@ LEVEL_COST = {  # metres' worth of leaving one's own unit, building, compound, g
 }
 OVER_TARGET_COST = 3_000_000  # beyond target only when nobody in the grid has room
 KEEP_BONUS = 50  # metres' worth of staying with the previous head
+# A unit's households with the same previous head are one flow node when they all
+# live this close to their centre (a stairwell is about 14 x 12 m). Kept below
+# KEEP_BONUS / 2, so that measuring from the centre never outweighs staying put.
+GROUP_RADIUS_M = 12.0
 UNCOVERED_COST = 100_000_000
 # Costs rank: any walk < compound hub < grid hub < going over target < left out.
 HUB_COST = {  # via a hub: any head of the compound (or grid), at a flat cost
@@ -141,13 +149,10 @@ def solve_community_flow(homes: Households, heads: Heads) -> Solution:
     head_of = np.full(n, UNASSIGNED, dtype=np.int64)
     reason: list[AssignReason | None] = [None] * n
     distance = np.zeros(n)
-    heads, settled = _own_units_first(homes, heads, head_of, reason, distance)
     head_rows = {int(g): rows for g, rows in _groups(heads.grid).items()}
-    open_homes = np.flatnonzero(~settled)
-    for grid, part_rows in _groups(homes.grid[open_homes]).items():
-        rows = open_homes[part_rows]
+    for grid, rows in _groups(homes.grid).items():
         cols = head_rows.get(int(grid))
-        if cols is not None:  # heads the settled units filled take nobody else
+        if cols is not None:  # heads full of locked households take nobody else
             cols = cols[heads.max_capacity[cols] > 0]
         if cols is None or len(cols) == 0:
             continue  # a grid with no unit head with room: nobody there can be covered
@@ -156,57 +161,6 @@ def solve_community_flow(homes: Households, heads: Heads) -> Solution:
         for k, why in zip(rows.tolist(), part.reason, strict=True):
             reason[k] = why
     return Solution(head_of, reason, distance)
-
-
-def _own_units_first(
-    homes: Households,
-    heads: Heads,
-    head_of: np.ndarray,
-    reason: list[AssignReason | None],
-    distance: np.ndarray,
-) -> tuple[Heads, np.ndarray]:
-    """Settle, before any flow, the compounds whose units all fit within their own
-    heads' target: there every household is at its cheapest (no level penalty) and
-    nobody of the compound needs room elsewhere, so the flow would settle them the
-    same way.
-    Among a unit's heads (one stairwell apart at most) a household keeps its
-    previous head while that head has room; the others go to the head with the
-    most room left (nearest-first walked no less on the demo city, and costs more).
-    Returns the heads with that much less room, and which
-    households are settled. Most units are such units: the flow stays small.
-    """
-    settled = np.zeros(len(homes.id), dtype=bool)
-    room = heads.capacity.astype(np.int64).copy()
-    head_groups = _groups(heads.unit)
-    units = _groups(homes.unit)
-    fits = {
-        unit: unit in head_groups and room[head_groups[unit]].sum() >= len(rows)
-        for unit, rows in units.items()
-    }
-    # Only compounds where every unit fits: where one overflows, the flow may move a
-    # neighbour out of its own unit to make room along a chain, and must see them all.
-    overflowing = {int(homes.compound[rows[0]]) for unit, rows in units.items() if not fits[unit]}
-    for unit, rows in units.items():
-        if not fits[unit] or int(homes.compound[rows[0]]) in overflowing:
-            continue
-        mine = head_groups[unit]
-        # Keepers first, then the rest, each to the head with the most room left.
-        keep = np.isin(homes.previous[rows], heads.id[mine])
-        for i in np.concatenate([rows[keep], rows[~keep]]).tolist():
-            previous = mine[heads.id[mine] == homes.previous[i]]
-            j = (
-                int(previous[0])
-                if len(previous) and room[previous[0]] > 0
-                else int(mine[np.argmax(room[mine])])
-            )
-            head_of[i] = heads.id[j]
-            distance[i] = float(np.hypot(*(heads.xy[j] - homes.xy[i])))
-            reason[i] = AssignReason.own_unit
-            room[j] -= 1
-        settled[rows] = True
-    taken = heads.capacity.astype(np.int64) - room
-    left = replace(heads, capacity=room, max_capacity=heads.max_capacity - taken)
-    return left, settled
 
 
 def _groups(keys: np.ndarray) -> dict[int, np.ndarray]:
@@ -223,42 +177,50 @@ def _take(obj: T, rows: np.ndarray) -> T:
     return replace(obj, **{f.name: getattr(obj, f.name)[rows] for f in fields(obj)})
 
 
-def solve_graph(homes: Households, heads: Heads) -> Solution:
+def solve_graph(homes: Households, heads: Heads, aggregate: bool = True) -> Solution:
     """One min-cost flow over the households and heads given (see the module
-    docstring): a grid's, or, for the benchmark's anchor, a whole city's."""
+    docstring): a grid's, or, for the benchmark's anchor, a whole city's.
+
+    With ``aggregate``, the households of a unit that share a previous head are one
+    node with that many units of supply (about 28 times fewer arcs at 1,000,000
+    households): they differ only by metres inside one stairwell. The flow
+    decides how many of them go to which head; the nearest go first.
+    """
     n, m = len(homes.id), len(heads.id)
     head_of = np.full(n, UNASSIGNED, dtype=np.int64)
     reason: list[AssignReason | None] = [None] * n
     distance = np.zeros(n)
     if n == 0 or m == 0:
         return Solution(head_of, reason, distance)
+    nodes, member, size = _nodes(homes, aggregate)
+    g = len(nodes.id)
 
-    i, j = _candidates(homes, heads)
-    metres = np.hypot(*(heads.xy[j] - homes.xy[i]).T)
-    level = _levels(homes, heads, i, j)
+    i, j = _candidates(nodes, heads)
+    metres = np.hypot(*(heads.xy[j] - nodes.xy[i]).T)
+    level = _levels(nodes, heads, i, j)
     cost = np.rint(metres).astype(np.int64) + np.array([LEVEL_COST[r] for r in LEVELS])[level]
-    kept = heads.id[j] == homes.previous[i]
+    kept = heads.id[j] == nodes.previous[i]
     cost[~kept] += KEEP_BONUS  # never clipped: keeping is always strictly cheaper
 
-    # Nodes: households 0..n-1, heads n..n+m-1, compound hubs, grid hubs, the sink.
-    # A hub links every household of its compound (grid) to every head of it at a
-    # flat, high cost: any head with room stays reachable with only k arcs each.
-    c_homes, c_home_hub, c_head_hub, n_c = _hubs(homes.compound, heads.compound, n + m)
-    g_homes, g_home_hub, g_head_hub, n_g = _hubs(homes.grid, heads.grid, n + m + n_c)
-    sink = n + m + n_c + n_g
-    to_head = n + np.arange(m)
+    # Nodes: households (or groups) 0..g-1, heads g..g+m-1, compound hubs, grid hubs,
+    # the sink. A hub links every household of its compound (grid) to every head of
+    # it at a flat, high cost: any head with room stays reachable with k arcs each.
+    c_homes, c_home_hub, c_head_hub, n_c = _hubs(nodes.compound, heads.compound, g + m)
+    g_homes, g_home_hub, g_head_hub, n_g = _hubs(nodes.grid, heads.grid, g + m + n_c)
+    sink = g + m + n_c + n_g
+    to_head = g + np.arange(m)
     target = heads.capacity.astype(np.int64)
     over = heads.max_capacity.astype(np.int64) - target
     c_cost, g_cost = HUB_COST[AssignReason.same_compound], HUB_COST[AssignReason.same_grid]
     parts = [  # (tails, ends, capacities, costs), in the order read back below
-        (i, n + j, np.ones(len(i)), cost),
-        (c_homes, c_home_hub, np.ones(len(c_homes)), np.full(len(c_homes), c_cost)),
-        (g_homes, g_home_hub, np.ones(len(g_homes)), np.full(len(g_homes), g_cost)),
+        (i, g + j, size[i], cost),
+        (c_homes, c_home_hub, size[c_homes], np.full(len(c_homes), c_cost)),
+        (g_homes, g_home_hub, size[g_homes], np.full(len(g_homes), g_cost)),
         (c_head_hub, to_head, heads.max_capacity, np.zeros(m)),
         (g_head_hub, to_head, heads.max_capacity, np.zeros(m)),
         (to_head, np.full(m, sink), target, np.zeros(m)),
         (to_head, np.full(m, sink), over, np.full(m, OVER_TARGET_COST)),
-        (np.arange(n), np.full(n, sink), np.ones(n), np.full(n, UNCOVERED_COST)),
+        (np.arange(g), np.full(g, sink), size, np.full(g, UNCOVERED_COST)),
     ]
     tails, ends, capacities, costs = (
         np.concatenate([p[k] for p in parts]).astype(np.int64) for k in range(4)
@@ -266,26 +228,95 @@ def solve_graph(homes: Households, heads: Heads) -> Solution:
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, ends, capacities, costs)
     supplies = np.zeros(sink + 1, dtype=np.int64)
-    supplies[:n], supplies[sink] = 1, -n
+    supplies[:g], supplies[sink] = size, -n
     flow.set_nodes_supplies(np.arange(sink + 1), supplies)
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow ended with status {status}")
 
-    sizes = np.cumsum([0, *(len(p[0]) for p in parts)])
-    flows = [flow.flows(arcs[a:b]) for a, b in pairwise(sizes)]
-    used = flows[0] > 0
-    head_of[i[used]] = heads.id[j[used]]
-    _match_hub(
-        homes.compound, heads.compound, homes, heads, c_homes[flows[1] > 0], flows[3], head_of
-    )
-    _match_hub(homes.grid, heads.grid, homes, heads, g_homes[flows[2] > 0], flows[4], head_of)
+    bounds = np.cumsum([0, *(len(p[0]) for p in parts)])
+    flows = [np.asarray(flow.flows(arcs[a:b]), dtype=np.int64) for a, b in pairwise(bounds)]
+    if aggregate:
+        via_c, via_g = _spread(homes, heads, member, i, j, flows, c_homes, g_homes, head_of)
+    else:  # a node per household: the flow says it all
+        used = flows[0] > 0
+        head_of[i[used]] = heads.id[j[used]]
+        via_c, via_g = c_homes[flows[1] > 0], g_homes[flows[2] > 0]
+    _match_hub(homes.compound, heads.compound, homes, heads, via_c, flows[3], head_of)
+    _match_hub(homes.grid, heads.grid, homes, heads, via_g, flows[4], head_of)
     assigned = np.flatnonzero(head_of != UNASSIGNED)
     jj = _columns(heads.id, head_of[assigned])
     distance[assigned] = np.hypot(*(heads.xy[jj] - homes.xy[assigned]).T)
     for a, lvl in zip(assigned.tolist(), _levels(homes, heads, assigned, jj).tolist(), strict=True):
         reason[a] = LEVELS[lvl]
     return Solution(head_of, reason, distance)
+
+
+def _nodes(homes: Households, aggregate: bool) -> tuple[Households, list[np.ndarray], np.ndarray]:
+    """The flow's supply nodes: households, or groups of a unit's households with the
+    same previous head; with each node's households and size."""
+    if not aggregate:
+        return homes, [], np.ones(len(homes.id), dtype=np.int64)
+    key = (homes.unit.astype(np.int64) << 32) | (homes.previous.astype(np.int64) + 1)
+    while True:  # group; anyone far from their group's centre goes alone; again
+        _, first, inverse, size = np.unique(
+            key, return_index=True, return_inverse=True, return_counts=True
+        )
+        xy = np.column_stack(
+            [np.bincount(inverse, homes.xy[:, d], len(size)) / size for d in (0, 1)]
+        )
+        far = np.hypot(*(homes.xy - xy[inverse]).T) > GROUP_RADIUS_M
+        if not far.any():
+            break
+        key = np.where(far, -1 - np.arange(len(key)), key)
+    member = np.split(np.argsort(inverse, kind="stable"), np.cumsum(size)[:-1])
+    nodes = replace(_take(homes, first), id=np.arange(len(first)), xy=xy)
+    return nodes, member, size.astype(np.int64)
+
+
+def _spread(
+    homes: Households,
+    heads: Heads,
+    member: list[np.ndarray],
+    i: np.ndarray,
+    j: np.ndarray,
+    flows: list[np.ndarray],
+    c_homes: np.ndarray,
+    g_homes: np.ndarray,
+    head_of: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Give each node's households the places its flow chose: a seat per household
+    at each head it went to, matched at the least total walk (an assignment
+    problem per node, a stairwell's worth); the hubs' places go to whoever is
+    left. Returns the households routed through the compound and grid hubs."""
+    n_nodes = len(member)
+    seats: list[list[int]] = [[] for _ in range(n_nodes)]
+    used = np.flatnonzero(flows[0] > 0)
+    for arc in used.tolist():
+        seats[int(i[arc])] += [int(j[arc])] * int(flows[0][arc])
+    hub_seats = np.zeros((n_nodes, 2), dtype=np.int64)
+    for column, (homes_of_hub, hub_flow) in enumerate(((c_homes, flows[1]), (g_homes, flows[2]))):
+        hub_seats[homes_of_hub, column] = hub_flow
+    via: list[list[int]] = [[], []]
+    for node in np.flatnonzero([len(s) for s in seats] + hub_seats.sum(axis=1)).tolist():
+        pool, mine = member[node], np.array(seats[node], dtype=np.int64)
+        if len(mine) and ((len(pool) > 1 and len(np.unique(mine)) > 1) or hub_seats[node].any()):
+            # Hub places are free here: the households the heads want least take them.
+            metres = np.zeros((len(pool), len(pool)))
+            metres[:, : len(mine)] = np.hypot(
+                homes.xy[pool, None, 0] - heads.xy[None, mine, 0],
+                homes.xy[pool, None, 1] - heads.xy[None, mine, 1],
+            )
+            rows, cols = linear_sum_assignment(metres)
+            order = pool[rows[np.argsort(cols)]]
+        else:
+            order = pool
+        head_of[order[: len(mine)]] = heads.id[mine]
+        rest = order[len(mine) :].tolist()
+        c_count = int(hub_seats[node, 0])
+        via[0] += rest[:c_count]
+        via[1] += rest[c_count : c_count + int(hub_seats[node, 1])]
+    return np.array(via[0], dtype=np.int64), np.array(via[1], dtype=np.int64)
 
 
 def _columns(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ SOLVERS: dict[str, Callable[[Households, Heads], Solution]] = {
     "flow": solve_community_flow,
 }
 # Below this many households, starting processes costs more than it saves.
-PARALLEL_FROM = 30_000
+PARALLEL_FROM = 200_000
 
 
 @dataclass

@@ -176,7 +176,8 @@ def choose_covers(
 
 
 def _write(conn: Connection, level: str, chosen: pd.DataFrame, run_id: int | None) -> int:
-    """Close the covers that changed, open the new ones; returns how many places changed."""
+    """Close the covers that changed, open the new ones; returns how many places changed
+    (covered by someone else, newly covered, or no longer covered)."""
     place, who = f"{level}_id", WHO[level]
     conn.execute(text("DROP TABLE IF EXISTS new_cover"))
     conn.execute(
@@ -186,23 +187,33 @@ def _write(conn: Connection, level: str, chosen: pd.DataFrame, run_id: int | Non
         )
     )
     copy_frame(conn, "new_cover", chosen, ["place_id", "who", "reason", "distance_m"])
-    closed = conn.execute(
-        text(f"""
+    closed = (
+        conn.execute(
+            text(f"""
             UPDATE place_cover pc SET valid_to = now()
             WHERE pc.level = CAST(:level AS text) AND pc.valid_to IS NULL AND NOT EXISTS (
                 SELECT 1 FROM new_cover n WHERE n.place_id = pc.{place} AND n.who = pc.{who}
                   AND n.reason = pc.reason)
+            RETURNING pc.{place}
         """),  # noqa: S608 - identifiers from the constant WHO table
-        {"level": level},
-    ).rowcount
-    opened = conn.execute(
-        text(f"""
+            {"level": level},
+        )
+        .scalars()
+        .all()
+    )
+    opened = (
+        conn.execute(
+            text(f"""
             INSERT INTO place_cover (level, {place}, {who}, reason, distance_m, run_id)
             SELECT CAST(:level AS text), n.place_id, n.who, n.reason, n.distance_m, :run
             FROM new_cover n
             WHERE NOT EXISTS (SELECT 1 FROM place_cover pc WHERE pc.level = CAST(:level AS text)
                               AND pc.valid_to IS NULL AND pc.{place} = n.place_id)
+            RETURNING {place}
         """),  # noqa: S608 - identifiers from the constant WHO table
-        {"level": level, "run": run_id},
-    ).rowcount
-    return max(closed, opened)
+            {"level": level, "run": run_id},
+        )
+        .scalars()
+        .all()
+    )
+    return len(set(closed) | set(opened))

@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 
 def import_layer(
     layer: Annotated[str, typer.Argument(help=f"one of: {', '.join(LAYERS)}")],
-    file: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage or zipped Shapefile")],
+    file: Annotated[
+        Path, typer.Argument(help="GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX")
+    ],
     crs: Annotated[
         str | None,
         typer.Option(help="the file's coordinates: EPSG:4490, 4546, wgs84, gcj02, bd09 …"),

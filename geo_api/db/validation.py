@@ -16,13 +16,8 @@ from sqlalchemy import Connection, text
 
 from geo_api.db.integrity import TOLERANCE_M, TOLERANCE_M2, children_outside_parents
 
-# (table, label, the parent's foreign key): siblings share a parent.
-SIBLINGS = [
-    ("street", "code", None),
-    ("community", "code", "street_id"),
-    ("grid", "code", "community_id"),
-    ("compound", "code", "grid_id"),
-]
+# (table, label): no two areas of one level may overlap, whatever their parents.
+SIBLINGS = [("street", "code"), ("community", "code"), ("grid", "code"), ("compound", "code")]
 # (parent, label, child table, foreign key): children should cover their parent.
 COVERAGE = [
     ("street", "code", "community", "street_id"),
@@ -40,8 +35,7 @@ UNCOVERED_SQL = """
 SELECT p.id, p.{label} AS label, ST_Area(gap.geom::geography) AS amount, gap.geom
 FROM {parent} p
 CROSS JOIN LATERAL (
-    SELECT ST_Difference(p.geom, coalesce(ST_Union(c.geom), 'GEOMETRYCOLLECTION EMPTY'::geometry))
-           AS geom
+    SELECT coalesce(ST_Difference(p.geom, ST_Union(c.geom)), p.geom) AS geom
     FROM {child} c WHERE c.{fk} = p.id) gap
 WHERE NOT ST_IsEmpty(gap.geom)
 """
@@ -58,7 +52,7 @@ COLUMNS = ["kind", "table", "id", "label", "amount", "message", "geometry"]
 def validation_report(conn: Connection) -> gpd.GeoDataFrame:
     """Every cross-row problem in the store, one row each (see the module docstring)."""
     rows: list[dict[str, object]] = []
-    for table, label, _ in SIBLINGS:
+    for table, label in SIBLINGS:
         sql = OVERLAPS_SQL.format(table=table, label=label)
         for r in _read(conn, sql).itertuples():
             if r.amount > TOLERANCE_M2:

@@ -79,10 +79,15 @@ def polygons(geoms: np.ndarray, errors: RowErrors, notes: list[str], multi: bool
         "not a polygon",
     )
     invalid = ~errors.bad & ~shapely.is_valid(geoms)
+    collapsed = np.zeros(len(geoms), dtype=bool)
     for k in np.flatnonzero(invalid):
         reason = shapely.is_valid_reason(geoms[k])
         geoms[k] = _areal_part(shapely.make_valid(geoms[k]))
+        if shapely.is_empty(geoms[k]) or shapely.get_type_id(geoms[k]) not in (3, 6):
+            collapsed[k] = True  # nothing areal survives the repair: no area at all
+            continue
         notes.append(f"row {errors.rows[k]}: invalid geometry ({reason}) repaired with make_valid")
+    errors.flag(collapsed, "geometry", None, "no area: the outline collapses to lines or points")
     if multi:
         single = shapely.get_type_id(geoms) == 3
         wrap = np.flatnonzero(single & ~errors.bad)
@@ -103,5 +108,5 @@ def _areal_part(geom: shapely.Geometry) -> shapely.Geometry:
     """The polygons of what make_valid returned (it may add lines or points)."""
     if shapely.get_type_id(geom) == 7:  # GeometryCollection
         parts = [g for g in shapely.get_parts(geom) if shapely.get_type_id(g) in (3, 6)]
-        return shapely.union_all(parts)
+        return shapely.union_all(parts) if parts else shapely.Polygon()
     return geom

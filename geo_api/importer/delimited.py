@@ -88,6 +88,8 @@ def _read_header(file: Path, codec: str) -> _Header:
                 raise ImportFileError(file, "no rows: the file has a header but no data")
     except UnicodeDecodeError:
         raise _decode_error(file, codec) from None
+    except UnicodeError as error:  # e.g. utf-16 declared for a file with no BOM
+        raise ImportFileError(file, f"cannot be read as {codec}: {error}") from None
     except csv.Error as error:
         raise ImportFileError(file, f"not a readable CSV: {error}") from None
     return _Header(names, delimiter, lines)

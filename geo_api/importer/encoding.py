@@ -47,12 +47,15 @@ class DecodeFailure:
 def codec_name(file: Path, declared: str) -> str:
     """The Python codec for an encoding a user declared, read as its superset."""
     try:
-        name = codecs.lookup(declared.strip()).name
+        info = codecs.lookup(declared.strip())
     except LookupError:
         raise ImportFileError(
             file, f"unknown encoding {declared!r}: use e.g. utf-8 or gb18030"
         ) from None
-    return _SUPERSETS.get(name, name)
+    # base64, rot13, zlib … are codecs too, but not text encodings.
+    if not getattr(info, "_is_text_encoding", True):
+        raise ImportFileError(file, f"{declared!r} is not a text encoding: use e.g. utf-8 or gbk")
+    return _SUPERSETS.get(info.name, info.name)
 
 
 def detect_text_encoding(file: Path) -> str:

@@ -71,8 +71,12 @@ class Homes:
     def compound(self, name: str, community: str | None) -> tuple[int | None, str]:
         """The compound id for a name, or why there is none (with candidates)."""
         found = self.compounds.get(compound_key(name), [])
-        if community:
-            found = [f for f in found if f[1] == community] or found
+        if community and found:
+            there = [f for f in found if f[1] == community]
+            if not there:
+                where = ", ".join(sorted(f[1] for f in found))
+                return None, f"is not in {community} (it is in {where})"
+            found = there
         if len(found) == 1:
             return found[0][0], ""
         if len(found) > 1:
@@ -81,6 +85,11 @@ class Homes:
         near = match_address(parse_address(name), self.names)
         listed = ", ".join(f"{n} ({s:.2f})" for n, s in near)
         return None, "no such compound" + (f"; closest: {listed}" if listed else "")
+
+
+def _room(text: str) -> str:
+    text = text.strip()
+    return str(int(text)) if text.isdigit() else text
 
 
 def _number(values: pd.Series, errors: RowErrors, name: str, low: int, high: int) -> pd.Series:
@@ -204,7 +213,8 @@ def check_households(
         )
     building_no = _number(building.astype(object), errors, "building", 1, 999)
     unit_no = _number(unit.astype(object), errors, "unit", 1, 99)
-    room = room.map(lambda r: None if r is None else str(r).strip())
+    # 0201 and 201 are one room: digits-only rooms lose their leading zeros.
+    room = room.map(lambda r: None if r is None else _room(str(r)))
     errors.flag((room.fillna("").str.len() > 16).to_numpy(), "room", room, "longer than 16")
     persons = (
         _number(col["persons"], errors, "persons", 1, MAX_PERSONS)
@@ -247,6 +257,7 @@ def check_households(
             "persons": persons.to_numpy()[good].astype(np.int64),
             "address": address.to_numpy()[good],
             "volunteer": volunteer.isin(TRUE).to_numpy()[good],
+            "_located": ~placed[good],
         },
         geometry=shapely.points(lon[good], lat[good]),
         crs=4326,
@@ -275,6 +286,8 @@ def point_coordinates(
         errors.flag(col["lon"].notna().to_numpy() & np.isnan(x), "lon", col["lon"], "not a number")
         errors.flag(col["lat"].notna().to_numpy() & np.isnan(y), "lat", col["lat"], "not a number")
     given = np.isfinite(x) & np.isfinite(y)
+    half = np.isfinite(x) ^ np.isfinite(y)
+    errors.flag(half, "lon/lat", None, "give both longitude and latitude, or neither")
     if not given.any() or crs is None:
         return np.full(n, np.nan), np.full(n, np.nan)
     shown = pd.Series([f"{a:g}, {b:g}" for a, b in zip(x, y, strict=True)])

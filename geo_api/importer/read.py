@@ -53,6 +53,7 @@ def open_source(
     path = Path(path)
     _check_file(path)
     fmt = format_of(path)
+    check_content(path, fmt)
     if fmt == "csv":
         return open_csv(path, encoding)
     if fmt == "xlsx":
@@ -69,6 +70,43 @@ def format_of(path: Path) -> Format:
     hint = f"{_HINTS[suffix]}; " if suffix in _HINTS else ""
     kind = f"{suffix} files are" if suffix else "a file without an extension is"
     raise ImportFileError(path, f"{kind} not supported: {hint}supported are {supported}")
+
+
+# What each vector format's bytes start with. GDAL picks its reader from the
+# content, not the name: without this, a "GeoJSON" that is really a VRT file
+# could make the server read any file it can see, or fetch a URL.
+SHP_MAGIC = b"\x00\x00\x27\x0a"  # the Shapefile file code 9994, big-endian
+GPKG_MAGIC = b"SQLite format 3\x00"
+
+
+def check_content(path: Path, fmt: Format) -> None:
+    """Refuse a file whose bytes are not of the format its name says."""
+    with path.open("rb") as raw:
+        head = raw.read(64)
+    if fmt == "geojson":
+        text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+        ok = text[:1] in (b"{", b"[")
+    elif fmt == "gpkg":
+        ok = head.startswith(GPKG_MAGIC)
+    elif fmt == "shapefile" and path.suffix.lower() == ".zip":
+        ok = head.startswith(b"PK") and _zipped_shp_ok(path)
+    elif fmt == "shapefile":
+        ok = head.startswith(SHP_MAGIC)
+    else:
+        return
+    if not ok:
+        raise ImportFileError(path, f"the content is not {fmt}: the file's name says it is")
+
+
+def _zipped_shp_ok(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            shps = [n for n in archive.namelist() if n.lower().endswith(".shp")]
+            return all(archive.read(n)[:4] == SHP_MAGIC for n in shps)
+    except (zipfile.BadZipFile, OSError):
+        return True  # the Shapefile reader names the broken zip itself
 
 
 def _check_file(path: Path) -> None:

@@ -31,6 +31,7 @@ from geo_api.importer.households import Homes, check_households
 from geo_api.importer.read import Source, open_source
 from geo_api.importer.stations import UPSERT as STATIONS
 from geo_api.importer.stations import check_stations, communities
+from geo_api.importer.stations import updates as station_updates
 from geo_api.importer.upsert import Landed, upsert
 
 LAYERS = [*AREAS, "buildings", "units", "households", "stations"]  # heads, members follow
@@ -65,8 +66,8 @@ class ImportRejectedError(InvalidInputError):
         more = len(report.rejects) - SHOWN_REJECTS
         super().__init__(
             f"{report.file}: {len(report.rejects)} of {report.rows_in} rows rejected, nothing "
-            f"imported (use --skip-bad to import the others): {shown}"
-            + (f" (and {more} more)" if more > 0 else "")
+            f"imported (skip bad rows to import the others: --skip-bad, or skip_bad=true): "
+            f"{shown}" + (f" (and {more} more)" if more > 0 else "")
         )
 
 
@@ -100,7 +101,11 @@ def import_file(
         raise InvalidInputError(f"{path.name}: no rows")
     if report.rejects and not skip_bad:
         raise ImportRejectedError(report)
-    assert report.rows_in == report.rows_landed + len(report.rejects)
+    if report.rows_in != report.rows_landed + len(report.rejects):  # never: a bug if so
+        raise RuntimeError(
+            f"{path.name}: {report.rows_in} rows in but {report.rows_landed} landed and "
+            f"{len(report.rejects)} rejected"
+        )
     return report
 
 
@@ -166,20 +171,27 @@ def _households(
     for chunk in source.chunks():
         if source_crs is None and located:
             points = _points(chunk, fields, source.has_geometry)
-            source_crs = _crs(crs, source, points, report)
-            report.crs = source_crs.name
+            if crs or np.isfinite(shapely.get_coordinates(points)).any():
+                # Guessed from the first chunk that has coordinates at all.
+                source_crs = _crs(crs, source, points, report)
+                report.crs = source_crs.name
         report.rows_in += len(chunk)
         checked = check_households(chunk, fields, source_crs, homes, seen)
-        _land(
-            conn,
-            report,
-            checked,
-            skip_bad,
-            "household",
-            ["unit_id", "room"],
-            HOUSEHOLD_COLUMNS,
-            updates,
-        )
+        # A row without coordinates never moves a stored home (it is only placed
+        # at its unit when new): its rows are upserted without the point.
+        rows = checked.rows
+        for located in (True, False):
+            part = rows[rows["_located"] == located]
+            if part.empty:
+                continue
+            checked.rows = part
+            kept = updates if located else [c for c in updates if c != "geom"]
+            _land(conn, report, checked, skip_bad, "household", ["unit_id", "room"],
+                  HOUSEHOLD_COLUMNS, kept)  # fmt: skip
+            checked.rejects, checked.notes = [], []  # counted with the first part
+        if rows.empty:
+            _land(conn, report, checked, skip_bad, "household", ["unit_id", "room"],
+                  HOUSEHOLD_COLUMNS, updates)  # fmt: skip
 
 
 def _stations(
@@ -200,14 +212,15 @@ def _stations(
             f"{source.path.name}: stations need their location: lon and lat columns "
             "(经度, 纬度) or points"
         )
-    table, key, columns, updates = STATIONS
+    table, key, columns, _ = STATIONS
+    changed = station_updates(fields)
     for chunk in source.chunks():
         if source_crs is None:
             source_crs = _crs(crs, source, _points(chunk, fields, source.has_geometry), report)
             report.crs = source_crs.name
         report.rows_in += len(chunk)
         checked = check_stations(chunk, fields, source_crs, homes, places, seen)
-        _land(conn, report, checked, skip_bad, table, key, columns, updates)
+        _land(conn, report, checked, skip_bad, table, key, columns, changed)
 
 
 def _points(chunk: pd.DataFrame, fields: dict[str, str], has_geometry: bool) -> np.ndarray:

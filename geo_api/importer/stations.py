@@ -34,14 +34,27 @@ UPSERT = (
 )
 
 
-def communities(conn: Connection) -> dict[str, tuple[int | None, int]]:
-    """Community code -> (community id, street id); street code -> (None, street id)."""
-    rows = conn.execute(
-        text(
-            "SELECT code, id, street_id FROM community UNION ALL SELECT code, NULL, id FROM street"
-        )
-    )
-    return {str(code): (None if c is None else int(c), int(s)) for code, c, s in rows}
+def communities(conn: Connection) -> dict[str, dict[str, tuple[int | None, int]]]:
+    """By kind ("community", "street"): code -> (community id or None, street id)."""
+    places: dict[str, dict[str, tuple[int | None, int]]] = {"community": {}, "street": {}}
+    for code, c, s in conn.execute(text("SELECT code, id, street_id FROM community")):
+        places["community"][str(code)] = (int(c), int(s))
+    for code, s in conn.execute(text("SELECT code, id FROM street")):
+        places["street"][str(code)] = (None, int(s))
+    return places
+
+
+def updates(fields: dict[str, str]) -> list[str]:
+    """The columns a re-import may change: only those the file gives."""
+    given = {
+        "tier": "tier" in fields,
+        "street_id": "street_code" in fields or "community_code" in fields,
+        "community_id": "community_code" in fields,
+        "floor_area_m2": "floor_area_m2" in fields,
+        "hours": "hours" in fields,
+        "geom": True,
+    }
+    return [column for column, present in given.items() if present]
 
 
 def check_stations(
@@ -49,7 +62,7 @@ def check_stations(
     fields: dict[str, str],
     crs: SourceCRS | None,
     homes: Homes,
-    places: dict[str, tuple[int | None, int]],
+    places: dict[str, dict[str, tuple[int | None, int]]],
     seen: dict[str, int],
 ) -> Checked:
     """Check one chunk of stations; ``seen`` (name -> row) spans the file."""
@@ -73,11 +86,11 @@ def check_stations(
                          errors="coerce")  # fmt: skip
     errors.flag((area.isna() | (area <= 0)).to_numpy(), "floor_area_m2", col["floor_area_m2"],
                 "a floor area in m², above 0")  # fmt: skip
-    place = col["community_code"].map(lambda c: None if c is None else places.get(c))
+    place = col["community_code"].map(lambda c: None if c is None else places["community"].get(c))
     unknown = col["community_code"].notna() & place.isna()
     errors.flag(unknown.to_numpy(), "community_code", col["community_code"],
                 "no community with this code in the store")  # fmt: skip
-    street = col["street_code"].map(lambda c: None if c is None else places.get(c))
+    street = col["street_code"].map(lambda c: None if c is None else places["street"].get(c))
     errors.flag((col["street_code"].notna() & street.isna()).to_numpy(), "street_code",
                 col["street_code"], "no street with this code in the store")  # fmt: skip
     place = place.where(place.notna(), street)

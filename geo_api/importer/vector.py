@@ -23,6 +23,9 @@ from geo_api.importer.shapefile import ShapeSet, dbf_encoding, locate
 from geo_api.importer.source import Format, Source, check_columns, frame
 from geo_api.importer.values import column_text
 
+# Never let GDAL follow a virtual dataset to other files or URLs.
+pyogrio.set_gdal_config_options({"GDAL_SKIP": "VRT OGR_VRT"})
+
 _GDAL_ERRORS = (DataSourceError, DataLayerError, FieldError)
 NO_PRJ = "no .prj: the coordinate system is unknown"
 NO_CRS = "the file names no coordinate system: it is unknown"

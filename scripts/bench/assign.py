@@ -2,10 +2,12 @@
 
 Rows, all on the same households, heads and machine:
 
-* global flow           one min-cost flow over the whole city on the same
-                        candidate arcs: the anchor for quality and for time;
+* global flow           one min-cost flow over the whole city, a node per
+                        household: the anchor for quality and for time;
 * flow, per community   the engine's unit of work, one community at a time
-                        (each split into its grids, which share no arc);
+                        (each split into its grids, which share no arc, and a
+                        unit's households with the same previous head as one
+                        node);
 * flow, N processes     the same tasks on every core (what the engine does on a
                         big city);
 * greedy, per community the first engine (``--solver greedy``);
@@ -143,7 +145,7 @@ def main() -> int:
     flow_tasks = tasks("flow", homes, heads, home_c, head_c)
     greedy_tasks = tasks("greedy", homes, heads, home_c, head_c)
     runs: list[tuple[str, Callable[[], Solution]]] = [
-        ("global flow (anchor)", lambda: solve_graph(homes, heads)),
+        ("global flow (anchor)", lambda: solve_graph(homes, heads, aggregate=False)),
         ("flow, per community", lambda: per_community(flow_tasks, 1, homes)),
         (f"flow, {cores} processes", lambda: per_community(flow_tasks, cores, homes)),
         ("greedy, per community", lambda: per_community(greedy_tasks, 1, homes)),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -39,13 +38,12 @@ def upload(
     (one transaction: without skip_bad, one bad row rejects the whole file)."""
     if layer not in LAYERS:
         raise InvalidInputError(f"unknown layer {layer!r}; importable: {', '.join(LAYERS)}")
-    name = Path(file.filename or "upload").name
+    name = Path(file.filename or "").name
+    if name in ("", ".", ".."):
+        raise InvalidInputError("the upload has no file name: name it, e.g. 户籍.csv")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out, length=1 << 20)
-        if path.stat().st_size > MAX_BYTES:
-            raise InvalidInputError(f"{name}: larger than {MAX_BYTES // 1024**3} GB")
+        _save(file, path, name)
         with tx() as conn:
             report = import_file(
                 conn,
@@ -68,3 +66,14 @@ def upload(
         "notes": report.notes,
         "warnings": report.warnings,
     }
+
+
+def _save(file: UploadFile, path: Path, name: str) -> None:
+    """Stream the upload to disk, refusing it as soon as it passes MAX_BYTES."""
+    written = 0
+    with path.open("wb") as out:
+        while block := file.file.read(1 << 20):
+            written += len(block)
+            if written > MAX_BYTES:
+                raise InvalidInputError(f"{name}: larger than {MAX_BYTES // 1024**3} GB")
+            out.write(block)

@@ -66,6 +66,11 @@ def upgrade() -> None:
     op.execute("DROP VIEW active_head")
     op.alter_column("head", "capacity", nullable=True, server_default=None)
     op.alter_column("head", "max_capacity", nullable=True, server_default=None)
+    # Unit heads that had the old defaults follow their community from now on.
+    op.execute(
+        "UPDATE head SET capacity = NULL, max_capacity = NULL "
+        "WHERE role = 'unit' AND capacity = 18 AND max_capacity = 25"
+    )
     op.create_check_constraint(
         op.f("ck_head_capacity_set_unless_unit"),
         "head",
