@@ -45,11 +45,14 @@ def test_a_point_places_a_member_and_an_odd_address_is_reported(conn: Connection
         conn.execute(
             text(
                 "INSERT INTO member (name, phone, registered_on, address) "
-                "VALUES ('王五', '13800002222', current_date, :a) RETURNING id"
+                "VALUES ('王五', :p, current_date, :a) RETURNING id"
             ),
-            {"a": address},
+            {"a": address, "p": phone},
         ).scalar_one()
-        for address in (f"{typo}9号楼1单元101室", "火星基地1号")
+        for address, phone in (
+            (f"{typo}9号楼1单元101室", "13800002222"),
+            ("火星基地1号", "13800003333"),
+        )
     )
     report = place_members(conn)
     placed = dict(

@@ -359,6 +359,9 @@ class Member(Base):
     __tablename__ = "member"
     __table_args__ = (
         CheckConstraint("placed_by IN ('point', 'household', 'address')", name="placed_by_known"),
+        # A member is known by name and phone: what registers list, and what
+        # re-imports match on.
+        UniqueConstraint("name", "phone"),
         gist("member"),
     )
 

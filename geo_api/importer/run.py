@@ -28,13 +28,16 @@ from geo_api.importer.checks import Checked, Reject
 from geo_api.importer.columns import map_columns
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.households import Homes, check_households
+from geo_api.importer.members import UPSERT as MEMBERS
+from geo_api.importer.members import check_members
+from geo_api.importer.members import updates as member_updates
 from geo_api.importer.read import Source, open_source
 from geo_api.importer.stations import UPSERT as STATIONS
 from geo_api.importer.stations import check_stations, communities
 from geo_api.importer.stations import updates as station_updates
 from geo_api.importer.upsert import Landed, upsert
 
-LAYERS = [*AREAS, "buildings", "units", "households", "stations"]  # heads, members follow
+LAYERS = [*AREAS, "buildings", "units", "households", "stations", "members"]  # heads follow
 HOUSEHOLD_COLUMNS = ["unit_id", "room", "persons", "address", "volunteer", "geom"]
 SHOWN_REJECTS = 10
 
@@ -95,6 +98,8 @@ def import_file(
         _households(conn, source, fields, crs, report, skip_bad)
     elif layer == "stations":
         _stations(conn, source, fields, crs, report, skip_bad)
+    elif layer == "members":
+        _members(conn, source, fields, crs, report, skip_bad)
     else:
         _areas(conn, layer, source, fields, crs, report, skip_bad)
     if report.rows_in == 0:
@@ -223,6 +228,34 @@ def _stations(
         _land(conn, report, checked, skip_bad, table, key, columns, changed)
 
 
+def _members(
+    conn: Connection,
+    source: Source,
+    fields: dict[str, str],
+    crs: str | None,
+    report: ImportReport,
+    skip_bad: bool,
+) -> None:
+    homes = Homes.load(conn)
+    seen: dict[tuple[str, str], int] = {}
+    source_crs: SourceCRS | None = None
+    located = source.has_geometry or {"lon", "lat"} <= set(fields)
+    if "registered_on" not in fields:
+        report.warnings.append("no registration date column: every member registered today")
+    table, key, columns = MEMBERS
+    changed = member_updates(fields, located)
+    for chunk in source.chunks():
+        if source_crs is None and located:
+            points = _points(chunk, fields, source.has_geometry)
+            if crs or np.isfinite(shapely.get_coordinates(points)).any():
+                source_crs = _crs(crs, source, points, report)
+                report.crs = source_crs.name
+        report.rows_in += len(chunk)
+        checked = check_members(chunk, fields, source_crs, homes, seen)
+        _land(conn, report, checked, skip_bad, table, key, columns, changed, ("placed_by",))
+    report.notes.append("members are placed in their community by the next gridgov assign")
+
+
 def _points(chunk: pd.DataFrame, fields: dict[str, str], has_geometry: bool) -> np.ndarray:
     """The chunk's points, as given (for guessing their coordinate system)."""
     if has_geometry:
@@ -241,13 +274,14 @@ def _land(
     key: list[str],
     columns: list[str],
     updates: list[str],
+    reset: tuple[str, ...] = (),
 ) -> None:
     """Count a checked chunk, and upsert its rows unless the import is failing anyway."""
     report.rejects += checked.rejects
     report.notes += checked.notes
     if report.rejects and not skip_bad:
         return  # keep reading: the report lists every reject, nothing lands
-    report.landed.add(upsert(conn, table, key, columns, updates, checked.rows))
+    report.landed.add(upsert(conn, table, key, columns, updates, checked.rows, reset))
 
 
 def _crs(

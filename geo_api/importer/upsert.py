@@ -38,8 +38,10 @@ def upsert(
     columns: list[str],
     updates: list[str],
     rows: pd.DataFrame,
+    reset: tuple[str, ...] = (),
 ) -> Landed:
-    """Insert or update ``rows`` (columns named as the table's) on ``key``."""
+    """Insert or update ``rows`` (columns named as the table's) on ``key``; a row that
+    changes also has the ``reset`` columns set to NULL (e.g. a derived placement)."""
     if rows.empty:
         return Landed()
     listed = ", ".join(columns)
@@ -53,7 +55,7 @@ def upsert(
     copy_frame(conn, "import_stage", rows, columns)
     if not updates:  # nothing to change in rows that exist: insert the new ones only
         updates = key[:1]
-    changed = ", ".join(f"{c} = EXCLUDED.{c}" for c in updates)
+    changed = ", ".join([f"{c} = EXCLUDED.{c}" for c in updates] + [f"{c} = NULL" for c in reset])
     old = ", ".join(_compared(f"{table}.{c}", c) for c in updates)
     new = ", ".join(_compared(f"EXCLUDED.{c}", c) for c in updates)
     sql = f"""

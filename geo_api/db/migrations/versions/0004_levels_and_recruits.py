@@ -101,6 +101,7 @@ def upgrade() -> None:
         "member",
         "placed_by IN ('point', 'household', 'address')",
     )
+    op.create_unique_constraint(op.f("uq_member_name_phone"), "member", ["name", "phone"])
 
     op.create_table(
         "grid_officer",
@@ -224,6 +225,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("place_cover")
     op.drop_table("grid_officer")
+    op.drop_constraint(op.f("uq_member_name_phone"), "member", type_="unique")
     op.drop_constraint(op.f("ck_member_placed_by_known"), "member", type_="check")
     op.drop_column("member", "placed_by")
     op.drop_column("member", "address")
