@@ -161,5 +161,5 @@ def test_import_reports_counts_and_writes_rejects(run: Run, tmp_path: Path, db_u
     assert code == 0, err
     rejected = next(line for line in out.splitlines() if "rejected" in line and "│" in line)
     assert rejected.strip("│ ").endswith("1"), rejected
-    code, _, err = run("import", "heads", str(path))
-    assert code == 1 and "not supported yet" in err
+    code, _, err = run("import", "planets", str(path))
+    assert code == 1 and "unknown layer 'planets'" in err

@@ -249,6 +249,28 @@ class Head(Base):
         ),
         Index("ix_head_role", "role"),
         Index("ix_head_household_id", "household_id"),
+        # One head per household and place: what imports upsert on.
+        Index(
+            "uq_head_unit_household",
+            "unit_id",
+            "household_id",
+            unique=True,
+            postgresql_where=text("role = 'unit'"),
+        ),
+        Index(
+            "uq_head_building_household",
+            "building_id",
+            "household_id",
+            unique=True,
+            postgresql_where=text("role = 'building'"),
+        ),
+        Index(
+            "uq_head_compound_household",
+            "compound_id",
+            "household_id",
+            unique=True,
+            postgresql_where=text("role = 'compound'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,6 +27,8 @@ from geo_api.importer.cells import cell_parents, check_cells
 from geo_api.importer.checks import Checked, Reject
 from geo_api.importer.columns import map_columns
 from geo_api.importer.coords import SourceCRS
+from geo_api.importer.heads import COLUMNS as HEAD_COLUMNS
+from geo_api.importer.heads import PLACE_OF, Roster, check_heads
 from geo_api.importer.households import Homes, check_households
 from geo_api.importer.members import UPSERT as MEMBERS
 from geo_api.importer.members import check_members
@@ -37,7 +39,7 @@ from geo_api.importer.stations import check_stations, communities
 from geo_api.importer.stations import updates as station_updates
 from geo_api.importer.upsert import Landed, upsert
 
-LAYERS = [*AREAS, "buildings", "units", "households", "stations", "members"]  # heads follow
+LAYERS = [*AREAS, "buildings", "units", "households", "stations", "members", "heads"]
 HOUSEHOLD_COLUMNS = ["unit_id", "room", "persons", "address", "volunteer", "geom"]
 SHOWN_REJECTS = 10
 
@@ -89,7 +91,7 @@ def import_file(
     """Import ``path`` into ``layer``; see the module docstring."""
     if layer not in LAYERS:
         raise InvalidInputError(
-            f"importing {layer!r} is not supported yet; supported: {', '.join(LAYERS)}"
+            f"unknown layer {layer!r}; importable: {', '.join(LAYERS)}"
         )
     source = open_source(path, layer=source_layer, encoding=encoding, sheet=sheet)
     fields = map_columns(source.columns, layer, mapping).fields
@@ -100,6 +102,8 @@ def import_file(
         _stations(conn, source, fields, crs, report, skip_bad)
     elif layer == "members":
         _members(conn, source, fields, crs, report, skip_bad)
+    elif layer == "heads":
+        _heads(conn, source, fields, report, skip_bad)
     else:
         _areas(conn, layer, source, fields, crs, report, skip_bad)
     if report.rows_in == 0:
@@ -256,6 +260,24 @@ def _members(
     report.notes.append("members are placed in their community by the next gridgov assign")
 
 
+def _heads(
+    conn: Connection, source: Source, fields: dict[str, str], report: ImportReport, skip_bad: bool
+) -> None:
+    roster = Roster(conn)
+    seen: dict[tuple[str, int, int], int] = {}
+    report.crs = "none: heads are placed at their homes"
+    for chunk in source.chunks():
+        report.rows_in += len(chunk)
+        checked = check_heads(chunk, fields, roster, seen)
+        rows = checked.rows
+        for role, place in PLACE_OF.items():
+            checked.rows = rows[rows["role"] == role]
+            updates = ["name", "phone"] + [c for c in ("capacity", "max_capacity") if c in fields]
+            _land(conn, report, checked, skip_bad, "head", [place, "household_id"], HEAD_COLUMNS,
+                  updates, where=f"role = '{role}'")  # fmt: skip
+            checked.rejects, checked.notes = [], []  # counted with the first role
+
+
 def _points(chunk: pd.DataFrame, fields: dict[str, str], has_geometry: bool) -> np.ndarray:
     """The chunk's points, as given (for guessing their coordinate system)."""
     if has_geometry:
@@ -275,13 +297,14 @@ def _land(
     columns: list[str],
     updates: list[str],
     reset: tuple[str, ...] = (),
+    where: str | None = None,
 ) -> None:
     """Count a checked chunk, and upsert its rows unless the import is failing anyway."""
     report.rejects += checked.rejects
     report.notes += checked.notes
     if report.rejects and not skip_bad:
         return  # keep reading: the report lists every reject, nothing lands
-    report.landed.add(upsert(conn, table, key, columns, updates, checked.rows, reset))
+    report.landed.add(upsert(conn, table, key, columns, updates, checked.rows, reset, where))
 
 
 def _crs(

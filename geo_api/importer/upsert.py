@@ -39,9 +39,11 @@ def upsert(
     updates: list[str],
     rows: pd.DataFrame,
     reset: tuple[str, ...] = (),
+    where: str | None = None,
 ) -> Landed:
     """Insert or update ``rows`` (columns named as the table's) on ``key``; a row that
-    changes also has the ``reset`` columns set to NULL (e.g. a derived placement)."""
+    changes also has the ``reset`` columns set to NULL (e.g. a derived placement).
+    ``where`` names the predicate of a partial unique index on ``key``."""
     if rows.empty:
         return Landed()
     listed = ", ".join(columns)
@@ -60,7 +62,7 @@ def upsert(
     new = ", ".join(_compared(f"EXCLUDED.{c}", c) for c in updates)
     sql = f"""
         INSERT INTO {table} ({listed}) SELECT {listed} FROM import_stage
-        ON CONFLICT ({", ".join(key)}) DO UPDATE SET {changed}
+        ON CONFLICT ({", ".join(key)}){f" WHERE {where}" if where else ""} DO UPDATE SET {changed}
         WHERE ({old}) IS DISTINCT FROM ({new})
         RETURNING (xmax = 0) AS inserted
     """  # noqa: S608 - constant names from the layer tables

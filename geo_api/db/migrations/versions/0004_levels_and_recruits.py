@@ -102,6 +102,14 @@ def upgrade() -> None:
         "placed_by IN ('point', 'household', 'address')",
     )
     op.create_unique_constraint(op.f("uq_member_name_phone"), "member", ["name", "phone"])
+    for role in ("unit", "building", "compound"):
+        op.create_index(
+            f"uq_head_{role}_household",
+            "head",
+            [f"{role}_id", "household_id"],
+            unique=True,
+            postgresql_where=sa.text(f"role = '{role}'"),
+        )
 
     op.create_table(
         "grid_officer",
@@ -225,6 +233,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("place_cover")
     op.drop_table("grid_officer")
+    for role in ("unit", "building", "compound"):
+        op.drop_index(f"uq_head_{role}_household", table_name="head")
     op.drop_constraint(op.f("uq_member_name_phone"), "member", type_="unique")
     op.drop_constraint(op.f("ck_member_placed_by_known"), "member", type_="check")
     op.drop_column("member", "placed_by")
