@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import Connection, text
 
 from geo_api.db.validation import validation_report
+from maps.validation import validation_page
+from maps.vendor import inline_assets
+from tests.browser import visit
 
 
 def test_the_generated_city_is_clean(conn: Connection) -> None:
@@ -56,3 +62,22 @@ def test_a_parent_with_no_children_yet_is_uncovered_not_a_crash(conn: Connection
         text("SELECT ST_Area(geom::geography) FROM community WHERE id = :c"), {"c": community}
     ).scalar_one()
     assert len(mine) == 1 and abs(mine["amount"].iat[0] - area) < 1
+
+
+@pytest.mark.browser
+def test_the_report_map_opens_offline_with_every_problem(conn: Connection, tmp_path: Path) -> None:
+    home = conn.execute(text("SELECT min(id) FROM household")).scalar_one()
+    conn.execute(
+        text("UPDATE household SET geom = ST_Translate(geom, 0.012, 0) WHERE id = :h"),
+        {"h": home},
+    )
+    problems = validation_report(conn)
+    page = tmp_path / "report.html"
+    page.write_text(inline_assets(validation_page(problems)), encoding="utf-8")
+    with visit(page.as_uri()) as seen:
+        labels = seen.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+        panel = seen.page.locator("#report").inner_text()
+        shapes = seen.page.locator("path.leaflet-interactive").count()
+    assert seen.errors == [] and seen.blocked == []
+    assert len(labels) == 4 and any("户不在小区内（1）" in label for label in labels)
+    assert f"{len(problems)} 个问题" in panel and shapes >= 1

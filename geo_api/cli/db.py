@@ -15,6 +15,8 @@ from geo_api.db.engine import cluster_for, database_url, make_engine
 from geo_api.db.validation import validation_report
 from geo_api.errors import GridgovError
 from geo_api.settings import DatabaseSettings
+from maps.validation import validation_page
+from maps.vendor import inline_assets
 
 app = typer.Typer(
     help="Run the embedded PostGIS cluster and manage the schema.", no_args_is_help=True
@@ -91,6 +93,10 @@ def check(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="also write the problems as JSON here")
     ] = None,
+    map_out: Annotated[
+        Path | None,
+        typer.Option("--map", help="also write them as a self-contained map page here"),
+    ] = None,
 ) -> None:
     """Validate the store across rows: siblings that overlap, parents' area no child
     covers, children outside their parent, households outside their compound."""
@@ -102,6 +108,9 @@ def check(
     if json_out:
         plain = pd.DataFrame(problems.drop(columns="geometry"))
         json_out.write_text(plain.to_json(orient="records", force_ascii=False), encoding="utf-8")
+    if map_out:
+        page = inline_assets(validation_page(problems))
+        map_out.write_text(page, encoding="utf-8")
     for message in problems["message"].head(50):
         log.error("%s", message)
     counts = problems.groupby(["kind", "table"]).size()

@@ -90,9 +90,7 @@ def import_file(
 ) -> ImportReport:
     """Import ``path`` into ``layer``; see the module docstring."""
     if layer not in LAYERS:
-        raise InvalidInputError(
-            f"unknown layer {layer!r}; importable: {', '.join(LAYERS)}"
-        )
+        raise InvalidInputError(f"unknown layer {layer!r}; importable: {', '.join(LAYERS)}")
     source = open_source(path, layer=source_layer, encoding=encoding, sheet=sheet)
     fields = map_columns(source.columns, layer, mapping).fields
     report = ImportReport(layer, path.name, "", warnings=list(source.warnings))
