@@ -9,7 +9,7 @@ land and every rejected one is reported. Rows in = landed + rejected, always.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,6 +151,44 @@ def _areas(
         _land(conn, report, checked, skip_bad, table, key, columns, updates)
 
 
+def _located_chunks(
+    source: Source, fields: dict[str, str], crs: str | None, report: ImportReport
+) -> Iterator[tuple[pd.DataFrame, SourceCRS | None]]:
+    """Each chunk, counted, with the system of its points: declared, the file's, or
+    guessed from the first chunk that has coordinates at all (None before that)."""
+    located = source.has_geometry or {"lon", "lat"} <= set(fields)
+    source_crs: SourceCRS | None = None
+    for chunk in source.chunks():
+        if source_crs is None and located:
+            points = _points(chunk, fields, source.has_geometry)
+            if crs or np.isfinite(shapely.get_coordinates(points)).any():
+                source_crs = _crs(crs, source, points, report)
+                report.crs = source_crs.name
+        report.rows_in += len(chunk)
+        yield chunk, source_crs
+
+
+Split = tuple[str, object, list[str], list[str], str | None]  # column, value, key, updates, where
+
+
+def _land_split(
+    conn: Connection,
+    report: ImportReport,
+    checked: Checked,
+    skip_bad: bool,
+    table: str,
+    columns: list[str],
+    splits: list[Split],
+) -> None:
+    """Land a chunk's rows in parts (rows whose ``column`` is ``value``), each with its
+    own key, updates and index predicate; rejects and notes count once."""
+    rows = checked.rows
+    for column, value, key, updates, where in splits:
+        part = Checked(rows[rows[column] == value], checked.rejects, checked.notes)
+        _land(conn, report, part, skip_bad, table, key, columns, updates, where=where)
+        checked.rejects, checked.notes = [], []
+
+
 def _households(
     conn: Connection,
     source: Source,
@@ -161,44 +199,23 @@ def _households(
 ) -> None:
     homes = Homes.load(conn)
     seen: dict[tuple[int, str], int] = {}
-    source_crs: SourceCRS | None = None
-    located = source.has_geometry or {"lon", "lat"} <= set(fields)
     report.crs = "none: households placed at their unit"
     if "persons" not in fields:
         report.warnings.append("no persons column: every household counted as 1 person")
     # An existing home is changed only in what the file says: no persons column
-    # keeps the stored persons, no coordinates keep the stored point.
-    given = {
-        "persons": "persons" in fields,
-        "address": "address" in fields,
-        "volunteer": "volunteer" in fields,
-        "geom": located,
-    }
+    # keeps the stored persons; a row with no coordinates keeps the stored point.
+    located = source.has_geometry or {"lon", "lat"} <= set(fields)
+    given = {"persons": "persons" in fields, "address": "address" in fields,
+             "volunteer": "volunteer" in fields, "geom": located}  # fmt: skip
     updates = [c for c, present in given.items() if present]
-    for chunk in source.chunks():
-        if source_crs is None and located:
-            points = _points(chunk, fields, source.has_geometry)
-            if crs or np.isfinite(shapely.get_coordinates(points)).any():
-                # Guessed from the first chunk that has coordinates at all.
-                source_crs = _crs(crs, source, points, report)
-                report.crs = source_crs.name
-        report.rows_in += len(chunk)
+    key = ["unit_id", "room"]
+    splits: list[Split] = [
+        ("_located", True, key, updates, None),
+        ("_located", False, key, [c for c in updates if c != "geom"], None),
+    ]
+    for chunk, source_crs in _located_chunks(source, fields, crs, report):
         checked = check_households(chunk, fields, source_crs, homes, seen)
-        # A row without coordinates never moves a stored home (it is only placed
-        # at its unit when new): its rows are upserted without the point.
-        rows = checked.rows
-        for located in (True, False):
-            part = rows[rows["_located"] == located]
-            if part.empty:
-                continue
-            checked.rows = part
-            kept = updates if located else [c for c in updates if c != "geom"]
-            _land(conn, report, checked, skip_bad, "household", ["unit_id", "room"],
-                  HOUSEHOLD_COLUMNS, kept)  # fmt: skip
-            checked.rejects, checked.notes = [], []  # counted with the first part
-        if rows.empty:
-            _land(conn, report, checked, skip_bad, "household", ["unit_id", "room"],
-                  HOUSEHOLD_COLUMNS, updates)  # fmt: skip
+        _land_split(conn, report, checked, skip_bad, "household", HOUSEHOLD_COLUMNS, splits)
 
 
 def _stations(
@@ -209,23 +226,16 @@ def _stations(
     report: ImportReport,
     skip_bad: bool,
 ) -> None:
-    homes = Homes.load(conn)
-    places = communities(conn)
-    seen: dict[str, int] = {}
-    source_crs: SourceCRS | None = None
-    located = source.has_geometry or {"lon", "lat"} <= set(fields)
-    if not located:
+    if not (source.has_geometry or {"lon", "lat"} <= set(fields)):
         raise InvalidInputError(
             f"{source.path.name}: stations need their location: lon and lat columns "
             "(经度, 纬度) or points"
         )
+    homes, places = Homes.load(conn), communities(conn)
+    seen: dict[str, int] = {}
     table, key, columns, _ = STATIONS
     changed = station_updates(fields)
-    for chunk in source.chunks():
-        if source_crs is None:
-            source_crs = _crs(crs, source, _points(chunk, fields, source.has_geometry), report)
-            report.crs = source_crs.name
-        report.rows_in += len(chunk)
+    for chunk, source_crs in _located_chunks(source, fields, crs, report):
         checked = check_stations(chunk, fields, source_crs, homes, places, seen)
         _land(conn, report, checked, skip_bad, table, key, columns, changed)
 
@@ -240,19 +250,11 @@ def _members(
 ) -> None:
     homes = Homes.load(conn)
     seen: dict[tuple[str, str], int] = {}
-    source_crs: SourceCRS | None = None
-    located = source.has_geometry or {"lon", "lat"} <= set(fields)
     if "registered_on" not in fields:
         report.warnings.append("no registration date column: every member registered today")
     table, key, columns = MEMBERS
-    changed = member_updates(fields, located)
-    for chunk in source.chunks():
-        if source_crs is None and located:
-            points = _points(chunk, fields, source.has_geometry)
-            if crs or np.isfinite(shapely.get_coordinates(points)).any():
-                source_crs = _crs(crs, source, points, report)
-                report.crs = source_crs.name
-        report.rows_in += len(chunk)
+    changed = member_updates(fields, source.has_geometry or {"lon", "lat"} <= set(fields))
+    for chunk, source_crs in _located_chunks(source, fields, crs, report):
         checked = check_members(chunk, fields, source_crs, homes, seen)
         _land(conn, report, checked, skip_bad, table, key, columns, changed, ("placed_by",))
     report.notes.append("members are placed in their community by the next gridgov assign")
@@ -264,16 +266,15 @@ def _heads(
     roster = Roster(conn)
     seen: dict[tuple[str, int, int], int] = {}
     report.crs = "none: heads are placed at their homes"
+    updates = ["name", "phone"] + [c for c in ("capacity", "max_capacity") if c in fields]
+    splits: list[Split] = [
+        ("role", role, [place, "household_id"], updates, f"role = '{role}'")
+        for role, place in PLACE_OF.items()
+    ]
     for chunk in source.chunks():
         report.rows_in += len(chunk)
         checked = check_heads(chunk, fields, roster, seen)
-        rows = checked.rows
-        for role, place in PLACE_OF.items():
-            checked.rows = rows[rows["role"] == role]
-            updates = ["name", "phone"] + [c for c in ("capacity", "max_capacity") if c in fields]
-            _land(conn, report, checked, skip_bad, "head", [place, "household_id"], HEAD_COLUMNS,
-                  updates, where=f"role = '{role}'")  # fmt: skip
-            checked.rejects, checked.notes = [], []  # counted with the first role
+        _land_split(conn, report, checked, skip_bad, "head", HEAD_COLUMNS, splits)
 
 
 def _points(chunk: pd.DataFrame, fields: dict[str, str], has_geometry: bool) -> np.ndarray:
