@@ -160,6 +160,18 @@ def test_upload_over_the_api_lands_and_reports(
     with path.open("rb") as upload:
         unknown = client.post("/imports/planets", files={"file": ("bad.csv", upload)})
     assert unknown.status_code == 422 and "importable" in unknown.text
+    # Columns no alias knows, named by a mapping file uploaded beside the data.
+    odd = tmp_path / "odd.csv"
+    pd.DataFrame({"where": frame["address"], "how_many": frame["persons"]}).to_csv(odd, index=False)
+    with odd.open("rb") as upload:
+        mapped = client.post(
+            "/imports/households",
+            files={
+                "file": ("odd.csv", upload),
+                "mapping": ("m.json", b'{"address": "where", "persons": "how_many"}'),
+            },
+        )
+    assert mapped.status_code == 200 and mapped.json()["unchanged"] == 5, mapped.text
     for name in ("..", "."):
         with path.open("rb") as upload:
             nameless = client.post("/imports/households", files={"file": (name, upload)})

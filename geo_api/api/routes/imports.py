@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, UploadFile
 from geo_api.api.deps import Tx
 from geo_api.api.schemas import ImportResult
 from geo_api.errors import InvalidInputError
+from geo_api.importer.columns import load_mapping
 from geo_api.importer.run import LAYERS, import_file
 
 router = APIRouter(tags=["data"])
@@ -28,6 +29,7 @@ def upload(
     tx: Tx,
     layer: str,
     file: UploadFile,
+    mapping: UploadFile | None = None,
     crs: Annotated[str | None, Query(max_length=40, examples=["EPSG:4490", "gcj02"])] = None,
     encoding: Annotated[str | None, Query(max_length=20)] = None,
     sheet: Annotated[str | None, Query(max_length=100)] = None,
@@ -35,7 +37,8 @@ def upload(
     skip_bad: bool = False,
 ) -> dict[str, Any]:
     """Import an uploaded GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX into a layer
-    (one transaction: without skip_bad, one bad row rejects the whole file)."""
+    (one transaction: without skip_bad, one bad row rejects the whole file); an optional
+    ``mapping`` file (JSON or TOML: {field: column}) names columns the aliases miss."""
     if layer not in LAYERS:
         raise InvalidInputError(f"unknown layer {layer!r}; importable: {', '.join(LAYERS)}")
     name = Path(file.filename or "").name
@@ -44,6 +47,14 @@ def upload(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         _save(file, path, name)
+        columns = None
+        if mapping is not None:
+            suffix = Path(mapping.filename or "").suffix.lower()
+            if suffix not in (".json", ".toml"):
+                raise InvalidInputError("the mapping file must be .json or .toml")
+            mapping_path = Path(folder) / f"mapping{suffix}"
+            _save(mapping, mapping_path, mapping_path.name)
+            columns = load_mapping(mapping_path)
         with tx() as conn:
             report = import_file(
                 conn,
@@ -53,6 +64,7 @@ def upload(
                 encoding=encoding,
                 sheet=sheet,
                 source_layer=source_layer,
+                mapping=columns,
                 skip_bad=skip_bad,
             )
     return {
