@@ -33,6 +33,9 @@ GAP_DRAW_ORDER = [
     "households_without_head",
     "compound_without_head",
     "grid_without_officer",
+    "grid_over_households",
+    "community_without_station",
+    "station_outside_community",
     "station_below_standard",
 ]
 

@@ -157,3 +157,11 @@ def test_openapi_document(client: TestClient) -> None:
         "/exports/{fmt}",
         "/maps/command-centre",
     } <= set(paths)
+
+
+def test_gaps_take_a_grid_limit(client: TestClient) -> None:
+    few = client.get("/gaps", params={"type": "grid_over_households", "grid_limit": 1})
+    assert few.status_code == 200 and few.json()["numberMatched"] > 0
+    none = client.get("/gaps", params={"type": "grid_over_households", "grid_limit": 1_000_000})
+    assert none.json()["numberMatched"] == 0
+    assert client.get("/gaps", params={"grid_limit": 0}).status_code == 422

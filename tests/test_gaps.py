@@ -119,3 +119,34 @@ def test_filters(conn: Connection, gaps: gpd.GeoDataFrame) -> None:
 def test_unknown_type_is_named(conn: Connection) -> None:
     with pytest.raises(InvalidInputError, match="unknown gap type nope"):
         find_gaps(conn, types=["nope"])
+
+
+def test_station_and_grid_gaps_are_found_when_planted(conn: Connection) -> None:
+    quiet = find_gaps(
+        conn, types=["community_without_station", "station_outside_community"], grid_limit=10**6
+    )
+    assert quiet.empty  # the generated city has a station in every community, inside it
+    gone, moved = conn.execute(
+        text("SELECT id, community_id FROM station WHERE tier = 'community' ORDER BY id LIMIT 2")
+    ).all()
+    conn.execute(text("DELETE FROM station WHERE id = :s"), {"s": gone.id})
+    conn.execute(
+        text("UPDATE station SET geom = ST_Translate(geom, 0.5, 0) WHERE id = :s"), {"s": moved.id}
+    )
+    found = find_gaps(conn)
+    assert refs(found, "community_without_station") == {gone.community_id}
+    assert refs(found, "station_outside_community") == {moved.id}
+    sizes = dict(
+        conn.execute(
+            text(
+                "SELECT cp.grid_id, count(*) FROM household h JOIN unit u ON u.id = h.unit_id "
+                "JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id "
+                "GROUP BY cp.grid_id"
+            )
+        ).all()
+    )
+    limit = sorted(sizes.values())[len(sizes) // 2]
+    crowded = find_gaps(conn, types=["grid_over_households"], grid_limit=limit)
+    assert refs(crowded, "grid_over_households") == {g for g, n in sizes.items() if n > limit}
+    with pytest.raises(InvalidInputError, match="grid_limit"):
+        find_gaps(conn, grid_limit=0)

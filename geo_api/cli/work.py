@@ -18,7 +18,7 @@ from geo_api.cli.ui import matrix, out, progress_bar, table
 from geo_api.db.engine import database_url, make_engine
 from geo_api.errors import InvalidInputError
 from geo_api.export.layers import FORMATS, LAYER_NAMES, check_target, export_layers
-from geo_api.gaps.finder import GAP_NAMES, GAP_TYPES, find_gaps, summary
+from geo_api.gaps.finder import GAP_NAMES, GAP_TYPES, GRID_HOUSEHOLD_LIMIT, find_gaps, summary
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +156,13 @@ def gaps(
     ] = None,
     community: Annotated[str | None, typer.Option(help="12-digit community code")] = None,
     geojson: Annotated[Path | None, typer.Option(help="also write the gaps to this file")] = None,
+    grid_limit: Annotated[
+        int, typer.Option(help="households above which a grid is a gap")
+    ] = GRID_HOUSEHOLD_LIMIT,
 ) -> None:
     """Find coverage gaps and print a summary table per community."""
     with store().connect() as conn:
-        frame = find_gaps(conn, types=gap_type, community=community)
+        frame = find_gaps(conn, types=gap_type, community=community, grid_limit=grid_limit)
     labels = {gap.name: gap.label for gap in GAP_TYPES}
     if len(frame):
         matrix("gaps per community", summary(frame), labels)

@@ -18,6 +18,8 @@ from geo_api.errors import InvalidInputError, NotFoundError
 
 STATION_REACH_M = 500.0  # the 10-minute life circle (GB 50180-2018)
 STATION_MIN_AREA_M2 = 500.0  # Houma's standard for a community station
+GRID_HOUSEHOLD_LIMIT = 1000  # households a grid officer can know; settable per call
+STATION_TOLERANCE_M = 10.0  # a station on its community's edge (a gate) still counts as inside
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,52 @@ GAP_TYPES: list[GapType] = [
                       round(CAST(:area AS numeric))) AS detail, s.geom
         FROM station s WHERE s.tier = 'community' AND s.floor_area_m2 < :area""",
     ),
+    GapType(
+        "community_without_station",
+        "社区无服务站",
+        "community",
+        "community",
+        """
+        SELECT c.id AS ref_id, c.id AS community_id, count(h.id) AS households,
+               coalesce(sum(h.persons), 0) AS persons, 'high' AS severity,
+               format('%s没有社区党群服务站', c.name) AS detail, c.geom
+        FROM community c LEFT JOIN compound cp ON cp.community_id = c.id
+        LEFT JOIN building b ON b.compound_id = cp.id LEFT JOIN unit u ON u.building_id = b.id
+        LEFT JOIN household h ON h.unit_id = u.id
+        WHERE NOT EXISTS (SELECT 1 FROM station s WHERE s.tier = 'community'
+                          AND s.community_id = c.id)
+        GROUP BY c.id, c.name""",
+    ),
+    GapType(
+        "station_outside_community",
+        "服务站不在所服务社区内",
+        "community",
+        "station",
+        """
+        SELECT s.id AS ref_id, s.community_id, 0 AS households, 0 AS persons,
+               'medium' AS severity,
+               format('%s在%s之外%s米', s.name, c.name,
+                      round(ST_Distance(s.geom::geography, c.geom::geography)::numeric)) AS detail,
+               s.geom
+        FROM station s JOIN community c ON c.id = s.community_id
+        WHERE s.tier IN ('community', 'outpost') AND NOT ST_Covers(c.geom, s.geom)
+          AND ST_Distance(s.geom::geography, c.geom::geography) > :tolerance""",
+    ),
+    GapType(
+        "grid_over_households",
+        "网格户数超标",
+        "community",
+        "grid",
+        """
+        SELECT g.id AS ref_id, g.community_id, count(h.id) AS households,
+               coalesce(sum(h.persons), 0) AS persons,
+               CASE WHEN count(h.id) > 1.5 * :grid_limit THEN 'high' ELSE 'medium' END AS severity,
+               format('%s有%s户，超过%s户的上限', g.name, count(h.id), :grid_limit) AS detail,
+               g.geom
+        FROM grid g JOIN compound cp ON cp.grid_id = g.id JOIN building b ON b.compound_id = cp.id
+        JOIN unit u ON u.building_id = b.id JOIN household h ON h.unit_id = u.id
+        GROUP BY g.id, g.community_id, g.name HAVING count(h.id) > :grid_limit""",
+    ),
 ]
 GAP_NAMES = [g.name for g in GAP_TYPES]
 COLUMNS = [
@@ -195,8 +243,10 @@ def find_gaps(
     types: Iterable[str] | None = None,
     community: str | None = None,
     severity: str | None = None,
+    grid_limit: int = GRID_HOUSEHOLD_LIMIT,
 ) -> gpd.GeoDataFrame:
-    """Every gap of the chosen types (default: all) in EPSG:4326, worst first."""
+    """Every gap of the chosen types (default: all) in EPSG:4326, worst first; a grid
+    with more than ``grid_limit`` households is a gap."""
     chosen = list(types) if types else GAP_NAMES
     unknown = sorted(set(chosen) - set(GAP_NAMES))
     if unknown:
@@ -207,7 +257,14 @@ def find_gaps(
         known = conn.execute(text("SELECT 1 FROM community WHERE code = :c"), {"c": community})
         if known.first() is None:
             raise NotFoundError(f"no community has the code {community!r} (12 digits)")
-    params = {"reach": STATION_REACH_M, "area": STATION_MIN_AREA_M2}
+    if grid_limit < 1:
+        raise InvalidInputError(f"grid_limit must be at least 1 household, not {grid_limit}")
+    params = {
+        "reach": STATION_REACH_M,
+        "area": STATION_MIN_AREA_M2,
+        "grid_limit": grid_limit,
+        "tolerance": STATION_TOLERANCE_M,
+    }
     frames = []
     for gap in GAP_TYPES:
         if gap.name not in chosen:

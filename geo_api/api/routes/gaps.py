@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from geo_api.api.deps import Read
-from geo_api.gaps.finder import GAP_NAMES, find_gaps
+from geo_api.gaps.finder import GAP_NAMES, GRID_HOUSEHOLD_LIMIT, find_gaps
 
 router = APIRouter(tags=["command centre"])
 
@@ -31,10 +31,15 @@ def gaps(
     type: Annotated[list[str] | None, Query(description=TYPES_HELP)] = None,
     community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
     severity: Literal["high", "medium", "low"] | None = None,
+    grid_limit: Annotated[
+        int, Query(ge=1, le=1_000_000, description="households above which a grid is a gap")
+    ] = GRID_HOUSEHOLD_LIMIT,
 ) -> Response:
     """Every gap, worst first, filtered by type, community code and severity."""
     with read() as conn:
-        frame = find_gaps(conn, types=type, community=community, severity=severity)
+        frame = find_gaps(
+            conn, types=type, community=community, severity=severity, grid_limit=grid_limit
+        )
     body = json.loads(frame.to_json(drop_id=True))
     body["numberMatched"] = len(frame)
     return Response(json.dumps(body, ensure_ascii=False), media_type="application/geo+json")
