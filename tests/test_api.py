@@ -165,3 +165,16 @@ def test_gaps_take_a_grid_limit(client: TestClient) -> None:
     none = client.get("/gaps", params={"type": "grid_over_households", "grid_limit": 1_000_000})
     assert none.json()["numberMatched"] == 0
     assert client.get("/gaps", params={"grid_limit": 0}).status_code == 422
+
+
+def test_gaps_download_as_csv_and_geopackage(client: TestClient, tmp_path: Path) -> None:
+    import pyogrio
+
+    csv = client.get("/gaps", params={"f": "csv"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("type,") and lines[0].endswith(",wkt") and len(lines) > 1
+    gpkg = client.get("/gaps", params={"f": "gpkg"})
+    assert gpkg.status_code == 200 and gpkg.content.startswith(b"SQLite format 3")
+    (tmp_path / "gaps.gpkg").write_bytes(gpkg.content)
+    assert len(pyogrio.read_dataframe(tmp_path / "gaps.gpkg")) == len(lines) - 1

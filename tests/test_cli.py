@@ -163,3 +163,19 @@ def test_import_reports_counts_and_writes_rejects(run: Run, tmp_path: Path, db_u
     assert rejected.strip("│ ").endswith("1"), rejected
     code, _, err = run("import", "planets", str(path))
     assert code == 1 and "unknown layer 'planets'" in err
+
+
+def test_gaps_export_to_geopackage_and_csv(run: Run, tmp_path: Path) -> None:
+    import pandas as pd
+    import shapely
+
+    code, _, err = run("gaps", "--out", str(tmp_path / "gaps.gpkg"))
+    assert code == 0, err
+    gpkg = pyogrio.read_dataframe(tmp_path / "gaps.gpkg", layer="gaps")
+    code, _, err = run("gaps", "--out", str(tmp_path / "gaps.csv"))
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "gaps.csv", encoding="utf-8-sig")
+    assert len(gpkg) == len(table) > 0
+    assert shapely.from_wkt(table["wkt"]).tolist() and "type" in table and "detail" in table
+    code, _, err = run("gaps", "--out", str(tmp_path / "gaps.xls"))
+    assert code == 1 and ".gpkg, .csv or .geojson" in err

@@ -18,6 +18,7 @@ from geo_api.cli.ui import matrix, out, progress_bar, table
 from geo_api.db.engine import database_url, make_engine
 from geo_api.errors import InvalidInputError
 from geo_api.export.layers import FORMATS, LAYER_NAMES, check_target, export_layers
+from geo_api.gaps.export import write_gaps
 from geo_api.gaps.finder import GAP_NAMES, GAP_TYPES, GRID_HOUSEHOLD_LIMIT, find_gaps, summary
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,12 @@ def gaps(
         list[str] | None, typer.Option("--type", help=f"one of: {', '.join(GAP_NAMES)}")
     ] = None,
     community: Annotated[str | None, typer.Option(help="12-digit community code")] = None,
-    geojson: Annotated[Path | None, typer.Option(help="also write the gaps to this file")] = None,
+    geojson: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "--geojson", help="also write the gaps here: .gpkg, .csv or .geojson"
+        ),
+    ] = None,
     grid_limit: Annotated[
         int, typer.Option(help="households above which a grid is a gap")
     ] = GRID_HOUSEHOLD_LIMIT,
@@ -170,7 +176,7 @@ def gaps(
         out.print("no gaps")
     table("gaps by type", frame["type"].value_counts().to_dict(), ("type", "gaps"))
     if geojson:
-        geojson.write_text(frame.to_json(drop_id=True, ensure_ascii=False), encoding="utf-8")
+        write_gaps(frame, geojson)
         log.info("wrote %d gaps to %s", len(frame), geojson)
 
 

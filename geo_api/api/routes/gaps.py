@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from geo_api.api.deps import Read
+from geo_api.gaps.export import MEDIA, gaps_bytes
 from geo_api.gaps.finder import GAP_NAMES, GRID_HOUSEHOLD_LIMIT, find_gaps
 
 router = APIRouter(tags=["command centre"])
@@ -21,8 +22,8 @@ TYPES_HELP = "gap types to include, any of: " + ", ".join(GAP_NAMES)
     response_class=Response,
     responses={
         200: {
-            "content": {"application/geo+json": {}},
-            "description": "a GeoJSON FeatureCollection of gaps",
+            "content": {"application/geo+json": {}, "text/csv": {}, MEDIA["gpkg"]: {}},
+            "description": "the gaps: GeoJSON, CSV with WKT, or a GeoPackage (f)",
         }
     },
 )
@@ -34,11 +35,20 @@ def gaps(
     grid_limit: Annotated[
         int, Query(ge=1, le=1_000_000, description="households above which a grid is a gap")
     ] = GRID_HOUSEHOLD_LIMIT,
+    f: Annotated[
+        Literal["geojson", "csv", "gpkg"], Query(description="GeoJSON, CSV with WKT, GeoPackage")
+    ] = "geojson",
 ) -> Response:
     """Every gap, worst first, filtered by type, community code and severity."""
     with read() as conn:
         frame = find_gaps(
             conn, types=type, community=community, severity=severity, grid_limit=grid_limit
+        )
+    if f != "geojson":
+        return Response(
+            gaps_bytes(frame, f),
+            media_type=MEDIA[f],
+            headers={"Content-Disposition": f'attachment; filename="gaps.{f}"'},
         )
     body = json.loads(frame.to_json(drop_id=True))
     body["numberMatched"] = len(frame)
