@@ -11,8 +11,9 @@ import pyogrio
 from geo_api.errors import InvalidInputError
 
 FORMATS = {".gpkg": "gpkg", ".csv": "csv", ".geojson": "geojson", ".json": "geojson"}
+GPKG_MEDIA = "application/geopackage+sqlite3"  # the GeoPackage's registered media type
 MEDIA = {
-    "gpkg": "application/geopackage+sqlite3",
+    "gpkg": GPKG_MEDIA,
     "csv": "text/csv; charset=utf-8",
     "geojson": "application/geo+json",
 }

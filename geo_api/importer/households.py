@@ -10,7 +10,7 @@ with no coordinates is placed at its unit. Rows are upserted on (unit, room).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -35,6 +35,22 @@ MAX_PERSONS = 30
 MARGIN = 0.05  # degrees (about 5 km) around the streets' extent: still the city
 
 
+Bounds = tuple[float, float, float, float]  # west, south, east, north in degrees
+
+
+def city_bounds(conn: Connection) -> Bounds | None:
+    """The extent of the city's streets, within which imported points must lie."""
+    box = conn.execute(
+        text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+            "FROM (SELECT ST_Extent(geom) AS e FROM street) s"
+        )
+    ).one()
+    if box[0] is None:
+        return None
+    return float(box[0]), float(box[1]), float(box[2]), float(box[3])
+
+
 @dataclass
 class Homes:
     """The store's compounds and units, indexed for placing rows."""
@@ -42,8 +58,7 @@ class Homes:
     compounds: dict[str, list[tuple[int, str]]]  # key -> [(compound id, community name)]
     names: list[str]  # every compound name, for candidates
     units: dict[tuple[int, int, int], tuple[int, float, float]]  # (compound, bldg, unit) -> …
-    bounds: tuple[float, float, float, float] | None = None
-    unnamed_persons: bool = field(default=False)
+    bounds: Bounds | None = None
 
     @classmethod
     def load(cls, conn: Connection) -> Homes:
@@ -59,13 +74,7 @@ class Homes:
                 float(row.lon),
                 float(row.lat),
             )
-        box = conn.execute(
-            text(
-                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
-                "(SELECT ST_Extent(geom) AS e FROM street) s"
-            )
-        ).one()
-        homes.bounds = None if box[0] is None else tuple(float(v) for v in box)  # type: ignore[assignment]
+        homes.bounds = city_bounds(conn)
         return homes
 
     def compound(self, name: str, community: str | None) -> tuple[int | None, str]:
@@ -230,7 +239,7 @@ def check_households(
     )
     unit_id, at_unit = _place(compound, community, building_no, unit_no, homes, errors)
     _no_twice(unit_id, room, seen, errors)
-    lon, lat = point_coordinates(chunk, col, crs, homes, errors)
+    lon, lat = point_coordinates(chunk, col, crs, homes.bounds, errors)
     placed = ~np.isfinite(lon)
     lon = np.where(placed, at_unit[:, 0], lon)
     lat = np.where(placed, at_unit[:, 1], lat)
@@ -269,10 +278,11 @@ def point_coordinates(
     chunk: pd.DataFrame,
     col: dict[str, pd.Series],
     crs: SourceCRS | None,
-    homes: Homes,
+    bounds: Bounds | None,
     errors: RowErrors,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """WGS 84 lon/lat of each row (NaN where the row gives none); bad ones rejected."""
+    """WGS 84 lon/lat of each row (NaN where the row gives none); bad ones, and those
+    beyond ``bounds`` (the city), rejected."""
     n = len(chunk)
     if "geometry" in chunk:
         geoms = chunk["geometry"].to_numpy()
@@ -305,8 +315,8 @@ def point_coordinates(
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
     lon[given], lat[given] = crs.to_lonlat(x[given], y[given])
-    if homes.bounds is not None:
-        west, south, east, north = homes.bounds
+    if bounds is not None:
+        west, south, east, north = bounds
         far = given & (
             (lon < west - MARGIN)
             | (lon > east + MARGIN)

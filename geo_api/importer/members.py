@@ -20,7 +20,7 @@ import shapely
 
 from geo_api.importer.checks import Checked, RowErrors, text_column
 from geo_api.importer.coords import SourceCRS
-from geo_api.importer.households import Homes, point_coordinates
+from geo_api.importer.households import Bounds, point_coordinates
 
 CHINA = ZoneInfo("Asia/Shanghai")
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -44,7 +44,7 @@ def check_members(
     chunk: pd.DataFrame,
     fields: dict[str, str],
     crs: SourceCRS | None,
-    homes: Homes,
+    bounds: Bounds | None,
     seen: dict[tuple[str, str], int],
 ) -> Checked:
     """Check one chunk of members; ``seen`` ((name, phone) -> row) spans the file."""
@@ -75,7 +75,7 @@ def check_members(
                 errors.flag(mask, "phone", phone, f"the same member as row {seen[key]}")
             else:
                 seen[key] = int(errors.rows[k])
-    lon, lat = point_coordinates(chunk, col, crs, homes, errors)
+    lon, lat = point_coordinates(chunk, col, crs, bounds, errors)
     nowhere = ~np.isfinite(lon) & col["address"].isna().to_numpy()
     errors.flag(nowhere, "address", None, "no address and no point: where does the member live?")
     good = ~errors.bad

@@ -29,7 +29,7 @@ from geo_api.importer.columns import map_columns
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.heads import COLUMNS as HEAD_COLUMNS
 from geo_api.importer.heads import PLACE_OF, Roster, check_heads
-from geo_api.importer.households import Homes, check_households
+from geo_api.importer.households import Homes, check_households, city_bounds
 from geo_api.importer.members import UPSERT as MEMBERS
 from geo_api.importer.members import check_members
 from geo_api.importer.members import updates as member_updates
@@ -151,12 +151,17 @@ def _areas(
         _land(conn, report, checked, skip_bad, table, key, columns, updates)
 
 
+def _located(source: Source, fields: dict[str, str]) -> bool:
+    """Whether the rows can carry points: the file's geometry, or lon and lat columns."""
+    return source.has_geometry or {"lon", "lat"} <= set(fields)
+
+
 def _located_chunks(
     source: Source, fields: dict[str, str], crs: str | None, report: ImportReport
 ) -> Iterator[tuple[pd.DataFrame, SourceCRS | None]]:
     """Each chunk, counted, with the system of its points: declared, the file's, or
     guessed from the first chunk that has coordinates at all (None before that)."""
-    located = source.has_geometry or {"lon", "lat"} <= set(fields)
+    located = _located(source, fields)
     source_crs: SourceCRS | None = None
     for chunk in source.chunks():
         if source_crs is None and located:
@@ -204,7 +209,7 @@ def _households(
         report.warnings.append("no persons column: every household counted as 1 person")
     # An existing home is changed only in what the file says: no persons column
     # keeps the stored persons; a row with no coordinates keeps the stored point.
-    located = source.has_geometry or {"lon", "lat"} <= set(fields)
+    located = _located(source, fields)
     given = {"persons": "persons" in fields, "address": "address" in fields,
              "volunteer": "volunteer" in fields, "geom": located}  # fmt: skip
     updates = [c for c, present in given.items() if present]
@@ -226,17 +231,17 @@ def _stations(
     report: ImportReport,
     skip_bad: bool,
 ) -> None:
-    if not (source.has_geometry or {"lon", "lat"} <= set(fields)):
+    if not _located(source, fields):
         raise InvalidInputError(
             f"{source.path.name}: stations need their location: lon and lat columns "
             "(经度, 纬度) or points"
         )
-    homes, places = Homes.load(conn), communities(conn)
+    bounds, places = city_bounds(conn), communities(conn)
     seen: dict[str, int] = {}
     table, key, columns, _ = STATIONS
     changed = station_updates(fields)
     for chunk, source_crs in _located_chunks(source, fields, crs, report):
-        checked = check_stations(chunk, fields, source_crs, homes, places, seen)
+        checked = check_stations(chunk, fields, source_crs, bounds, places, seen)
         _land(conn, report, checked, skip_bad, table, key, columns, changed)
 
 
@@ -248,14 +253,14 @@ def _members(
     report: ImportReport,
     skip_bad: bool,
 ) -> None:
-    homes = Homes.load(conn)
+    bounds = city_bounds(conn)
     seen: dict[tuple[str, str], int] = {}
     if "registered_on" not in fields:
         report.warnings.append("no registration date column: every member registered today")
     table, key, columns = MEMBERS
-    changed = member_updates(fields, source.has_geometry or {"lon", "lat"} <= set(fields))
+    changed = member_updates(fields, _located(source, fields))
     for chunk, source_crs in _located_chunks(source, fields, crs, report):
-        checked = check_members(chunk, fields, source_crs, homes, seen)
+        checked = check_members(chunk, fields, source_crs, bounds, seen)
         _land(conn, report, checked, skip_bad, table, key, columns, changed, ("placed_by",))
     report.notes.append("members are placed in their community by the next gridgov assign")
 

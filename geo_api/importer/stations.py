@@ -17,7 +17,7 @@ from sqlalchemy import Connection, text
 
 from geo_api.importer.checks import Checked, RowErrors, text_column
 from geo_api.importer.coords import SourceCRS
-from geo_api.importer.households import Homes, point_coordinates
+from geo_api.importer.households import Bounds, point_coordinates
 
 TIERS = {
     "city": "city", "市": "city", "市级": "city", "市党群服务中心": "city",
@@ -61,7 +61,7 @@ def check_stations(
     chunk: pd.DataFrame,
     fields: dict[str, str],
     crs: SourceCRS | None,
-    homes: Homes,
+    bounds: Bounds | None,
     places: dict[str, dict[str, tuple[int | None, int]]],
     seen: dict[str, int],
 ) -> Checked:
@@ -96,7 +96,7 @@ def check_stations(
     place = place.where(place.notna(), street)
     needs = (tier.isin(NEEDS_COMMUNITY) & col["community_code"].isna()).to_numpy()
     errors.flag(needs, "community_code", None, "a community station or outpost needs its community")
-    lon, lat = point_coordinates(chunk, col, crs, homes, errors)
+    lon, lat = point_coordinates(chunk, col, crs, bounds, errors)
     errors.flag(~np.isfinite(lon), "lon/lat", None, "a station needs its location")
     good = ~errors.bad
     frame = gpd.GeoDataFrame(

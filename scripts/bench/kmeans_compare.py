@@ -79,17 +79,13 @@ from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 import numpy as np
-import pandas as pd
+from assign import load
 from benchkit import console, prepare
 from ortools.graph.python import min_cost_flow
 from rich.table import Table
-from sqlalchemy import text
 
-from geo_api.assign.engine import HEADS_SQL, HOUSEHOLDS_SQL
 from geo_api.assign.flow import solve_community_flow
 from geo_api.assign.solver import UNASSIGNED, Heads, Households, Solution
-from geo_api.db.engine import make_engine
-from geo_api.geo.crs import metric_epsg, to_metres
 
 SAMPLE = 20_000
 GROUP = 18  # households per unit head: k-means' size_max and the medoid heads' capacity
@@ -98,39 +94,6 @@ T = TypeVar("T", Households, Heads)
 
 
 # -- the data ----------------------------------------------------------------------------------
-def build(cls: type[T], frame: pd.DataFrame, **given: np.ndarray) -> T:
-    """``cls`` from the frame's columns of the same names, and ``given``; whatever places
-    (unit, building, compound, grid, ...) the solver's dataclasses have now."""
-    return cls(
-        **{
-            f.name: given[f.name] if f.name in given else frame[f.name].to_numpy()
-            for f in fields(cls)
-        }
-    )
-
-
-def load(url: str) -> tuple[Households, Heads, np.ndarray, np.ndarray]:
-    """Every household and unit head, with their community, in metres."""
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        homes = pd.read_sql_query(text(HOUSEHOLDS_SQL), conn)
-        heads = pd.read_sql_query(text(HEADS_SQL), conn)
-    engine.dispose()
-    epsg = metric_epsg(float(homes["lon"].mean()))
-    h = build(
-        Households,
-        homes,
-        xy=to_metres(homes["lon"].to_numpy(), homes["lat"].to_numpy(), epsg),
-        previous=np.full(len(homes), UNASSIGNED),  # a fresh assignment, like k-means'
-    )
-    d = build(
-        Heads,
-        heads,
-        xy=to_metres(heads["lon"].to_numpy(), heads["lat"].to_numpy(), epsg),
-    )
-    return h, d, homes["community"].to_numpy(), heads["community"].to_numpy()
-
-
 def subset(obj: T, rows: np.ndarray) -> T:
     """The same dataclass with only ``rows``."""
     return type(obj)(**{f.name: getattr(obj, f.name)[rows] for f in fields(obj)})

@@ -13,10 +13,11 @@ from starlette.background import BackgroundTask
 
 from geo_api.api.deps import Read
 from geo_api.export.layers import export_layers
+from geo_api.gaps.export import GPKG_MEDIA
 
 router = APIRouter(tags=["planners"])
 
-MEDIA = {"gpkg": "application/geopackage+sqlite3", "geojson": "application/zip"}
+MEDIA = {"gpkg": GPKG_MEDIA, "geojson": "application/zip"}
 
 
 @router.get(
