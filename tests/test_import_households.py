@@ -221,3 +221,23 @@ def test_a_compound_in_another_community_is_refused(conn: Connection, tmp_path: 
     ).to_csv(path, index=False)
     report = import_file(conn, "households", path, skip_bad=True)
     assert len(report.rejects) == 1 and "is not in 别的社区" in report.rejects[0].reason
+
+
+def test_homes_named_by_columns_alone_change_nothing_stored(
+    conn: Connection, tmp_path: Path
+) -> None:
+    frame = homes(conn)
+    path = tmp_path / "rooms.csv"
+    pd.DataFrame(
+        {
+            "小区": frame["compound"],
+            "楼栋": frame["building"],
+            "单元": frame["unit"],
+            "门牌号": frame["room"],
+        }
+    ).to_csv(path, index=False)
+    before = pd.read_sql_query(text("SELECT * FROM household ORDER BY id"), conn)
+    report = import_file(conn, "households", path)
+    after = pd.read_sql_query(text("SELECT * FROM household ORDER BY id"), conn)
+    assert report.landed.unchanged == len(frame) and report.landed.updated == 0
+    assert before.drop(columns="geom").equals(after.drop(columns="geom"))

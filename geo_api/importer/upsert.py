@@ -55,15 +55,19 @@ def upsert(
         )
     )
     copy_frame(conn, "import_stage", rows, columns)
-    if not updates:  # nothing to change in rows that exist: insert the new ones only
-        updates = key[:1]
-    changed = ", ".join([f"{c} = EXCLUDED.{c}" for c in updates] + [f"{c} = NULL" for c in reset])
-    old = ", ".join(_compared(f"{table}.{c}", c) for c in updates)
-    new = ", ".join(_compared(f"EXCLUDED.{c}", c) for c in updates)
+    target = f"({', '.join(key)})" + (f" WHERE {where}" if where else "")
+    if updates:
+        changed = ", ".join(
+            [f"{c} = EXCLUDED.{c}" for c in updates] + [f"{c} = NULL" for c in reset]
+        )
+        old = ", ".join(_compared(f"{table}.{c}", c) for c in updates)
+        new = ", ".join(_compared(f"EXCLUDED.{c}", c) for c in updates)
+        action = f"DO UPDATE SET {changed} WHERE ({old}) IS DISTINCT FROM ({new})"
+    else:  # the file says nothing that could change a stored row: insert new ones only
+        action = "DO NOTHING"
     sql = f"""
         INSERT INTO {table} ({listed}) SELECT {listed} FROM import_stage
-        ON CONFLICT ({", ".join(key)}){f" WHERE {where}" if where else ""} DO UPDATE SET {changed}
-        WHERE ({old}) IS DISTINCT FROM ({new})
+        ON CONFLICT {target} {action}
         RETURNING (xmax = 0) AS inserted
     """  # noqa: S608 - constant names from the layer tables
     savepoint = conn.begin_nested()
