@@ -22,14 +22,16 @@ from maps.vendor import DEFAULT_BASE_URL, localise
 TITLE = "网格化治理指挥中心"
 
 # Shown when the page opens; the rest are a click away in the layer control.
-HIDDEN_AT_START = {"outpost", "head_over_capacity"}
+HIDDEN_AT_START = {"outpost", "head_over_capacity", "beyond_5min_walk", "beyond_15min_walk"}
 # Gap layers from the mildest to the worst, so that where two gaps cover the same
 # compound or unit the worse one is drawn on top (and listed last).
 GAP_DRAW_ORDER = [
     "head_over_capacity",
     "unit_without_head",
     "building_without_head",
-    "compound_far_from_station",
+    "beyond_5min_walk",
+    "beyond_10min_walk",
+    "beyond_15min_walk",
     "households_without_head",
     "compound_without_head",
     "grid_without_officer",
@@ -37,6 +39,8 @@ GAP_DRAW_ORDER = [
     "community_without_station",
     "station_outside_community",
     "station_below_standard",
+    "territory_without_community",
+    "community_overlap",
 ]
 
 # Tier -> (marker colour, Font Awesome icon, Chinese name)

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Install the system packages gridgov needs on Debian or Ubuntu, only those missing.
-#   scripts/install-system.sh          PostgreSQL + PostGIS, Node.js/npm, Python, uv
+#   scripts/install-system.sh          PostgreSQL + PostGIS + pgRouting, Node.js/npm, Python, uv
 #   scripts/install-system.sh --test   and what the tests need: Chromium, CJK fonts, GDAL
 #   scripts/install-system.sh --bench  and what benchmarks use: wrk
 set -euo pipefail
 
-packages=(postgresql postgresql-contrib postgresql-postgis python3 python3-venv)
+packages=(postgresql postgresql-contrib postgresql-postgis postgresql-pgrouting python3 python3-venv)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 for option in "$@"; do
   case "$option" in

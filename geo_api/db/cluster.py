@@ -39,12 +39,17 @@ def find_pg_bin() -> Path:
     )
     for version in versions:
         share = Path("/usr/share/postgresql") / version.name / "extension"
-        if (version / "bin" / "initdb").exists() and any(share.glob("postgis.control")):
+        if (
+            (version / "bin" / "initdb").exists()
+            and (share / "postgis.control").exists()
+            and (share / "pgrouting.control").exists()
+        ):
             return version / "bin"
     raise ClusterError(
-        "no PostgreSQL 15+ server with PostGIS 3 found under /usr/lib/postgresql; "
-        "install it with `make system` (apt-get install postgresql postgresql-postgis) "
-        "or set GEO_API_DATABASE_URL to an existing PostGIS server"
+        "no PostgreSQL 15+ server with PostGIS 3 and pgRouting found under "
+        "/usr/lib/postgresql; install them with `make system` (apt-get install postgresql "
+        "postgresql-postgis postgresql-pgrouting) or set GEO_API_DATABASE_URL to an existing "
+        "PostGIS server with pgRouting"
     )
 
 

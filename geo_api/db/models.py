@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -472,3 +473,108 @@ class PlaceCover(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("assignment_run.id", ondelete="SET NULL"))
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Road(Base):
+    """道路: a street or path people walk along; the walking network is built from these."""
+
+    __tablename__ = "road"
+    __table_args__ = (gist("road"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The source's own id, or a hash of the line when the file has none: what
+    # re-imports match on.
+    ref: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), server_default=text("'street'"))
+    geom: Mapped[WKBElement] = mapped_column(geometry("MULTILINESTRING"))
+
+
+class CompoundGate(Base):
+    """小区出入口: where people leave a compound for the streets (its only entries)."""
+
+    __tablename__ = "compound_gate"
+    __table_args__ = (UniqueConstraint("compound_id", "name"), gist("compound_gate"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    geom: Mapped[WKBElement] = mapped_column(geometry("POINT"))
+
+
+class RoadVertex(Base):
+    """A node of the walking network (built by gridgov network build)."""
+
+    __tablename__ = "road_vertex"
+    __table_args__ = (gist("road_vertex"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    geom: Mapped[WKBElement] = mapped_column(geometry("POINT"))
+
+
+class RoadEdge(Base):
+    """An edge of the walking network, in metres: a noded piece of a road, or the
+    connector that joins a gate or a station to its nearest road."""
+
+    __tablename__ = "road_edge"
+    __table_args__ = (
+        CheckConstraint("kind IN ('road', 'connector')", name="kind_known"),
+        gist("road_edge"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    source: Mapped[int] = mapped_column(
+        ForeignKey("road_vertex.id", ondelete="CASCADE"), index=True
+    )
+    target: Mapped[int] = mapped_column(
+        ForeignKey("road_vertex.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    length_m: Mapped[float] = mapped_column(Float)
+    geom: Mapped[WKBElement] = mapped_column(geometry("LINESTRING"))
+
+
+class NetworkEntry(Base):
+    """Where a compound or a station meets the walking network: a gate, a station,
+    or (for a compound with no gate on record) the edge point nearest a road."""
+
+    __tablename__ = "network_entry"
+    __table_args__ = (
+        CheckConstraint("kind IN ('gate', 'edge', 'station')", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'station') = (station_id IS NOT NULL) AND "
+            "(kind = 'station') = (compound_id IS NULL)",
+            name="owner_matches_kind",
+        ),
+        gist("network_entry"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    compound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("compound.id", ondelete="CASCADE"), index=True
+    )
+    station_id: Mapped[int | None] = mapped_column(
+        ForeignKey("station.id", ondelete="CASCADE"), index=True
+    )
+    vertex_id: Mapped[int] = mapped_column(ForeignKey("road_vertex.id", ondelete="CASCADE"))
+    geom: Mapped[WKBElement] = mapped_column(geometry("POINT"))
+
+
+class ServiceArea(Base):
+    """服务范围: the ground within a walk of ``reach_m`` metres of a station."""
+
+    __tablename__ = "service_area"
+    __table_args__ = (
+        CheckConstraint("method IN ('network', 'straight')", name="method_known"),
+        CheckConstraint("reach_m > 0", name="reach_positive"),
+        gist("service_area"),
+    )
+
+    station_id: Mapped[int] = mapped_column(
+        ForeignKey("station.id", ondelete="CASCADE"), primary_key=True
+    )
+    reach_m: Mapped[int] = mapped_column(Integer, primary_key=True)
+    method: Mapped[str] = mapped_column(String(16))
+    households: Mapped[int] = mapped_column(Integer)
+    geom: Mapped[WKBElement] = mapped_column(geometry("MULTIPOLYGON"))

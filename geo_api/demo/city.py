@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo_api.demo import housing, layout, people
+from geo_api.demo import housing, layout, people, roads
 from geo_api.errors import InvalidInputError
 
 DEMO_HOUSEHOLDS = 60_000
@@ -48,6 +48,8 @@ class City:
     stations: gpd.GeoDataFrame
     members: gpd.GeoDataFrame
     grid_officers: pd.DataFrame
+    roads: gpd.GeoDataFrame
+    gates: gpd.GeoDataFrame
     # Gaps planted on purpose: name -> ids (units, buildings, compounds, stations).
     planted: dict[str, list[int]] = field(default_factory=dict)
 
@@ -71,6 +73,8 @@ LAYER_NAMES = [
     "stations",
     "members",
     "grid_officers",
+    "roads",
+    "gates",
 ]
 
 
@@ -120,6 +124,10 @@ def generate_city(
     outposts = max(5, min(400, round(40 * scale)))
     station_table, small = people.stations(core, streets, communities, compounds, outposts, rng)
     planted["small_community_stations"] = small
+    progress("streets and gates")
+    gate_points = roads.gates(compounds)
+    entrances = pd.concat([gate_points.geometry, station_table.geometry], ignore_index=True)
+    street_lines = roads.streets(compounds, entrances)
     community_of = _community_of_households(homes, compounds)
     member_table = people.members(
         homes.households, community_of, max(1, round(HOUMA_MEMBERS * scale)), rng
@@ -144,6 +152,8 @@ def generate_city(
         stations=station_table,
         members=member_table,
         grid_officers=officer_table,
+        roads=roads.as_lines(street_lines),
+        gates=gate_points,
         planted=planted,
     )
 

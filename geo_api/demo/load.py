@@ -8,6 +8,7 @@ from sqlalchemy import Engine, text
 
 from geo_api.db.bulk import copy_frame, reset_sequence
 from geo_api.demo.city import City
+from geo_api.network.build import rebuild
 
 # (attribute of City, table, columns), parents before children.
 LAYERS: list[tuple[str, str, list[str]]] = [
@@ -59,8 +60,18 @@ LAYERS: list[tuple[str, str, list[str]]] = [
         ],
     ),
     ("grid_officers", "grid_officer", ["id", "name", "phone", "community_id", "grid_id"]),
+    ("roads", "road", ["id", "ref", "name", "kind", "geom"]),
+    ("gates", "compound_gate", ["id", "compound_id", "name", "geom"]),
 ]
-CITY_TABLES = [table for _, table, _ in LAYERS] + ["assignment", "place_cover", "assignment_run"]
+CITY_TABLES = [table for _, table, _ in LAYERS] + [
+    "assignment",
+    "place_cover",
+    "assignment_run",
+    "road_vertex",
+    "road_edge",
+    "network_entry",
+    "service_area",
+]
 
 
 def load_city(
@@ -77,4 +88,8 @@ def load_city(
                 progress(table, loaded[table])
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    with engine.begin() as conn:
+        rebuild(conn)
+        if progress:
+            progress("walking network", loaded["road"])
     return loaded

@@ -1,0 +1,76 @@
+"""Gaps in reach: homes beyond a walk of the 5-, 10- and 15-minute life circles.
+
+GB 50180-2018's circles are 300 m, 500 m and 1,000 m on foot by default (settable).
+Each circle asks for the nearest station of the tiers that serve it: any station
+for the 5-minute circle, a community station or above for the 10-minute one, a
+street centre or above for the 15-minute one. Distances are walks along the
+network (geo_api.network.walk), or straight lines where there is none, and the
+detail says which. A compound is a gap when any of its homes is beyond reach; the
+gap counts those homes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from geo_api.gaps.types import GapType
+
+REACHES_M = (300, 500, 1000)
+BEYOND_FACTOR = 3  # walks are measured up to this many times the reach, then "farther"
+
+
+@dataclass(frozen=True)
+class Circle:
+    """A life circle: its place in REACHES_M, the tiers that serve it and their name."""
+
+    index: int
+    tiers: tuple[str, ...]
+    serves: str  # what is missing, in Chinese, for the detail
+    severity: str
+
+
+CIRCLES = {
+    "beyond_5min_walk": Circle(
+        0, ("outpost", "community", "street", "city"), "党群服务站点", "low"
+    ),
+    "beyond_10min_walk": Circle(1, ("community", "street", "city"), "社区党群服务站", "medium"),
+    "beyond_15min_walk": Circle(2, ("street", "city"), "街道党群服务中心", "high"),
+}
+LABELS = {
+    "beyond_5min_walk": "5分钟生活圈外",
+    "beyond_10min_walk": "10分钟生活圈外",
+    "beyond_15min_walk": "15分钟生活圈外",
+}
+
+# {walk} is the unit walk subquery (network or straight) the finder picks.
+BEYOND_SQL = """
+SELECT cp.id AS ref_id, cp.community_id, sum(w.households) AS households,
+       sum(w.persons) AS persons,
+       CAST(:severity AS text) AS severity,
+       format('%s：%s户%s%s米内没有%s（最近%s）', cp.name, sum(w.households),
+              CASE WHEN bool_or(w.method = 'straight') THEN '直线' ELSE '步行' END,
+              CAST(:reach AS int), CAST(:serves AS text),
+              CASE WHEN min(w.metres) IS NULL THEN format('超过%s米', CAST(:limit AS int))
+                   ELSE format('%s米', round(min(w.metres)::numeric)) END) AS detail,
+       cp.geom
+FROM ({walk}) w JOIN compound cp ON cp.id = w.compound_id
+WHERE w.metres IS NULL OR w.metres > :reach
+GROUP BY cp.id, cp.community_id, cp.name, cp.geom
+"""
+
+ACCESS_GAPS = [
+    GapType(name, LABELS[name], "community", "compound", BEYOND_SQL) for name in CIRCLES
+]
+
+
+def circle_params(name: str, reaches: tuple[int, ...]) -> dict[str, object]:
+    """The bound values of one circle's query."""
+    circle = CIRCLES[name]
+    reach = reaches[circle.index]
+    return {
+        "tiers": list(circle.tiers),
+        "reach": reach,
+        "limit": reach * BEYOND_FACTOR,
+        "serves": circle.serves,
+        "severity": circle.severity,
+    }
