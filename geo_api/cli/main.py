@@ -11,7 +11,7 @@ import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from geo_api import __version__
-from geo_api.cli import city, db, imports, maps, serve, work
+from geo_api.cli import city, db, imports, maps, network, serve, work
 from geo_api.cli.ui import console, setup_logging
 from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import GridgovError
@@ -23,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(network.app, name="network")
 app.command()(city.demo)
 app.command()(city.generate)
 app.command("import")(imports.import_layer)
@@ -30,6 +31,7 @@ app.command()(work.assign)
 app.command()(work.capacity)
 app.command()(work.recruit)
 app.command()(work.gaps)
+app.command()(network.site)
 app.command()(work.export)
 app.command("map")(maps.map_page)
 app.command()(serve.serve)

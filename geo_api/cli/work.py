@@ -18,8 +18,10 @@ from geo_api.cli.ui import matrix, out, progress_bar, table
 from geo_api.db.engine import database_url, make_engine
 from geo_api.errors import InvalidInputError
 from geo_api.export.layers import FORMATS, LAYER_NAMES, check_target, export_layers
+from geo_api.gaps.access import REACHES_M, parse_reaches
 from geo_api.gaps.export import write_gaps
-from geo_api.gaps.finder import GAP_NAMES, GAP_TYPES, GRID_HOUSEHOLD_LIMIT, find_gaps, summary
+from geo_api.gaps.finder import GAP_NAMES, GAP_TYPES, find_gaps, summary
+from geo_api.gaps.types import GRID_HOUSEHOLD_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -165,10 +167,16 @@ def gaps(
     grid_limit: Annotated[
         int, typer.Option(help="households above which a grid is a gap")
     ] = GRID_HOUSEHOLD_LIMIT,
+    reach: Annotated[
+        str, typer.Option(help="the 5-, 10- and 15-minute walks in metres")
+    ] = ",".join(map(str, REACHES_M)),
 ) -> None:
     """Find coverage gaps and print a summary table per community."""
+    reaches = parse_reaches(reach)
     with store().connect() as conn:
-        frame = find_gaps(conn, types=gap_type, community=community, grid_limit=grid_limit)
+        frame = find_gaps(
+            conn, types=gap_type, community=community, grid_limit=grid_limit, reaches=reaches
+        )
     labels = {gap.name: gap.label for gap in GAP_TYPES}
     if len(frame):
         matrix("gaps per community", summary(frame), labels)
@@ -178,6 +186,7 @@ def gaps(
     if geojson:
         write_gaps(frame, geojson)
         log.info("wrote %d gaps to %s", len(frame), geojson)
+    out.print("where to act: `gridgov recruit` (new unit heads), `gridgov site` (new outposts)")
 
 
 def export(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geo_api.errors import InvalidInputError
 from geo_api.gaps.types import GapType
 
 REACHES_M = (300, 500, 1000)
@@ -58,9 +59,7 @@ WHERE w.metres IS NULL OR w.metres > :reach
 GROUP BY cp.id, cp.community_id, cp.name, cp.geom
 """
 
-ACCESS_GAPS = [
-    GapType(name, LABELS[name], "community", "compound", BEYOND_SQL) for name in CIRCLES
-]
+ACCESS_GAPS = [GapType(name, LABELS[name], "community", "compound", BEYOND_SQL) for name in CIRCLES]
 
 
 def circle_params(name: str, reaches: tuple[int, ...]) -> dict[str, object]:
@@ -74,3 +73,16 @@ def circle_params(name: str, reaches: tuple[int, ...]) -> dict[str, object]:
         "serves": circle.serves,
         "severity": circle.severity,
     }
+
+
+def parse_reaches(value: str) -> tuple[int, int, int]:
+    """'300,500,1000' as the three walks; the finder checks their range."""
+    try:
+        parts = tuple(int(v) for v in value.split(","))
+    except ValueError:
+        raise InvalidInputError(
+            f"reach must be three walks in whole metres, like 300,500,1000, not {value!r}"
+        ) from None
+    if len(parts) != 3:
+        raise InvalidInputError(f"reach must be three walks (5-, 10-, 15-minute), not {value!r}")
+    return parts[0], parts[1], parts[2]

@@ -114,14 +114,10 @@ def build_service_areas(conn: Connection, reaches: Sequence[int] = REACHES_M) ->
     """Replace every station's service areas; returns how many were made."""
     params = {"reaches": list(reaches), "longest": max(reaches), "band": BAND_M}
     conn.execute(text("DELETE FROM service_area"))
+    insert = "INSERT INTO service_area (station_id, reach_m, method, households, geom) "
     for sql in (NETWORK_AREAS, STRAIGHT_AREAS):
-        conn.execute(
-            text(
-                "INSERT INTO service_area (station_id, reach_m, method, households, geom) "
-                f"SELECT station_id, reach_m, method, 0, geom FROM ({sql}) a"  # noqa: S608
-            ),
-            params,
-        )
+        select = f"SELECT station_id, reach_m, method, 0, geom FROM ({sql}) a"  # noqa: S608
+        conn.execute(text(insert + select), params)
     conn.execute(text(HOUSEHOLDS), params)
     conn.execute(text(STRAIGHT_HOUSEHOLDS))
     made: int = conn.execute(text("SELECT count(*) FROM service_area")).scalar_one()

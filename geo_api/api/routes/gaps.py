@@ -9,8 +9,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from geo_api.api.deps import Read
+from geo_api.gaps.access import REACHES_M, parse_reaches
 from geo_api.gaps.export import MEDIA, gaps_bytes
-from geo_api.gaps.finder import GAP_NAMES, GRID_HOUSEHOLD_LIMIT, find_gaps
+from geo_api.gaps.finder import GAP_NAMES, find_gaps
+from geo_api.gaps.types import GRID_HOUSEHOLD_LIMIT
 
 router = APIRouter(tags=["command centre"])
 
@@ -35,14 +37,27 @@ def gaps(
     grid_limit: Annotated[
         int, Query(ge=1, le=1_000_000, description="households above which a grid is a gap")
     ] = GRID_HOUSEHOLD_LIMIT,
+    reach: Annotated[
+        str,
+        Query(
+            pattern=r"^[0-9]{1,4},[0-9]{1,4},[0-9]{1,4}$",
+            description="the 5-, 10- and 15-minute walks in metres",
+        ),
+    ] = ",".join(map(str, REACHES_M)),
     f: Annotated[
         Literal["geojson", "csv", "gpkg"], Query(description="GeoJSON, CSV with WKT, GeoPackage")
     ] = "geojson",
 ) -> Response:
-    """Every gap, worst first, filtered by type, community code and severity."""
+    """Every gap, worst first, filtered by type, community code and severity. Links
+    lead to where to act: new unit heads (/recruits) and new outposts (/siting)."""
     with read() as conn:
         frame = find_gaps(
-            conn, types=type, community=community, severity=severity, grid_limit=grid_limit
+            conn,
+            types=type,
+            community=community,
+            severity=severity,
+            grid_limit=grid_limit,
+            reaches=parse_reaches(reach),
         )
     if f != "geojson":
         return Response(
@@ -52,4 +67,8 @@ def gaps(
         )
     body = json.loads(frame.to_json(drop_id=True))
     body["numberMatched"] = len(frame)
+    body["links"] = [
+        {"rel": "related", "href": "/recruits", "title": "new unit heads for uncovered homes"},
+        {"rel": "related", "href": "/siting", "title": "new outposts for homes beyond reach"},
+    ]
     return Response(json.dumps(body, ensure_ascii=False), media_type="application/geo+json")

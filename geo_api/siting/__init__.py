@@ -1,0 +1,1 @@
+"""Where to open new outposts (驿站): maximal covering and set cover over candidate sites."""
