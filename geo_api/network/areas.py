@@ -19,15 +19,17 @@ from geo_api.network.walk import EDGES_SQL
 REACHES_M = (300, 500, 1000)  # the 5-, 10- and 15-minute life circles (GB 50180-2018)
 BAND_M = 50.0
 
-# (station, reach) -> the pieces of edges reached, from each station on its own.
-NETWORK_AREAS = f"""
-WITH reached AS MATERIALIZED (
+# Every vertex within :longest of each station, from each station on its own.
+REACHED = f"""WITH reached AS MATERIALIZED (
     SELECT d.from_v AS vertex_id, d.node, d.agg_cost FROM pgr_drivingDistance(
         '{EDGES_SQL}',
         ARRAY(SELECT vertex_id FROM network_entry WHERE kind = 'station'),
         :longest, directed => false) d
     -- pgRouting refuses an empty start list: with no station, it is not called.
-    WHERE EXISTS (SELECT 1 FROM network_entry WHERE kind = 'station')),
+    WHERE EXISTS (SELECT 1 FROM network_entry WHERE kind = 'station'))"""  # noqa: S608
+# (station, reach) -> the pieces of edges reached, from each station on its own.
+NETWORK_AREAS = f"""
+{REACHED},
 ends AS (
     SELECT vertex_id, id, geom, length_m, max(at_source) AS at_source,
            max(at_target) AS at_target
@@ -77,13 +79,7 @@ WHERE NOT EXISTS (SELECT 1 FROM network_entry e WHERE e.station_id = s.id)
 # Households per area: by the units' own walks from the station (network), or
 # within the circle (straight).
 HOUSEHOLDS = f"""
-WITH reached AS MATERIALIZED (
-    SELECT d.from_v AS vertex_id, d.node, d.agg_cost FROM pgr_drivingDistance(
-        '{EDGES_SQL}',
-        ARRAY(SELECT vertex_id FROM network_entry WHERE kind = 'station'),
-        :longest, directed => false) d
-    -- pgRouting refuses an empty start list: with no station, it is not called.
-    WHERE EXISTS (SELECT 1 FROM network_entry WHERE kind = 'station')),
+{REACHED},
 unit_walk AS (
     SELECT st.station_id, u.id AS unit_id,
            min(ST_Distance(u.geom::geography, e.geom::geography) + r.agg_cost) AS metres
