@@ -23,6 +23,7 @@ from geo_api.api.routes import (
     imports,
     lookup,
     maps,
+    tiles,
 )
 from geo_api.db.engine import database_url, make_engine
 from maps.vendor import DEFAULT_BASE_URL, SWAGGER_UI, VENDOR_ROOT, assets_installed
@@ -55,7 +56,7 @@ def create_app(url: str | None = None) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
-    for module in (health, lookup, heads, households, gaps, assign, imports, exports, maps):
+    for module in (health, lookup, heads, households, gaps, assign, imports, exports, maps, tiles):
         app.include_router(module.router)
     if assets_installed():
         app.mount(DEFAULT_BASE_URL, StaticFiles(directory=VENDOR_ROOT), name="vendor")
