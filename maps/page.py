@@ -111,7 +111,7 @@ class PageScript(MacroElement):
           window.gg_map = map;
           var status = document.getElementById('gg-status');
           if (status) status.textContent = {{ this.updated|tojson }} + ' '
-            + new Date().toLocaleTimeString();
+            + new Date().toLocaleTimeString({{ this.locale|tojson }});
           {%- if this.refresh_ms %}
           var health = location.pathname.replace(/\\/maps\\/.*$/, '/health');
           window.gg_refresh = function () {
@@ -138,6 +138,7 @@ class PageScript(MacroElement):
         self._name = "PageScript"
         self.refresh_ms = (opts.refresh_s or 0) * 1000
         self.updated = opts.t("refresh.updated")
+        self.locale = "zh-CN" if opts.lang == "zh" else "en-GB"
         self.offline = opts.t("refresh.offline")
 
 
