@@ -7,7 +7,7 @@ UV := uv
 # uv uses the system Python (3.11+) and never downloads one.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test install install-test system system-test python assets lint pytest bench bench-kmeans \
+.PHONY: demo test install install-test system system-test python assets lint pytest bench bench-kmeans bench-maps \
 	serve down clean
 
 demo: install  ## set up everything and serve the demo city
@@ -42,6 +42,9 @@ bench: install  ## every benchmark on the stored city (options: run the scripts 
 	scripts/install-system.sh --bench
 	$(UV) run python scripts/bench/lookup.py
 	$(UV) run python scripts/bench/assign.py
+
+bench-maps: install-test  ## map pages' size and first render in Chromium, against a bare folium page
+	$(UV) run python scripts/bench/map_page.py
 
 bench-kmeans: install  ## the flow against k-means-constrained, 20,000 households (about 8 min)
 	$(UV) run --group bench python scripts/bench/kmeans_compare.py

@@ -33,3 +33,12 @@ class ServerSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+
+
+class MapSettings(BaseSettings):
+    """Map pages: keys of the basemap services that need one."""
+
+    model_config = SettingsConfigDict(env_prefix="GEO_API_", env_file=".env", extra="ignore")
+
+    # Tianditu (天地图) browser key, for basemap=tianditu; no default on purpose.
+    tianditu_key: str | None = None

@@ -49,6 +49,9 @@ ASSETS: Final[dict[str, str]] = {
     # folium.plugins.Search
     "Leaflet.Search.js": "leaflet-search/dist/leaflet-search.min.js",
     "Leaflet.Search.css": "leaflet-search/dist/leaflet-search.min.css",
+    # folium.plugins.VectorGridProtobuf: folium asks for "@latest"; 1.3.0 is the latest
+    # release, pinned. Big cities' household and building layers come from /tiles/.
+    "vectorGrid": "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js",
 }
 
 # The API's interactive docs (/docs): Swagger UI from npm rather than a CDN.

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -29,11 +30,20 @@ class Visit:
     page: Any
     errors: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    # Basemap tiles refused on purpose (their hosts named in visit(tile_hosts=...)): the
+    # page must survive them, and the test may check that they were asked for.
+    tiles: list[str] = field(default_factory=list)
 
 
 @contextmanager
-def visit(url: str, viewport: tuple[int, int] = (1600, 1000)) -> Iterator[Visit]:
-    """Open ``url`` in headless Chromium with every request off 127.0.0.1 refused."""
+def visit(
+    url: str, viewport: tuple[int, int] = (1600, 1000), tile_hosts: frozenset[str] = frozenset()
+) -> Iterator[Visit]:
+    """Open ``url`` in headless Chromium with every request off 127.0.0.1 refused.
+
+    Requests to ``tile_hosts`` (a basemap's tile servers) are refused too, but listed
+    in ``tiles`` instead of ``blocked``, and the console errors they cause are not
+    counted: only those, so anything else that fails still fails the test."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Chromium")
     from playwright.sync_api import sync_playwright
@@ -44,26 +54,40 @@ def visit(url: str, viewport: tuple[int, int] = (1600, 1000)) -> Iterator[Visit]
             page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
             seen = Visit(page)
 
+            def is_tile(url: str) -> bool:
+                return urlsplit(url).hostname in tile_hosts
+
             def only_localhost(route: Any, request: Any) -> None:
                 if request.url.startswith(("http://127.0.0.1:", "data:", "file://")):
                     route.continue_()
                 else:
-                    seen.blocked.append(request.url)
+                    (seen.tiles if is_tile(request.url) else seen.blocked).append(request.url)
                     route.abort()
 
+            def console(message: Any) -> None:
+                if message.type == "error" and not is_tile(message.location.get("url", "")):
+                    seen.errors.append(message.text)
+
             page.route("**/*", only_localhost)
-            page.on("console", lambda m: m.type == "error" and seen.errors.append(m.text))
+            page.on("console", console)
             page.on("pageerror", lambda exc: seen.errors.append(f"pageerror: {exc}"))
             page.on(
                 "requestfailed",
-                lambda r: r.url in seen.blocked or seen.errors.append(f"failed: {r.url}"),
+                lambda r: (
+                    r.url in seen.blocked
+                    or r.url in seen.tiles
+                    or seen.errors.append(f"failed: {r.url}")
+                ),
             )
             page.on(
                 "response",
                 lambda r: r.status >= 400 and seen.errors.append(f"HTTP {r.status}: {r.url}"),
             )
-            page.goto(url, wait_until="load")
-            page.wait_for_load_state("networkidle")
+            # Waiting for networkidle after goto(load) sometimes never ends on big pages
+            # (Playwright 1.65 misses an idle reached while the page was still loading),
+            # so goto waits for it itself, then for the load event.
+            page.goto(url, wait_until="networkidle")
+            page.wait_for_load_state("load")
             yield seen
         finally:
             browser.close()

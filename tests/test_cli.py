@@ -107,6 +107,10 @@ def test_db_status_and_check(run: Run) -> None:
         (["assign", "--solver", "magic"], "unknown solver 'magic'"),
         (["map", "--out", "map.pdf"], "give a .html path"),
         (["gaps", "--community", "141081999999"], "no community has the code"),
+        (["map", "--grid", "123", "--out", "g.html"], "a grid code is 15 digits, not '123'"),
+        (["map", "--community", "141081999999", "--out", "c.html"], "no community has the code"),
+        (["map", "--lang", "de", "--out", "m.html"], "lang must be one of zh, en, not 'de'"),
+        (["map", "--basemap", "bing", "--out", "m.html"], "basemap 'bing' is neither one of"),
     ],
 )
 def test_errors_exit_1_with_the_message(run: Run, args: list[str], says: str) -> None:
@@ -125,6 +129,24 @@ def test_map_file_opens_with_no_server_and_no_network(run: Run, tmp_path: Path) 
     with visit(target.as_uri()) as seen:
         layers = seen.page.locator(".leaflet-control-layers-overlays label").count()
     assert seen.errors == [] and seen.blocked == [] and layers >= 18
+
+
+@pytest.mark.browser
+def test_officer_map_file_in_english_on_a_big_screen(run: Run, tmp_path: Path, city: City) -> None:
+    code = str(city.communities["code"].iloc[0])
+    target = tmp_path / "community.html"
+    code_ok, _, err = run("map", "--community", code, "--lang", "en", "--big", "--out", str(target))
+    assert code_ok == 0, err
+    html = target.read_text(encoding="utf-8")
+    assert "/static/vendor" not in html and "gg_refresh_every" not in html  # a snapshot
+    with visit(target.as_uri()) as seen:
+        title = seen.page.locator("#gg-panel h1").text_content() or ""
+        ground = seen.page.evaluate(
+            "getComputedStyle(document.querySelector('.folium-map')).backgroundColor"
+        )
+    assert seen.errors == [] and seen.blocked == []
+    assert title.endswith("Community grid map") and code in title
+    assert ground == "rgb(11, 22, 34)"
 
 
 def test_capacity_for_a_community_and_its_mistakes(run: Run, city: City) -> None:

@@ -1,79 +1,243 @@
-"""The command-centre page, served by the real API and loaded in headless Chromium."""
+"""The command-centre page, served by the real API and loaded in headless Chromium:
+office and big-screen themes, English, a GCJ-02 basemap, search and vector tiles."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
+import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import numpy as np
 import pytest
-import uvicorn
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import InternalError
 
 from geo_api.api.deps import read_only
-from geo_api.api.main import create_app
-from geo_api.demo.city import City
 from geo_api.figures import key_figures
-from geo_api.gaps.finder import GAP_TYPES
-from maps.command_centre import AREA_STYLES, GAP_DRAW_ORDER, ROLES, TIERS
-from tests.browser import visit
+from geo_api.geo.china import wgs84_to_gcj02
+from maps.basemaps import resolve_basemap
+from maps.command_centre import AREA_LEVELS, ROLES, TIERS, gap_types_in_draw_order
+from maps.labels import gap_label, labels
+from tests.browser import Visit, visit
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+OVERLAYS_JS = "els => els.map(e => e.textContent.trim())"
+FIGURES_JS = "els => Object.fromEntries(els.map(e => [e.dataset.figure, e.textContent]))"
+# Every station pin (Font Awesome markers) as [lat, lon].
+STATION_PINS_JS = """() => {
+  var pins = [];
+  gg_map.eachLayer(function (l) {
+    if (l instanceof L.Marker && l.options.icon instanceof L.AwesomeMarkers.Icon) {
+      var p = l.getLatLng(); pins.push([p.lat, p.lng]);
+    }
+  });
+  return pins;
+}"""
 
 
-@pytest.fixture(scope="module")
-def live_server(db_url: str, city: City) -> Iterator[str]:
-    """gridgov's API on a free port of 127.0.0.1, in a thread."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+@dataclass
+class Page:
+    """What a loaded page showed."""
+
+    seen: Visit
+    overlays: list[str]
+    figures: dict[str, int]
+
+
+def expected_overlays(lang: str) -> list[str]:
+    """The layer control of the command centre, in order."""
+    t = labels(lang)
+    names = [t["coverage.heads"], t["coverage.station"]]
+    names += [t[f"area.{level}"] for level in AREA_LEVELS]
+    names += [t["buildings.layer"], t["households.layer"]]
+    names += [t[f"tier.{tier}"] for tier in TIERS] + [t[f"role.{role}"] for role in ROLES]
+    prefix = t["gap.layer"].split("{")[0]
+    names += [prefix + gap_label(g.name, g.label, lang) for g in gap_types_in_draw_order()]
+    return names
+
+
+def read_page(seen: Visit) -> Page:
+    """The layer names and the panel's figures of a loaded page."""
+    page = seen.page
+    page.wait_for_function("window.gg_ready !== undefined")
+    overlays = page.eval_on_selector_all(".leaflet-control-layers-overlays label", OVERLAYS_JS)
+    figures = page.eval_on_selector_all("[data-figure]", FIGURES_JS)
+    return Page(seen, overlays, {k: int(v.replace(",", "")) for k, v in figures.items()})
+
+
+def without_counts(overlays: list[str]) -> list[str]:
+    """Layer names without the gap counts that end them: （3） or (3)."""
+    return [re.sub(r"[（(]\d+[）)]$", "", name).rstrip() for name in overlays]
+
+
+def toggle(page: Any, name: str) -> None:
+    """Tick or untick the layer ``name`` in the layer control."""
+    exact = re.compile(rf"^\s*{re.escape(name)}\s*$")
+    page.locator(".leaflet-control-layers-overlays label").filter(has_text=exact).click()
+
+
+def truth(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return key_figures(conn)
 
 
 @pytest.mark.browser
 def test_command_centre_in_chromium(live_server: str, engine: Engine, artifacts: Path) -> None:
     with visit(f"{live_server}/maps/command-centre") as seen:
-        page = seen.page
-        overlays = page.eval_on_selector_all(
-            ".leaflet-control-layers-overlays label", "els => els.map(e => e.textContent.trim())"
-        )
-        figures = page.eval_on_selector_all(
-            "[data-figure]",
-            "els => Object.fromEntries(els.map(e => [e.dataset.figure, e.textContent]))",
-        )
-        markers = page.locator(".awesome-marker").count()
-        clusters = page.locator(".marker-cluster").count()
-        page.screenshot(path=str(artifacts / "command-centre.png"))
+        shown = read_page(seen)
+        markers = seen.page.locator(".awesome-marker").count()
+        clusters = seen.page.locator(".marker-cluster").count()
+        lang = seen.page.evaluate("document.documentElement.lang")
+        seen.page.screenshot(path=str(artifacts / "command-centre.png"))
     assert seen.errors == [] and seen.blocked == []
-    expected = [name for name, _ in AREA_STYLES.values()]
-    expected += [label for _, _, label in TIERS.values()] + list(ROLES.values())
-    assert overlays[: len(expected)] == expected
-    gap_layers = overlays[len(expected) :]
-    labels = {g.name: g.label for g in GAP_TYPES}
-    assert [label.split("（")[0] for label in gap_layers] == [
-        f"问题：{labels[name]}" for name in GAP_DRAW_ORDER
-    ]
-    with engine.connect() as conn:
-        truth = key_figures(conn)
-    assert {k: int(v.replace(",", "")) for k, v in figures.items()} == truth
+    assert without_counts(shown.overlays) == expected_overlays("zh")
+    assert shown.figures == truth(engine)
     assert markers >= 36 and clusters >= 1  # 1+5+30 stations at start, heads clustered
+    assert lang == "zh-CN"
+
+
+@pytest.mark.browser
+def test_big_screen_is_dark_large_and_reloads(
+    live_server: str, engine: Engine, artifacts: Path
+) -> None:
+    with visit(f"{live_server}/maps/command-centre?screen=big") as seen:
+        shown = read_page(seen)
+        page = seen.page
+        style = page.evaluate(
+            """() => ({
+              ground: getComputedStyle(document.querySelector('.folium-map')).backgroundColor,
+              panel: parseFloat(getComputedStyle(document.getElementById('gg-panel')).fontSize),
+              control: parseFloat(getComputedStyle(
+                document.querySelector('.leaflet-control-layers')).fontSize),
+              every: window.gg_refresh_every})"""
+        )
+        page.screenshot(path=str(artifacts / "command-centre-big.png"))
+        page.evaluate("window.gg_before_reload = true")
+        with page.expect_navigation():
+            page.evaluate("gg_refresh()")
+        again = read_page(seen)
+        reloaded = page.evaluate("window.gg_before_reload === undefined")
+    assert seen.errors == [] and seen.blocked == []
+    assert without_counts(shown.overlays) == expected_overlays("zh")
+    red, green, blue = map(int, re.findall(r"\d+", style["ground"])[:3])
+    assert max(red, green, blue) < 60, style  # a dark ground
+    assert style["panel"] >= 20 and style["control"] >= 18, style
+    assert style["every"] == 300_000  # five minutes by default
+    assert reloaded and again.figures == shown.figures == truth(engine)
+
+
+@pytest.mark.browser
+def test_english_page(live_server: str, engine: Engine, artifacts: Path) -> None:
+    with visit(f"{live_server}/maps/command-centre?lang=en") as seen:
+        shown = read_page(seen)
+        words = seen.page.eval_on_selector_all(
+            "#gg-panel h1, #gg-panel td:first-child, #gg-panel .legend, .search-input",
+            "els => els.map(e => e.textContent + (e.placeholder || ''))",
+        )
+        title = seen.page.title()
+        seen.page.screenshot(path=str(artifacts / "command-centre-en.png"))
+    assert seen.errors == [] and seen.blocked == []
+    assert without_counts(shown.overlays) == expected_overlays("en")
+    assert title == labels("en")["title.command_centre"]
+    assert [w for w in [*shown.overlays, *words] if CJK.search(w)] == []
+    assert shown.figures == truth(engine)
+
+
+def station_points(engine: Engine) -> np.ndarray:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT ST_Y(geom), ST_X(geom) FROM station ORDER BY id")).all()
+    return np.array(rows, dtype=float)
+
+
+def nearest_gaps(pins: list[list[float]], points: np.ndarray) -> np.ndarray:
+    """For each point, how far (degrees) the nearest pin is."""
+    shown = np.array(pins, dtype=float)
+    return np.array([np.abs(shown - p).sum(axis=1).min() for p in points])
+
+
+@pytest.mark.browser
+def test_gcj02_basemap_moves_every_point(live_server: str, engine: Engine, artifacts: Path) -> None:
+    amap = resolve_basemap("amap", "zh", None)
+    with visit(f"{live_server}/maps/command-centre?basemap=amap", tile_hosts=amap.hosts) as seen:
+        shown = read_page(seen)
+        toggle(seen.page, labels("zh")["tier.outpost"])  # every station on the map
+        shifted_pins = seen.page.evaluate(STATION_PINS_JS)
+        seen.page.screenshot(path=str(artifacts / "command-centre-amap.png"))
+    with visit(f"{live_server}/maps/command-centre") as plain:
+        toggle(plain.page, labels("zh")["tier.outpost"])
+        plain_pins = plain.page.evaluate(STATION_PINS_JS)
+    # Tiles were asked for, refused (no network), and nothing else failed.
+    assert seen.tiles and seen.errors == [] and seen.blocked == []
+    assert plain.errors == [] and plain.blocked == []
+    stations = station_points(engine)
+    lon, lat = wgs84_to_gcj02(stations[:, 1], stations[:, 0])
+    expected = np.column_stack([lat, lon])
+    assert len(shifted_pins) == len(plain_pins) == len(stations)
+    # Each station is where geo/china.py puts it in GCJ-02 (pages round to 1e-5°, about a
+    # metre), 100 to 700 m from where it is in WGS 84; without the basemap, not moved.
+    assert nearest_gaps(shifted_pins, expected).max() <= 1.1e-5
+    assert nearest_gaps(plain_pins, stations).max() <= 1.1e-5
+    assert nearest_gaps(shifted_pins, stations).min() > 1e-3
+    assert shown.figures == truth(engine)
+
+
+@pytest.mark.browser
+def test_search_finds_a_compound(live_server: str, engine: Engine) -> None:
+    with engine.connect() as conn:
+        name, lat, lon = conn.execute(
+            text(
+                "SELECT name, ST_Y(ST_PointOnSurface(geom)), ST_X(ST_PointOnSurface(geom)) "
+                "FROM compound ORDER BY id LIMIT 1"
+            )
+        ).one()
+    with visit(f"{live_server}/maps/command-centre") as seen:
+        page = seen.page
+        page.locator("input.search-input").click()
+        page.keyboard.type(name)
+        # Playwright types Chinese as inserted text, with no key events; an input method
+        # ends with a keyup (keyCode 229), which is what leaflet-search listens to.
+        page.dispatch_event("input.search-input", "keyup")
+        tip = page.locator(".search-tip", has_text=f"{name}（小区）")
+        tip.first.wait_for(timeout=5_000)
+        tip.first.click()
+        page.wait_for_function("gg_map.getZoom() === 17", timeout=5_000)
+        centre = page.evaluate("(() => { var c = gg_map.getCenter(); return [c.lat, c.lng]; })()")
+    assert seen.errors == [] and seen.blocked == []
+    assert abs(centre[0] - lat) < 1e-4 and abs(centre[1] - lon) < 1e-4
+
+
+@pytest.mark.browser
+def test_vector_tiles_mode_loads_tiles(live_server: str, engine: Engine, artifacts: Path) -> None:
+    with engine.connect() as conn:
+        lat, lon = conn.execute(
+            text("SELECT ST_Y(ST_Centroid(geom)), ST_X(ST_Centroid(geom)) FROM compound LIMIT 1")
+        ).one()
+    with visit(f"{live_server}/maps/command-centre?tiles=1") as seen:
+        shown = read_page(seen)
+        page = seen.page
+        tiles: list[tuple[str, int]] = []
+        page.on("response", lambda r: "/tiles/" in r.url and tiles.append((r.url, r.status)))
+        # Tiles start at zoom 13: below it the control greys the two layers out.
+        page.evaluate(f"void gg_map.setView([{lat}, {lon}], 16, {{animate: false}})")
+        for layer in ("buildings.layer", "households.layer"):
+            toggle(page, labels("zh")[layer])
+        page.wait_for_function(
+            "document.querySelectorAll('svg.leaflet-tile path').length > 10", timeout=15_000
+        )
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(artifacts / "command-centre-tiles.png"))
+        vector_grid = page.evaluate("typeof L.vectorGrid.protobuf")
+    assert seen.errors == [] and seen.blocked == []
+    assert without_counts(shown.overlays) == expected_overlays("zh")
+    assert vector_grid == "function"
+    assert {status for _, status in tiles} <= {200, 204}
+    ok = [url for url, status in tiles if status == 200]
+    assert any("/tiles/buildings/16/" in u for u in ok) and any(
+        "/tiles/households/" in u for u in ok
+    )
+    assert shown.figures == truth(engine)
 
 
 @pytest.mark.browser

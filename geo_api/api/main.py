@@ -24,6 +24,7 @@ from geo_api.api.routes import (
     lookup,
     maps,
     network,
+    tiles,
 )
 from geo_api.db.engine import database_url, make_engine
 from maps.vendor import DEFAULT_BASE_URL, SWAGGER_UI, VENDOR_ROOT, assets_installed
@@ -67,6 +68,7 @@ def create_app(url: str | None = None) -> FastAPI:
         imports,
         exports,
         maps,
+        tiles,
     ):
         app.include_router(module.router)
     if assets_installed():

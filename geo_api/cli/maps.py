@@ -1,4 +1,5 @@
-"""gridgov map: the command-centre page as one self-contained file."""
+"""gridgov map: a map page as one self-contained file (the command centre, or a
+community's or grid's map for its officers)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import typer
 
 from geo_api.cli.work import store
 from geo_api.errors import InvalidInputError
+from geo_api.settings import MapSettings
 from maps.command_centre import command_centre_page
+from maps.officers import officer_page
+from maps.options import page_options
 from maps.vendor import inline_assets
 
 log = logging.getLogger(__name__)
@@ -20,13 +24,46 @@ def map_page(
     out: Annotated[Path, typer.Option(help="the .html file to write")] = Path(
         "command-centre.html"
     ),
+    community: Annotated[
+        str | None, typer.Option(help="a community's map for its officers (12-digit code)")
+    ] = None,
+    grid: Annotated[
+        str | None, typer.Option(help="a grid's map for its officer (15-digit code)")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="zh (Chinese, the default) or en")] = "zh",
+    big: Annotated[bool, typer.Option("--big", help="the dark big-screen theme")] = False,
+    basemap: Annotated[
+        str,
+        typer.Option(
+            help="none, osm, tianditu (GEO_API_TIANDITU_KEY), amap, tencent (GCJ-02), "
+            "or an http(s) XYZ URL with {z}, {x} and {y}"
+        ),
+    ] = "none",
 ) -> None:
-    """Write the command-centre map with every script, style and font inlined, to send
-    to people who cannot reach the server (it opens with no network at all)."""
+    """Write a map page with every script, style and font inlined, to send to people
+    who cannot reach the server (it opens with no network; a basemap needs its tiles).
+    The file is a snapshot: it does not refresh, and households and buildings are in
+    it (not vector tiles), whatever the city's size."""
     if out.suffix.lower() not in (".html", ".htm"):
         raise InvalidInputError(f"the map is an HTML page: give a .html path, not {out}")
+    if community and grid:
+        raise InvalidInputError("give --community CODE or --grid CODE, not both")
+    opts = page_options(
+        screen="big" if big else "normal",
+        lang=lang,
+        refresh=0,  # a file has no server to reload from
+        basemap=basemap,
+        tiles=False,  # nor one to serve tiles
+        tianditu_key=MapSettings().tianditu_key,
+    )
     with store().connect() as conn:
-        page = inline_assets(command_centre_page(conn))
+        if community or grid:
+            level, code = ("community", community) if community else ("grid", grid)
+            assert code is not None
+            page = officer_page(conn, level, code, opts)
+        else:
+            page = command_centre_page(conn, opts)
+    page = inline_assets(page)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     log.info("wrote %s (%.1f MB)", out, out.stat().st_size / 1e6)

@@ -23,8 +23,7 @@ from geo_api.gaps.types import (
     STATION_TOLERANCE_M,
     GapType,
 )
-from geo_api.network.build import has_network
-from geo_api.network.walk import STRAIGHT_SQL, WALK_SQL
+from geo_api.network.walk import STRAIGHT_SQL, WALK_SQL, has_network
 
 GAP_TYPES: list[GapType] = [*COVERAGE_GAPS, *ACCESS_GAPS, *TERRITORY_GAPS]
 GAP_NAMES = [g.name for g in GAP_TYPES]

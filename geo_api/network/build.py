@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from geo_api.network.areas import build_service_areas
+from geo_api.network.walk import has_network
 
 SNAP_M = 300.0  # furthest a gate or station may lie from a road and still join it
 GRID_DEG = 1e-9  # about 0.1 mm: endpoints this close are one vertex
@@ -141,6 +142,4 @@ def network_report(conn: Connection) -> NetworkReport:
     return NetworkReport(**row._asdict())
 
 
-def has_network(conn: Connection) -> bool:
-    """Whether the store has a walking network to measure along."""
-    return conn.execute(text("SELECT EXISTS (SELECT 1 FROM road_edge)")).scalar_one() is True
+__all__ = ["NetworkReport", "build_network", "has_network", "network_report", "rebuild"]

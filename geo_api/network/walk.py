@@ -10,6 +10,8 @@ labelled so (``method``). Metres throughout, on the geography type.
 
 from __future__ import annotations
 
+from sqlalchemy import Connection, text
+
 EDGES_SQL = "SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM road_edge"
 
 # Every unit's walk to the nearest station of :tiers, in metres; NULL past :limit.
@@ -60,3 +62,13 @@ LEFT JOIN LATERAL (
     FROM station s WHERE s.tier = ANY(:tiers)
     ORDER BY s.geom::geography <-> u.geom::geography LIMIT 1) near ON true
 """
+
+
+def has_network(conn: Connection) -> bool:
+    """Whether the store has a walking network to measure along."""
+    return conn.execute(text("SELECT EXISTS (SELECT 1 FROM road_edge)")).scalar_one() is True
+
+
+def unit_walks(conn: Connection) -> str:
+    """The unit-walk subquery that fits the store: along the network, else straight."""
+    return WALK_SQL if has_network(conn) else STRAIGHT_SQL

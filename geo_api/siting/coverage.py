@@ -12,8 +12,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from geo_api.network.build import has_network
-from geo_api.network.walk import EDGES_SQL, STRAIGHT_SQL, WALK_SQL
+from geo_api.network.walk import EDGES_SQL, STRAIGHT_SQL, WALK_SQL, has_network
 
 ALL_TIERS = ["outpost", "community", "street", "city"]
 

@@ -1,20 +1,75 @@
-"""Map pages."""
+"""Map pages: the command centre, and the officers' maps of a community or a grid.
+
+Every page takes the same options (maps.options): lang, screen, refresh, basemap
+and tiles; a wrong value is a 422 naming the parameter and the value.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from geo_api.api.deps import Read
+from geo_api.settings import MapSettings
 from maps.command_centre import command_centre_page
+from maps.officers import officer_page
+from maps.options import PageOptions, page_options
 from maps.vendor import require_assets
 
 router = APIRouter(tags=["command centre"])
 
 
-@router.get("/maps/command-centre", response_class=HTMLResponse)
-def command_centre(read: Read) -> HTMLResponse:
-    """The command-centre map: boundaries, stations by tier, heads and gaps."""
+def map_options(
+    lang: Annotated[str, Query(description="zh (default) or en")] = "zh",
+    screen: Annotated[str, Query(description="normal, or big: the dark wall-screen theme")] = (
+        "normal"
+    ),
+    refresh: Annotated[
+        int | None,
+        Query(description="seconds between reloads, 10 to 86400; 0: never (big screen: 300)"),
+    ] = None,
+    basemap: Annotated[
+        str,
+        Query(description="none, osm, tianditu, amap, tencent, or an http(s) {z}/{x}/{y} URL"),
+    ] = "none",
+    tiles: Annotated[
+        bool | None,
+        Query(description="households and buildings as vector tiles (default: past 1M)"),
+    ] = None,
+) -> PageOptions:
+    """The page options from the query string."""
     require_assets()
+    return page_options(
+        screen=screen,
+        lang=lang,
+        refresh=refresh,
+        basemap=basemap,
+        tiles=tiles,
+        tianditu_key=MapSettings().tianditu_key,
+    )
+
+
+Options = Annotated[PageOptions, Depends(map_options)]
+
+
+@router.get("/maps/command-centre", response_class=HTMLResponse)
+def command_centre(read: Read, opts: Options) -> HTMLResponse:
+    """The command-centre map: boundaries, stations, heads, gaps and coverage."""
     with read() as conn:
-        return HTMLResponse(command_centre_page(conn))
+        return HTMLResponse(command_centre_page(conn, opts))
+
+
+@router.get("/maps/communities/{code}", response_class=HTMLResponse)
+def community_map(code: str, read: Read, opts: Options) -> HTMLResponse:
+    """A community's map for its officers: buildings by coverage, unit heads, gaps."""
+    with read() as conn:
+        return HTMLResponse(officer_page(conn, "community", code, opts))
+
+
+@router.get("/maps/grids/{code}", response_class=HTMLResponse)
+def grid_map(code: str, read: Read, opts: Options) -> HTMLResponse:
+    """A grid's map for its officer: buildings by coverage, unit heads, gaps."""
+    with read() as conn:
+        return HTMLResponse(officer_page(conn, "grid", code, opts))

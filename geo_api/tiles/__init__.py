@@ -1,0 +1,1 @@
+"""Vector tiles of the layers too big for a map page."""

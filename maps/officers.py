@@ -1,0 +1,170 @@
+"""The officers' maps: one community or one grid, its buildings by unit-head coverage,
+its unit heads with the rooms they cover, its stations and its gaps.
+
+No names or phones: a head's marker says how many households and which rooms
+they cover, which is what an officer plans visits with.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import shapely
+from sqlalchemy import Connection, text
+
+from geo_api.errors import InvalidInputError, NotFoundError
+from geo_api.gaps.finder import find_gaps
+from maps import coverage_layers, layers
+from maps.command_centre import add_areas, add_gaps, add_stations, gap_legends
+from maps.coverage import add_buildings, buildings_legend
+from maps.options import PageOptions
+from maps.page import Bounds, add_search, finish, new_map, panel, sql_format
+from maps.theme import LOAD_COLOURS, building_class
+
+CODE_DIGITS = {"community": 12, "grid": 15}
+AREA_SQL = {
+    "community": """SELECT c.id, c.code, c.name, c.code AS community, ST_AsBinary(c.geom) AS wkb
+                    FROM community c WHERE c.code = :code""",
+    "grid": """SELECT g.id, g.code, g.name, c.code AS community, ST_AsBinary(g.geom) AS wkb
+               FROM grid g JOIN community c ON c.id = g.community_id WHERE g.code = :code""",
+}
+
+
+@dataclass(frozen=True)
+class Area:
+    """The community or grid a map is of."""
+
+    level: str
+    id: int
+    code: str
+    name: str
+    community: str  # the community's code (its own, for a community)
+    geom: shapely.Geometry
+    bounds: Bounds
+
+    @property
+    def scope(self) -> dict[str, str | None]:
+        """The community= and grid= arguments that narrow layers to this area."""
+        if self.level == "community":
+            return {"community": self.code, "grid": None}
+        return {"community": None, "grid": self.code}
+
+
+def find_area(conn: Connection, level: str, code: str) -> Area:
+    """The community or grid with ``code``: 422 if malformed, 404 if unknown."""
+    digits = CODE_DIGITS[level]
+    if not re.fullmatch(rf"[0-9]{{{digits}}}", code):
+        raise InvalidInputError(f"a {level} code is {digits} digits, not {code!r}")
+    row = conn.execute(text(AREA_SQL[level]), {"code": code}).mappings().first()
+    if row is None:
+        raise NotFoundError(f"no {level} has the code {code!r}")
+    geom = shapely.from_wkb(bytes(row["wkb"]))
+    west, south, east, north = shapely.bounds(geom).tolist()
+    return Area(
+        level,
+        row["id"],
+        row["code"],
+        row["name"],
+        row["community"],
+        geom,
+        (west, south, east, north),
+    )
+
+
+def gaps_in(conn: Connection, area: Area) -> gpd.GeoDataFrame:
+    """The gaps of a community; for a grid, those inside it (a community-wide gap, such
+    as no station, concerns every grid of the community)."""
+    gaps = find_gaps(conn, community=area.community)
+    if area.level == "community":
+        return gaps
+    inside = shapely.covers(area.geom, gaps.geometry.representative_point().to_numpy())
+    own_grid = (gaps["ref_type"] == "grid") & (gaps["ref_id"] == area.id)
+    community_wide = gaps["ref_type"] == "community"
+    return gaps[((gaps["ref_type"] != "grid") & inside) | own_grid | community_wide]
+
+
+def _rooms_text(rooms: list[tuple[int, int, list[str]]], opts: PageOptions) -> str:
+    return "<br>".join(
+        html.escape(f"{opts.t('unit.name', building=b, unit=u)}：{', '.join(map(str, rs))}")
+        for b, u, rs in rooms
+    )
+
+
+def add_unit_heads(m: folium.Map, heads: gpd.GeoDataFrame, opts: PageOptions) -> None:
+    """Each unit head as a dot by load; the popup lists the rooms they cover."""
+    heads = opts.place(heads)
+    group = folium.FeatureGroup(name=opts.t("role.unit"))
+    for row in heads.itertuples():
+        colour = LOAD_COLOURS[
+            "over_max"
+            if row.load > row.maximum
+            else ("over_target" if row.load > row.target else "within")
+        ]
+        covers = opts.t("head.covers", n=row.load)
+        popup = (
+            f"<b>{html.escape(opts.t('role.unit'))}</b><br>{html.escape(covers)}"
+            f"（{opts.t('head.tooltip', load=row.load, target=row.target, max=row.maximum)}）"
+            f"<br><b>{html.escape(opts.t('head.rooms'))}</b><br>{_rooms_text(row.rooms, opts)}"
+        )
+        folium.CircleMarker(
+            [row.geometry.y, row.geometry.x],
+            radius=5,
+            color="#263238",
+            weight=1,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.9,
+            tooltip=html.escape(covers),
+            popup=folium.Popup(popup, max_width=360),
+        ).add_to(group)
+    group.add_to(m)
+
+
+def officer_figures(
+    buildings: gpd.GeoDataFrame, heads: gpd.GeoDataFrame, gaps: gpd.GeoDataFrame
+) -> dict[str, int]:
+    """The panel's figures for one area."""
+    classes = [
+        building_class(n, c)
+        for n, c in zip(buildings["households"], buildings["covered"], strict=True)
+    ]
+    return {
+        "households": int(buildings["households"].sum()),
+        "households_covered": int(buildings["covered"].sum()),
+        "unit_heads": len(heads),
+        "buildings_all": classes.count("all"),
+        "buildings_some": classes.count("some"),
+        "buildings_none": classes.count("none"),
+        "gaps": len(gaps),
+    }
+
+
+def officer_page(conn: Connection, level: str, code: str, opts: PageOptions | None = None) -> str:
+    """The map of one community (level 'community') or grid ('grid') as HTML."""
+    opts = opts or PageOptions()
+    area = find_area(conn, level, code)
+    buildings = coverage_layers.buildings(conn, **area.scope)
+    heads = coverage_layers.unit_heads(conn, **area.scope)
+    gaps = gaps_in(conn, area)
+    # Open on where people live, as the command centre does; an area with no compound
+    # opens on its outline.
+    homes = layers.area_layer(conn, "compound", **area.scope)
+    west, south, east, north = homes.total_bounds.tolist() if len(homes) else area.bounds
+    m = new_map((west, south, east, north), opts)
+    levels = ("community", "grid", "compound") if level == "community" else ("grid", "compound")
+    add_areas(m, conn, opts, levels, **area.scope)
+    add_buildings(m, buildings, opts, show=True)
+    add_stations(m, conn, opts, community=area.community)
+    add_unit_heads(m, heads, opts)
+    add_gaps(m, gaps, opts)
+    building = sql_format(opts.t("building.name"))
+    add_search(m, layers.search_places(conn, building, **area.scope), opts)
+    figures = officer_figures(buildings, heads, gaps)
+    title = f"{area.name} {area.code} · {opts.t('title.' + level)}"
+    rows = [(key, opts.t(f"figure.{key}"), value) for key, value in figures.items()]
+    legends = [buildings_legend(opts), *gap_legends(opts)]
+    return finish(m, opts, title, panel(opts, title, rows, legends))
