@@ -31,6 +31,7 @@ from maps.coverage import (
 from maps.labels import gap_label
 from maps.options import PageOptions
 from maps.page import LegendItem, add_search, finish, js_format, new_map, panel, sql_format
+from maps.reach import add_service_areas
 from maps.theme import LOAD_COLOURS, SEVERITY_COLOURS, area_style
 from maps.vector_tiles import add_tile_layers
 
@@ -238,6 +239,7 @@ def command_centre_page(conn: Connection, opts: PageOptions | None = None) -> st
     else:
         add_buildings(m, coverage_layers.buildings(conn), opts, show=False)
         add_households(m, coverage_layers.units(conn), opts)
+    add_service_areas(m, conn, opts)
     add_stations(m, conn, opts)
     _heads(m, conn, opts)
     add_gaps(m, find_gaps(conn), opts)

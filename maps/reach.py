@@ -1,0 +1,55 @@
+"""Stations' service areas on the map: one switchable layer per walk (300, 500 and
+1,000 m), each area with its station, its walk and the households it reaches."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+from sqlalchemy import Connection, text
+
+from geo_api.network.areas import REACHES_M
+from maps.layers import SIMPLIFY_DEG, compact
+from maps.options import PageOptions
+
+SHOWN_AT_START = 500
+COLOURS = {300: "#31a354", 500: "#3182bd", 1000: "#756bb1"}
+AREAS = """
+SELECT s.name AS station, sa.reach_m, sa.method, sa.households, sa.geom
+FROM service_area sa JOIN station s ON s.id = sa.station_id
+WHERE s.tier IN ('community', 'outpost', 'street', 'city')
+ORDER BY sa.reach_m DESC, s.id
+"""
+
+
+def service_areas(conn: Connection) -> gpd.GeoDataFrame:
+    """Every station's service areas, simplified for a page."""
+    frame = gpd.read_postgis(text(AREAS), conn, geom_col="geom", crs=4326)
+    frame.geometry = frame.geometry.simplify(SIMPLIFY_DEG * 2)
+    return compact(frame, simplify=False)
+
+
+def add_service_areas(m: folium.Map, conn: Connection, opts: PageOptions) -> None:
+    """A layer per walk; the walk's method (along streets or straight) in the tooltip."""
+    frame = opts.place(service_areas(conn))
+    frame["how"] = frame["method"].map(lambda k: opts.t(f"reach.{k}"))
+    for reach in REACHES_M:
+        subset = frame[frame["reach_m"] == reach]
+        group = folium.FeatureGroup(
+            name=opts.t("reach.layer").format(metres=reach), show=reach == SHOWN_AT_START
+        )
+        if len(subset):
+            colour = COLOURS[reach]
+            folium.GeoJson(
+                subset.drop(columns="method"),
+                style_function=lambda _f, c=colour: {
+                    "color": c,
+                    "weight": 1,
+                    "fillColor": c,
+                    "fillOpacity": 0.12,
+                },
+                tooltip=folium.GeoJsonTooltip(
+                    fields=["station", "how", "households"],
+                    aliases=[opts.t("reach.station"), opts.t("reach.how"), opts.t("reach.homes")],
+                ),
+            ).add_to(group)
+        group.add_to(m)
