@@ -45,6 +45,8 @@ REQUIRED: dict[str, set[str]] = {
     "heads": {"role", "name", "phone", "compound"},  # building/unit as the role needs
     "stations": {"name", "tier"},
     "members": {"name", "registered_on"},  # see ONE_OF: where they live
+    "roads": set(),  # the line is the road; ref, name and kind are optional
+    "gates": {"compound_code"},  # and a point
 }
 # Beyond REQUIRED, at least one of these groups must be complete.
 ONE_OF: dict[str, tuple[frozenset[str], ...]] = {

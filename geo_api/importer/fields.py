@@ -29,6 +29,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "name", "tier", "floor_area_m2", "hours", "community_code", "street_code", "lon", "lat",
     ),
     "members": ("name", "phone", "address", "lon", "lat", "registered_on"),
+    "roads": ("ref", "name", "kind"),
+    "gates": ("compound_code", "name", "lon", "lat"),
 }  # fmt: skip
 
 # Field → names it goes by in any layer that has the field (the field's own name included).
@@ -93,6 +95,10 @@ LAYER_ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
     ("compounds", "name"): ("小区", "小区名称"),
     ("buildings", "number"): ("楼栋", "楼号", "栋号", "楼栋号", "栋", "编号"),
     ("units", "number"): ("单元", "单元号", "编号"),
+    ("roads", "ref"): ("道路编号", "路段编号", "编号", "osm_id", "id", "ref"),
+    ("roads", "name"): ("道路名称", "路名", "街路名称"),
+    ("roads", "kind"): ("道路类型", "道路等级", "类型", "highway", "fclass", "kind", "type"),
+    ("gates", "name"): ("出入口", "出入口名称", "大门", "门"),
     ("stations", "name"): ("站点名称", "阵地名称", "服务站", "站点"),
     ("heads", "name"): ("三长姓名", "楼长姓名", "单元长姓名"),
 }

@@ -34,12 +34,26 @@ from geo_api.importer.members import UPSERT as MEMBERS
 from geo_api.importer.members import check_members
 from geo_api.importer.members import updates as member_updates
 from geo_api.importer.read import Source, open_source
+from geo_api.importer.roads import GATES, ROADS, check_gates, check_roads, compound_ids
 from geo_api.importer.stations import UPSERT as STATIONS
 from geo_api.importer.stations import check_stations, communities
 from geo_api.importer.stations import updates as station_updates
 from geo_api.importer.upsert import Landed, upsert
+from geo_api.network.build import rebuild
 
-LAYERS = [*AREAS, "buildings", "units", "households", "stations", "members", "heads"]
+LAYERS = [
+    *AREAS,
+    "buildings",
+    "units",
+    "households",
+    "stations",
+    "members",
+    "heads",
+    "roads",
+    "gates",
+]
+# Layers the walking network is built from: it is rebuilt after they land.
+NETWORK_LAYERS = {"roads", "gates", "stations"}
 HOUSEHOLD_COLUMNS = ["unit_id", "room", "persons", "address", "volunteer", "geom"]
 SHOWN_REJECTS = 10
 
@@ -102,6 +116,10 @@ def import_file(
         _members(conn, source, fields, crs, report, skip_bad)
     elif layer == "heads":
         _heads(conn, source, fields, report, skip_bad)
+    elif layer == "roads":
+        _roads(conn, source, fields, crs, report, skip_bad)
+    elif layer == "gates":
+        _gates(conn, source, fields, crs, report, skip_bad)
     else:
         _areas(conn, layer, source, fields, crs, report, skip_bad)
     if report.rows_in == 0:
@@ -112,6 +130,11 @@ def import_file(
         raise RuntimeError(
             f"{path.name}: {report.rows_in} rows in but {report.rows_landed} landed and "
             f"{len(report.rejects)} rejected"
+        )
+    if layer in NETWORK_LAYERS and report.rows_landed:
+        network = rebuild(conn)
+        report.notes.append(
+            f"walking network rebuilt: {network.edges:,} edges, {network.km:,.1f} km of road"
         )
     return report
 
@@ -148,6 +171,51 @@ def _areas(
             checked = check_cells(chunk, fields, layer, source_crs, parents, seen)
         else:
             checked = check_areas(chunk, fields, AREAS[layer], source_crs, parents, seen)
+        _land(conn, report, checked, skip_bad, table, key, columns, updates)
+
+
+def _roads(
+    conn: Connection,
+    source: Source,
+    fields: dict[str, str],
+    crs: str | None,
+    report: ImportReport,
+    skip_bad: bool,
+) -> None:
+    if not source.has_geometry:
+        raise InvalidInputError(
+            f"{source.path.name}: roads need their lines: import a GeoJSON, GeoPackage "
+            "or zipped Shapefile, not a table"
+        )
+    seen: dict[str, int] = {}
+    table, key, columns, updates = ROADS
+    source_crs: SourceCRS | None = None
+    for chunk in source.chunks():
+        if source_crs is None:
+            source_crs = _crs(crs, source, chunk["geometry"].to_numpy(), report)
+            report.crs = source_crs.name
+        report.rows_in += len(chunk)
+        checked = check_roads(chunk, fields, source_crs, seen)
+        _land(conn, report, checked, skip_bad, table, key, columns, updates)
+
+
+def _gates(
+    conn: Connection,
+    source: Source,
+    fields: dict[str, str],
+    crs: str | None,
+    report: ImportReport,
+    skip_bad: bool,
+) -> None:
+    if not _located(source, fields):
+        raise InvalidInputError(
+            f"{source.path.name}: gates need their location: lon and lat columns "
+            "(经度, 纬度) or points"
+        )
+    bounds, compounds = city_bounds(conn), compound_ids(conn)
+    table, key, columns, updates = GATES
+    for chunk, source_crs in _located_chunks(source, fields, crs, report):
+        checked = check_gates(chunk, fields, source_crs, bounds, compounds)
         _land(conn, report, checked, skip_bad, table, key, columns, updates)
 
 

@@ -1,0 +1,116 @@
+"""Roads (道路) and compound gates (小区出入口): what the walking network is built from.
+
+A road is a line (LineString or MultiLineString) with an optional id (``ref``),
+name and kind (OSM's highway values or 主干道, 支路 …, up to 16 characters). A road
+without an id is known by a hash of its line, so re-importing the file changes
+nothing. A gate is a point with the code of its compound and an optional name.
+Both are upserted; the import then rebuilds the network (geo_api.network.build).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, text
+
+from geo_api.importer.checks import Checked, RowErrors, text_column
+from geo_api.importer.coords import SourceCRS
+from geo_api.importer.households import Bounds, point_coordinates
+
+ROADS = ("road", ["ref"], ["ref", "name", "kind", "geom"], ["name", "kind", "geom"])
+GATES = ("compound_gate", ["compound_id", "name"], ["compound_id", "name", "geom"], ["geom"])
+KIND_MAX = 16
+LINES = (1, 5)  # LineString, MultiLineString
+
+
+def _line_ref(geom: shapely.Geometry) -> str:
+    """A stable id for a line without one: a hash of it, snapped to about a centimetre."""
+    snapped = shapely.set_precision(geom, 1e-7)
+    return "sha1:" + hashlib.sha1(shapely.to_wkb(snapped), usedforsecurity=False).hexdigest()[:20]
+
+
+def check_roads(
+    chunk: pd.DataFrame, fields: dict[str, str], crs: SourceCRS, seen: dict[str, int]
+) -> Checked:
+    """Check one chunk of roads; ``seen`` (ref -> row) spans the file."""
+    errors = RowErrors(chunk["_row"])
+    geoms = np.array(chunk["geometry"].to_numpy(), dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    errors.flag(missing, "geometry", None, "no geometry: a road needs its line")
+    kinds = pd.Series([None if g is None else g.geom_type for g in geoms], dtype=object)
+    lines = np.isin(shapely.get_type_id(geoms), LINES)
+    errors.flag(~missing & ~lines, "geometry", kinds, "not a line")
+    short = ~errors.bad & (shapely.length(geoms) == 0)
+    errors.flag(short, "geometry", None, "a line of no length")
+    lonlat = np.empty(len(geoms), dtype=object)
+    good = ~errors.bad
+    lonlat[good] = crs.geometries(geoms[good])
+    lonlat[good] = [g if g.geom_type == "MultiLineString" else shapely.MultiLineString([g])
+                    for g in lonlat[good]]  # fmt: skip
+    name = text_column(chunk, fields.get("name"))
+    kind = text_column(chunk, fields.get("kind"))
+    errors.flag((kind.fillna("").str.len() > KIND_MAX).to_numpy(), "kind", kind,
+                f"at most {KIND_MAX} characters")  # fmt: skip
+    given = text_column(chunk, fields.get("ref"))
+    ref = [r if r is not None or not ok else _line_ref(g)
+           for r, g, ok in zip(given, lonlat, ~errors.bad, strict=True)]  # fmt: skip
+    for k, value in enumerate(ref):
+        if value is not None and not errors.bad[k]:
+            if value in seen:
+                what = "same id" if given.iat[k] is not None else "same line"
+                errors.flag(np.arange(len(ref)) == k, "ref", given,
+                            f"duplicate: row {seen[value]} has the {what}")  # fmt: skip
+            else:
+                seen[value] = int(errors.rows[k])
+    good = ~errors.bad
+    frame = gpd.GeoDataFrame(
+        {
+            "_row": chunk["_row"].to_numpy()[good],
+            "ref": np.asarray(ref, dtype=object)[good],
+            "name": name.to_numpy()[good],
+            "kind": kind.fillna("street").to_numpy()[good],
+        },
+        geometry=list(lonlat[good]),
+        crs=4326,
+    )
+    return Checked(frame, errors.rejects, [])
+
+
+def compound_ids(conn: Connection) -> dict[str, int]:
+    """Compound code -> id."""
+    return {str(c): int(i) for c, i in conn.execute(text("SELECT code, id FROM compound"))}
+
+
+def check_gates(
+    chunk: pd.DataFrame,
+    fields: dict[str, str],
+    crs: SourceCRS | None,
+    bounds: Bounds | None,
+    compounds: dict[str, int],
+) -> Checked:
+    """Check one chunk of gates: a known compound and a point in the city."""
+    errors = RowErrors(chunk["_row"])
+    col = {f: text_column(chunk, fields.get(f)) for f in ("compound_code", "name", "lon", "lat")}
+    code = col["compound_code"]
+    errors.flag(code.isna().to_numpy(), "compound_code", None, "missing")
+    found = code.map(lambda c: None if c is None else compounds.get(c))
+    errors.flag((code.notna() & found.isna()).to_numpy(), "compound_code", code,
+                "no compound with this code in the store: import the compounds first")  # fmt: skip
+    lon, lat = point_coordinates(chunk, col, crs, bounds, errors)
+    errors.flag(~np.isfinite(lon), "lon/lat", None, "a gate needs its location")
+    name = col["name"].where(col["name"].notna(), "出入口" + chunk["_row"].astype(str))
+    good = ~errors.bad
+    frame = gpd.GeoDataFrame(
+        {
+            "_row": chunk["_row"].to_numpy()[good],
+            "compound_id": pd.array(found[good].tolist(), dtype="Int64"),
+            "name": name.to_numpy()[good],
+        },
+        geometry=shapely.points(lon[good], lat[good]),
+        crs=4326,
+    )
+    return Checked(frame, errors.rejects, [])

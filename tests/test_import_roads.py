@@ -1,0 +1,131 @@
+"""Importing roads and compound gates, and the walking network rebuilt from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Polygon
+from sqlalchemy import Connection, text
+
+from geo_api.demo.layout import METRIC_CRS, core_point
+from geo_api.errors import InvalidInputError
+from geo_api.importer.run import ImportRejectedError, import_file
+
+ROADS = "SELECT ref, name, kind, ST_AsText(geom) AS wkt FROM road ORDER BY ref"
+
+
+def _roads_file(conn: Connection, path: Path) -> gpd.GeoDataFrame:
+    """The store's roads in EPSG:4546 metres, as a surveying bureau would send them."""
+    frame = gpd.read_postgis(
+        text("SELECT ref, name, kind, geom FROM road ORDER BY id"), conn, geom_col="geom"
+    ).to_crs(METRIC_CRS)
+    out = gpd.GeoDataFrame(
+        {
+            "道路编号": frame["ref"],
+            "道路名称": frame["name"].fillna("无名路"),
+            "道路类型": frame["kind"],
+        },
+        geometry=frame.geometry.explode(index_parts=False).to_numpy(),
+        crs=METRIC_CRS,
+    )
+    out.to_file(path, driver="GeoJSON")
+    return out
+
+
+def test_roads_reimport_unchanged_and_the_network_is_rebuilt(
+    conn: Connection, tmp_path: Path
+) -> None:
+    path = tmp_path / "道路.geojson"
+    sent = _roads_file(conn, path)
+    edges = conn.execute(text("SELECT count(*) FROM road_edge")).scalar_one()
+    report = import_file(conn, "roads", path)
+    assert report.crs == "EPSG:4546"
+    assert report.rows_in == len(sent) == report.landed.updated + report.landed.unchanged
+    assert report.landed.inserted == 0
+    assert any("walking network rebuilt" in n for n in report.notes)
+    assert conn.execute(text("SELECT count(*) FROM road_edge")).scalar_one() == edges
+    again = import_file(conn, "roads", path)
+    assert again.landed.unchanged == len(sent)
+
+
+def test_roads_without_ids_are_known_by_their_line(conn: Connection, tmp_path: Path) -> None:
+    conn.execute(text("DELETE FROM road"))
+    path = tmp_path / "roads.geojson"
+    x, y = core_point().coords[0]
+    lines = gpd.GeoDataFrame(
+        {"路名": ["甲路", "乙路"]},
+        geometry=[
+            LineString([(x, y), (x + 500, y)]),
+            LineString([(x + 250, y - 200), (x + 250, y + 200)]),
+        ],
+        crs=METRIC_CRS,
+    )
+    lines.to_file(path, driver="GeoJSON")
+    first = import_file(conn, "roads", path)
+    assert first.landed.inserted == 2
+    refs = conn.execute(text("SELECT ref FROM road ORDER BY ref")).scalars().all()
+    assert all(r.startswith("sha1:") for r in refs)
+    assert import_file(conn, "roads", path).landed.unchanged == 2
+    # Two crossing lines: noded into four edges around one shared vertex.
+    assert (
+        conn.execute(text("SELECT count(*) FROM road_edge WHERE kind = 'road'")).scalar_one() == 4
+    )
+
+
+def test_road_mistakes_are_named(conn: Connection, tmp_path: Path) -> None:
+    base = core_point().coords[0]
+    frame = gpd.GeoDataFrame(
+        {"道路编号": ["r1", "r2", "r1", "r4"], "类型": ["支路", "支路", "支路", "x" * 20]},
+        geometry=[
+            LineString([base, (base[0] + 100, base[1])]),
+            Polygon([base, (base[0] + 10, base[1]), (base[0], base[1] + 10)]),
+            LineString([base, (base[0], base[1] + 100)]),
+            LineString([base, (base[0] - 100, base[1])]),
+        ],
+        crs=METRIC_CRS,
+    )
+    path = tmp_path / "bad.geojson"
+    frame.to_file(path, driver="GeoJSON")
+    savepoint = conn.begin_nested()
+    with pytest.raises(ImportRejectedError) as raised:
+        import_file(conn, "roads", path)
+    savepoint.rollback()
+    message = str(raised.value)
+    assert "row 2, geometry 'Polygon': not a line" in message
+    assert "row 3, ref 'r1': duplicate: row 1 has the same id" in message
+    assert "row 4, kind" in message and "at most 16 characters" in message
+    report = import_file(conn, "roads", path, skip_bad=True)
+    assert report.rows_in == 4 == report.rows_landed + len(report.rejects)
+    assert conn.execute(text("SELECT count(*) FROM road WHERE ref = 'r1'")).scalar_one() == 1
+    table = tmp_path / "roads.csv"
+    pd.DataFrame({"道路名称": ["甲路"]}).to_csv(table, index=False)
+    with pytest.raises(InvalidInputError, match="roads need their lines"):
+        import_file(conn, "roads", table)
+
+
+def test_gates_land_and_join_the_network(conn: Connection, tmp_path: Path) -> None:
+    code, cid, x, y = conn.execute(
+        text("""SELECT cp.code, cp.id, ST_X(p.geom), ST_Y(p.geom) FROM compound cp
+                CROSS JOIN LATERAL (SELECT ST_StartPoint(ST_ExteriorRing(cp.geom)) AS geom) p
+                ORDER BY cp.id LIMIT 1""")
+    ).one()
+    frame = pd.DataFrame(
+        {"小区代码": [code, "nope"], "出入口": ["东门", "西门"], "经度": [x, x], "纬度": [y, y]}
+    )
+    frame.to_csv(tmp_path / "gates.csv", index=False)
+    savepoint = conn.begin_nested()
+    with pytest.raises(ImportRejectedError, match="row 3, compound_code 'nope'"):
+        import_file(conn, "gates", tmp_path / "gates.csv")
+    savepoint.rollback()
+    report = import_file(conn, "gates", tmp_path / "gates.csv", skip_bad=True)
+    assert report.landed.inserted == 1 and len(report.rejects) == 1
+    entries = conn.execute(
+        text("""SELECT count(*) FROM network_entry e JOIN compound_gate g
+                ON g.compound_id = e.compound_id AND g.geom = e.geom
+                WHERE g.compound_id = :c AND g.name = '东门'"""),
+        {"c": cid},
+    ).scalar_one()
+    assert entries == 1
