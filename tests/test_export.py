@@ -23,6 +23,9 @@ TABLE_OF = {
     "heads": "head",
     "stations": "station",
     "members": "community",  # members are counted per community
+    "roads": "road",
+    "gates": "compound_gate",
+    "service_areas": "service_area",
 }
 PERSONAL = {"name", "phone", "address", "room", "household_id"}
 
@@ -50,7 +53,7 @@ def test_geopackage(conn: Connection, tmp_path: Path) -> None:
         assert info["features"] == expected[layer], layer
         assert info["crs"] == "EPSG:4326"
         assert info["geometry_type"] != "Unknown", layer
-        if layer in ("heads", "households", "members"):
+        if layer in ("heads", "households", "members", "service_areas"):
             assert not PERSONAL & set(info["fields"]), layer
     heads = pyogrio.read_info(path, layer="heads")
     types = dict(zip(heads["fields"], heads["dtypes"], strict=True))

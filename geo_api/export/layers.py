@@ -39,6 +39,14 @@ LAYER_SQL: dict[str, str] = {
     "stations": """
         SELECT id, tier, name, street_id, community_id, floor_area_m2, hours, geom
         FROM station ORDER BY id""",
+    "roads": "SELECT id, ref, name, kind, geom FROM road ORDER BY id",
+    "gates": "SELECT id, compound_id, name, geom FROM compound_gate ORDER BY id",
+    # Each station's ground within a walk of 300, 500 and 1,000 m, and the homes in it.
+    "service_areas": """
+        SELECT sa.station_id, s.name AS station, s.tier, sa.reach_m, sa.method,
+               sa.households, sa.geom
+        FROM service_area sa JOIN station s ON s.id = sa.station_id
+        ORDER BY sa.station_id, sa.reach_m""",
     # Members as counts per community: a member's home would tie a person to the party.
     "members": """
         SELECT c.id AS community_id, c.code AS community_code, c.name AS community_name,
