@@ -45,18 +45,20 @@ LABELS = {
 
 # {walk} is the unit walk subquery (network or straight) the finder picks.
 BEYOND_SQL = """
-SELECT cp.id AS ref_id, cp.community_id, sum(w.households) AS households,
-       sum(w.persons) AS persons,
+SELECT cp.id AS ref_id, cp.community_id, far.households, far.persons,
        CAST(:severity AS text) AS severity,
-       format('%s：%s户%s%s米内没有%s（最近%s）', cp.name, sum(w.households),
-              CASE WHEN bool_or(w.method = 'straight') THEN '直线' ELSE '步行' END,
+       format('%s：%s户%s%s米内没有%s（最近%s）', cp.name, far.households,
+              CASE WHEN far.straight THEN '直线' ELSE '步行' END,
               CAST(:reach AS int), CAST(:serves AS text),
-              CASE WHEN min(w.metres) IS NULL THEN format('超过%s米', CAST(:limit AS int))
-                   ELSE format('%s米', round(min(w.metres)::numeric)) END) AS detail,
+              CASE WHEN far.nearest IS NULL THEN format('超过%s米', CAST(:limit AS int))
+                   ELSE format('%s米', round(far.nearest::numeric)) END) AS detail,
        cp.geom
-FROM ({walk}) w JOIN compound cp ON cp.id = w.compound_id
-WHERE w.metres IS NULL OR w.metres > :reach
-GROUP BY cp.id, cp.community_id, cp.name, cp.geom
+FROM (SELECT w.compound_id, sum(w.households) AS households, sum(w.persons) AS persons,
+             bool_or(w.method = 'straight') AS straight, min(w.metres) AS nearest
+      FROM ({walk}) w
+      WHERE w.metres IS NULL OR w.metres > :reach
+      GROUP BY w.compound_id) far
+JOIN compound cp ON cp.id = far.compound_id
 """
 
 ACCESS_GAPS = [GapType(name, LABELS[name], "community", "compound", BEYOND_SQL) for name in CIRCLES]

@@ -50,17 +50,23 @@ LEFT JOIN LATERAL (
     FROM station s WHERE s.tier = ANY(:tiers) AND en.compound_id IS NULL) straight ON true
 """  # noqa: S608 - constant SQL; tiers and limit are bound
 
-# The same without a network: straight lines from every unit.
+# The same without a network: straight lines from every unit, NULL past :limit.
+# Each station finds the units near it through the unit index (the bounding box of
+# a geography buffer a little wider than :limit), and geography decides.
 STRAIGHT_SQL = """
+WITH near AS (
+    SELECT u.id AS unit_id, min(ST_Distance(u.geom::geography, s.geom::geography)) AS metres
+    FROM station s JOIN unit u
+      ON u.geom && ST_Buffer(s.geom::geography, :limit * 1.01 + 1)::geometry
+     AND ST_DWithin(u.geom::geography, s.geom::geography, :limit)
+    WHERE s.tier = ANY(:tiers)
+    GROUP BY u.id)
 SELECT u.id AS unit_id, b.compound_id, homes.households, homes.persons, near.metres,
        'straight' AS method
 FROM unit u JOIN building b ON b.id = u.building_id
 JOIN (SELECT unit_id, count(*) AS households, sum(persons) AS persons
       FROM household GROUP BY unit_id) homes ON homes.unit_id = u.id
-LEFT JOIN LATERAL (
-    SELECT ST_Distance(u.geom::geography, s.geom::geography) AS metres
-    FROM station s WHERE s.tier = ANY(:tiers)
-    ORDER BY s.geom::geography <-> u.geom::geography LIMIT 1) near ON true
+LEFT JOIN near ON near.unit_id = u.id
 """
 
 

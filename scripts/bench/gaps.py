@@ -78,7 +78,7 @@ def strtree_count(conn: Connection) -> Callable[[], int]:
         geom_col="geom",
         params={"t": REACH["tiers"]},
     )
-    epsg = metric_epsg(float(homes.geometry.centroid.x.mean()))
+    epsg = metric_epsg(float(homes.total_bounds[[0, 2]].mean()))
     units = homes.to_crs(epsg).geometry.to_numpy()
     sites = stations.to_crs(epsg).geometry.to_numpy()
     weights = homes["n"].to_numpy()
@@ -113,7 +113,7 @@ def main() -> int:
             name: timed(lambda n=name: find_gaps(conn, types=[n]), args.repeat)[0]
             for name in GAP_NAMES
         }
-        params = {k: REACH[k] for k in ("tiers", "reach")}
+        params = {k: REACH[k] for k in ("tiers", "reach", "limit")}
         anchor_s, anchor_n = timed(
             lambda: conn.execute(text(NOT_EXISTS), params).scalar_one(), args.repeat
         )
