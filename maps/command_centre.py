@@ -31,7 +31,7 @@ from maps.coverage import (
 from maps.labels import gap_label
 from maps.options import PageOptions
 from maps.page import LegendItem, add_search, finish, js_format, new_map, panel, sql_format
-from maps.reach import add_service_areas
+from maps.reach import add_roads, add_service_areas
 from maps.theme import LOAD_COLOURS, SEVERITY_COLOURS, area_style
 from maps.vector_tiles import add_tile_layers
 
@@ -233,6 +233,7 @@ def command_centre_page(conn: Connection, opts: PageOptions | None = None) -> st
     figures = key_figures(conn)
     m = new_map(bounds, opts)
     add_choropleths(m, coverage_layers.community_coverage(conn), opts)
+    add_roads(m, conn, opts)
     add_areas(m, conn, opts)
     if opts.use_tiles(figures["households"]):
         add_tile_layers(m, opts)

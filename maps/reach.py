@@ -1,5 +1,6 @@
-"""Stations' service areas on the map: one switchable layer per walk (300, 500 and
-1,000 m), each area with its station, its walk and the households it reaches."""
+"""The walking network on the map: the roads, and the stations' service areas, one
+switchable layer per walk (300, 500 and 1,000 m), each with its station, its walk
+and the households it reaches."""
 
 from __future__ import annotations
 
@@ -21,10 +22,26 @@ ORDER BY sa.reach_m DESC, s.id
 """
 
 
+ROADS = "SELECT name, kind, geom FROM road ORDER BY id"
+
+
+def add_roads(m: folium.Map, conn: Connection, opts: PageOptions) -> None:
+    """The roads people walk along, thin and grey under everything else."""
+    frame = gpd.read_postgis(text(ROADS), conn, geom_col="geom", crs=4326)
+    frame = opts.place(compact(frame, simplify=True))
+    group = folium.FeatureGroup(name=opts.t("roads.layer"), show=True)
+    if len(frame):
+        folium.GeoJson(
+            frame[["geometry"]],
+            style_function=lambda _f: {"color": "#969696", "weight": 1.5, "opacity": 0.8},
+        ).add_to(group)
+    group.add_to(m)
+
+
 def service_areas(conn: Connection) -> gpd.GeoDataFrame:
     """Every station's service areas, simplified for a page."""
     frame = gpd.read_postgis(text(AREAS), conn, geom_col="geom", crs=4326)
-    frame.geometry = frame.geometry.simplify(SIMPLIFY_DEG * 2)
+    frame.geometry = frame.geometry.simplify(SIMPLIFY_DEG * 5)  # about 5 m: bands 100 m wide
     return compact(frame, simplify=False)
 
 

@@ -50,7 +50,7 @@ class Page:
 def expected_overlays(lang: str) -> list[str]:
     """The layer control of the command centre, in order."""
     t = labels(lang)
-    names = [t["coverage.heads"], t["coverage.station"]]
+    names = [t["coverage.heads"], t["coverage.station"], t["roads.layer"]]
     names += [t[f"area.{level}"] for level in AREA_LEVELS]
     names += [t["buildings.layer"], t["households.layer"]]
     names += [t["reach.layer"].format(metres=m) for m in REACHES_M]
