@@ -42,6 +42,7 @@ bench: install  ## every benchmark on the stored city (options: run the scripts 
 	scripts/install-system.sh --bench
 	$(UV) run python scripts/bench/lookup.py
 	$(UV) run python scripts/bench/assign.py
+	$(UV) run python scripts/bench/gaps.py
 
 bench-maps: install-test  ## map pages' size and first render in Chromium, against a bare folium page
 	$(UV) run python scripts/bench/map_page.py
