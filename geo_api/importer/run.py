@@ -148,11 +148,7 @@ def _areas(
     report: ImportReport,
     skip_bad: bool,
 ) -> None:
-    if not source.has_geometry:
-        raise InvalidInputError(
-            f"{source.path.name}: {layer} need their outlines: import a GeoJSON, GeoPackage "
-            "or zipped Shapefile, not a table"
-        )
+    _require_geometry(source, f"{layer} need their outlines")
     cells = layer in CELLS
     parents: Any = cell_parents(conn, layer) if cells else parent_ids(conn, AREAS[layer])
     seen: dict[str, int] = {}
@@ -182,11 +178,7 @@ def _roads(
     report: ImportReport,
     skip_bad: bool,
 ) -> None:
-    if not source.has_geometry:
-        raise InvalidInputError(
-            f"{source.path.name}: roads need their lines: import a GeoJSON, GeoPackage "
-            "or zipped Shapefile, not a table"
-        )
+    _require_geometry(source, "roads need their lines")
     seen: dict[str, int] = {}
     table, key, columns, updates = ROADS
     source_crs: SourceCRS | None = None
@@ -207,16 +199,30 @@ def _gates(
     report: ImportReport,
     skip_bad: bool,
 ) -> None:
-    if not _located(source, fields):
-        raise InvalidInputError(
-            f"{source.path.name}: gates need their location: lon and lat columns "
-            "(经度, 纬度) or points"
-        )
+    _require_location(source, fields, "gates")
     bounds, compounds = city_bounds(conn), compound_ids(conn)
     table, key, columns, updates = GATES
     for chunk, source_crs in _located_chunks(source, fields, crs, report):
         checked = check_gates(chunk, fields, source_crs, bounds, compounds)
         _land(conn, report, checked, skip_bad, table, key, columns, updates)
+
+
+def _require_geometry(source: Source, need: str) -> None:
+    """Refuse a table (CSV, XLSX) for a layer whose rows are shapes."""
+    if not source.has_geometry:
+        raise InvalidInputError(
+            f"{source.path.name}: {need}: import a GeoJSON, GeoPackage or zipped Shapefile, "
+            "not a table"
+        )
+
+
+def _require_location(source: Source, fields: dict[str, str], what: str) -> None:
+    """Refuse a file whose rows cannot carry a point."""
+    if not _located(source, fields):
+        raise InvalidInputError(
+            f"{source.path.name}: {what} need their location: lon and lat columns "
+            "(经度, 纬度) or points"
+        )
 
 
 def _located(source: Source, fields: dict[str, str]) -> bool:
@@ -299,11 +305,7 @@ def _stations(
     report: ImportReport,
     skip_bad: bool,
 ) -> None:
-    if not _located(source, fields):
-        raise InvalidInputError(
-            f"{source.path.name}: stations need their location: lon and lat columns "
-            "(经度, 纬度) or points"
-        )
+    _require_location(source, fields, "stations")
     bounds, places = city_bounds(conn), communities(conn)
     seen: dict[str, int] = {}
     table, key, columns, _ = STATIONS
