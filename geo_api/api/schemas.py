@@ -277,3 +277,36 @@ class ImportResult(BaseModel):
     rejects: list[RejectOut] = Field(description="the first 1,000 rejected rows")
     notes: list[str] = Field(description="repairs made, e.g. geometries fixed with make_valid")
     warnings: list[str]
+
+
+class ParsedParts(BaseModel):
+    """The parts of an address the parser found (null where absent)."""
+
+    community: str | None
+    compound: str | None
+    building: int | None
+    unit: int | None
+    room: str | None
+
+
+class CompoundCandidate(BaseModel):
+    """A known compound close to the address's, best first."""
+
+    compound_id: int
+    compound: str
+    community: str
+    score: float = Field(description="1.0: the same name; above 0.8: one contains the other")
+
+
+class AddressLookup(BaseModel):
+    """What an address names: the household or the deepest place found, and its heads;
+    or only candidates when the compound is not certain."""
+
+    query: str
+    parsed: ParsedParts
+    candidates: list[CompoundCandidate]
+    found: Literal["compound", "building", "unit", "household"] | None = Field(
+        description="the deepest level found; null: pick a candidate"
+    )
+    household: HouseholdChain | None
+    place: Lookup | None

@@ -7,7 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from geo_api.api.deps import Read
-from geo_api.api.schemas import Lookup
+from geo_api.api.schemas import AddressLookup, Lookup
+from geo_api.geo.systems import CRS_HELP, to_wgs84
+from geo_api.lookup.address import lookup_address
 from geo_api.lookup.point import lookup_point
 
 router = APIRouter(tags=["grid officers"])
@@ -21,9 +23,38 @@ router = APIRouter(tags=["grid officers"])
 def lookup(
     read: Read,
     # Bounds are checked by the domain, whose messages say more (e.g. "swapped?").
-    lon: Annotated[float, Query(description="WGS 84 longitude, -180 to 180")],
-    lat: Annotated[float, Query(description="WGS 84 latitude, -90 to 90")],
+    lon: Annotated[float, Query(description="longitude (or easting in a projected crs)")],
+    lat: Annotated[float, Query(description="latitude (or northing in a projected crs)")],
+    crs: Annotated[str, Query(max_length=40, description=CRS_HELP)] = "wgs84",
 ) -> dict[str, Any]:
-    """The street, community, grid, compound, building and unit at a point, with their heads."""
+    """The street, community, grid, compound, building and unit at a point, with their
+    heads. The point may be pasted from AMap or Tencent (``crs=gcj02``), Baidu
+    (``bd09``), or given in CGCS2000 or any EPSG system; the answer gives it in WGS 84."""
+    x, y = to_wgs84(lon, lat, crs)
     with read() as conn:
-        return lookup_point(conn, lon, lat)
+        return lookup_point(conn, x, y)
+
+
+@router.get(
+    "/lookup/address",
+    response_model=AddressLookup,
+    responses={
+        404: {"description": "no compound like the address's"},
+        422: {"description": "the address names no compound"},
+    },
+)
+def lookup_by_address(
+    read: Read,
+    q: Annotated[
+        str,
+        Query(
+            min_length=2,
+            max_length=200,
+            description="e.g. 水岸明珠3号楼2单元501室 or 水岸明珠3-2-501",
+        ),
+    ],
+) -> dict[str, Any]:
+    """The household (or the deepest place found) an address names, and its heads; the
+    closest compounds as candidates when the name is not certain."""
+    with read() as conn:
+        return lookup_address(conn, q)
