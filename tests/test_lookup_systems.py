@@ -101,3 +101,17 @@ def test_a_name_in_two_communities_needs_the_community(
         params={"q": f"{home.community}{home.compound}{home.building}-{home.unit}-{home.room}"},
     ).json()
     assert named["found"] == "household" and named["household"]["id"] == home.id
+
+
+def test_the_chain_ends_with_the_grid_officer(
+    client: TestClient, conn: Connection, home: Any
+) -> None:
+    body = client.get(f"/households/{home.id}").json()
+    officers = conn.execute(
+        text("""SELECT o.id, o.phone FROM grid_officer o JOIN grid g ON g.id = o.grid_id
+                JOIN compound cp ON cp.grid_id = g.id WHERE cp.name = :c"""),
+        {"c": home.compound},
+    ).all()
+    assert officers and [o["id"] for o in body["grid_officers"]] == [o.id for o in officers]
+    for shown, stored in zip(body["grid_officers"], officers, strict=True):
+        assert shown["phone"] == stored.phone[:3] + "****" + stored.phone[-4:]

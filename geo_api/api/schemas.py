@@ -155,6 +155,14 @@ class CoveringHead(HeadOut):
     changed_by: str | None = Field(description="the officer who set it; null: the engine")
 
 
+class OfficerOut(BaseModel):
+    """A grid officer as an officer sees them (contacts masked)."""
+
+    id: int
+    name: str = Field(description="masked, e.g. 张*明")
+    phone: str = Field(description="masked, e.g. 138****1234")
+
+
 class HouseholdChain(BaseModel):
     """A household, where it lives, and the heads who cover it."""
 
@@ -175,6 +183,7 @@ class HouseholdChain(BaseModel):
     unit_head: CoveringHead | None
     building_heads: list[HeadOut]
     compound_heads: list[HeadOut]
+    grid_officers: list[OfficerOut] = Field(description="the grid's officer (网格员), masked")
 
 
 class Move(BaseModel):

@@ -9,11 +9,12 @@ from sqlalchemy import Connection, text
 
 from geo_api.errors import NotFoundError
 from geo_api.lookup.heads import HEAD_COLUMNS, summary
+from geo_api.privacy import mask_name, mask_phone
 
 HOUSEHOLD_SQL = text("""
 SELECT h.id, h.address, h.room, h.persons, u.id AS unit_id, u.number AS unit_number,
        b.id AS building_id, b.number AS building_number, cp.id AS compound_id,
-       cp.name AS compound_name, g.code AS grid_code, c.code AS community_code,
+       cp.name AS compound_name, g.id AS grid_id, g.code AS grid_code, c.code AS community_code,
        c.name AS community_name
 FROM household h JOIN unit u ON u.id = h.unit_id JOIN building b ON b.id = u.building_id
 JOIN compound cp ON cp.id = b.compound_id JOIN grid g ON g.id = cp.grid_id
@@ -47,11 +48,23 @@ ORDER BY CASE hd.role WHEN 'building' THEN 0 ELSE 1 END, hd.id
 """)  # noqa: S608 - HEAD_COLUMNS is a constant
 
 
+# The grid's officers serving now: its own, or the one who covers it for want of one.
+OFFICERS_SQL = text("""
+SELECT o.id, o.name, o.phone FROM grid_officer o
+WHERE (o.left_on IS NULL OR o.left_on > current_date)
+  AND (o.grid_id = :grid OR o.id IN (
+       SELECT officer_id FROM place_cover WHERE level = 'grid' AND grid_id = :grid
+       AND valid_to IS NULL))
+ORDER BY (o.grid_id = :grid) DESC, o.id
+""")
+
+
 def household_chain(
     conn: Connection, household_id: int, at: datetime | None = None
 ) -> dict[str, Any]:
     """Where a household lives, and who covers it: its unit head (at ``at`` if given,
-    from the assignment history), its building head and its compound head."""
+    from the assignment history), its building head, its compound head and its grid
+    officer, contacts masked."""
     home = conn.execute(HOUSEHOLD_SQL, {"id": household_id}).mappings().first()
     if home is None:
         raise NotFoundError(f"household {household_id} does not exist")
@@ -71,9 +84,13 @@ def household_chain(
     chain = conn.execute(
         CHAIN_SQL, {"building": home["building_id"], "compound": home["compound_id"]}
     ).all()
+    officers = conn.execute(OFFICERS_SQL, {"grid": home["grid_id"]}).all()
     return {
-        **dict(home),
+        **{k: v for k, v in home.items() if k != "grid_id"},
         "at": at,
+        "grid_officers": [
+            {"id": o.id, "name": mask_name(o.name), "phone": mask_phone(o.phone)} for o in officers
+        ],
         "unit_head": unit_head,
         "building_heads": [summary(r) for r in chain if r.role == "building"],
         "compound_heads": [summary(r) for r in chain if r.role == "compound"],
