@@ -30,3 +30,15 @@ class StoreNotReadyError(GridgovError):
 
 class BusyError(GridgovError):
     """The work asked for is already running (another assignment run): try again later."""
+
+
+class UnauthorizedError(GridgovError):
+    """No key, or a key that is unknown or revoked (HTTP 401)."""
+
+
+class ForbiddenError(GridgovError):
+    """A key whose role or area does not reach what was asked (HTTP 403)."""
+
+
+class RateLimitedError(GridgovError):
+    """Too many requests for one key (HTTP 429)."""

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+API_KEY: str | None = None  # sent to 127.0.0.1 with every request (set by live_server)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -51,7 +52,10 @@ def visit(
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            page = browser.new_page(
+                viewport={"width": viewport[0], "height": viewport[1]},
+                extra_http_headers={"X-API-Key": API_KEY} if API_KEY else None,
+            )
             seen = Visit(page)
 
             def is_tile(url: str) -> bool:

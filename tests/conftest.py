@@ -23,17 +23,19 @@ import psycopg
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 
 from geo_api.api.deps import get_reader, get_transaction
 from geo_api.api.main import create_app
 from geo_api.assign.engine import run_assignment
+from geo_api.auth.keys import create_key
 from geo_api.db import migrate
 from geo_api.db.cluster import Cluster
 from geo_api.db.engine import make_engine
 from geo_api.demo.city import City, generate_city
 from geo_api.demo.load import load_city
+from tests import browser
 
 TEST_HOUSEHOLDS = 1_000
 TEST_SEED = 7
@@ -110,9 +112,29 @@ def conn(engine: Engine, city: City) -> Iterator[Connection]:
             transaction.rollback()
 
 
+@pytest.fixture(scope="session")
+def keys(engine: Engine, city: City) -> dict[str, str]:
+    """An API key per role (committed: the app checks them on its own connections).
+    The officer's is for the community of the city's first compound."""
+    made = {}
+    with engine.begin() as conn:
+        community = conn.execute(
+            text(
+                "SELECT c.code FROM compound cp JOIN community c ON c.id = cp.community_id "
+                "ORDER BY cp.id LIMIT 1"
+            )
+        ).scalar_one()
+        for role in ("admin", "command", "planner", "officer"):
+            area = community if role == "officer" else None
+            made[role] = create_key(conn, f"test {role}", role, community=area, per_minute=10**6)
+    return made
+
+
 @pytest.fixture
-def client(db_url: str, conn: Connection) -> Iterator[TestClient]:
-    """The API on the test city; its requests share the test's rolled-back transaction."""
+def client(db_url: str, conn: Connection, keys: dict[str, str]) -> Iterator[TestClient]:
+    """The API on the test city as the command centre (everything, personal data
+    masked); its requests share the test's rolled-back transaction. Other roles:
+    pass ``headers={"X-API-Key": keys[role]}``."""
     app = create_app(db_url)
 
     @contextmanager
@@ -122,7 +144,7 @@ def client(db_url: str, conn: Connection) -> Iterator[TestClient]:
 
     app.dependency_overrides[get_transaction] = lambda: savepoint
     app.dependency_overrides[get_reader] = lambda: savepoint
-    with TestClient(app) as test_client:
+    with TestClient(app, headers={"X-API-Key": keys["command"]}) as test_client:
         yield test_client
 
 
@@ -140,8 +162,10 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(db_url: str, city: City) -> Iterator[str]:
-    """gridgov's API on a free port of 127.0.0.1, in a thread."""
+def live_server(db_url: str, city: City, keys: dict[str, str]) -> Iterator[str]:
+    """gridgov's API on a free port of 127.0.0.1, in a thread; the browser (tests.browser)
+    calls it with the command centre's key."""
+    browser.API_KEY = keys["command"]
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pyogrio
 import pytest
+from sqlalchemy import Engine
 
+from geo_api.auth.keys import caller_for
 from geo_api.cli.main import main
 from geo_api.demo.city import City
 from geo_api.export.layers import LAYER_NAMES
@@ -201,3 +203,23 @@ def test_gaps_export_to_geopackage_and_csv(run: Run, tmp_path: Path) -> None:
     assert shapely.from_wkt(table["wkt"]).tolist() and "type" in table and "detail" in table
     code, _, err = run("gaps", "--out", str(tmp_path / "gaps.xls"))
     assert code == 1 and ".gpkg, .csv or .geojson" in err
+
+
+def test_keys_from_the_command_line(run: Run, engine: Engine) -> None:
+    code, out, _ = run("users", "create-admin", "--name", "cli admin")
+    assert code == 0
+    key = next(word for word in out.split() if word.startswith("gg_"))
+    with engine.connect() as conn:
+        found = caller_for(conn, key)
+    assert found is not None and found[0].role == "admin"
+    code, out, err = run("users", "create", "cli officer", "--role", "officer")
+    assert code == 1 and "needs their community" in err
+    code, out, _ = run("users", "list")
+    assert "cli admin" in out and key not in out
+    assert run("users", "revoke", "cli admin")[0] == 0
+    with engine.connect() as conn:
+        assert caller_for(conn, key) is None
+    code, _, err = run("users", "revoke", "cli admin")
+    assert code == 1 and "no live key" in err
+    code, out, _ = run("audit", "--limit", "5")
+    assert code == 0 and "personal data read in full" in out

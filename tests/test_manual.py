@@ -114,9 +114,13 @@ def test_move_and_lock_over_http(client: TestClient, conn: Connection) -> None:
     household, _, other = a_household_and_another_head(conn)
     moved = client.put(f"/households/{household}/head", json={"head_id": other, "by": "李"})
     assert moved.status_code == 200 and moved.json()["unit_head"]["id"] == other
-    unlocked = client.put(f"/households/{household}/lock", json={"locked": False, "by": "李"})
+    # Who made the change is the key's holder; "by" is their note.
+    assert moved.json()["unit_head"]["changed_by"] == "test command: 李"
+    unlocked = client.put(f"/households/{household}/lock", json={"locked": False})
     assert unlocked.json()["unit_head"]["locked"] is False
-    assert client.put(f"/households/{household}/head", json={"head_id": other}).status_code == 422
+    assert unlocked.json()["unit_head"]["changed_by"] == "test command"
+    too_long = {"head_id": other, "by": "李" * 101}
+    assert client.put(f"/households/{household}/head", json=too_long).status_code == 422
     missing = client.put("/households/99999999/head", json={"head_id": other, "by": "李"})
     assert missing.status_code == 404
 

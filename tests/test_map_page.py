@@ -251,13 +251,17 @@ def test_api_docs_render_offline(live_server: str) -> None:
     assert operations >= 7
 
 
-def test_reads_survive_errors_and_refuse_writes(live_server: str, engine: Engine) -> None:
+def test_reads_survive_errors_and_refuse_writes(
+    live_server: str, engine: Engine, keys: dict[str, str]
+) -> None:
     # Through the real read-only path: a 404 in between leaves the pool healthy.
-    inside = httpx.get(f"{live_server}/lookup", params={"lon": 111.3, "lat": 35.6})
+    key = {"X-API-Key": keys["command"]}
+    inside = httpx.get(f"{live_server}/lookup", params={"lon": 111.3, "lat": 35.6}, headers=key)
     for _ in range(3):
-        outside = httpx.get(f"{live_server}/lookup", params={"lon": 116.4, "lat": 39.9})
+        far = {"lon": 116.4, "lat": 39.9}
+        outside = httpx.get(f"{live_server}/lookup", params=far, headers=key)
         assert outside.status_code == 404
-    again = httpx.get(f"{live_server}/lookup", params={"lon": 111.3, "lat": 35.6})
+    again = httpx.get(f"{live_server}/lookup", params={"lon": 111.3, "lat": 35.6}, headers=key)
     assert again.status_code == inside.status_code
     with read_only(engine) as conn, pytest.raises(InternalError, match="read-only"):
         conn.execute(text("UPDATE head SET capacity = capacity"))

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 import pandas as pd
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import (
     BusyError,
     ClusterError,
+    ForbiddenError,
     GridgovError,
     InvalidInputError,
     NotFoundError,
+    RateLimitedError,
     StoreNotReadyError,
+    UnauthorizedError,
 )
 from maps.vendor import AssetsMissingError
 
@@ -24,6 +28,9 @@ log = logging.getLogger(__name__)
 
 # Most specific first: the first matching class decides the status.
 STATUS: list[tuple[type[Exception], int]] = [
+    (UnauthorizedError, 401),
+    (ForbiddenError, 403),
+    (RateLimitedError, 429),
     (NotFoundError, 404),
     (BusyError, 409),
     (InvalidInputError, 422),
@@ -42,8 +49,16 @@ def status_for(exc: Exception) -> int:
     return 500
 
 
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, UnauthorizedError) and _wants_page(request):
+        # A person opening a map in a browser signs in, then comes back.
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else None
+    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc), headers=headers)
+
+
+def _wants_page(request: Request) -> bool:
+    return request.method == "GET" and "text/html" in request.headers.get("accept", "")
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:

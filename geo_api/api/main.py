@@ -6,13 +6,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from geo_api import __version__
 from geo_api.api import errors
+from geo_api.api.auth import Gate, authenticate
 from geo_api.api.routes import (
     assign,
     exports,
@@ -21,6 +22,7 @@ from geo_api.api.routes import (
     health,
     households,
     imports,
+    login,
     lookup,
     maps,
     network,
@@ -45,6 +47,7 @@ def create_app(url: str | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(url or database_url())
         app.state.engine = engine
+        app.state.gate = Gate(engine)
         yield
         engine.dispose()
 
@@ -57,8 +60,10 @@ def create_app(url: str | None = None) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
+    for module in (health, login):
+        app.include_router(module.router)
+    # Everything else needs a key whose role the policy table allows (geo_api.auth).
     for module in (
-        health,
         lookup,
         heads,
         households,
@@ -70,7 +75,7 @@ def create_app(url: str | None = None) -> FastAPI:
         maps,
         tiles,
     ):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[Depends(authenticate)])
     if assets_installed():
         app.mount(DEFAULT_BASE_URL, StaticFiles(directory=VENDOR_ROOT), name="vendor")
     else:

@@ -190,7 +190,9 @@ class Move(BaseModel):
     """Make a unit head cover a household."""
 
     head_id: int = Field(ge=1, le=2**31 - 1)
-    by: str = Field(min_length=1, max_length=100, description="who makes the change")
+    by: str | None = Field(
+        default=None, max_length=100, description="a note on the change; the key says who"
+    )
     lock: bool = Field(default=True, description="keep it through every run until unlocked")
 
 
@@ -198,7 +200,9 @@ class Lock(BaseModel):
     """Lock or unlock a household's current assignment."""
 
     locked: bool
-    by: str = Field(min_length=1, max_length=100, description="who makes the change")
+    by: str | None = Field(
+        default=None, max_length=100, description="a note on the change; the key says who"
+    )
 
 
 class MoveIn(BaseModel):
@@ -207,7 +211,9 @@ class MoveIn(BaseModel):
     unit_id: int = Field(ge=1, le=2**31 - 1)
     room: str = Field(min_length=1, max_length=16, examples=["501"])
     persons: int = Field(ge=1, le=30)
-    by: str = Field(min_length=1, max_length=100, description="who records the move-in")
+    by: str | None = Field(
+        default=None, max_length=100, description="a note on the move-in; the key says who"
+    )
 
 
 class CommunityCapacity(BaseModel):

@@ -6,9 +6,10 @@ import logging
 from typing import Annotated
 
 import typer
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
-from geo_api.cli.ui import progress_bar, table
+from geo_api.auth.keys import create_key
+from geo_api.cli.ui import out, progress_bar, table
 from geo_api.cli.work import assign_all, store
 from geo_api.db import migrate
 from geo_api.demo.city import DEMO_HOUSEHOLDS, DEMO_SEED, check_households, generate_city
@@ -53,6 +54,9 @@ def generate(households: Households = DEMO_HOUSEHOLDS, seed: Seed = DEMO_SEED) -
     build_and_load(engine, households, seed)
 
 
+DEMO_KEY = "demo"
+
+
 def demo(
     households: Households = DEMO_HOUSEHOLDS,
     seed: Seed = DEMO_SEED,
@@ -66,10 +70,21 @@ def demo(
     with engine.connect() as conn:
         gaps = find_gaps(conn)
     table("gaps found", gaps["type"].value_counts().to_dict(), ("type", "gaps"))
+    # A fresh command-centre key for the demo (personal data masked), made anew on
+    # every run: no key is built into gridgov.
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM api_key WHERE name = :n"), {"n": DEMO_KEY})
+        key = create_key(conn, DEMO_KEY, "command")
     engine.dispose()
+    settings = ServerSettings()
+    out.print(
+        f"sign in at http://{settings.host}:{settings.port}/login with the demo's "
+        f"command-centre key:\n{key}",
+        soft_wrap=True,
+        highlight=False,
+    )
     if serve:
         from geo_api.cli.serve import serve as serve_cmd
 
-        settings = ServerSettings()
         log.info("map: http://%s:%d/maps/command-centre", settings.host, settings.port)
         serve_cmd(host=settings.host, port=settings.port)

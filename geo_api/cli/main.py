@@ -11,7 +11,7 @@ import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from geo_api import __version__
-from geo_api.cli import city, db, imports, maps, network, serve, work
+from geo_api.cli import city, db, imports, maps, network, serve, users, work
 from geo_api.cli.ui import console, setup_logging
 from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import GridgovError
@@ -24,6 +24,8 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(network.app, name="network")
+app.add_typer(users.app, name="users")
+app.command()(users.audit)
 app.command()(city.demo)
 app.command()(city.generate)
 app.command("import")(imports.import_layer)

@@ -578,3 +578,45 @@ class ServiceArea(Base):
     method: Mapped[str] = mapped_column(String(16))
     households: Mapped[int] = mapped_column(Integer)
     geom: Mapped[WKBElement] = mapped_column(geometry("MULTIPOLYGON"))
+
+
+class ApiKey(Base):
+    """A key to the API: who holds it, their role, and for officers their community
+    or grid. Only a hash of the key is stored; the key is shown once, when made."""
+
+    __tablename__ = "api_key"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'command', 'officer', 'planner')", name="role_known"),
+        CheckConstraint(
+            "(role = 'officer') = (community_id IS NOT NULL)", name="officer_has_community"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(
+        String(12)
+    )  # the key's first characters, to tell keys apart
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="CASCADE"))
+    per_minute: Mapped[int] = mapped_column(Integer, server_default=text("600"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditLog(Base):
+    """Every read of personal data in full: who, when, which records, why."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id", ondelete="SET NULL"))
+    key_name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(Text)  # the request: method and path
+    records: Mapped[str] = mapped_column(Text)  # e.g. "head:12,head:40,officer:3"
+    reason: Mapped[str | None] = mapped_column(Text)  # the X-Purpose header, if given

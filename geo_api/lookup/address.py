@@ -23,7 +23,7 @@ from geo_api.lookup.point import lookup_point
 
 CERTAIN = 0.9  # a match at least this good, and clearly ahead of the next, is taken
 COMPOUNDS = (
-    "SELECT cp.id, cp.name, c.name AS community "
+    "SELECT cp.id, cp.name, cp.community_id, c.name AS community "
     "FROM compound cp JOIN community c ON c.id = cp.community_id"
 )
 PLACE_SQL = text("""
@@ -41,16 +41,20 @@ COMPOUND_POINT_SQL = text(
 )
 
 
-def lookup_address(conn: Connection, query: str) -> dict[str, Any]:
-    """See the module docstring. Raises InvalidInputError for an address with no
-    compound, NotFoundError when no compound is anywhere near."""
+def lookup_address(
+    conn: Connection, query: str, community_id: int | None = None, reveal: bool = False
+) -> dict[str, Any]:
+    """See the module docstring; with ``community_id``, only that community's compounds
+    are searched. Raises InvalidInputError for an address with no compound,
+    NotFoundError when no compound is anywhere near."""
     parsed = parse_address(query)
     if parsed.compound is None:
         raise InvalidInputError(
             f"address {query!r} names no compound: "
             "write it as 小区名3号楼2单元501室 or 小区名3-2-501"
         )
-    rows = conn.execute(text(COMPOUNDS)).all()
+    rows = [r for r in conn.execute(text(COMPOUNDS)).all()
+            if community_id is None or r.community_id == community_id]  # fmt: skip
     if parsed.community:
         rows = [r for r in rows if parsed.community in r.community] or rows
     matches = match_address(parsed, sorted({r.name for r in rows}))
@@ -76,18 +80,19 @@ def lookup_address(conn: Connection, query: str) -> dict[str, Any]:
     runner_up = candidates[1]["score"] if len(candidates) > 1 else 0.0
     if best["score"] < CERTAIN or runner_up >= best["score"]:
         return answer  # ambiguous: the officer picks a candidate
-    return _place(conn, answer, best["compound_id"], parsed.building, parsed.unit, parsed.room)
+    where = (parsed.building, parsed.unit, parsed.room)
+    return _place(conn, answer, best["compound_id"], where, reveal)
 
 
 def _place(
     conn: Connection,
     answer: dict[str, Any],
     compound_id: int,
-    building: int | None,
-    unit: int | None,
-    room: str | None,
+    where: tuple[int | None, int | None, str | None],
+    reveal: bool,
 ) -> dict[str, Any]:
     """The deepest place of the address that exists, with its heads."""
+    building, unit, room = where
     found = "compound"
     point = conn.execute(COMPOUND_POINT_SQL, {"id": compound_id}).one()
     if building is not None:
@@ -102,9 +107,9 @@ def _place(
                 found = "unit"
             if row.household_id is not None:
                 found = "household"
-                answer["household"] = household_chain(conn, int(row.household_id))
+                answer["household"] = household_chain(conn, int(row.household_id), reveal=reveal)
     answer["found"] = found
-    place = lookup_point(conn, float(point.lon), float(point.lat))
+    place = lookup_point(conn, float(point.lon), float(point.lat), reveal)
     # The point stands for the place found: what lies deeper there was not asked for.
     deeper = {"compound": ("building", "unit"), "building": ("unit",)}.get(found, ())
     for level in deeper:

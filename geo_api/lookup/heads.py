@@ -76,13 +76,14 @@ HEAD_PLACE_JOINS = """
 HEAD_PLACE = "ST_PointOnSurface(coalesce(su.geom, sb.geom, sc.geom))"
 
 
-def summary(row: Any) -> HeadSummary:
-    """A head row (selected with HEAD_COLUMNS) as an officer may see it: contacts masked."""
+def summary(row: Any, reveal: bool = False) -> HeadSummary:
+    """A head row (selected with HEAD_COLUMNS): contacts masked unless ``reveal`` (for
+    the roles that need them, whose reads are audited)."""
     return HeadSummary(
         id=row.id,
         role=row.role,
-        name=mask_name(row.name),
-        phone=mask_phone(row.phone),
+        name=row.name if reveal else mask_name(row.name),
+        phone=row.phone if reveal else mask_phone(row.phone),
         capacity=row.capacity,
         max_capacity=row.max_capacity,
         load=row.load,
@@ -91,7 +92,7 @@ def summary(row: Any) -> HeadSummary:
 
 
 def head_detail(
-    conn: Connection, head_id: int, limit: int = 100, offset: int = 0
+    conn: Connection, head_id: int, limit: int = 100, offset: int = 0, reveal: bool = False
 ) -> dict[str, Any]:
     """A head, where they serve, and a page of the households they cover."""
     if not 1 <= limit <= MAX_PAGE or offset < 0:
@@ -99,6 +100,7 @@ def head_detail(
     row = conn.execute(
         text(f"""
             SELECT {HEAD_COLUMNS}, hd.unit_id, hd.building_id, hd.compound_id,
+                   coalesce(cu.community_id, cb.community_id, cc.community_id) AS community_id,
                    coalesce(cu.name, cb.name, cc.name) AS compound_name,
                    coalesce(bu.number, bb.number) AS building_number, u.number AS unit_number
             FROM head_effective hd
@@ -119,7 +121,8 @@ def head_detail(
     params = {"id": head_id, "scope": scope, "limit": limit, "offset": offset}
     households = conn.execute(page, params).mappings().all()
     return {
-        **summary(row),
+        **summary(row, reveal),
+        "community_id": row.community_id,
         "serves": {
             "compound": row.compound_name,
             "building": row.building_number,

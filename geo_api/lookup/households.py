@@ -14,7 +14,8 @@ from geo_api.privacy import mask_name, mask_phone
 HOUSEHOLD_SQL = text("""
 SELECT h.id, h.address, h.room, h.persons, u.id AS unit_id, u.number AS unit_number,
        b.id AS building_id, b.number AS building_number, cp.id AS compound_id,
-       cp.name AS compound_name, g.id AS grid_id, g.code AS grid_code, c.code AS community_code,
+       cp.name AS compound_name, cp.community_id, g.id AS grid_id, g.code AS grid_code,
+       c.code AS community_code,
        c.name AS community_name
 FROM household h JOIN unit u ON u.id = h.unit_id JOIN building b ON b.id = u.building_id
 JOIN compound cp ON cp.id = b.compound_id JOIN grid g ON g.id = cp.grid_id
@@ -60,7 +61,7 @@ ORDER BY (o.grid_id = :grid) DESC, o.id
 
 
 def household_chain(
-    conn: Connection, household_id: int, at: datetime | None = None
+    conn: Connection, household_id: int, at: datetime | None = None, reveal: bool = False
 ) -> dict[str, Any]:
     """Where a household lives, and who covers it: its unit head (at ``at`` if given,
     from the assignment history), its building head, its compound head and its grid
@@ -73,7 +74,7 @@ def household_chain(
     if cover is not None:
         row = conn.execute(HEAD_SQL, {"id": cover["head_id"]}).first()
         unit_head = {
-            **summary(row),
+            **summary(row, reveal),
             "reason": cover["reason"],
             "distance_m": cover["distance_m"],
             "since": cover["valid_from"],
@@ -86,12 +87,35 @@ def household_chain(
     ).all()
     officers = conn.execute(OFFICERS_SQL, {"grid": home["grid_id"]}).all()
     return {
-        **{k: v for k, v in home.items() if k != "grid_id"},
+        **dict(home),
         "at": at,
         "grid_officers": [
-            {"id": o.id, "name": mask_name(o.name), "phone": mask_phone(o.phone)} for o in officers
+            {
+                "id": o.id,
+                "name": o.name if reveal else mask_name(o.name),
+                "phone": o.phone if reveal else mask_phone(o.phone),
+            }
+            for o in officers
         ],
         "unit_head": unit_head,
-        "building_heads": [summary(r) for r in chain if r.role == "building"],
-        "compound_heads": [summary(r) for r in chain if r.role == "compound"],
+        "building_heads": [summary(r, reveal) for r in chain if r.role == "building"],
+        "compound_heads": [summary(r, reveal) for r in chain if r.role == "compound"],
     }
+
+
+AREA_SQL = {
+    "household": """SELECT cp.community_id, cp.grid_id FROM household h
+        JOIN unit u ON u.id = h.unit_id JOIN building b ON b.id = u.building_id
+        JOIN compound cp ON cp.id = b.compound_id WHERE h.id = :id""",
+    "unit": """SELECT cp.community_id, cp.grid_id FROM unit u
+        JOIN building b ON b.id = u.building_id
+        JOIN compound cp ON cp.id = b.compound_id WHERE u.id = :id""",
+}
+
+
+def area_of(conn: Connection, kind: str, row_id: int) -> tuple[int, int]:
+    """The community and grid of a household or unit; NotFoundError if there is none."""
+    row = conn.execute(text(AREA_SQL[kind]), {"id": row_id}).first()
+    if row is None:
+        raise NotFoundError(f"{kind} {row_id} does not exist")
+    return int(row[0]), int(row[1])

@@ -61,7 +61,7 @@ def check_lonlat(lon: float, lat: float) -> None:
         )
 
 
-def lookup_point(conn: Connection, lon: float, lat: float) -> dict[str, Any]:
+def lookup_point(conn: Connection, lon: float, lat: float, reveal: bool = False) -> dict[str, Any]:
     """Everything at (lon, lat): each level (None where the point is in no such area)
     and the heads of the compound, building and unit."""
     check_lonlat(lon, lat)
@@ -74,5 +74,5 @@ def lookup_point(conn: Connection, lon: float, lat: float) -> dict[str, Any]:
             k.removeprefix(f"{level}_"): v for k, v in row.items() if k.startswith(f"{level}_")
         }
         result[level] = fields if fields["id"] is not None else None
-    result["heads"] = [summary(SimpleNamespace(**h)) for h in row["heads"] or []]
+    result["heads"] = [summary(SimpleNamespace(**h), reveal) for h in row["heads"] or []]
     return result

@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from geo_api.api.auth import CallerDep
 from geo_api.api.deps import Read
+from geo_api.errors import ForbiddenError
 from geo_api.gaps.access import REACHES_M, parse_reaches
 from geo_api.gaps.export import MEDIA, gaps_bytes
 from geo_api.gaps.finder import GAP_NAMES, find_gaps
@@ -30,6 +32,7 @@ TYPES_HELP = "gap types to include, any of: " + ", ".join(GAP_NAMES)
     },
 )
 def gaps(
+    caller: CallerDep,
     read: Read,
     type: Annotated[list[str] | None, Query(description=TYPES_HELP)] = None,
     community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
@@ -49,7 +52,12 @@ def gaps(
     ] = "geojson",
 ) -> Response:
     """Every gap, worst first, filtered by type, community code and severity. Links
-    lead to where to act: new unit heads (/recruits) and new outposts (/siting)."""
+    lead to where to act: new unit heads (/recruits) and new outposts (/siting). An
+    officer sees their own community's."""
+    if caller.scoped:
+        if community not in (None, caller.community_code):
+            raise ForbiddenError(f"community {community} lies outside your area")
+        community = caller.community_code
     with read() as conn:
         frame = find_gaps(
             conn,

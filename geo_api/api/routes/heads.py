@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
+from geo_api.api.auth import CallerDep, audited, check_area
 from geo_api.api.deps import Read, Tx
 from geo_api.api.schemas import (
     CommunityCapacity,
@@ -24,6 +25,8 @@ router = APIRouter(tags=["grid officers"])
     "/heads/{head_id}", response_model=HeadDetail, responses={404: {"description": "no such head"}}
 )
 def head(
+    request: Request,
+    caller: CallerDep,
     read: Read,
     head_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
@@ -31,7 +34,9 @@ def head(
 ) -> dict[str, Any]:
     """A head (contacts masked), where they serve and a page of the households they cover."""
     with read() as conn:
-        return head_detail(conn, head_id, limit=limit, offset=offset)
+        answer = head_detail(conn, head_id, limit=limit, offset=offset, reveal=caller.reveals)
+    check_area(caller, answer["community_id"], caller.grid_id, "this head")
+    return audited(request, caller, answer)  # type: ignore[no-any-return]
 
 
 @router.put(

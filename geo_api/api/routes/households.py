@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
+from geo_api.api.auth import CallerDep, audited, check_area
 from geo_api.api.deps import Read, Tx
 from geo_api.api.schemas import HouseholdChain, Lock, Move, MoveIn
 from geo_api.assign.manual import move_household, set_lock
 from geo_api.assign.move_in import move_in
-from geo_api.lookup.households import household_chain
+from geo_api.auth.roles import Caller
+from geo_api.lookup.households import area_of, household_chain
 
 router = APIRouter(tags=["grid officers"])
 
@@ -22,6 +24,8 @@ router = APIRouter(tags=["grid officers"])
     responses={404: {"description": "no such household"}},
 )
 def household(
+    request: Request,
+    caller: CallerDep,
     read: Read,
     household_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     at: Annotated[
@@ -32,7 +36,9 @@ def household(
     """Where a household lives and its heads: unit head (from the history when ``at`` is
     given), building head and compound head, contacts masked."""
     with read() as conn:
-        return household_chain(conn, household_id, at)
+        check_area(caller, *area_of(conn, "household", household_id), "this household")
+        answer = household_chain(conn, household_id, at, reveal=caller.reveals)
+    return audited(request, caller, answer)  # type: ignore[no-any-return]
 
 
 @router.put(
@@ -44,11 +50,17 @@ def household(
     },
 )
 def move(
-    tx: Tx, household_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: Move
+    caller: CallerDep,
+    tx: Tx,
+    household_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: Move,
 ) -> dict[str, Any]:
-    """Make a unit head cover the household (locked unless asked otherwise)."""
+    """Make a unit head cover the household (locked unless asked otherwise); recorded
+    under the caller's key."""
     with tx() as conn:
-        return move_household(conn, household_id, body.head_id, body.by, lock=body.lock)
+        check_area(caller, *area_of(conn, "household", household_id), "this household")
+        by = _by(caller, body.by)
+        return move_household(conn, household_id, body.head_id, by, lock=body.lock)
 
 
 @router.put(
@@ -60,11 +72,15 @@ def move(
     },
 )
 def lock(
-    tx: Tx, household_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: Lock
+    caller: CallerDep,
+    tx: Tx,
+    household_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: Lock,
 ) -> dict[str, Any]:
     """Lock the household's current assignment so runs keep it, or unlock it."""
     with tx() as conn:
-        return set_lock(conn, household_id, body.locked, body.by)
+        check_area(caller, *area_of(conn, "household", household_id), "this household")
+        return set_lock(conn, household_id, body.locked, _by(caller, body.by))
 
 
 @router.post(
@@ -76,8 +92,14 @@ def lock(
         422: {"description": "the room is taken, or a value is out of range"},
     },
 )
-def create(tx: Tx, body: MoveIn) -> dict[str, Any]:
+def create(caller: CallerDep, tx: Tx, body: MoveIn) -> dict[str, Any]:
     """A household moves in: stored, and given a unit head at once (the answer says whom
     and why; no head means no head of its compound has room)."""
     with tx() as conn:
-        return move_in(conn, body.unit_id, body.room, body.persons, body.by)
+        check_area(caller, *area_of(conn, "unit", body.unit_id), "this unit")
+        return move_in(conn, body.unit_id, body.room, body.persons, _by(caller, body.by))
+
+
+def _by(caller: Caller, note: str | None) -> str:
+    """Who made a change: the key's holder, with the note they gave."""
+    return caller.name if not note or note == caller.name else f"{caller.name}: {note}"[:100]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
+from geo_api.api.auth import CallerDep, audited, check_area
 from geo_api.api.deps import Read
 from geo_api.api.schemas import AddressLookup, Lookup
 from geo_api.geo.systems import CRS_HELP, to_wgs84
@@ -21,6 +22,8 @@ router = APIRouter(tags=["grid officers"])
     responses={404: {"description": "outside the city"}, 422: {"description": "not a coordinate"}},
 )
 def lookup(
+    request: Request,
+    caller: CallerDep,
     read: Read,
     # Bounds are checked by the domain, whose messages say more (e.g. "swapped?").
     lon: Annotated[float, Query(description="longitude (or easting in a projected crs)")],
@@ -32,7 +35,15 @@ def lookup(
     (``bd09``), or given in CGCS2000 or any EPSG system; the answer gives it in WGS 84."""
     x, y = to_wgs84(lon, lat, crs)
     with read() as conn:
-        return lookup_point(conn, x, y)
+        answer = lookup_point(conn, x, y, reveal=caller.reveals)
+    community, grid = answer["community"], answer["grid"]
+    check_area(
+        caller,
+        community["id"] if community else None,
+        grid["id"] if grid else None,
+        f"the point ({lon}, {lat})",
+    )
+    return audited(request, caller, answer)  # type: ignore[no-any-return]
 
 
 @router.get(
@@ -44,6 +55,8 @@ def lookup(
     },
 )
 def lookup_by_address(
+    request: Request,
+    caller: CallerDep,
     read: Read,
     q: Annotated[
         str,
@@ -57,4 +70,10 @@ def lookup_by_address(
     """The household (or the deepest place found) an address names, and its heads; the
     closest compounds as candidates when the name is not certain."""
     with read() as conn:
-        return lookup_address(conn, q)
+        answer = lookup_address(
+            conn,
+            q,
+            community_id=caller.community_id if caller.scoped else None,
+            reveal=caller.reveals,
+        )
+    return audited(request, caller, answer)  # type: ignore[no-any-return]

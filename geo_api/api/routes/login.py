@@ -1,0 +1,80 @@
+"""Signing in from a browser: a key pasted once, kept in an HTTP-only cookie, so that
+map pages (and the tiles and health checks they fetch) carry it."""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from geo_api.api.auth import KEY_COOKIE, Gate
+from geo_api.errors import GridgovError
+
+router = APIRouter(tags=["sign in"], include_in_schema=False)
+COOKIE_DAYS = 7
+
+PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8">
+<title>登录 gridgov</title><style>
+body {{font:15px/1.6 sans-serif; background:#f4f1ea; display:flex; justify-content:center;
+  padding-top:12vh;}}
+form {{background:#fff; padding:24px 28px; border-radius:8px; box-shadow:0 1px 6px #aaa;
+  width:420px;}}
+input[type=password] {{width:100%; padding:6px; font:inherit; margin:6px 0 12px;}}
+.error {{color:#b2182b;}}</style></head><body>
+<form method="post" action="/login"><h1>网格化治理 · 登录</h1>
+<label>API 密钥 (API key)<input type="password" name="key" autofocus required></label>
+<input type="hidden" name="next" value="{next}">
+<p class="error">{error}</p><button type="submit">登录 Sign in</button>
+<p><small>管理员用 <code>gridgov users create</code> 生成密钥。
+An admin makes keys with <code>gridgov users create</code>.</small></p></form></body></html>"""
+
+
+def _safe(next_path: str) -> str:
+    """Only a path of this site: never another host ("//evil", "https:")."""
+    if next_path.startswith("/") and not next_path.startswith("//") and "\\" not in next_path:
+        return next_path
+    return "/maps/command-centre"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(next: str = "/maps/command-centre") -> HTMLResponse:
+    """The sign-in form."""
+    return HTMLResponse(PAGE.format(next=html.escape(_safe(next)), error=""))
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    key: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=500)] = "/maps/command-centre",
+) -> Response:
+    """Check the key; keep it in a cookie and go on, or show the form again."""
+    gate: Gate = request.app.state.gate
+    try:
+        caller = gate.verify(key.strip())
+    except GridgovError as error:
+        page = PAGE.format(next=html.escape(_safe(next)), error=html.escape(str(error)))
+        return HTMLResponse(page, status_code=401)
+    target = _safe(next)
+    if caller.role == "officer" and target == "/maps/command-centre":
+        target = f"/maps/communities/{caller.community_code}"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        KEY_COOKIE,
+        key.strip(),
+        max_age=COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.get("/logout")
+def logout() -> Response:
+    """Forget the key."""
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(KEY_COOKIE)
+    return response

@@ -1,0 +1,66 @@
+"""The audit log: every read of personal data in full, with who, when, what and why."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geo_api.auth.roles import Caller
+
+# Where personal data sits in answers: lists or objects of heads and officers.
+PEOPLE = {
+    "heads": "head",
+    "unit_head": "head",
+    "building_heads": "head",
+    "compound_heads": "head",
+    "grid_officers": "officer",
+    "head": "head",
+}
+
+
+def people_in(answer: Any, kind: str = "head") -> list[str]:
+    """The people an answer shows ("head:12", "officer:3"), found by their keys."""
+    found: list[str] = []
+    if isinstance(answer, dict):
+        if "name" in answer and "phone" in answer and "id" in answer:
+            found.append(f"{kind}:{answer['id']}")
+        for key, value in answer.items():
+            found += people_in(value, PEOPLE.get(key, kind))
+    elif isinstance(answer, list):
+        for item in answer:
+            found += people_in(item, kind)
+    return found
+
+
+def record(
+    conn: Connection, caller: Caller, action: str, records: Iterable[str], reason: str | None
+) -> None:
+    """Write one audit row (in the caller's transaction)."""
+    listed = sorted(set(records))
+    if not listed:
+        return
+    conn.execute(
+        text("""INSERT INTO audit_log (key_id, key_name, role, action, records, reason)
+                VALUES (:key, :name, :role, :action, :records, :reason)"""),
+        {
+            "key": caller.key_id,
+            "name": caller.name,
+            "role": caller.role,
+            "action": action,
+            "records": ",".join(listed),
+            "reason": reason,
+        },
+    )
+
+
+def audit_rows(conn: Connection, limit: int = 100, key: str | None = None) -> list[dict[str, Any]]:
+    """The newest audit rows, optionally of one key's name."""
+    rows = conn.execute(
+        text("""SELECT id, at, key_name, role, action, records, reason FROM audit_log
+                WHERE CAST(:key AS text) IS NULL OR key_name = :key
+                ORDER BY id DESC LIMIT :limit"""),
+        {"key": key, "limit": limit},
+    ).mappings()
+    return [dict(r) for r in rows]
