@@ -38,10 +38,11 @@ def landing(root: str, service: str) -> dict[str, Any]:
             link(f"{root}/?f=html", "alternate", HTML),
             link(f"{root}/conformance", "conformance", JSON, "Conformance classes"),
             link(f"{root}/collections", "data", JSON, "Collections"),
+            # FastAPI writes OpenAPI 3.1, which says what the oas30 class asks for.
             link(
                 f"{service}/openapi.json",
                 "service-desc",
-                "application/vnd.oai.openapi+json;version=3.0",
+                "application/vnd.oai.openapi+json;version=3.1",
                 "The API definition",
             ),
             link(f"{service}/docs", "service-doc", HTML, "The API documentation"),
