@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 from geo_api.catalogue.layers import LAYER_BY_NAME, LAYERS
 from geo_api.gaps.finder import find_gaps
 from geo_api.ogc.collections import COLLECTIONS
+from geo_api.ogc.links import page_links, self_links
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
@@ -289,3 +290,15 @@ def test_openapi_documents_the_ogc_routes(client: TestClient) -> None:
         if p["name"] == "limit"
     )
     assert limit["schema"]["maximum"] == 10_000
+
+
+def test_links_keep_filters_and_format() -> None:
+    url = "http://h/ogc/collections/roads/items?ref=html&limit=2"
+    self_link, alternate = self_links(url)
+    assert self_link["href"] == url and self_link["type"] == "application/json"
+    assert alternate["href"] == f"{url}&f=html"
+    (following,) = page_links(url, offset=0, limit=2, returned=2, matched=5)
+    assert following["rel"] == "next" and following["type"] == "application/geo+json"
+    assert following["href"] == "http://h/ogc/collections/roads/items?ref=html&offset=2&limit=2"
+    last = page_links(f"{url}&f=html&offset=4", offset=4, limit=2, returned=1, matched=5)
+    assert [(li["rel"], li["type"]) for li in last] == [("prev", "text/html")]

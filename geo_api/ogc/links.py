@@ -26,11 +26,17 @@ def with_query(url: str, **changes: str | int | None) -> str:
     return urlunsplit(parts._replace(query=urlencode(params)))
 
 
+def asked_format(url: str) -> str | None:
+    """The ``f`` parameter of ``url``, if any."""
+    return dict(parse_qsl(urlsplit(url).query)).get("f")
+
+
 def self_links(url: str, json_type: str = JSON) -> list[dict[str, Any]]:
     """self and alternate links of a document offered as JSON and HTML (``url`` as asked)."""
+    asked = asked_format(url)
     html = with_query(url, f="html")
-    data = with_query(url, f="json" if "f=" in url else None)
-    if "f=html" in url:
+    data = with_query(url, f="json" if asked else None)
+    if asked == "html":
         return [link(html, "self", HTML), link(data, "alternate", json_type)]
     return [link(data, "self", json_type), link(html, "alternate", HTML)]
 
@@ -39,7 +45,7 @@ def page_links(
     url: str, offset: int, limit: int, returned: int, matched: int
 ) -> list[dict[str, Any]]:
     """next (only when more) and prev links of a page of items."""
-    fmt = HTML if "f=html" in url else GEOJSON
+    fmt = HTML if asked_format(url) == "html" else GEOJSON
     out = []
     if offset + returned < matched:
         out.append(link(with_query(url, offset=offset + limit, limit=limit), "next", fmt))
