@@ -26,6 +26,7 @@ from geo_api.api.routes import (
     lookup,
     maps,
     network,
+    ogc,
     tiles,
 )
 from geo_api.db.engine import database_url, make_engine
@@ -74,6 +75,7 @@ def create_app(url: str | None = None) -> FastAPI:
         exports,
         maps,
         tiles,
+        ogc,
     ):
         app.include_router(module.router, dependencies=[Depends(authenticate)])
     if assets_installed():

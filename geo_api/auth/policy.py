@@ -36,6 +36,14 @@ POLICY: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("GET", "/maps/command-centre"): NO_PERSONAL,
     ("GET", "/maps/communities/{code}"): ALL,
     ("GET", "/maps/grids/{code}"): ALL,
+    # OGC API - Features: the published layers, without personal data, city-wide.
+    ("GET", "/ogc/"): NO_PERSONAL,
+    ("GET", "/ogc"): NO_PERSONAL,
+    ("GET", "/ogc/conformance"): NO_PERSONAL,
+    ("GET", "/ogc/collections"): NO_PERSONAL,
+    ("GET", "/ogc/collections/{collection_id}"): NO_PERSONAL,
+    ("GET", "/ogc/collections/{collection_id}/items"): NO_PERSONAL,
+    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): NO_PERSONAL,
 }
 # Open to anyone: liveness, the API's own description, signing in.
 PUBLIC: Final = frozenset({"/health", "/openapi.json", "/docs", "/login", "/favicon.ico", "/"})

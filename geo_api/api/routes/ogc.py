@@ -1,0 +1,131 @@
+"""OGC API - Features (Parts 1 and 2) under /ogc: thin routes over geo_api.ogc."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from geo_api.api.deps import Read
+from geo_api.ogc import collections as docs
+from geo_api.ogc import html
+from geo_api.ogc.crs import CRS_URIS, parse_bbox, parse_crs
+from geo_api.ogc.features import feature_collection, feature_document
+from geo_api.ogc.query import DEFAULT_LIMIT, MAX_LIMIT, ItemQuery
+
+router = APIRouter(prefix="/ogc", tags=["ogc"])
+
+Format = Annotated[Literal["json", "html"], Query(description="json (default) or html")]
+CRS_HELP = f"the CRS of the answer's coordinates: {', '.join(CRS_URIS)} (CRS84 by default)"
+# Parameters of the items request; any other is a filter on a property.
+ITEM_PARAMETERS = {"f", "limit", "offset", "bbox", "bbox-crs", "crs"}
+OPENAPI_JSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, "text/html": {}}}
+}
+OPENAPI_GEOJSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/geo+json": {}, "text/html": {}}}
+}
+
+
+def _roots(request: Request) -> tuple[str, str]:
+    """The OGC API's root URL and the whole service's."""
+    service = str(request.base_url).rstrip("/")
+    return f"{service}/ogc", service
+
+
+def _answer(
+    doc: dict[str, Any], f: str, page: str, media_type: str = "application/json"
+) -> Response:
+    if f == "html":
+        return HTMLResponse(page)
+    return JSONResponse(doc, media_type=media_type)
+
+
+@router.get("/", response_class=Response, responses=OPENAPI_JSON)
+def landing(request: Request, f: Format = "json") -> Response:
+    """The landing page of the OGC API - Features service."""
+    doc = docs.landing(*_roots(request))
+    return _answer(doc, f, html.landing_page(doc) if f == "html" else "")
+
+
+@router.get("/conformance", response_class=Response, responses=OPENAPI_JSON)
+def conformance(f: Format = "json") -> Response:
+    """The conformance classes implemented: Part 1 core, OpenAPI, HTML, GeoJSON; Part 2 crs."""
+    doc = docs.conformance()
+    return _answer(doc, f, html.conformance_page(doc) if f == "html" else "")
+
+
+@router.get("/collections", response_class=Response, responses=OPENAPI_JSON)
+def collections(request: Request, read: Read, f: Format = "json") -> Response:
+    """Every collection: the store's layers without personal data, and the gaps."""
+    with read() as conn:
+        doc = docs.collections(conn, _roots(request)[0])
+    return _answer(doc, f, html.collections_page(doc) if f == "html" else "")
+
+
+@router.get("/collections/{collection_id}", response_class=Response, responses=OPENAPI_JSON)
+def collection(request: Request, read: Read, collection_id: str, f: Format = "json") -> Response:
+    """One collection: its titles, extent, CRS and links."""
+    with read() as conn:
+        doc = docs.collection(conn, _roots(request)[0], collection_id)
+    return _answer(doc, f, html.collection_page(doc) if f == "html" else "")
+
+
+@router.get(
+    "/collections/{collection_id}/items", response_class=Response, responses=OPENAPI_GEOJSON
+)
+def items(
+    request: Request,
+    read: Read,
+    collection_id: str,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    bbox: Annotated[
+        str | None, Query(description="minx,miny,maxx,maxy in bbox-crs (CRS84 by default)")
+    ] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description=CRS_HELP)] = None,
+    crs: Annotated[str | None, Query(description=CRS_HELP)] = None,
+    f: Format = "json",
+) -> Response:
+    """A page of features; other query parameters filter on properties by equality
+    (``?tier=community``), and an unknown property is refused, named."""
+    out_crs = parse_crs(crs)
+    query = ItemQuery(
+        limit=limit,
+        offset=offset,
+        bbox=parse_bbox(bbox, parse_crs(bbox_crs, "bbox-crs")),
+        crs=out_crs,
+        filters={k: v for k, v in request.query_params.items() if k not in ITEM_PARAMETERS},
+    )
+    root = _roots(request)[0]
+    with read() as conn:
+        doc = feature_collection(conn, collection_id, query, str(request.url), root)
+    page = html.items_page(docs.COLLECTIONS[collection_id][1], doc) if f == "html" else ""
+    response = _answer(doc, f, page, "application/geo+json")
+    response.headers["Content-Crs"] = f"<{out_crs.uri}>"
+    return response
+
+
+@router.get(
+    "/collections/{collection_id}/items/{feature_id}",
+    response_class=Response,
+    responses=OPENAPI_GEOJSON,
+)
+def item(
+    request: Request,
+    read: Read,
+    collection_id: str,
+    feature_id: str,
+    crs: Annotated[str | None, Query(description=CRS_HELP)] = None,
+    f: Format = "json",
+) -> Response:
+    """One feature by its id."""
+    out_crs = parse_crs(crs)
+    root = _roots(request)[0]
+    with read() as conn:
+        doc = feature_document(conn, collection_id, feature_id, out_crs, str(request.url), root)
+    page = html.item_page(docs.COLLECTIONS[collection_id][1], doc) if f == "html" else ""
+    response = _answer(doc, f, page, "application/geo+json")
+    response.headers["Content-Crs"] = f"<{out_crs.uri}>"
+    return response

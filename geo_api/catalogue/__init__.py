@@ -1,0 +1,1 @@
+"""The store's layers without personal data: one catalogue for exports and OGC API."""

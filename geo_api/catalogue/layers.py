@@ -1,0 +1,116 @@
+"""The layers gridgov publishes, each one SQL query over the store.
+
+Exports (geo_api.export) and the OGC API (geo_api.ogc) both read these, so a
+layer is defined once. No layer carries personal data: no names or phone
+numbers; households without address or room; heads placed where they serve,
+not at home; members counted per community.
+
+Each query has no ORDER BY: callers order by the layer's key, so that a query
+wrapped in filters and LIMIT/OFFSET can still use the tables' indexes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from geo_api.lookup.heads import HEAD_LOAD, HEAD_PLACE, HEAD_PLACE_JOINS
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One published layer: its SQL (with a ``geom`` column in EPSG:4326) and its key."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    sql: str
+    # Columns that name one row, in order; integers unless listed in ``text_keys``.
+    key: tuple[str, ...] = ("id",)
+    text_keys: tuple[str, ...] = ()
+
+    def ordered_sql(self) -> str:
+        """The query ordered by its key, as exports write it."""
+        return f"{self.sql} ORDER BY {', '.join(self.key)}"
+
+
+LAYERS: tuple[Layer, ...] = (
+    Layer("streets", "街道", "Streets", "SELECT id, code, name, geom FROM street"),
+    Layer(
+        "communities",
+        "社区",
+        "Communities",
+        "SELECT id, code, name, street_id, geom FROM community",
+    ),
+    Layer("grids", "网格", "Grids", "SELECT id, code, name, community_id, geom FROM grid"),
+    Layer(
+        "compounds",
+        "小区",
+        "Compounds",
+        "SELECT id, code, name, grid_id, community_id, geom FROM compound",
+    ),
+    Layer(
+        "buildings",
+        "楼栋",
+        "Buildings",
+        "SELECT id, compound_id, number, floors, geom FROM building",
+    ),
+    Layer("units", "单元", "Units", "SELECT id, building_id, number, geom FROM unit"),
+    Layer(
+        "households",
+        "户",
+        "Households (no names, addresses or rooms)",
+        """
+        SELECT h.id, h.unit_id, h.persons, a.head_id, a.reason, a.distance_m, h.geom
+        FROM household h
+        LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL""",
+    ),
+    # Heads are placed in the unit, building or compound they serve, not at home.
+    Layer(
+        "heads",
+        "三长",
+        "Compound, building and unit heads (placed where they serve)",
+        f"""
+        SELECT hd.id, hd.role, hd.compound_id, hd.building_id, hd.unit_id, hd.capacity,
+               hd.max_capacity, hd.left_on, ({HEAD_LOAD})::int AS load, {HEAD_PLACE} AS geom
+        FROM head_effective hd {HEAD_PLACE_JOINS}""",  # noqa: S608 - constant fragments
+    ),
+    Layer(
+        "stations",
+        "党群服务站",
+        "Party-mass service stations",
+        """
+        SELECT id, tier, name, street_id, community_id, floor_area_m2, hours, geom
+        FROM station""",
+    ),
+    Layer("roads", "道路", "Roads", "SELECT id, ref, name, kind, geom FROM road"),
+    Layer(
+        "gates",
+        "小区门",
+        "Compound gates",
+        "SELECT id, compound_id, name, geom FROM compound_gate",
+    ),
+    # Each station's ground within a walk of 300, 500 and 1,000 m, and the homes in it.
+    Layer(
+        "service_areas",
+        "服务范围",
+        "Station service areas (300, 500 and 1,000 m walks)",
+        """
+        SELECT sa.station_id, s.name AS station, s.tier, sa.reach_m, sa.method,
+               sa.households, sa.geom
+        FROM service_area sa JOIN station s ON s.id = sa.station_id""",
+        key=("station_id", "reach_m"),
+    ),
+    # Members as counts per community: a member's home would tie a person to the party.
+    Layer(
+        "members",
+        "报到党员",
+        "Registered party members, counted per community",
+        """
+        SELECT c.id AS community_id, c.code AS community_code, c.name AS community_name,
+               count(m.id)::int AS members, c.geom
+        FROM community c LEFT JOIN member m ON m.community_id = c.id
+        GROUP BY c.id""",
+        key=("community_id",),
+    ),
+)
+LAYER_BY_NAME = {layer.name: layer for layer in LAYERS}

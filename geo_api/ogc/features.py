@@ -1,0 +1,65 @@
+"""Items of any collection: a store layer (in SQL) or the gaps (computed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from geo_api.catalogue.layers import LAYER_BY_NAME
+from geo_api.ogc import gap_items
+from geo_api.ogc.collections import check_collection
+from geo_api.ogc.crs import Crs
+from geo_api.ogc.layer_items import layer_item, layer_items
+from geo_api.ogc.links import GEOJSON, JSON, link, page_links, self_links
+from geo_api.ogc.query import ItemQuery, Page
+
+
+def page(conn: Connection, collection_id: str, query: ItemQuery) -> Page:
+    """One page of a collection's features."""
+    check_collection(collection_id)
+    if collection_id == gap_items.NAME:
+        return gap_items.gap_items(conn, query)
+    return layer_items(conn, LAYER_BY_NAME[collection_id], query)
+
+
+def feature(conn: Connection, collection_id: str, fid: str, crs: Crs) -> dict[str, Any]:
+    """One feature of a collection by its id."""
+    check_collection(collection_id)
+    if collection_id == gap_items.NAME:
+        return gap_items.gap_item(conn, fid, crs)
+    return layer_item(conn, LAYER_BY_NAME[collection_id], fid, crs)
+
+
+def feature_collection(
+    conn: Connection, collection_id: str, query: ItemQuery, url: str, root: str
+) -> dict[str, Any]:
+    """The items document: a GeoJSON FeatureCollection with counts and paging links
+    (``url`` is the request's own, ``root`` the OGC API's)."""
+    found = page(conn, collection_id, query)
+    returned = len(found.features)
+    return {
+        "type": "FeatureCollection",
+        "numberMatched": found.matched,
+        "numberReturned": returned,
+        "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "links": [
+            *self_links(url, GEOJSON),
+            *page_links(url, query.offset, query.limit, returned, found.matched),
+            link(f"{root}/collections/{collection_id}", "collection", JSON),
+        ],
+        "features": found.features,
+    }
+
+
+def feature_document(
+    conn: Connection, collection_id: str, fid: str, crs: Crs, url: str, root: str
+) -> dict[str, Any]:
+    """The item document: one GeoJSON Feature with its links."""
+    found = feature(conn, collection_id, fid, crs)
+    found["links"] = [
+        *self_links(url, GEOJSON),
+        link(f"{root}/collections/{collection_id}", "collection", JSON),
+    ]
+    return found

@@ -1,0 +1,84 @@
+"""The ``gaps`` collection: the gap finder's answer, paged and filtered in Python.
+
+Gaps are computed (geo_api.gaps.finder), not stored, and a city has hundreds
+of them, not millions; so they are found once per request and cut here. A
+gap's id is its type and the id of the place or head it names.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import geopandas as gpd
+import shapely
+from shapely.geometry import box
+from sqlalchemy import Connection
+
+from geo_api.errors import NotFoundError
+from geo_api.gaps.finder import COLUMNS, find_gaps
+from geo_api.ogc.crs import Bbox, Crs
+from geo_api.ogc.query import ItemQuery, Page, check_filters, feature_id, split_id
+
+NAME = "gaps"
+TITLE_ZH = "覆盖缺口"
+TITLE_EN = "Coverage gaps (computed by the gap finder)"
+KEY = ("type", "ref_id")
+PROPERTIES = [c for c in COLUMNS if c != "geometry"]
+
+
+def all_gaps(conn: Connection) -> gpd.GeoDataFrame:
+    """Every gap, in a stable order (by id) so that pages do not shift."""
+    return find_gaps(conn).sort_values(list(KEY), kind="stable").reset_index(drop=True)
+
+
+def _features(frame: gpd.GeoDataFrame, crs: Crs) -> list[dict[str, Any]]:
+    geoms = frame.geometry.to_crs(crs.srid) if crs.srid != 4326 else frame.geometry
+    arrays = geoms.values
+    if crs.lat_first:
+        arrays = shapely.transform(arrays, lambda xy: xy[:, ::-1])
+    records = json.loads(frame.drop(columns="geometry").to_json(orient="records"))
+    return [
+        {
+            "type": "Feature",
+            "id": feature_id([props[k] for k in KEY]),
+            "geometry": json.loads(shapely.to_geojson(geom)),
+            "properties": props,
+        }
+        for props, geom in zip(records, arrays, strict=True)
+    ]
+
+
+def _cut(frame: gpd.GeoDataFrame, filters: dict[str, str], bbox: Bbox | None) -> gpd.GeoDataFrame:
+    check_filters(NAME, filters, PROPERTIES)
+    for name, value in filters.items():
+        frame = frame[frame[name].astype(str) == value]
+    if bbox is not None:
+        frame = frame[frame.intersects(box(*bbox))]
+    return frame
+
+
+def gap_items(conn: Connection, query: ItemQuery) -> Page:
+    """One page of gaps, and how many match."""
+    frame = _cut(all_gaps(conn), query.filters, query.bbox)
+    page = frame.iloc[query.offset : query.offset + query.limit]
+    return Page(_features(page, query.crs), len(frame))
+
+
+def gap_item(conn: Connection, fid: str, crs: Crs) -> dict[str, Any]:
+    """One gap by its id (type-ref_id)."""
+    gap_type, ref_id = split_id(NAME, fid, [str, int])
+    frame = all_gaps(conn)
+    found = frame[(frame["type"] == gap_type) & (frame["ref_id"] == ref_id)]
+    if found.empty:
+        raise NotFoundError(f"collection {NAME!r} has no feature {fid!r}")
+    return _features(found.iloc[:1], crs)[0]
+
+
+def gap_extent(conn: Connection) -> Bbox | None:
+    """The lon/lat bounds of every gap (None when there is none)."""
+    frame = find_gaps(conn)
+    if frame.empty:
+        return None
+    x1, y1, x2, y2 = frame.total_bounds
+    return (float(x1), float(y1), float(x2), float(y2))

@@ -1,0 +1,65 @@
+"""What an items request asks for, checked, independent of where the items come from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from geo_api.errors import InvalidInputError, NotFoundError
+from geo_api.ogc.crs import CRS84, Bbox, Crs
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """A page of items: ``bbox`` is lon/lat in EPSG:4326, ``filters`` property = value."""
+
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    bbox: Bbox | None = None
+    crs: Crs = CRS84
+    filters: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise InvalidInputError(f"limit must be 1 to {MAX_LIMIT}, not {self.limit}")
+        if self.offset < 0:
+            raise InvalidInputError(f"offset must be 0 or more, not {self.offset}")
+
+
+@dataclass
+class Page:
+    """Features of one page, and how many match the whole query."""
+
+    features: list[dict[str, Any]]
+    matched: int
+
+
+def check_filters(collection: str, filters: dict[str, str], queryables: list[str]) -> None:
+    """Refuse a filter on a property the collection does not have, naming it."""
+    unknown = sorted(set(filters) - set(queryables))
+    if unknown:
+        raise InvalidInputError(
+            f"collection {collection!r} has no property {', '.join(unknown)}; "
+            f"filter on one of {', '.join(queryables)}"
+        )
+
+
+def feature_id(values: list[Any]) -> str | int:
+    """The id of a feature from its key columns: an integer, or parts joined by '-'."""
+    if len(values) == 1 and isinstance(values[0], int):
+        return values[0]
+    return "-".join(str(v) for v in values)
+
+
+def split_id(collection: str, fid: str, types: list[type]) -> list[Any]:
+    """A feature id back into its key values; NotFoundError names it when it cannot be one."""
+    parts = fid.split("-", len(types) - 1) if len(types) > 1 else [fid]
+    try:
+        if len(parts) != len(types):
+            raise ValueError(fid)
+        return [kind(part) for kind, part in zip(types, parts, strict=True)]
+    except ValueError:
+        raise NotFoundError(f"collection {collection!r} has no feature {fid!r}") from None

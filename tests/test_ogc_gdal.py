@@ -1,0 +1,63 @@
+"""GDAL's OAPIF driver (ogrinfo, ogr2ogr) against gridgov's OGC API over real HTTP:
+every collection's feature count equals the store's, and a collection copied to a
+GeoPackage reopens with every feature."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+from sqlalchemy import Engine, text
+
+from tests import browser
+from tests.test_ogc import NAMES, store_count
+
+OGRINFO = shutil.which("ogrinfo")
+OGR2OGR = shutil.which("ogr2ogr")
+pytestmark = pytest.mark.skipif(
+    not (OGRINFO and OGR2OGR), reason="needs GDAL's ogrinfo and ogr2ogr (make test installs them)"
+)
+
+
+def gdal(*args: str) -> str:
+    """Run a GDAL tool with the command centre's key (the one live_server's browser uses);
+    its output, or a failure with what it printed."""
+    env = {**os.environ, "GDAL_HTTP_HEADERS": f"X-API-Key: {browser.API_KEY}"}
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False, env=env)
+    assert done.returncode == 0, f"{' '.join(args)}\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def test_ogrinfo_counts_every_collection(live_server: str, engine: Engine) -> None:
+    with engine.connect() as conn:
+        expected = {name: store_count(conn, name) for name in NAMES}
+    listing = gdal(str(OGRINFO), "-ro", "-q", f"OAPIF:{live_server}/ogc")
+    for name in NAMES:
+        assert re.search(rf"\b{name}\b", listing), name
+        out = gdal(str(OGRINFO), "-ro", "-so", f"OAPIF:{live_server}/ogc", name)
+        found = re.search(r"Feature Count: (\d+)", out)
+        assert found and int(found.group(1)) == expected[name], (name, out)
+
+
+# GDAL's own page size (from the API's limit), and a small one that needs many pages.
+@pytest.mark.parametrize("page_size", [None, "7"])
+def test_ogr2ogr_copies_a_collection_page_by_page(
+    live_server: str, engine: Engine, tmp_path: Path, page_size: str | None
+) -> None:
+    with engine.connect() as conn:
+        expected = store_count(conn, "households")
+        stored = gpd.read_postgis(text("SELECT geom FROM household"), conn, geom_col="geom")
+    target = tmp_path / "households.gpkg"
+    options = ["-oo", f"PAGE_SIZE={page_size}"] if page_size else []
+    source = f"OAPIF:{live_server}/ogc"
+    gdal(str(OGR2OGR), "-f", "GPKG", str(target), source, "households", *options)
+    copied = pyogrio.read_dataframe(target)
+    assert len(copied) == expected and copied["id"].is_unique
+    assert "unit_id" in copied.columns and "room" not in copied.columns
+    assert list(copied.total_bounds) == pytest.approx(list(stored.total_bounds), abs=1e-7)
