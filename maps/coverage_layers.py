@@ -1,7 +1,8 @@
 """Read who is covered, for map pages: per community, per building, per unit, per head.
 
 A household is covered when it has a current assignment to a unit head (as in
-geo_api.figures). Distances are straight lines in metres on the geography type.
+geo_api.figures). Distances to stations are the gap finder's walks (along the
+streets, or straight lines where there are none), in metres.
 """
 
 from __future__ import annotations

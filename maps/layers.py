@@ -29,8 +29,8 @@ AREAS = {
         JOIN community cm ON cm.id = cp.community_id JOIN grid gr ON gr.id = cp.grid_id
         WHERE {IN_SCOPE}""",  # noqa: S608 - constant SQL fragments
 }
-# Households within reach of each station, straight line on the geography type; the
-# buffer's box (a little wider than the reach) only lets the GiST index pick candidates.
+# Households within a walk of each station: its service area's count (walked along
+# the streets, or within a straight-line circle when it is off the network).
 STATIONS = """
 SELECT s.name, s.tier, s.floor_area_m2, s.hours, s.geom,
        sa.households AS households_within, sa.method AS reach_method

@@ -113,7 +113,12 @@ def test_gates_land_and_join_the_network(conn: Connection, tmp_path: Path) -> No
                 ORDER BY cp.id LIMIT 1""")
     ).one()
     frame = pd.DataFrame(
-        {"小区代码": [code, "nope"], "出入口": ["东门", "西门"], "经度": [x, x], "纬度": [y, y]}
+        {
+            "小区代码": [code, "nope", code],
+            "出入口": ["东门", "西门", "东门"],
+            "经度": [x, x, x],
+            "纬度": [y, y, y],
+        }
     )
     frame.to_csv(tmp_path / "gates.csv", index=False)
     savepoint = conn.begin_nested()
@@ -121,7 +126,8 @@ def test_gates_land_and_join_the_network(conn: Connection, tmp_path: Path) -> No
         import_file(conn, "gates", tmp_path / "gates.csv")
     savepoint.rollback()
     report = import_file(conn, "gates", tmp_path / "gates.csv", skip_bad=True)
-    assert report.landed.inserted == 1 and len(report.rejects) == 1
+    assert report.landed.inserted == 1 and len(report.rejects) == 2
+    assert "row 2 names this compound's gate" in report.rejects[-1].reason
     entries = conn.execute(
         text("""SELECT count(*) FROM network_entry e JOIN compound_gate g
                 ON g.compound_id = e.compound_id AND g.geom = e.geom
@@ -129,3 +135,15 @@ def test_gates_land_and_join_the_network(conn: Connection, tmp_path: Path) -> No
         {"c": cid},
     ).scalar_one()
     assert entries == 1
+
+
+def test_roads_in_the_wrong_system_are_refused(conn: Connection, tmp_path: Path) -> None:
+    """Metres declared as nothing land far off in degrees: refused, with a hint."""
+    x, y = core_point().coords[0]
+    lines = gpd.GeoDataFrame(geometry=[LineString([(x, y), (x + 100, y)])], crs=METRIC_CRS)
+    path = tmp_path / "no_crs.geojson"
+    lines.to_file(path, driver="GeoJSON")
+    savepoint = conn.begin_nested()
+    with pytest.raises(ImportRejectedError, match="outside the city"):
+        import_file(conn, "roads", path, crs="EPSG:3857")
+    savepoint.rollback()

@@ -6,9 +6,10 @@ import geopandas as gpd
 import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import Point
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from geo_api.errors import InvalidInputError
+from geo_api.network.build import build_network
 from geo_api.siting.coverage import candidates, demand, reach_pairs
 from geo_api.siting.outposts import plan_outposts
 
@@ -58,19 +59,30 @@ def test_own_candidate_points(conn: Connection) -> None:
         crs=4326,
     )
     plan = plan_outposts(conn, k=2, reach_m=300, points=points)
-    assert {s.name for s in plan.sites} <= {"甲", "乙"}
+    assert [s.name for s in plan.sites] == ["甲"] and plan.sites[0].households > 0
     with pytest.raises(InvalidInputError, match="k must be"):
         plan_outposts(conn, k=0)
 
 
 def test_api(client: TestClient) -> None:
     body = client.get("/siting", params={"k": 2, "reach": 300}).json()
-    assert len(body["sites"]) <= 2 and body["covered_after"] >= body["covered_before"]
+    assert len(body["sites"]) == 2 and body["covered_after"] > body["covered_before"]
     assert client.get("/siting", params={"k": 0}).status_code == 422
     areas = client.get("/service-areas", params={"reach": 500, "tier": "community"}).json()
     assert areas["features"] and {f["properties"]["reach_m"] for f in areas["features"]} == {500}
     assert client.get("/service-areas", params={"tier": "nope"}).status_code == 422
+    assert client.get("/service-areas", params={"reach": 3_000_000_000}).status_code == 422
+    assert client.get("/siting", params={"reach": 5000}).status_code == 422
     gaps = client.get("/gaps", params={"type": "beyond_10min_walk", "reach": "300,800,1000"})
     assert gaps.status_code == 200 and any(lk["href"] == "/siting" for lk in gaps.json()["links"])
     assert client.get("/gaps", params={"reach": "300,500"}).status_code == 422
     assert client.get("/gaps", params={"reach": "900,500,1000"}).status_code == 422
+
+
+def test_without_roads_outposts_are_sited_by_straight_lines(conn: Connection) -> None:
+    conn.execute(text("DELETE FROM road"))
+    build_network(conn)
+    plan = plan_outposts(conn, k=2, reach_m=300)
+    assert plan.method == "straight"
+    assert plan.reachable > 0 and 1 <= len(plan.sites) <= 2
+    assert plan.covered_after - plan.covered_before == sum(s.households for s in plan.sites) > 0

@@ -24,6 +24,7 @@ from geo_api.importer.households import Bounds, point_coordinates
 ROADS = ("road", ["ref"], ["ref", "name", "kind", "geom"], ["name", "kind", "geom"])
 GATES = ("compound_gate", ["compound_id", "name"], ["compound_id", "name", "geom"], ["geom"])
 KIND_MAX = 16
+BOUNDS_MARGIN_DEG = 0.1  # about 10 km: roads may run out of town, not to another city
 LINES = (1, 5)  # LineString, MultiLineString
 
 
@@ -34,9 +35,15 @@ def _line_ref(geom: shapely.Geometry) -> str:
 
 
 def check_roads(
-    chunk: pd.DataFrame, fields: dict[str, str], crs: SourceCRS, seen: dict[str, int]
+    chunk: pd.DataFrame,
+    fields: dict[str, str],
+    crs: SourceCRS,
+    seen: dict[str, int],
+    bounds: Bounds | None = None,
 ) -> Checked:
-    """Check one chunk of roads; ``seen`` (ref -> row) spans the file."""
+    """Check one chunk of roads; ``seen`` (ref -> row) spans the file. A road must
+    touch the city's extent (``bounds``, widened by BOUNDS_MARGIN_DEG): one that
+    lies elsewhere was declared in the wrong system."""
     errors = RowErrors(chunk["_row"])
     geoms = np.array(chunk["geometry"].to_numpy(), dtype=object)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -51,6 +58,14 @@ def check_roads(
     lonlat[good] = crs.geometries(geoms[good])
     lonlat[good] = [g if g.geom_type == "MultiLineString" else shapely.MultiLineString([g])
                     for g in lonlat[good]]  # fmt: skip
+    if bounds is not None:
+        m = BOUNDS_MARGIN_DEG
+        city = shapely.box(bounds[0] - m, bounds[1] - m, bounds[2] + m, bounds[3] + m)
+        away = ~errors.bad & ~shapely.intersects(lonlat, city)
+        shown = pd.Series([None if g is None else str(shapely.get_point(
+            shapely.get_geometry(g, 0), 0)) for g in lonlat], dtype=object)  # fmt: skip
+        errors.flag(away, "geometry", shown,
+                    f"outside the city (is the file in {crs.name}?)")  # fmt: skip
     name = text_column(chunk, fields.get("name"))
     kind = text_column(chunk, fields.get("kind"))
     errors.flag((kind.fillna("").str.len() > KIND_MAX).to_numpy(), "kind", kind,
@@ -91,8 +106,10 @@ def check_gates(
     crs: SourceCRS | None,
     bounds: Bounds | None,
     compounds: dict[str, int],
+    seen: dict[tuple[int, str], int],
 ) -> Checked:
-    """Check one chunk of gates: a known compound and a point in the city."""
+    """Check one chunk of gates: a known compound, a point in the city, and each
+    (compound, name) once in the file (``seen`` spans it)."""
     errors = RowErrors(chunk["_row"])
     col = {f: text_column(chunk, fields.get(f)) for f in ("compound_code", "name", "lon", "lat")}
     code = col["compound_code"]
@@ -103,6 +120,15 @@ def check_gates(
     lon, lat = point_coordinates(chunk, col, crs, bounds, errors)
     errors.flag(~np.isfinite(lon), "lon/lat", None, "a gate needs its location")
     name = col["name"].where(col["name"].notna(), "出入口" + chunk["_row"].astype(str))
+    for k, (compound, gate) in enumerate(zip(found, name, strict=True)):
+        if compound is None or errors.bad[k]:
+            continue
+        key = (int(compound), str(gate))
+        if key in seen:
+            errors.flag(np.arange(len(name)) == k, "name", name,
+                        f"duplicate: row {seen[key]} names this compound's gate")  # fmt: skip
+        else:
+            seen[key] = int(errors.rows[k])
     good = ~errors.bad
     frame = gpd.GeoDataFrame(
         {

@@ -52,8 +52,9 @@ LAYERS = [
     "roads",
     "gates",
 ]
-# Layers the walking network is built from: it is rebuilt after they land.
-NETWORK_LAYERS = {"roads", "gates", "stations"}
+# Layers the walking network, its entries or the service areas' household counts
+# are built from: all are rebuilt after they land.
+NETWORK_LAYERS = {"roads", "gates", "stations", "compounds", "units", "households"}
 HOUSEHOLD_COLUMNS = ["unit_id", "room", "persons", "address", "volunteer", "geom"]
 SHOWN_REJECTS = 10
 
@@ -180,6 +181,7 @@ def _roads(
 ) -> None:
     _require_geometry(source, "roads need their lines")
     seen: dict[str, int] = {}
+    bounds = city_bounds(conn)
     table, key, columns, updates = ROADS
     source_crs: SourceCRS | None = None
     for chunk in source.chunks():
@@ -187,7 +189,7 @@ def _roads(
             source_crs = _crs(crs, source, chunk["geometry"].to_numpy(), report)
             report.crs = source_crs.name
         report.rows_in += len(chunk)
-        checked = check_roads(chunk, fields, source_crs, seen)
+        checked = check_roads(chunk, fields, source_crs, seen, bounds)
         _land(conn, report, checked, skip_bad, table, key, columns, updates)
 
 
@@ -201,9 +203,10 @@ def _gates(
 ) -> None:
     _require_location(source, fields, "gates")
     bounds, compounds = city_bounds(conn), compound_ids(conn)
+    seen: dict[tuple[int, str], int] = {}
     table, key, columns, updates = GATES
     for chunk, source_crs in _located_chunks(source, fields, crs, report):
-        checked = check_gates(chunk, fields, source_crs, bounds, compounds)
+        checked = check_gates(chunk, fields, source_crs, bounds, compounds, seen)
         _land(conn, report, checked, skip_bad, table, key, columns, updates)
 
 

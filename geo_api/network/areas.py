@@ -14,14 +14,14 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
 
-from geo_api.network.walk import EDGES_SQL
+from geo_api.network.walk import EDGES_SQL, start_column
 
 REACHES_M = (300, 500, 1000)  # the 5-, 10- and 15-minute life circles (GB 50180-2018)
 BAND_M = 50.0
 
 # Every vertex within :longest of each station, from each station on its own.
 REACHED = f"""WITH reached AS MATERIALIZED (
-    SELECT d.from_v AS vertex_id, d.node, d.agg_cost FROM pgr_drivingDistance(
+    SELECT d.{{start}} AS vertex_id, d.node, d.agg_cost FROM pgr_drivingDistance(
         '{EDGES_SQL}',
         ARRAY(SELECT vertex_id FROM network_entry WHERE kind = 'station'),
         :longest, directed => false) d
@@ -101,7 +101,8 @@ WHERE sa.method = 'network' AND sa.station_id = counted.station_id
 STRAIGHT_HOUSEHOLDS = """
 UPDATE service_area sa SET households = (
     SELECT count(*) FROM household h JOIN station s ON s.id = sa.station_id
-    WHERE ST_DWithin(h.geom::geography, s.geom::geography, sa.reach_m))
+    WHERE h.geom && ST_Buffer(s.geom::geography, sa.reach_m * 1.01 + 1)::geometry
+      AND ST_DWithin(h.geom::geography, s.geom::geography, sa.reach_m))
 WHERE sa.method = 'straight'
 """
 
@@ -109,12 +110,13 @@ WHERE sa.method = 'straight'
 def build_service_areas(conn: Connection, reaches: Sequence[int] = REACHES_M) -> int:
     """Replace every station's service areas; returns how many were made."""
     params = {"reaches": list(reaches), "longest": max(reaches), "band": BAND_M}
+    start = start_column(conn)
     conn.execute(text("DELETE FROM service_area"))
     insert = "INSERT INTO service_area (station_id, reach_m, method, households, geom) "
-    for sql in (NETWORK_AREAS, STRAIGHT_AREAS):
+    for sql in (NETWORK_AREAS.replace("{start}", start), STRAIGHT_AREAS):
         select = f"SELECT station_id, reach_m, method, 0, geom FROM ({sql}) a"  # noqa: S608
         conn.execute(text(insert + select), params)
-    conn.execute(text(HOUSEHOLDS), params)
+    conn.execute(text(HOUSEHOLDS.replace("{start}", start)), params)
     conn.execute(text(STRAIGHT_HOUSEHOLDS))
     made: int = conn.execute(text("SELECT count(*) FROM service_area")).scalar_one()
     return made

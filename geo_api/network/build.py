@@ -19,6 +19,9 @@ from geo_api.network.walk import has_network
 
 SNAP_M = 300.0  # furthest a gate or station may lie from a road and still join it
 GRID_DEG = 1e-9  # about 0.1 mm: endpoints this close are one vertex
+# Roads nearest in degrees, of which the nearest in metres is taken: a degree of
+# longitude is shorter than one of latitude away from the equator.
+NEAR_IN_DEGREES = 5
 
 # Each step is one statement, in order; temporary tables go with the transaction.
 STEPS = [
@@ -43,8 +46,10 @@ STEPS = [
        UNION ALL
        SELECT 'edge', cp.id, NULL, ST_ClosestPoint(ST_Boundary(cp.geom), near.geom)
        FROM compound cp
-       CROSS JOIN LATERAL (SELECT p.geom FROM _piece p
-                           ORDER BY p.geom <-> cp.geom LIMIT 1) near
+       CROSS JOIN LATERAL (SELECT c.geom FROM (SELECT p.geom FROM _piece p
+                                               ORDER BY p.geom <-> cp.geom LIMIT :near) c
+                           ORDER BY ST_Distance(c.geom::geography, cp.geom::geography)
+                           LIMIT 1) near
        WHERE NOT EXISTS (SELECT 1 FROM compound_gate g WHERE g.compound_id = cp.id)
        UNION ALL
        SELECT 'station', NULL, s.id, s.geom FROM station s""",
@@ -52,8 +57,10 @@ STEPS = [
     """CREATE TEMP TABLE _attach ON COMMIT DROP AS
        SELECT pt.*, near.id AS piece_id, ST_ClosestPoint(near.geom, pt.geom) AS foot
        FROM _point pt
-       CROSS JOIN LATERAL (SELECT p.id, p.geom FROM _piece p
-                           ORDER BY p.geom <-> pt.geom LIMIT 1) near
+       CROSS JOIN LATERAL (SELECT c.id, c.geom FROM (SELECT p.id, p.geom FROM _piece p
+                                                     ORDER BY p.geom <-> pt.geom LIMIT :near) c
+                           ORDER BY ST_Distance(c.geom::geography, pt.geom::geography)
+                           LIMIT 1) near
        WHERE ST_DWithin(pt.geom::geography, ST_ClosestPoint(near.geom, pt.geom)::geography,
                         :snap)""",
     # Roads split at the feet, and the connectors from each point to its foot.
@@ -104,7 +111,7 @@ class NetworkReport:
 def build_network(conn: Connection) -> NetworkReport:
     """Rebuild the network tables from roads, gates and stations (in the caller's
     transaction: a failure leaves the previous network)."""
-    params = {"snap": SNAP_M, "grid": GRID_DEG}
+    params = {"snap": SNAP_M, "grid": GRID_DEG, "near": NEAR_IN_DEGREES}
     for step in STEPS:
         conn.execute(text(step), params)
     return network_report(conn)

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 EDGES_SQL = "SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM road_edge"
 
 # Every unit's walk to the nearest station of :tiers, in metres; NULL past :limit.
+# A station off the network counts by a straight line (and says so in ``method``).
 # A subquery (unit_id, compound_id, households, persons, metres, method) for the
 # gap finder to aggregate.
 WALK_SQL = f"""
@@ -35,19 +36,41 @@ walked AS (
     JOIN network_entry e ON e.compound_id = b.compound_id
     JOIN reached r ON r.node = e.vertex_id
     GROUP BY u.id),
+-- Straight lines where the network cannot answer: from units of compounds off
+-- the network to any station, and from every unit to stations off it. Each station
+-- finds its units through the unit index (a geography buffer's bounding box).
+lines AS (
+    SELECT u.id AS unit_id, true AS off,
+           ST_Distance(u.geom::geography, s.geom::geography) AS metres
+    FROM station s
+    JOIN unit u ON u.geom && ST_Buffer(s.geom::geography, :limit * 1.01 + 1)::geometry
+     AND ST_DWithin(u.geom::geography, s.geom::geography, :limit)
+    WHERE s.tier = ANY(:tiers)
+      AND NOT EXISTS (SELECT 1 FROM network_entry e WHERE e.station_id = s.id)
+    UNION ALL
+    SELECT u.id, false, ST_Distance(u.geom::geography, s.geom::geography)
+    FROM unit u JOIN building b ON b.id = u.building_id
+    JOIN station s ON s.tier = ANY(:tiers)
+     AND ST_DWithin(u.geom::geography, s.geom::geography, :limit)
+    WHERE NOT EXISTS (SELECT 1 FROM entered en WHERE en.compound_id = b.compound_id)),
+straight AS (
+    SELECT unit_id, min(metres) AS any_m, min(metres) FILTER (WHERE off) AS off_m
+    FROM lines GROUP BY unit_id),
 homes AS (SELECT unit_id, count(*) AS households, sum(persons) AS persons
           FROM household GROUP BY unit_id)
 SELECT u.id AS unit_id, b.compound_id, homes.households, homes.persons,
-       CASE WHEN en.compound_id IS NULL THEN straight.metres
-            WHEN w.metres <= :limit THEN w.metres END AS metres,
-       CASE WHEN en.compound_id IS NULL THEN 'straight' ELSE 'network' END AS method
+       CASE WHEN en.compound_id IS NULL THEN st.any_m
+            -- least() passes over NULLs: a walk past :limit, or no station off it
+            ELSE least(CASE WHEN w.metres <= :limit THEN w.metres END, st.off_m) END AS metres,
+       CASE WHEN en.compound_id IS NULL THEN 'straight'
+            WHEN st.off_m IS NOT NULL AND (w.metres IS NULL OR w.metres > :limit
+                                           OR st.off_m < w.metres) THEN 'straight'
+            ELSE 'network' END AS method
 FROM unit u JOIN building b ON b.id = u.building_id
 JOIN homes ON homes.unit_id = u.id
 LEFT JOIN entered en ON en.compound_id = b.compound_id
 LEFT JOIN walked w ON w.unit_id = u.id
-LEFT JOIN LATERAL (
-    SELECT min(ST_Distance(u.geom::geography, s.geom::geography)) AS metres
-    FROM station s WHERE s.tier = ANY(:tiers) AND en.compound_id IS NULL) straight ON true
+LEFT JOIN straight st ON st.unit_id = u.id
 """  # noqa: S608 - constant SQL; tiers and limit are bound
 
 # The same without a network: straight lines from every unit, NULL past :limit.
@@ -68,6 +91,14 @@ JOIN (SELECT unit_id, count(*) AS households, sum(persons) AS persons
       FROM household GROUP BY unit_id) homes ON homes.unit_id = u.id
 LEFT JOIN near ON near.unit_id = u.id
 """
+
+
+def start_column(conn: Connection) -> str:
+    """The name of pgr_drivingDistance's start vertex column: ``from_v`` up to
+    pgRouting 3.5, ``start_vid`` from 3.6 (the SQL says ``{start}``)."""
+    version = str(conn.execute(text("SELECT pgr_version()")).scalar_one())
+    major, minor = (int(part) for part in version.split(".")[:2])
+    return "start_vid" if (major, minor) >= (3, 6) else "from_v"
 
 
 def has_network(conn: Connection) -> bool:

@@ -12,17 +12,27 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from geo_api.network.walk import EDGES_SQL, STRAIGHT_SQL, WALK_SQL, has_network
+from geo_api.network.walk import EDGES_SQL, STRAIGHT_SQL, WALK_SQL, has_network, start_column
 
 ALL_TIERS = ["outpost", "community", "street", "city"]
 
 GATES_SQL = """
-SELECT e.vertex_id, 0.0 AS snap_m, cp.name || coalesce(g.name, '') AS name,
-       ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat
+SELECT DISTINCT ON (e.id) e.vertex_id, 0.0 AS snap_m,
+       cp.name || coalesce(g.name, '') AS name, ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat
 FROM network_entry e JOIN compound cp ON cp.id = e.compound_id
 LEFT JOIN compound_gate g ON g.compound_id = e.compound_id AND g.geom = e.geom
 WHERE e.compound_id IS NOT NULL
-ORDER BY e.id
+ORDER BY e.id, g.id
+"""
+# Without a network: the gates on record, and a point inside each compound without one.
+PLACES_SQL = """
+SELECT NULL::bigint AS vertex_id, 0.0 AS snap_m, cp.name || g.name AS name,
+       ST_X(g.geom) AS lon, ST_Y(g.geom) AS lat
+FROM compound_gate g JOIN compound cp ON cp.id = g.compound_id
+UNION ALL
+SELECT NULL, 0.0, cp.name, ST_X(ST_PointOnSurface(cp.geom)), ST_Y(ST_PointOnSurface(cp.geom))
+FROM compound cp WHERE NOT EXISTS (SELECT 1 FROM compound_gate g WHERE g.compound_id = cp.id)
+ORDER BY name
 """
 # A given point's nearest vertex and the straight step to it.
 NEAREST_VERTEX_SQL = """
@@ -32,7 +42,7 @@ CROSS JOIN LATERAL (SELECT id, geom FROM road_vertex ORDER BY geom <-> p.geom LI
 """
 NETWORK_REACH_SQL = f"""
 WITH reached AS MATERIALIZED (
-    SELECT from_v, node, agg_cost FROM pgr_drivingDistance(
+    SELECT {{start}} AS from_v, node, agg_cost FROM pgr_drivingDistance(
         '{EDGES_SQL}', CAST(:starts AS bigint[]), :reach, directed => false))
 SELECT r.from_v AS vertex_id, u.id AS unit_id,
        min(r.agg_cost + ST_Distance(u.geom::geography, e.geom::geography)) AS metres
@@ -47,7 +57,8 @@ SELECT c.i AS candidate, u.id AS unit_id,
 FROM (SELECT i, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom
       FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY
            AS t(lon, lat, i)) c
-JOIN unit u ON ST_DWithin(u.geom::geography, c.geom::geography, :reach)
+JOIN unit u ON u.geom && ST_Buffer(c.geom::geography, :reach * 1.01 + 1)::geometry
+ AND ST_DWithin(u.geom::geography, c.geom::geography, :reach)
 WHERE u.id = ANY(:units)
 """
 
@@ -69,9 +80,11 @@ def demand(conn: Connection, reach_m: float) -> tuple[pd.DataFrame, str]:
 
 
 def candidates(conn: Connection, points: gpd.GeoDataFrame | None) -> pd.DataFrame:
-    """Candidate sites (name, lon, lat, vertex_id, snap_m): the gates, or ``points``."""
+    """Candidate sites (name, lon, lat, vertex_id, snap_m): the gates (entries of the
+    network, or without one the gates on record and compounds' inner points), or
+    ``points``."""
     if points is None:
-        return pd.read_sql_query(text(GATES_SQL), conn)
+        return pd.read_sql_query(text(GATES_SQL if has_network(conn) else PLACES_SQL), conn)
     wgs = points.to_crs(4326)
     names = wgs["name"] if "name" in wgs else pd.Series(range(1, len(wgs) + 1)).astype(str)
     rows = []
@@ -106,7 +119,9 @@ def reach_pairs(
         return pairs[["candidate", "unit_id"]]
     starts = sorted({int(v) for v in sites["vertex_id"].dropna()})
     walks = pd.read_sql_query(
-        text(NETWORK_REACH_SQL), conn, params={"starts": starts, "reach": reach_m, "units": units}
+        text(NETWORK_REACH_SQL.replace("{start}", start_column(conn))),
+        conn,
+        params={"starts": starts, "reach": reach_m, "units": units},
     )
     indexed = sites.reset_index(names="candidate")[["candidate", "vertex_id", "snap_m"]]
     pairs = indexed.merge(walks, on="vertex_id")

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from geo_api.api.deps import Read
 from geo_api.network.areas import REACHES_M
-from geo_api.siting.outposts import MAX_K, plan_outposts
+from geo_api.siting.outposts import MAX_K, MAX_REACH_M, plan_outposts
 
 router = APIRouter(tags=["command centre"])
 
@@ -32,7 +32,7 @@ ORDER BY s.id, sa.reach_m
 )
 def service_areas(
     read: Read,
-    reach: Annotated[int | None, Query(description=f"one of {REACHES_M} m")] = None,
+    reach: Annotated[int | None, Query(ge=1, le=5000, description=f"one of {REACHES_M} m")] = None,
     tier: Literal["city", "street", "community", "outpost"] | None = None,
 ) -> Response:
     """Each station's service area (服务范围): the ground within a walk of 300, 500 and
@@ -51,7 +51,9 @@ def service_areas(
 def siting(
     read: Read,
     k: Annotated[int, Query(ge=1, le=MAX_K, description="new outposts to propose")] = 5,
-    reach: Annotated[float, Query(ge=50, le=5000, description="walk an outpost serves, m")] = 300,
+    reach: Annotated[
+        float, Query(ge=50, le=MAX_REACH_M, description="walk an outpost serves, m")
+    ] = 300,
 ) -> dict[str, Any]:
     """Where to open k new outposts (驿站) to reach the most homes now beyond a walk of
     ``reach`` metres, and the fewest outposts that would reach them all (candidates:
