@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
+import geopandas as gpd
 import pyogrio
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
 from geo_api.errors import InvalidInputError
@@ -71,7 +75,51 @@ def test_geojson_folder(conn: Connection, tmp_path: Path) -> None:
 
 
 def test_bad_format_and_path(conn: Connection, tmp_path: Path) -> None:
-    with pytest.raises(InvalidInputError, match="unknown export format 'shp'"):
-        export_layers(conn, "shp", tmp_path / "x")
+    with pytest.raises(InvalidInputError, match="unknown export format 'kml'"):
+        export_layers(conn, "kml", tmp_path / "x")
     with pytest.raises(InvalidInputError, match=r"needs a \.gpkg path"):
         export_layers(conn, "gpkg", tmp_path / "x.zip")
+
+
+@pytest.mark.parametrize("fmt", ["shp", "fgb", "csv", "parquet"])
+@pytest.mark.filterwarnings("error:Normalized/laundered field name")
+def test_every_format_reopens_with_every_feature(
+    conn: Connection, tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / fmt
+    written = export_layers(conn, fmt, out)
+    expected = expected_counts(conn)
+    assert written == expected
+    for layer in LAYER_NAMES:
+        path = out / f"{layer}.{fmt}"
+        if fmt == "parquet":
+            frame = gpd.read_parquet(path)
+            assert frame.crs is not None and frame.crs.to_epsg() == 4326
+        else:
+            frame = pyogrio.read_dataframe(path)
+        assert len(frame) == expected[layer], layer
+        if expected[layer]:
+            assert frame.geometry.notna().all(), layer
+    if fmt == "shp":
+        assert (out / "streets.cpg").read_text().strip().upper() in ("UTF-8", "UTF8")
+        assert (
+            "CGCS" in (out / "streets.prj").read_text()
+            or "WGS" in (out / "streets.prj").read_text()
+        )
+        stations = pyogrio.read_info(out / "stations.shp")["fields"]
+        assert {"comm_id", "area_m2"} <= set(stations) and max(map(len, stations)) <= 10
+        names = pyogrio.read_dataframe(out / "communities.shp")["name"]
+        stored = conn.execute(text("SELECT name FROM community ORDER BY id")).scalars().all()
+        assert list(names) == stored  # Chinese names survive the .dbf
+    if fmt == "csv":
+        header = (out / "stations.csv").read_text(encoding="utf-8").splitlines()[0]
+        assert header.startswith("WKT,")
+
+
+def test_exports_over_http_are_zips(client: TestClient) -> None:
+    response = client.get("/exports/shp")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        names = set(archive.namelist())
+    assert {"streets.shp", "streets.cpg", "streets.prj", "households.dbf"} <= names
+    assert client.get("/exports/kml").status_code == 422

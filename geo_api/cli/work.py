@@ -192,10 +192,11 @@ def gaps(
 def export(
     fmt: Annotated[str, typer.Option("--format", help=f"one of: {', '.join(FORMATS)}")] = "gpkg",
     dest: Annotated[
-        Path, typer.Option("--out", help="a .gpkg file, or a folder for GeoJSON")
+        Path, typer.Option("--out", help="a .gpkg file, or a folder for the other formats")
     ] = Path("gridgov.gpkg"),
 ) -> None:
-    """Export every layer (no personal data) for GIS: GeoPackage or GeoJSON."""
+    """Export every layer (no personal data) for GIS: GeoPackage, or a folder of
+    GeoJSON, Shapefile, FlatGeobuf, CSV (WKT) or GeoParquet files."""
     check_target(fmt, dest)
     with progress_bar() as bar, store().connect() as conn:
         task = bar.add_task("exporting layers", total=len(LAYER_NAMES))

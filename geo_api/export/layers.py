@@ -1,7 +1,10 @@
-"""Export every layer to GeoPackage or GeoJSON with GDAL (pyogrio).
+"""Export every layer for GIS: GeoPackage, GeoJSON, Shapefile, FlatGeobuf and CSV
+with GDAL (pyogrio), GeoParquet with pyarrow.
 
 The layers and their queries are geo_api.catalogue.layers, shared with the OGC
-API; they carry no personal data.
+API; they carry no personal data. A GeoPackage is one file; every other format is
+a folder with a file per layer (the API zips it). Shapefiles get a .prj and a
+.cpg saying UTF-8, so that Chinese names open right in ArcGIS and QGIS.
 """
 
 from __future__ import annotations
@@ -17,7 +20,23 @@ from geo_api.catalogue.layers import LAYERS
 from geo_api.errors import InvalidInputError
 from geo_api.gaps.finder import find_gaps
 
-FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON"}
+# format -> (GDAL driver, or None for GeoParquet; file suffix)
+FORMATS: dict[str, tuple[str | None, str]] = {
+    "gpkg": ("GPKG", ".gpkg"),
+    "geojson": ("GeoJSON", ".geojson"),
+    "shp": ("ESRI Shapefile", ".shp"),
+    "fgb": ("FlatGeobuf", ".fgb"),
+    "csv": ("CSV", ".csv"),
+    "parquet": (None, ".parquet"),
+}
+# A Shapefile's .dbf keeps 10 characters of a field's name; these are readable,
+# where GDAL would cut "community_name" to "communit_1".
+SHAPEFILE_WORDS = {"community": "comm", "compound": "cpd", "building": "bldg",
+                   "capacity": "cap", "floor_area_m2": "area_m2"}  # fmt: skip
+LAYER_OPTIONS: dict[str, dict[str, str]] = {
+    "ESRI Shapefile": {"ENCODING": "UTF-8"},  # writes the .cpg
+    "CSV": {"GEOMETRY": "AS_WKT"},  # a WKT column, EPSG:4326 lon/lat
+}
 
 LAYER_SQL: dict[str, str] = {layer.name: layer.ordered_sql() for layer in LAYERS}
 # Gaps are areas (units, buildings, compounds) or points (heads, stations): one
@@ -52,14 +71,23 @@ def check_target(fmt: str, out: Path) -> None:
         raise InvalidInputError(f"a GeoPackage export needs a .gpkg path, not {out}")
 
 
+def shapefile_name(column: str) -> str:
+    """A field name that fits a .dbf (10 characters), read the same way."""
+    for word, short in SHAPEFILE_WORDS.items():
+        column = column.replace(word, short)
+    return column[:10]
+
+
 def export_layers(
     conn: Connection,
     fmt: str,
     out: Path,
     progress: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
-    """Write every layer to ``out``: one GeoPackage file, or a folder of GeoJSON files."""
+    """Write every layer to ``out``: one GeoPackage file, or a folder of files, one
+    per layer, in the other formats."""
     check_target(fmt, out)
+    driver, suffix = FORMATS[fmt]
     if fmt == "gpkg":
         out.parent.mkdir(parents=True, exist_ok=True)
         out.unlink(missing_ok=True)
@@ -74,9 +102,16 @@ def export_layers(
                 frame, out, layer=name, driver="GPKG", dataset_options=GPKG_OPTIONS
             )
         else:
-            target = out / f"{name}.geojson"
-            target.unlink(missing_ok=True)
-            pyogrio.write_dataframe(frame, target, driver="GeoJSON")
+            target = out / f"{name}{suffix}"
+            for old in out.glob(f"{name}.*"):
+                old.unlink()
+            if driver is None:
+                frame.to_parquet(target, index=False)
+            else:
+                if fmt == "shp":
+                    frame = frame.rename(columns=shapefile_name)
+                options = LAYER_OPTIONS.get(driver, {})
+                pyogrio.write_dataframe(frame, target, driver=driver, layer_options=options)
         written[name] = len(frame)
         if progress:
             progress(name, len(frame))

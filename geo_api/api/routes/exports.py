@@ -12,12 +12,13 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from geo_api.api.deps import Read
-from geo_api.export.layers import export_layers
+from geo_api.export.layers import FORMATS, export_layers
 from geo_api.gaps.export import GPKG_MEDIA
 
 router = APIRouter(tags=["planners"])
 
-MEDIA = {"gpkg": GPKG_MEDIA, "geojson": "application/zip"}
+MEDIA = {fmt: GPKG_MEDIA if fmt == "gpkg" else "application/zip" for fmt in FORMATS}
+Format = Literal["gpkg", "geojson", "shp", "fgb", "csv", "parquet"]
 
 
 @router.get(
@@ -25,8 +26,10 @@ MEDIA = {"gpkg": GPKG_MEDIA, "geojson": "application/zip"}
     response_class=FileResponse,
     responses={200: {"content": {m: {} for m in MEDIA.values()}}},
 )
-def export(read: Read, fmt: Literal["gpkg", "geojson"]) -> FileResponse:
-    """Every layer, without personal data: one GeoPackage, or a zip of GeoJSON files."""
+def export(read: Read, fmt: Format) -> FileResponse:
+    """Every layer, without personal data: one GeoPackage, or a zip of one file per
+    layer in GeoJSON, Shapefile (with .prj and a UTF-8 .cpg), FlatGeobuf, CSV with
+    WKT, or GeoParquet."""
     workdir = Path(tempfile.mkdtemp(prefix="gridgov-export-"))
     cleanup = BackgroundTask(shutil.rmtree, workdir, ignore_errors=True)
     try:
@@ -36,7 +39,7 @@ def export(read: Read, fmt: Literal["gpkg", "geojson"]) -> FileResponse:
         path = (
             target
             if fmt == "gpkg"
-            else Path(shutil.make_archive(str(workdir / "gridgov-geojson"), "zip", target))
+            else Path(shutil.make_archive(str(workdir / f"gridgov-{fmt}"), "zip", target))
         )
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
