@@ -133,7 +133,7 @@ def test_export_geojson_zip(client: TestClient) -> None:
     response = client.get("/exports/geojson")
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert "households.geojson" in names and "gap_points.geojson" in names
-    assert client.get("/exports/shp").status_code == 422
+    assert client.get("/exports/kml").status_code == 422
 
 
 def test_map_page(client: TestClient) -> None:

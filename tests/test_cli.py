@@ -104,7 +104,7 @@ def test_db_status_and_check(run: Run) -> None:
     [
         (["gaps", "--type", "nope"], "unknown gap type nope"),
         (["generate", "--households", "10"], "--households must be between"),
-        (["export", "--format", "shp", "--out", "x"], "unknown export format"),
+        (["export", "--format", "kml", "--out", "x"], "unknown export format"),
         (["db", "migrate", "nosuchrev"], "unknown revision 'nosuchrev'"),
         (["assign", "--solver", "magic"], "unknown solver 'magic'"),
         (["map", "--out", "map.pdf"], "give a .html path"),

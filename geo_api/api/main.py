@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -29,10 +30,30 @@ from geo_api.api.routes import (
     ogc,
     tiles,
 )
+from geo_api.api.schemas import ErrorOut
 from geo_api.db.engine import database_url, make_engine
 from maps.vendor import DEFAULT_BASE_URL, SWAGGER_UI, VENDOR_ROOT, assets_installed
 
 log = logging.getLogger(__name__)
+
+# What any guarded route may answer besides its own: the key, the lookups, the store.
+GUARDED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    # "content" as well as "model": map routes document their answers as HTML, and
+    # their errors are still JSON.
+    status: {
+        "model": ErrorOut,
+        "description": text,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+    }
+    for status, text in (
+        (401, "no API key, or an unknown or revoked one"),
+        (403, "the key's role or area does not reach this"),
+        (404, "what was named does not exist"),
+        (422, "a value the request gives is invalid: the message names it"),
+        (429, "the key is over its requests a minute"),
+        (503, "the store is not migrated, has no city yet, or is down"),
+    )
+}
 
 # A grid of four cells: the browser asks every page for one.
 FAVICON = (
@@ -77,7 +98,9 @@ def create_app(url: str | None = None) -> FastAPI:
         tiles,
         ogc,
     ):
-        app.include_router(module.router, dependencies=[Depends(authenticate)])
+        app.include_router(
+            module.router, dependencies=[Depends(authenticate)], responses=GUARDED_RESPONSES
+        )
     if assets_installed():
         app.mount(DEFAULT_BASE_URL, StaticFiles(directory=VENDOR_ROOT), name="vendor")
     else:

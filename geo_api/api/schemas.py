@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -325,3 +325,10 @@ class AddressLookup(BaseModel):
     )
     household: HouseholdChain | None
     place: Lookup | None
+
+
+class ErrorOut(BaseModel):
+    """An error: what went wrong, in words (domain errors), or per field (422 from
+    validating the request)."""
+
+    detail: str | list[dict[str, Any]]
