@@ -43,6 +43,7 @@ from benchkit import (
     Point,
     Result,
     api_server,
+    bench_key,
     console,
     from_latencies,
     plural,
@@ -121,9 +122,11 @@ def lookup_worker(engine: Engine, stack: ExitStack) -> Call:
     return call
 
 
-def http_worker(base: str, stack: ExitStack) -> Call:
+def http_worker(base: str, key: str, stack: ExitStack) -> Call:
     """GET /lookup on one keep-alive connection; 404 is the answer for points outside."""
-    client = stack.enter_context(httpx.Client(base_url=base, timeout=10))
+    client = stack.enter_context(
+        httpx.Client(base_url=base, timeout=10, headers={"X-API-Key": key})
+    )
     return lambda lon, lat: client.get("/lookup", params={"lon": lon, "lat": lat}).status_code in OK
 
 
@@ -202,7 +205,7 @@ end
 """
 
 
-def run_wrk(base: str, points: list[Point], conc: int, secs: float) -> Result:
+def run_wrk(base: str, key: str, points: list[Point], conc: int, secs: float) -> Result:
     """wrk cycling through the points; errors are socket errors and statuses not 200/404."""
     paths = ",".join(f'"/lookup?lon={lon!r}&lat={lat!r}"' for lon, lat in points)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", encoding="utf-8") as lua:
@@ -210,7 +213,8 @@ def run_wrk(base: str, points: list[Point], conc: int, secs: float) -> Result:
         lua.flush()
         threads = min(conc, os.cpu_count() or 1)
         opts = f"-t {threads} -c {conc} -d {secs:g}s --timeout 10s -s {lua.name} {base}"
-        out = subprocess.run(["wrk", *opts.split()], capture_output=True, text=True, check=True)
+        args = ["wrk", "-H", f"X-API-Key: {key}", *opts.split()]
+        out = subprocess.run(args, capture_output=True, text=True, check=True)
     raw = json.loads(next(ln for ln in out.stdout.splitlines() if ln.startswith("BENCH "))[6:])
     keys = ("requests", "seconds", "p50", "p95", "p99", "errors")
     return Result(f"HTTP /lookup (wrk), {plural(conc, 'conn')}", conc, *(raw[k] for k in keys))
@@ -220,15 +224,17 @@ def measure_http(
     url: str, points: list[Point], levels: list[int], secs: float, workers: int, wrk: bool
 ) -> list[Result]:
     results = []
+    key = bench_key(url)
     with api_server(url, workers) as base:
         for conc in levels:
             console.print(f"HTTP, {plural(conc, 'connection')} ({'wrk' if wrk else 'httpx'}) ...")
             if wrk:
-                run_wrk(base, points, conc, 1)  # warm-up: lazy imports, pool connections
-                results.append(run_wrk(base, points, conc, secs))
+                run_wrk(base, key, points, conc, 1)  # warm-up: lazy imports, pool connections
+                results.append(run_wrk(base, key, points, conc, secs))
             else:
                 name = f"HTTP /lookup (httpx), {plural(conc, 'conn')}"
-                results.append(run_threads(name, conc, secs, points, partial(http_worker, base)))
+                opener = partial(http_worker, base, key)
+                results.append(run_threads(name, conc, secs, points, opener))
     return results
 
 
