@@ -7,7 +7,7 @@ UV := uv
 # uv uses the system Python (3.11+) and never downloads one.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test install install-test system system-test python assets lint pytest bench bench-kmeans bench-maps \
+.PHONY: demo test install install-test system system-test python assets lint pytest bench bench-kmeans bench-maps bench-tipg \
 	serve down clean
 
 demo: install  ## set up everything and serve the demo city
@@ -46,6 +46,9 @@ bench: install  ## every benchmark on the stored city (options: run the scripts 
 
 bench-maps: install-test  ## map pages' size and first render in Chromium, against a bare folium page
 	$(UV) run python scripts/bench/map_page.py
+
+bench-tipg: install  ## gridgov's lookup, OGC items and tiles against tipg on the same database
+	$(UV) run --group bench python scripts/bench/tipg_compare.py
 
 bench-kmeans: install  ## the flow against k-means-constrained, 20,000 households (about 8 min)
 	$(UV) run --group bench python scripts/bench/kmeans_compare.py
