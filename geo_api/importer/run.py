@@ -153,17 +153,12 @@ def _areas(
     cells = layer in CELLS
     parents: Any = cell_parents(conn, layer) if cells else parent_ids(conn, AREAS[layer])
     seen: dict[str, int] = {}
-    source_crs: SourceCRS | None = None
     if cells:
         table, key, columns, updates = CELLS[layer]
     else:
         table, columns, updates = UPSERT[layer]
         key = ["code"]
-    for chunk in source.chunks():
-        if source_crs is None:
-            source_crs = _crs(crs, source, chunk["geometry"].to_numpy(), report)
-            report.crs = source_crs.name
-        report.rows_in += len(chunk)
+    for chunk, source_crs in _shaped_chunks(source, crs, report):
         if cells:
             checked = check_cells(chunk, fields, layer, source_crs, parents, seen)
         else:
@@ -183,12 +178,7 @@ def _roads(
     seen: dict[str, int] = {}
     bounds = city_bounds(conn)
     table, key, columns, updates = ROADS
-    source_crs: SourceCRS | None = None
-    for chunk in source.chunks():
-        if source_crs is None:
-            source_crs = _crs(crs, source, chunk["geometry"].to_numpy(), report)
-            report.crs = source_crs.name
-        report.rows_in += len(chunk)
+    for chunk, source_crs in _shaped_chunks(source, crs, report):
         checked = check_roads(chunk, fields, source_crs, seen, bounds)
         _land(conn, report, checked, skip_bad, table, key, columns, updates)
 
@@ -226,6 +216,20 @@ def _require_location(source: Source, fields: dict[str, str], what: str) -> None
             f"{source.path.name}: {what} need their location: lon and lat columns "
             "(经度, 纬度) or points"
         )
+
+
+def _shaped_chunks(
+    source: Source, crs: str | None, report: ImportReport
+) -> Iterator[tuple[pd.DataFrame, SourceCRS]]:
+    """Each chunk of a file of shapes, counted, with the system of its geometry:
+    declared, the file's, or guessed from the first chunk."""
+    source_crs: SourceCRS | None = None
+    for chunk in source.chunks():
+        if source_crs is None:
+            source_crs = _crs(crs, source, chunk["geometry"].to_numpy(), report)
+            report.crs = source_crs.name
+        report.rows_in += len(chunk)
+        yield chunk, source_crs
 
 
 def _located(source: Source, fields: dict[str, str]) -> bool:
