@@ -21,11 +21,17 @@ Run = Callable[..., tuple[int, str, str]]
 
 @pytest.fixture
 def run(
-    db_url: str, city: City, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    db_url: str,
+    city: City,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> Run:
     """Run ``gridgov ARGS`` against the test city; returns (exit code, stdout, stderr)."""
     monkeypatch.setenv("GEO_API_DATABASE_URL", db_url)
     monkeypatch.setenv("COLUMNS", "200")
+    # Relative paths a command writes (even by mistake) land in the test's folder.
+    monkeypatch.chdir(tmp_path)
 
     def invoke(*args: str) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "argv", ["gridgov", *args])
