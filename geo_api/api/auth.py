@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 from urllib.parse import unquote
 
 from fastapi import Depends, Request
@@ -23,6 +23,7 @@ from geo_api.auth.policy import allowed
 from geo_api.auth.roles import LABELS, Caller
 from geo_api.errors import ForbiddenError, RateLimitedError, UnauthorizedError
 
+T = TypeVar("T")
 KEY_COOKIE = "gridgov_key"
 CACHE_SECONDS = 5.0
 HOW = (
@@ -116,7 +117,7 @@ def purpose(request: Request) -> str | None:
     return unquote(given)[:200] if given else None
 
 
-def audited(request: Request, caller: Caller, answer: Any) -> Any:
+def audited(request: Request, caller: Caller, answer: T) -> T:
     """Record the people an answer shows in full, then hand it on; nothing is recorded
     (or shown in full) for roles that see masks."""
     if caller.reveals:

@@ -39,6 +39,7 @@ from geo_api.importer.stations import UPSERT as STATIONS
 from geo_api.importer.stations import check_stations, communities
 from geo_api.importer.stations import updates as station_updates
 from geo_api.importer.upsert import Landed, upsert
+from geo_api.network.areas import build_service_areas
 from geo_api.network.build import rebuild
 
 LAYERS = [
@@ -52,9 +53,10 @@ LAYERS = [
     "roads",
     "gates",
 ]
-# Layers the walking network, its entries or the service areas' household counts
-# are built from: all are rebuilt after they land.
-NETWORK_LAYERS = {"roads", "gates", "stations", "compounds", "units", "households"}
+# Layers the walking network and its entries are built from: rebuilt after they land.
+NETWORK_LAYERS = {"roads", "gates", "stations", "compounds"}
+# Layers the service areas count households from: only the areas are rebuilt.
+HOME_LAYERS = {"units", "households"}
 HOUSEHOLD_COLUMNS = ["unit_id", "room", "persons", "address", "volunteer", "geom"]
 SHOWN_REJECTS = 10
 
@@ -137,6 +139,9 @@ def import_file(
         report.notes.append(
             f"walking network rebuilt: {network.edges:,} edges, {network.km:,.1f} km of road"
         )
+    elif layer in HOME_LAYERS and report.rows_landed:
+        areas = build_service_areas(conn)
+        report.notes.append(f"{areas:,} service areas counted again")
     return report
 
 

@@ -36,7 +36,7 @@ def head(
     with read() as conn:
         answer = head_detail(conn, head_id, limit=limit, offset=offset, reveal=caller.reveals)
     check_area(caller, answer["community_id"], caller.grid_id, "this head")
-    return audited(request, caller, answer)  # type: ignore[no-any-return]
+    return audited(request, caller, answer)
 
 
 @router.put(

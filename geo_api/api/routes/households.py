@@ -36,9 +36,9 @@ def household(
     """Where a household lives and its heads: unit head (from the history when ``at`` is
     given), building head and compound head, contacts masked."""
     with read() as conn:
-        check_area(caller, *area_of(conn, "household", household_id), "this household")
         answer = household_chain(conn, household_id, at, reveal=caller.reveals)
-    return audited(request, caller, answer)  # type: ignore[no-any-return]
+    check_area(caller, answer["community_id"], answer["grid_id"], "this household")
+    return audited(request, caller, answer)
 
 
 @router.put(

@@ -43,7 +43,7 @@ def lookup(
         grid["id"] if grid else None,
         f"the point ({lon}, {lat})",
     )
-    return audited(request, caller, answer)  # type: ignore[no-any-return]
+    return audited(request, caller, answer)
 
 
 @router.get(
@@ -76,4 +76,4 @@ def lookup_by_address(
             community_id=caller.community_id if caller.scoped else None,
             reveal=caller.reveals,
         )
-    return audited(request, caller, answer)  # type: ignore[no-any-return]
+    return audited(request, caller, answer)
