@@ -168,28 +168,26 @@ def bench_key(url: str) -> str:
 
 
 @contextmanager
-def api_server(url: str, workers: int) -> Iterator[str]:
-    """uvicorn serving create_app() against ``url`` on 127.0.0.1; yields its base URL."""
+def uvicorn_server(app: list[str], env: dict[str, str], ready: str, what: str) -> Iterator[str]:
+    """uvicorn serving ``app`` (its arguments) on a free port of 127.0.0.1, with ``env``;
+    yields the base URL once ``ready`` (a path) answers 200."""
     port = free_port()
-    opts = f"--host 127.0.0.1 --port {port} --workers {workers} --log-level warning"
-    cmd = [sys.executable, "-m", "uvicorn", "geo_api.api.main:create_app", "--factory"]
-    env = {**os.environ, "GEO_API_DATABASE_URL": url}  # create_app() reads the URL from here
+    opts = f"--host 127.0.0.1 --port {port} --log-level warning --no-access-log"
+    cmd = [sys.executable, "-m", "uvicorn", *app, *opts.split()]
     with tempfile.TemporaryFile() as log:  # a file, not a pipe, so the server never blocks
-        proc = subprocess.Popen(
-            [*cmd, *opts.split(), "--no-access-log"], cwd=PROJECT, env=env, stdout=log, stderr=log
-        )
+        proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=log, stderr=log)
         base = f"http://127.0.0.1:{port}"
         try:
-            up, deadline = False, time.monotonic() + 60
+            up, deadline = False, time.monotonic() + 120
             while not up and proc.poll() is None and time.monotonic() < deadline:
                 with suppress(httpx.TransportError):
-                    up = httpx.get(f"{base}/health", timeout=1).status_code == 200
+                    up = httpx.get(f"{base}{ready}", timeout=5).status_code == 200
                 time.sleep(0.1)
-            if not up:  # died, or /health never said ok (e.g. the store is not migrated)
+            if not up:  # died, or never ready (e.g. the store is not migrated)
                 proc.terminate()
                 proc.wait()
                 log.seek(0)
-                sys.exit(f"the API did not come up healthy:\n{log.read().decode()[-2000:]}")
+                sys.exit(f"{what} did not come up:\n{log.read().decode()[-2000:]}")
             yield base
         finally:
             proc.terminate()
@@ -197,6 +195,15 @@ def api_server(url: str, workers: int) -> Iterator[str]:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextmanager
+def api_server(url: str, workers: int) -> Iterator[str]:
+    """uvicorn serving create_app() against ``url`` on 127.0.0.1; yields its base URL."""
+    app = ["geo_api.api.main:create_app", "--factory", "--workers", str(workers)]
+    env = {**os.environ, "GEO_API_DATABASE_URL": url}  # create_app() reads the URL from here
+    with uvicorn_server(app, env, "/health", "the API") as base:
+        yield base
 
 
 COLUMNS = ("measurement", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "vs anchor")

@@ -19,12 +19,9 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from functools import partial
 
 import httpx
@@ -36,12 +33,12 @@ from benchkit import (
     console,
     prepare,
     run_threads,
+    uvicorn_server,
 )
 from lookup import SAMPLE, SEED, sample_points
 from rich.table import Table
 from sqlalchemy import make_url
 
-from geo_api.db.cluster import free_port
 from geo_api.db.engine import make_engine
 
 Request = Callable[[float, float], tuple[str, dict[str, str]]]  # point -> (path, params)
@@ -51,28 +48,10 @@ TILE_Z = 15
 @contextmanager
 def tipg_server(url: str) -> Iterator[str]:
     """tipg on a free port of 127.0.0.1, over the public schema of ``url``."""
-    port = free_port()
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     env = {**os.environ, "DATABASE_URL": dsn, "TIPG_DB_SCHEMAS": '["public"]'}
-    cmd = [sys.executable, "-m", "uvicorn", "tipg.main:app", "--host", "127.0.0.1",
-           "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            up, deadline = False, time.monotonic() + 120
-            while not up and proc.poll() is None and time.monotonic() < deadline:
-                with suppress(httpx.TransportError):
-                    up = httpx.get(f"{base}/collections", timeout=5).status_code == 200
-                time.sleep(0.2)
-            if not up:
-                proc.terminate()
-                log.seek(0)
-                sys.exit(f"tipg did not come up:\n{log.read().decode()[-2000:]}")
-            yield base
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+    with uvicorn_server(["tipg.main:app"], env, "/collections", "tipg") as base:
+        yield base
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
