@@ -17,16 +17,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, TextClause, text
 from sqlalchemy.engine import make_url
 
-from geo_api.api.deps import get_reader, get_transaction
+from geo_api.api.deps import get_reader, get_statement_reader, get_transaction
 from geo_api.api.main import create_app
 from geo_api.assign.engine import run_assignment
 from geo_api.auth.keys import create_key
@@ -144,6 +145,13 @@ def client(db_url: str, conn: Connection, keys: dict[str, str]) -> Iterator[Test
 
     app.dependency_overrides[get_transaction] = lambda: savepoint
     app.dependency_overrides[get_reader] = lambda: savepoint
+
+    async def fetch_one(statement: TextClause, params: dict[str, Any]) -> dict[str, Any] | None:
+        with savepoint() as c:
+            row = c.execute(statement, params).mappings().first()
+        return dict(row) if row is not None else None
+
+    app.dependency_overrides[get_statement_reader] = lambda: fetch_one
     with TestClient(app, headers={"X-API-Key": keys["command"]}) as test_client:
         yield test_client
 

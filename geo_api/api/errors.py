@@ -6,8 +6,10 @@ import logging
 from urllib.parse import quote
 
 import pandas as pd
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
@@ -78,6 +80,8 @@ def install(app: FastAPI) -> None:
     """Register the handlers on the app."""
     for kind in (GridgovError, AssetsMissingError):
         app.add_exception_handler(kind, _domain_error)
-    app.add_exception_handler(OperationalError, _database_down)
-    for db_error in (ProgrammingError, pd.errors.DatabaseError):
+    # psycopg's own errors come from the async pool of one-statement reads.
+    for down in (OperationalError, psycopg.OperationalError, PoolTimeout):
+        app.add_exception_handler(down, _database_down)
+    for db_error in (ProgrammingError, psycopg.ProgrammingError, pd.errors.DatabaseError):
         app.add_exception_handler(db_error, _database_error)

@@ -32,6 +32,7 @@ from geo_api.api.routes import (
 )
 from geo_api.api.schemas import ErrorOut
 from geo_api.db.engine import database_url, make_engine
+from geo_api.db.statements import StatementPool
 from maps.vendor import DEFAULT_BASE_URL, SWAGGER_UI, VENDOR_ROOT, assets_installed
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,14 @@ def create_app(url: str | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(url or database_url())
+        target = url or database_url()
+        engine = make_engine(target)
         app.state.engine = engine
+        app.state.statements = StatementPool(target)
         app.state.gate = Gate(engine)
+        await app.state.statements.open()
         yield
+        await app.state.statements.close()
         engine.dispose()
 
     app = FastAPI(

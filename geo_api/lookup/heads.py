@@ -67,6 +67,24 @@ HEAD_COLUMNS = f"""
     hd.id, hd.role, hd.name, hd.phone, hd.capacity, hd.max_capacity, hd.left_on,
     {HEAD_LOAD} AS load
 """
+
+
+# The heads serving a compound and a building now, as (rank, role, id), rank 0 for the
+# compound's and 1 for the building's: the place's own head and whoever covers it for
+# want of one (place_cover). Each arm is one index lookup, so joining active_head on id
+# and role never scans the heads, as an OR over place_cover would.
+SERVING_HEADS = """
+SELECT 0 AS rank, 'compound' AS role, id FROM head
+    WHERE role = 'compound' AND compound_id = {compound}
+UNION SELECT 0, 'compound', head_id FROM place_cover
+    WHERE level = 'compound' AND compound_id = {compound} AND valid_to IS NULL
+UNION SELECT 1, 'building', id FROM head WHERE role = 'building' AND building_id = {building}
+UNION SELECT 1, 'building', head_id FROM place_cover
+    WHERE level = 'building' AND building_id = {building} AND valid_to IS NULL"""
+# ... and the unit's head, rank 2.
+SERVING_UNIT_HEAD = (
+    "\nUNION SELECT 2, 'unit', id FROM head WHERE role = 'unit' AND unit_id = {unit}"
+)
 # Where a head is shown on maps and in exports: inside the unit, building or
 # compound they serve, never at their own home.
 HEAD_PLACE_JOINS = """

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo_api.errors import NotFoundError
-from geo_api.lookup.heads import HEAD_COLUMNS, summary
+from geo_api.lookup.heads import HEAD_COLUMNS, SERVING_HEADS, summary
 from geo_api.privacy import mask_name, mask_phone
 
 HOUSEHOLD_SQL = text("""
@@ -38,15 +38,11 @@ HEAD_SQL = text(f"SELECT {HEAD_COLUMNS} FROM head_effective hd WHERE hd.id = :id
 # Building and compound heads serving now: the place's own, or the one who covers
 # it for want of one (a 片长 over several buildings).
 CHAIN_SQL = text(f"""
-SELECT {HEAD_COLUMNS} FROM active_head hd
-WHERE (hd.role = 'building' AND (hd.building_id = :building OR hd.id IN (
-        SELECT head_id FROM place_cover WHERE level = 'building' AND building_id = :building
-        AND valid_to IS NULL)))
-   OR (hd.role = 'compound' AND (hd.compound_id = :compound OR hd.id IN (
-        SELECT head_id FROM place_cover WHERE level = 'compound' AND compound_id = :compound
-        AND valid_to IS NULL)))
-ORDER BY CASE hd.role WHEN 'building' THEN 0 ELSE 1 END, hd.id
-""")  # noqa: S608 - HEAD_COLUMNS is a constant
+SELECT {HEAD_COLUMNS}
+FROM ({SERVING_HEADS.format(compound=":compound", building=":building")}) serving
+JOIN active_head hd ON hd.id = serving.id AND hd.role = serving.role
+ORDER BY serving.rank DESC, hd.id
+""")  # noqa: S608 - constant fragments
 
 
 # The grid's officers serving now: its own, or the one who covers it for want of one.

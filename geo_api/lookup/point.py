@@ -4,13 +4,14 @@ at a coordinate, and the heads of each level."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from geo_api.errors import InvalidInputError, OutsideCityError
-from geo_api.lookup.heads import HEAD_COLUMNS, summary
+from geo_api.lookup.heads import HEAD_COLUMNS, SERVING_HEADS, SERVING_UNIT_HEAD, summary
 
 # One round trip: each level is searched only inside the level above it, and the
 # heads of the compound, building and unit come along (each by its own index).
@@ -31,21 +32,14 @@ LEFT JOIN building b ON b.compound_id = cp.id AND ST_Intersects(b.geom, p.g)
 LEFT JOIN unit u ON u.building_id = b.id AND ST_Intersects(u.geom, p.g)
 LEFT JOIN LATERAL (
     SELECT json_agg(row_to_json(x) ORDER BY x.rank, x.id) AS list FROM (
-        SELECT 0 AS rank, {HEAD_COLUMNS} FROM active_head hd
-        WHERE hd.role = 'compound' AND (hd.compound_id = cp.id OR hd.id IN (
-            SELECT head_id FROM place_cover WHERE level = 'compound' AND compound_id = cp.id
-            AND valid_to IS NULL))
-        UNION ALL
-        SELECT 1, {HEAD_COLUMNS} FROM active_head hd
-        WHERE hd.role = 'building' AND (hd.building_id = b.id OR hd.id IN (
-            SELECT head_id FROM place_cover WHERE level = 'building' AND building_id = b.id
-            AND valid_to IS NULL))
-        UNION ALL
-        SELECT 2, {HEAD_COLUMNS} FROM active_head hd WHERE hd.role = 'unit' AND hd.unit_id = u.id
+        SELECT serving.rank, {HEAD_COLUMNS}
+        FROM ({SERVING_HEADS.format(compound="cp.id", building="b.id")}
+              {SERVING_UNIT_HEAD.format(unit="u.id")}) serving
+        JOIN active_head hd ON hd.id = serving.id AND hd.role = serving.role
     ) x
 ) heads ON true
 ORDER BY s.id LIMIT 1
-""")  # noqa: S608 - HEAD_COLUMNS is a constant
+""")  # noqa: S608 - constant fragments
 
 LEVELS = ("street", "community", "grid", "compound", "building", "unit")
 
@@ -61,11 +55,12 @@ def check_lonlat(lon: float, lat: float) -> None:
         )
 
 
-def lookup_point(conn: Connection, lon: float, lat: float, reveal: bool = False) -> dict[str, Any]:
-    """Everything at (lon, lat): each level (None where the point is in no such area)
-    and the heads of the compound, building and unit."""
-    check_lonlat(lon, lat)
-    row = conn.execute(POINT_SQL, {"lon": lon, "lat": lat}).mappings().first()
+def point_answer(
+    row: Mapping[Any, Any] | None, lon: float, lat: float, reveal: bool
+) -> dict[str, Any]:
+    """The answer from POINT_SQL's row: each level (None where the point is in no such
+    area) and the heads of the compound, building and unit, contacts masked unless
+    ``reveal``."""
     if row is None:
         raise OutsideCityError(f"coordinate ({lon}, {lat}) lies outside every street of the city")
     result: dict[str, Any] = {"lon": lon, "lat": lat}
@@ -76,3 +71,11 @@ def lookup_point(conn: Connection, lon: float, lat: float, reveal: bool = False)
         result[level] = fields if fields["id"] is not None else None
     result["heads"] = [summary(SimpleNamespace(**h), reveal) for h in row["heads"] or []]
     return result
+
+
+def lookup_point(conn: Connection, lon: float, lat: float, reveal: bool = False) -> dict[str, Any]:
+    """Everything at (lon, lat): each level and the heads of the compound, building and
+    unit. (The API runs POINT_SQL on its own async pool and shapes it the same way.)"""
+    check_lonlat(lon, lat)
+    row = conn.execute(POINT_SQL, {"lon": lon, "lat": lat}).mappings().first()
+    return point_answer(row, lon, lat, reveal)

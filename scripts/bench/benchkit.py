@@ -3,6 +3,7 @@ uvicorn, and the table. Benchmarks are scripts, never timed tests."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -153,6 +154,53 @@ def run_threads(name: str, conc: int, secs: float, points: list[Point], opener: 
 
 
 # -- HTTP --------------------------------------------------------------------------------------
+# wrk (C, one event loop a core) cycles through the paths: a Python client would spend
+# more CPU a request than the server it measures, on the same two cores.
+WRK_LUA = """
+local paths = {PATHS}
+local threads = {}
+function setup(thread) thread:set("id", #threads); table.insert(threads, thread) end
+function init(args) i = (id * 7919) % #paths; bad = 0 end  -- threads start apart
+function request() i = i % #paths + 1; return wrk.format("GET", paths[i]) end
+function response(status) if not ({OK})[status] then bad = bad + 1 end end
+function done(s, latency)
+  local bad_total = 0
+  for _, t in ipairs(threads) do bad_total = bad_total + t:get("bad") end
+  local e = s.errors
+  io.write(string.format('BENCH {"requests": %d, "seconds": %f, "errors": %d, '
+    .. '"p50": %f, "p95": %f, "p99": %f}\\n', s.requests, s.duration / 1e6,
+    bad_total + e.connect + e.read + e.write + e.timeout, latency:percentile(50) / 1e3,
+    latency:percentile(95) / 1e3, latency:percentile(99) / 1e3))
+end
+"""
+
+
+def run_wrk(
+    name: str,
+    base: str,
+    paths: list[str],
+    conc: int,
+    secs: float,
+    headers: dict[str, str] | None = None,
+    ok: tuple[int, ...] = (200, 204, 404),
+) -> Result:
+    """wrk cycling through ``paths`` (URL-encoded) with ``conc`` connections for ``secs``;
+    errors are socket errors and statuses outside ``ok``."""
+    listed = ",".join(json.dumps(p) for p in paths)
+    accepted = "{" + ",".join(f"[{code}]=true" for code in ok) + "}"
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", encoding="utf-8") as lua:
+        lua.write(WRK_LUA.replace("{PATHS}", "{" + listed + "}").replace("{OK}", accepted))
+        lua.flush()
+        threads = min(conc, os.cpu_count() or 1)
+        opts = f"-t {threads} -c {conc} -d {secs:g}s --timeout 10s -s {lua.name} {base}"
+        head = [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
+        args = ["wrk", *head, *opts.split()]
+        out = subprocess.run(args, capture_output=True, text=True, check=True)
+    raw = json.loads(next(ln for ln in out.stdout.splitlines() if ln.startswith("BENCH "))[6:])
+    keys = ("requests", "seconds", "p50", "p95", "p99", "errors")
+    return Result(name, conc, *(raw[k] for k in keys))
+
+
 BENCH_KEY_NAME = "bench"
 
 

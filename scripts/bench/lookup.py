@@ -50,6 +50,7 @@ from benchkit import (
     prepare,
     report,
     run_threads,
+    run_wrk,
 )
 from sqlalchemy import Engine, make_url, text
 
@@ -186,38 +187,8 @@ def measure_pgbench(
     return results
 
 
-WRK_LUA = """
-local paths = {PATHS}
-local threads = {}
-function setup(thread) thread:set("id", #threads); table.insert(threads, thread) end
-function init(args) i = (id * 7919) % #paths; bad = 0 end  -- threads start apart
-function request() i = i % #paths + 1; return wrk.format("GET", paths[i]) end
-function response(status) if status ~= 200 and status ~= 404 then bad = bad + 1 end end
-function done(s, latency)
-  local bad_total = 0
-  for _, t in ipairs(threads) do bad_total = bad_total + t:get("bad") end
-  local e = s.errors
-  io.write(string.format('BENCH {"requests": %d, "seconds": %f, "errors": %d, '
-    .. '"p50": %f, "p95": %f, "p99": %f}\\n', s.requests, s.duration / 1e6,
-    bad_total + e.connect + e.read + e.write + e.timeout, latency:percentile(50) / 1e3,
-    latency:percentile(95) / 1e3, latency:percentile(99) / 1e3))
-end
-"""
-
-
-def run_wrk(base: str, key: str, points: list[Point], conc: int, secs: float) -> Result:
-    """wrk cycling through the points; errors are socket errors and statuses not 200/404."""
-    paths = ",".join(f'"/lookup?lon={lon!r}&lat={lat!r}"' for lon, lat in points)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", encoding="utf-8") as lua:
-        lua.write(WRK_LUA.replace("{PATHS}", "{" + paths + "}"))
-        lua.flush()
-        threads = min(conc, os.cpu_count() or 1)
-        opts = f"-t {threads} -c {conc} -d {secs:g}s --timeout 10s -s {lua.name} {base}"
-        args = ["wrk", "-H", f"X-API-Key: {key}", *opts.split()]
-        out = subprocess.run(args, capture_output=True, text=True, check=True)
-    raw = json.loads(next(ln for ln in out.stdout.splitlines() if ln.startswith("BENCH "))[6:])
-    keys = ("requests", "seconds", "p50", "p95", "p99", "errors")
-    return Result(f"HTTP /lookup (wrk), {plural(conc, 'conn')}", conc, *(raw[k] for k in keys))
+def lookup_paths(points: list[Point]) -> list[str]:
+    return [f"/lookup?lon={lon!r}&lat={lat!r}" for lon, lat in points]
 
 
 def measure_http(
@@ -229,8 +200,11 @@ def measure_http(
         for conc in levels:
             console.print(f"HTTP, {plural(conc, 'connection')} ({'wrk' if wrk else 'httpx'}) ...")
             if wrk:
-                run_wrk(base, key, points, conc, 1)  # warm-up: lazy imports, pool connections
-                results.append(run_wrk(base, key, points, conc, secs))
+                name = f"HTTP /lookup (wrk), {plural(conc, 'conn')}"
+                headers = {"X-API-Key": key}
+                paths = lookup_paths(points)
+                run_wrk(name, base, paths, conc, 1, headers)  # warm-up: imports, pool, plans
+                results.append(run_wrk(name, base, paths, conc, secs, headers))
             else:
                 name = f"HTTP /lookup (httpx), {plural(conc, 'conn')}"
                 opener = partial(http_worker, base, key)
