@@ -18,17 +18,19 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from geo_api.auth.audit import people_in, record
-from geo_api.auth.keys import caller_for, hash_key
+from geo_api.auth.keys import hash_key
 from geo_api.auth.policy import allowed
 from geo_api.auth.roles import LABELS, Caller
+from geo_api.auth.tokens import caller_for_credential, token_expiry
 from geo_api.errors import ForbiddenError, RateLimitedError, UnauthorizedError
 
 T = TypeVar("T")
 KEY_COOKIE = "gridgov_key"
 CACHE_SECONDS = 5.0
 HOW = (
-    "send your API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'; "
-    "an admin makes keys with `gridgov users create`"
+    "send your API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>', or a "
+    "token from POST /oauth/token as 'Authorization: Bearer <token>'; an admin makes "
+    "keys with `gridgov users create`"
 )
 
 
@@ -48,10 +50,14 @@ class Gate:
         hit = self.cache.get(digest)
         if hit is None or hit[0] < now:
             with self.engine.connect() as conn:
-                found = caller_for(conn, key)
+                found = caller_for_credential(conn, key)
             if found is None:
-                raise UnauthorizedError("unknown or revoked API key; " + HOW)
-            hit = (now + CACHE_SECONDS, found[0], found[1])
+                raise UnauthorizedError("unknown, expired or revoked API key or token; " + HOW)
+            until = now + CACHE_SECONDS
+            expires = token_expiry(key)
+            if expires is not None:  # a token is not taken past its expiry
+                until = min(until, now + expires - time.time())
+            hit = (until, found[0], found[1])
             self.cache[digest] = hit
         caller, per_minute = hit[1], hit[2]
         self.throttle(caller, per_minute, now)

@@ -27,10 +27,12 @@ from geo_api.api.routes import (
     lookup,
     maps,
     network,
+    oauth,
     ogc,
     tiles,
 )
 from geo_api.api.schemas import ErrorOut
+from geo_api.auth.policy import PUBLIC
 from geo_api.db.engine import database_url, make_engine
 from geo_api.db.statements import StatementPool
 from maps.vendor import DEFAULT_BASE_URL, SWAGGER_UI, VENDOR_ROOT, assets_installed
@@ -55,6 +57,38 @@ GUARDED_RESPONSES: dict[int | str, dict[str, Any]] = {
         (503, "the store is not migrated, has no city yet, or is down"),
     )
 }
+
+# How a guarded route takes its caller (geo_api.api.auth), for OpenAPI and Swagger UI.
+SECURITY_SCHEMES: dict[str, Any] = {
+    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    "bearer": {"type": "http", "scheme": "bearer", "description": "an API key or a token"},
+    "oauth2": {
+        "type": "oauth2",
+        "description": "client id: the key's name; client secret: the key",
+        "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": {}}},
+    },
+}
+
+
+def document_security(app: FastAPI) -> None:
+    """Name the ways to send a key in the OpenAPI document, on every operation but the
+    public ones, so that Swagger UI's Authorize and generated clients
+    know them. Done on the document, not as dependencies: no cost per request."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = plain()
+            schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            for path, operations in schema["paths"].items():
+                for operation in operations.values():
+                    if path not in PUBLIC:
+                        operation["security"] = [{name: []} for name in SECURITY_SCHEMES]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
 
 # A grid of four cells: the browser asks every page for one.
 FAVICON = (
@@ -87,7 +121,8 @@ def create_app(url: str | None = None) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
-    for module in (health, login):
+    document_security(app)
+    for module in (health, login, oauth):
         app.include_router(module.router)
     # Everything else needs a key whose role the policy table allows (geo_api.auth).
     for module in (

@@ -11,8 +11,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Row, text
 from sqlalchemy.exc import IntegrityError
 
 from geo_api.auth.roles import ROLES, Caller
@@ -20,13 +21,15 @@ from geo_api.errors import InvalidInputError, NotFoundError
 
 PREFIX = "gg_"
 
-CALLER_SQL = text("""
-SELECT k.id, k.name, k.role, k.per_minute, k.community_id, c.code AS community_code,
-       k.grid_id, g.code AS grid_code
+_CALLER = """
+SELECT k.id, k.name, k.role, k.per_minute, k.key_hash, k.community_id,
+       c.code AS community_code, k.grid_id, g.code AS grid_code
 FROM api_key k LEFT JOIN community c ON c.id = k.community_id
 LEFT JOIN grid g ON g.id = k.grid_id
-WHERE k.key_hash = :hash AND k.revoked_at IS NULL
-""")
+WHERE {which} AND k.revoked_at IS NULL
+"""
+CALLER_SQL = text(_CALLER.format(which="k.key_hash = :hash"))
+CALLER_BY_ID_SQL = text(_CALLER.format(which="k.id = :id"))
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,11 @@ def caller_for(conn: Connection, key: str) -> tuple[Caller, int] | None:
     if not key.startswith(PREFIX):
         return None
     row = conn.execute(CALLER_SQL, {"hash": hash_key(key)}).first()
-    if row is None:
-        return None
+    return None if row is None else caller_of(row)
+
+
+def caller_of(row: Row[Any]) -> tuple[Caller, int]:
+    """A Caller from a row of CALLER_SQL, and the key's requests per minute."""
     caller = Caller(
         key_id=row.id,
         name=row.name,

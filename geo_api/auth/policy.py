@@ -46,7 +46,9 @@ POLICY: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): NO_PERSONAL,
 }
 # Open to anyone: liveness, the API's own description, signing in.
-PUBLIC: Final = frozenset({"/health", "/openapi.json", "/docs", "/login", "/favicon.ico", "/"})
+PUBLIC: Final = frozenset(
+    {"/health", "/openapi.json", "/docs", "/login", "/oauth/token", "/favicon.ico", "/"}
+)
 
 
 def allowed(method: str, path: str, role: str) -> bool:

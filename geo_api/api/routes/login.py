@@ -1,5 +1,5 @@
-"""Signing in from a browser: a key pasted once, kept in an HTTP-only cookie, so that
-map pages (and the tiles and health checks they fetch) carry it."""
+"""Signing in from a browser: a key pasted once and exchanged for a week's token, kept
+in an HTTP-only cookie, so that map pages (and the tiles they fetch) carry it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from geo_api.api.auth import KEY_COOKIE, Gate
+from geo_api.auth.tokens import issue_token
 from geo_api.errors import GridgovError
 
 router = APIRouter(tags=["sign in"], include_in_schema=False)
@@ -54,6 +55,9 @@ def login(
     gate: Gate = request.app.state.gate
     try:
         caller = gate.verify(key.strip())
+        # The cookie holds a token for the week, not the key (geo_api.auth.tokens).
+        with gate.engine.connect() as conn:
+            kept, _ = issue_token(conn, key.strip(), seconds=COOKIE_DAYS * 86400)
     except GridgovError as error:
         page = PAGE.format(next=html.escape(_safe(next)), error=html.escape(str(error)))
         return HTMLResponse(page, status_code=401)
@@ -63,7 +67,7 @@ def login(
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         KEY_COOKIE,
-        key.strip(),
+        kept,
         max_age=COOKIE_DAYS * 86400,
         httponly=True,
         samesite="strict",

@@ -1,0 +1,95 @@
+"""OAuth2's token endpoint (RFC 6749, client credentials): an API key for a bearer
+token that expires, for QGIS's OAuth2 authentication, scripts and Swagger UI."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from geo_api.api.auth import Gate
+from geo_api.auth.tokens import TOKEN_SECONDS, issue_token
+from geo_api.errors import UnauthorizedError
+
+router = APIRouter(tags=["sign in"])
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class Token(BaseModel):
+    """RFC 6749 section 5.1."""
+
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the scheme, not a secret
+    expires_in: int
+    role: str
+
+
+class OAuthError(BaseModel):
+    """RFC 6749 section 5.2."""
+
+    error: str
+    error_description: str
+
+
+def _error(status: int, error: str, description: str) -> JSONResponse:
+    headers = {**NO_STORE}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="gridgov"'
+    body = OAuthError(error=error, error_description=description).model_dump()
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _basic(request: Request) -> tuple[str, str] | None:
+    """client_id and client_secret from an HTTP Basic header (RFC 6749 2.3.1)."""
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, colon, secret = decoded.partition(":")
+    return (unquote(client_id), unquote(secret)) if colon else None
+
+
+@router.post(
+    "/oauth/token",
+    response_model=Token,
+    responses={
+        400: {"model": OAuthError, "description": "not a client-credentials request"},
+        401: {"model": OAuthError, "description": "unknown or revoked client"},
+    },
+)
+def token(
+    request: Request,
+    grant_type: Annotated[str, Form(max_length=40, description="client_credentials")],
+    client_id: Annotated[str | None, Form(max_length=200, description="the key's name")] = None,
+    client_secret: Annotated[str | None, Form(max_length=200, description="the API key")] = None,
+    scope: Annotated[str | None, Form(max_length=200, description="ignored")] = None,
+) -> JSONResponse:
+    """A bearer token for an API key, valid an hour: the client credentials grant.
+    The client id is the key's name (``gridgov users list``) and the secret is the key,
+    in an HTTP Basic header or in the form. Send the token as
+    ``Authorization: Bearer <token>``; revoking the key ends its tokens."""
+    if grant_type != "client_credentials":
+        return _error(400, "unsupported_grant_type", "only grant_type=client_credentials")
+    basic = _basic(request)
+    if basic is not None:
+        client_id, client_secret = basic
+    if not client_secret:
+        return _error(401, "invalid_client", "send the API key as the client secret")
+    gate: Gate = request.app.state.gate
+    try:
+        with gate.engine.connect() as conn:
+            issued, caller = issue_token(conn, client_secret.strip())
+    except UnauthorizedError as refused:
+        return _error(401, "invalid_client", str(refused))
+    if client_id and client_id != caller.name:
+        return _error(401, "invalid_client", f"the key is not {client_id!r}'s")
+    body = Token(access_token=issued, expires_in=TOKEN_SECONDS, role=caller.role)
+    return JSONResponse(body.model_dump(), headers=NO_STORE)

@@ -1,0 +1,88 @@
+"""OAuth2 access tokens: a key exchanged for a token that expires (RFC 6749's client
+credentials grant, used as RFC 6750's bearer token), so that QGIS, scripts and the
+browser's cookie need not carry the key itself.
+
+A token is ``ggt_<key id>.<expiry>.<signature>``: the signature is an HMAC-SHA256
+of the id and expiry under the key's stored hash, so the store keeps no tokens,
+a token cannot be altered or extended, and revoking the key ends its tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+
+from sqlalchemy import Connection
+
+from geo_api.auth.keys import CALLER_BY_ID_SQL, caller_for, caller_of
+from geo_api.auth.roles import Caller
+from geo_api.errors import InvalidInputError, UnauthorizedError
+
+TOKEN_PREFIX = "ggt_"  # noqa: S105 - a marker, not a secret
+TOKEN_SECONDS = 3600  # an hour, as OAuth2 clients expect; they ask again
+MAX_TOKEN_SECONDS = 7 * 86400  # the sign-in cookie's week
+
+
+def _signature(key_hash: str, payload: str) -> str:
+    digest = hmac.new(bytes.fromhex(key_hash), payload.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def issue_token(
+    conn: Connection, key: str, seconds: int = TOKEN_SECONDS, now: float | None = None
+) -> tuple[str, Caller]:
+    """A token for ``key`` lasting ``seconds``, and whose it is; UnauthorizedError for
+    an unknown or revoked key."""
+    if not 1 <= seconds <= MAX_TOKEN_SECONDS:
+        raise InvalidInputError(f"a token lasts 1 to {MAX_TOKEN_SECONDS} s, not {seconds}")
+    found = caller_for(conn, key)
+    if found is None:
+        raise UnauthorizedError("unknown or revoked API key")
+    caller = found[0]
+    expires = int(now if now is not None else time.time()) + seconds
+    payload = f"{caller.key_id}.{expires}"
+    row = conn.execute(CALLER_BY_ID_SQL, {"id": caller.key_id}).one()
+    return f"{TOKEN_PREFIX}{payload}.{_signature(row.key_hash, payload)}", caller
+
+
+def _parts(token: str) -> tuple[int, int, str] | None:
+    """A token's key id, expiry and signature, if it is well formed."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    parts = token.removeprefix(TOKEN_PREFIX).split(".")
+    if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return None
+    return int(parts[0]), int(parts[1]), parts[2]
+
+
+def token_expiry(token: str) -> int | None:
+    """When a well-formed token expires (epoch seconds), else None."""
+    parts = _parts(token)
+    return parts[1] if parts else None
+
+
+def caller_for_token(
+    conn: Connection, token: str, now: float | None = None
+) -> tuple[Caller, int] | None:
+    """The caller a token was issued to, and their requests per minute; None if the
+    token is malformed, altered, expired, or its key revoked."""
+    parts = _parts(token)
+    if parts is None:
+        return None
+    key_id, expires, given = parts
+    if expires <= (now if now is not None else time.time()):
+        return None
+    row = conn.execute(CALLER_BY_ID_SQL, {"id": key_id}).first()
+    expected = _signature(row.key_hash, f"{key_id}.{expires}") if row else ""
+    if row is None or not hmac.compare_digest(expected, given):
+        return None
+    return caller_of(row)
+
+
+def caller_for_credential(conn: Connection, credential: str) -> tuple[Caller, int] | None:
+    """The caller of an API key or of a token."""
+    if credential.startswith(TOKEN_PREFIX):
+        return caller_for_token(conn, credential)
+    return caller_for(conn, credential)
