@@ -163,3 +163,57 @@ def test_keys_have_a_rate(client: TestClient, engine: Engine, db_url: str) -> No
     with TestClient(create_app(db_url), headers={"X-API-Key": key}) as slow:
         statuses = [slow.get("/service-areas?reach=300").status_code for _ in range(3)]
     assert statuses[:2] == [200, 200] and statuses[2] == 429
+
+
+HOME_WITH_HEAD = """
+SELECT h.id AS household, cp.id AS compound_id, cp.grid_id, g.code AS grid,
+       cp.name AS compound, b.number AS building, u.number AS unit, h.room, hd.id AS head,
+       ST_X(h.geom) AS lon, ST_Y(h.geom) AS lat
+FROM household h JOIN unit u ON u.id = h.unit_id JOIN building b ON b.id = u.building_id
+JOIN compound cp ON cp.id = b.compound_id JOIN grid g ON g.id = cp.grid_id
+JOIN head hd ON hd.role = 'unit' AND hd.unit_id = u.id
+ORDER BY h.id LIMIT 1
+"""
+# A second grid of the same community, cut from the first around the compound, which
+# moves into it (inside the test's rolled-back transaction).
+SPLIT_GRID = """
+WITH cut AS (
+  INSERT INTO grid (code, name, community_id, geom)
+  SELECT left(g.code, 12) || '999', g.name || '乙', g.community_id,
+         ST_Multi(ST_Intersection(g.geom, ST_Buffer(cp.geom::geography, 1)::geometry))
+  FROM grid g JOIN compound cp ON cp.grid_id = g.id WHERE cp.id = :compound
+  RETURNING id, geom
+)
+UPDATE grid SET geom = ST_Multi(ST_Difference(grid.geom, cut.geom)) FROM cut
+WHERE grid.id = :grid
+RETURNING cut.id
+"""
+
+
+def test_a_grid_officer_stays_in_their_grid(
+    client: TestClient, engine: Engine, conn: Connection
+) -> None:
+    home = conn.execute(text(HOME_WITH_HEAD)).one()
+    with engine.begin() as committed:
+        key = create_key(committed, f"grid officer {home.grid}", "officer", grid=home.grid)
+    officer = {"X-API-Key": key}
+    point = {"lon": home.lon, "lat": home.lat}
+    address = f"{home.compound}{home.building}号楼{home.unit}单元{home.room}室"
+
+    def reads() -> list[int]:
+        found = client.get("/lookup/address", params={"q": address}, headers=officer)
+        return [
+            client.get(f"/households/{home.household}", headers=officer).status_code,
+            client.get(f"/heads/{home.head}", headers=officer).status_code,
+            client.get("/lookup", params=point, headers=officer).status_code,
+            200 if found.status_code == 200 and found.json()["household"] else 404,
+        ]
+
+    assert reads() == [200, 200, 200, 200]
+    other = conn.execute(text(SPLIT_GRID), {"compound": home.compound_id, "grid": home.grid_id})
+    conn.execute(
+        text("UPDATE compound SET grid_id = :g WHERE id = :c"),
+        {"g": other.scalar_one(), "c": home.compound_id},
+    )
+    # The same community, another grid: refused, and the address is not searched there.
+    assert reads() == [403, 403, 403, 404]

@@ -23,7 +23,7 @@ from geo_api.lookup.point import lookup_point
 
 CERTAIN = 0.9  # a match at least this good, and clearly ahead of the next, is taken
 COMPOUNDS = (
-    "SELECT cp.id, cp.name, cp.community_id, c.name AS community "
+    "SELECT cp.id, cp.name, cp.community_id, cp.grid_id, c.name AS community "
     "FROM compound cp JOIN community c ON c.id = cp.community_id"
 )
 PLACE_SQL = text("""
@@ -42,11 +42,15 @@ COMPOUND_POINT_SQL = text(
 
 
 def lookup_address(
-    conn: Connection, query: str, community_id: int | None = None, reveal: bool = False
+    conn: Connection,
+    query: str,
+    community_id: int | None = None,
+    reveal: bool = False,
+    grid_id: int | None = None,
 ) -> dict[str, Any]:
-    """See the module docstring; with ``community_id``, only that community's compounds
-    are searched. Raises InvalidInputError for an address with no compound,
-    NotFoundError when no compound is anywhere near."""
+    """See the module docstring; with ``community_id`` (and ``grid_id``), only that
+    community's (grid's) compounds are searched. Raises InvalidInputError for an
+    address with no compound, NotFoundError when no compound is anywhere near."""
     parsed = parse_address(query)
     if parsed.compound is None:
         raise InvalidInputError(
@@ -54,7 +58,7 @@ def lookup_address(
             "write it as 小区名3号楼2单元501室 or 小区名3-2-501"
         )
     rows = [r for r in conn.execute(text(COMPOUNDS)).all()
-            if community_id is None or r.community_id == community_id]  # fmt: skip
+            if community_id in (None, r.community_id) and grid_id in (None, r.grid_id)]  # fmt: skip
     if parsed.community:
         rows = [r for r in rows if parsed.community in r.community] or rows
     matches = match_address(parsed, sorted({r.name for r in rows}))

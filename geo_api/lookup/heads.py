@@ -119,6 +119,7 @@ def head_detail(
         text(f"""
             SELECT {HEAD_COLUMNS}, hd.unit_id, hd.building_id, hd.compound_id,
                    coalesce(cu.community_id, cb.community_id, cc.community_id) AS community_id,
+                   coalesce(cu.grid_id, cb.grid_id, cc.grid_id) AS grid_id,
                    coalesce(cu.name, cb.name, cc.name) AS compound_name,
                    coalesce(bu.number, bb.number) AS building_number, u.number AS unit_number
             FROM head_effective hd
@@ -141,6 +142,7 @@ def head_detail(
     return {
         **summary(row, reveal),
         "community_id": row.community_id,
+        "grid_id": row.grid_id,
         "serves": {
             "compound": row.compound_name,
             "building": row.building_number,

@@ -35,7 +35,7 @@ def head(
     """A head (contacts masked), where they serve and a page of the households they cover."""
     with read() as conn:
         answer = head_detail(conn, head_id, limit=limit, offset=offset, reveal=caller.reveals)
-    check_area(caller, answer["community_id"], caller.grid_id, "this head")
+    check_area(caller, answer["community_id"], answer["grid_id"], "this head")
     return audited(request, caller, answer)
 
 

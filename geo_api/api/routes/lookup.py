@@ -81,6 +81,7 @@ def lookup_by_address(
             conn,
             q,
             community_id=caller.community_id if caller.scoped else None,
+            grid_id=caller.grid_id if caller.scoped else None,
             reveal=caller.reveals,
         )
     return audited(request, caller, answer)
