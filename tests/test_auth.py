@@ -143,6 +143,11 @@ def test_an_officer_stays_in_their_community(
     assert here.status_code == 200
     moved = client.put(f"/households/{other.id}/lock", json={"locked": True}, headers=officer)
     assert moved.status_code == 403
+    their_head = client.get(f"/households/{other.id}").json()["unit_head"]["id"]  # as command
+    taken = client.put(
+        f"/households/{own.id}/head", json={"head_id": their_head}, headers=officer
+    )  # their own household, to a head of another community's
+    assert taken.status_code == 403 and f"head {their_head}" in taken.json()["detail"]
     gaps = client.get("/gaps", headers=officer).json()["features"]
     assert {f["properties"]["community_code"] for f in gaps} <= {own.community}
     assert client.get(f"/gaps?community={other.community}", headers=officer).status_code == 403

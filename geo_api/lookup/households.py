@@ -106,11 +106,18 @@ AREA_SQL = {
     "unit": """SELECT cp.community_id, cp.grid_id FROM unit u
         JOIN building b ON b.id = u.building_id
         JOIN compound cp ON cp.id = b.compound_id WHERE u.id = :id""",
+    # Where a head serves: their unit's, building's or compound's.
+    "head": """SELECT cp.community_id, cp.grid_id FROM head hd
+        LEFT JOIN unit u ON u.id = hd.unit_id
+        LEFT JOIN building b ON b.id = coalesce(hd.building_id, u.building_id)
+        JOIN compound cp ON cp.id = coalesce(hd.compound_id, b.compound_id)
+        WHERE hd.id = :id""",
 }
 
 
 def area_of(conn: Connection, kind: str, row_id: int) -> tuple[int, int]:
-    """The community and grid of a household or unit; NotFoundError if there is none."""
+    """The community and grid of a household, unit or head; NotFoundError if there is
+    none."""
     row = conn.execute(text(AREA_SQL[kind]), {"id": row_id}).first()
     if row is None:
         raise NotFoundError(f"{kind} {row_id} does not exist")

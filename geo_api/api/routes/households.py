@@ -59,6 +59,7 @@ def move(
     under the caller's key."""
     with tx() as conn:
         check_area(caller, *area_of(conn, "household", household_id), "this household")
+        check_area(caller, *area_of(conn, "head", body.head_id), f"head {body.head_id}")
         by = _by(caller, body.by)
         return move_household(conn, household_id, body.head_id, by, lock=body.lock)
 
