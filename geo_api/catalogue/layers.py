@@ -18,11 +18,15 @@ from geo_api.lookup.heads import HEAD_LOAD, HEAD_PLACE, HEAD_PLACE_JOINS
 
 @dataclass(frozen=True)
 class Layer:
-    """One published layer: its SQL (with a ``geom`` column in EPSG:4326) and its key."""
+    """One published layer: its geometry type, its SQL (with a ``geom`` column in
+    EPSG:4326) and its key."""
 
     name: str
     title_zh: str
     title_en: str
+    # GDAL's name of the type every geometry has: GIS files declare one per layer,
+    # and an empty layer has no rows to tell it from.
+    geometry: str
     sql: str
     # Columns that name one row, in order; integers unless listed in ``text_keys``.
     key: tuple[str, ...] = ("id",)
@@ -34,31 +38,41 @@ class Layer:
 
 
 LAYERS: tuple[Layer, ...] = (
-    Layer("streets", "街道", "Streets", "SELECT id, code, name, geom FROM street"),
+    Layer("streets", "街道", "Streets", "MultiPolygon", "SELECT id, code, name, geom FROM street"),
     Layer(
         "communities",
         "社区",
         "Communities",
+        "MultiPolygon",
         "SELECT id, code, name, street_id, geom FROM community",
     ),
-    Layer("grids", "网格", "Grids", "SELECT id, code, name, community_id, geom FROM grid"),
+    Layer(
+        "grids",
+        "网格",
+        "Grids",
+        "MultiPolygon",
+        "SELECT id, code, name, community_id, geom FROM grid",
+    ),
     Layer(
         "compounds",
         "小区",
         "Compounds",
+        "Polygon",
         "SELECT id, code, name, grid_id, community_id, geom FROM compound",
     ),
     Layer(
         "buildings",
         "楼栋",
         "Buildings",
+        "Polygon",
         "SELECT id, compound_id, number, floors, geom FROM building",
     ),
-    Layer("units", "单元", "Units", "SELECT id, building_id, number, geom FROM unit"),
+    Layer("units", "单元", "Units", "Polygon", "SELECT id, building_id, number, geom FROM unit"),
     Layer(
         "households",
         "户",
         "Households (no names, addresses or rooms)",
+        "Point",
         """
         SELECT h.id, h.unit_id, h.persons, a.head_id, a.reason, a.distance_m, h.geom
         FROM household h
@@ -69,6 +83,7 @@ LAYERS: tuple[Layer, ...] = (
         "heads",
         "三长",
         "Compound, building and unit heads (placed where they serve)",
+        "Point",
         f"""
         SELECT hd.id, hd.role, hd.compound_id, hd.building_id, hd.unit_id, hd.capacity,
                hd.max_capacity, hd.left_on, ({HEAD_LOAD})::int AS load, {HEAD_PLACE} AS geom
@@ -78,15 +93,19 @@ LAYERS: tuple[Layer, ...] = (
         "stations",
         "党群服务站",
         "Party-mass service stations",
+        "Point",
         """
         SELECT id, tier, name, street_id, community_id, floor_area_m2, hours, geom
         FROM station""",
     ),
-    Layer("roads", "道路", "Roads", "SELECT id, ref, name, kind, geom FROM road"),
+    Layer(
+        "roads", "道路", "Roads", "MultiLineString", "SELECT id, ref, name, kind, geom FROM road"
+    ),
     Layer(
         "gates",
         "小区门",
         "Compound gates",
+        "Point",
         "SELECT id, compound_id, name, geom FROM compound_gate",
     ),
     # Each station's ground within a walk of 300, 500 and 1,000 m, and the homes in it.
@@ -94,6 +113,7 @@ LAYERS: tuple[Layer, ...] = (
         "service_areas",
         "服务范围",
         "Station service areas (300, 500 and 1,000 m walks)",
+        "MultiPolygon",
         """
         SELECT sa.station_id, s.name AS station, s.tier, sa.reach_m, sa.method,
                sa.households, sa.geom
@@ -105,6 +125,7 @@ LAYERS: tuple[Layer, ...] = (
         "members",
         "报到党员",
         "Registered party members, counted per community",
+        "MultiPolygon",
         """
         SELECT c.id AS community_id, c.code AS community_code, c.name AS community_name,
                count(m.id)::int AS members, c.geom

@@ -9,42 +9,24 @@ million rows in big cities: nothing here reads a whole layer into Python.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo_api.catalogue.columns import (
+    BOOLEAN_TYPES,
+    INTEGER_TYPES,
+    NUMBER_TYPES,
+    Column,
+    columns,
+    quoted,
+)
 from geo_api.catalogue.layers import Layer
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.ogc.crs import Bbox, Crs, geometry_sql
 from geo_api.ogc.query import ItemQuery, Page, check_filters, feature_id, split_id
 
-# PostgreSQL type OIDs: smallint, integer, bigint; real, double, numeric; boolean.
-INTEGER_TYPES = {21, 23, 20}
-NUMBER_TYPES = {700, 701, 1700}
-BOOLEAN_TYPES = {16}
 BOUNDS = "ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
-
-
-@dataclass(frozen=True)
-class Column:
-    """A property column of a layer and its PostgreSQL type OID."""
-
-    name: str
-    type_oid: int
-
-
-def columns(conn: Connection, layer: Layer) -> list[Column]:
-    """The layer's property columns (all but ``geom``), read from the query itself."""
-    result = conn.execute(text(f"SELECT * FROM ({layer.sql}) AS l LIMIT 0"))  # noqa: S608
-    # psycopg describes each column with its type OID (a DB-API tuple to the stubs).
-    described: list[Any] = list(result.cursor.description) if result.cursor else []
-    result.close()
-    return [Column(d[0], d[1]) for d in described if d[0] != "geom"]
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _filter_value(column: Column, value: str) -> Any:
@@ -75,7 +57,7 @@ def _where(
         column = by_name[name]
         typed = _filter_value(column, value)
         # Text and enum columns compare as text, so any value is a fair question.
-        target = f"l.{_quoted(name)}" if not isinstance(typed, str) else f"l.{_quoted(name)}::text"
+        target = f"l.{quoted(name)}" if not isinstance(typed, str) else f"l.{quoted(name)}::text"
         clauses.append(f"{target} = :f{i}")
         params[f"f{i}"] = typed
     if bbox is not None:
@@ -85,7 +67,7 @@ def _where(
 
 
 def _select(layer: Layer, cols: list[Column], crs: Crs) -> str:
-    props = ", ".join(f"'{c.name}', l.{_quoted(c.name)}" for c in cols)
+    props = ", ".join(f"'{c.name}', l.{quoted(c.name)}" for c in cols)
     geometry = geometry_sql("l.geom", crs)
     return f"SELECT json_build_object({props}) AS properties, {geometry} AS geometry"
 
@@ -105,7 +87,7 @@ def layer_items(conn: Connection, layer: Layer, query: ItemQuery) -> Page:
     cols = columns(conn, layer)
     where, params = _where(layer, cols, query.filters, query.bbox)
     source = f"FROM ({layer.sql}) AS l WHERE {where}"
-    order = ", ".join(f"l.{_quoted(k)}" for k in layer.key)
+    order = ", ".join(f"l.{quoted(k)}" for k in layer.key)
     rows = conn.execute(
         text(f"{_select(layer, cols, query.crs)} {source} ORDER BY {order} LIMIT :n OFFSET :skip"),
         {**params, "n": query.limit, "skip": query.offset},
@@ -123,7 +105,7 @@ def layer_item(conn: Connection, layer: Layer, fid: str, crs: Crs) -> dict[str, 
     types: list[type] = [str if k in layer.text_keys else int for k in layer.key]
     values = split_id(layer.name, fid, types)
     cols = columns(conn, layer)
-    where = " AND ".join(f"l.{_quoted(k)} = :k{i}" for i, k in enumerate(layer.key))
+    where = " AND ".join(f"l.{quoted(k)} = :k{i}" for i, k in enumerate(layer.key))
     row = conn.execute(
         text(f"{_select(layer, cols, crs)} FROM ({layer.sql}) AS l WHERE {where}"),
         {f"k{i}": v for i, v in enumerate(values)},
