@@ -6,7 +6,8 @@ numbers; households without address or room; heads placed where they serve,
 not at home; members counted per community.
 
 Each query has no ORDER BY: callers order by the layer's key, so that a query
-wrapped in filters and LIMIT/OFFSET can still use the tables' indexes.
+wrapped in filters and LIMIT/OFFSET can still use the tables' indexes. Each
+states which of its rows lie in an officer's area (geo_api.catalogue.scope).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ class Layer:
     # Columns that name one row, in order; integers unless listed in ``text_keys``.
     key: tuple[str, ...] = ("id",)
     text_keys: tuple[str, ...] = ()
+    # The rows an officer sees: a condition over the layer's row ``l`` written with
+    # geo_api.catalogue.scope's placeholders; None shows officers nothing.
+    scope: str | None = None
 
     def ordered_sql(self) -> str:
         """The query ordered by its key, as exports write it."""
@@ -38,13 +42,21 @@ class Layer:
 
 
 LAYERS: tuple[Layer, ...] = (
-    Layer("streets", "街道", "Streets", "MultiPolygon", "SELECT id, code, name, geom FROM street"),
+    Layer(
+        "streets",
+        "街道",
+        "Streets",
+        "MultiPolygon",
+        "SELECT id, code, name, geom FROM street",
+        scope="l.id IN ({street})",
+    ),
     Layer(
         "communities",
         "社区",
         "Communities",
         "MultiPolygon",
         "SELECT id, code, name, street_id, geom FROM community",
+        scope="l.id = :area_community",
     ),
     Layer(
         "grids",
@@ -52,6 +64,7 @@ LAYERS: tuple[Layer, ...] = (
         "Grids",
         "MultiPolygon",
         "SELECT id, code, name, community_id, geom FROM grid",
+        scope="l.id IN ({grids})",
     ),
     Layer(
         "compounds",
@@ -59,6 +72,7 @@ LAYERS: tuple[Layer, ...] = (
         "Compounds",
         "Polygon",
         "SELECT id, code, name, grid_id, community_id, geom FROM compound",
+        scope="l.id IN ({compounds})",
     ),
     Layer(
         "buildings",
@@ -66,8 +80,16 @@ LAYERS: tuple[Layer, ...] = (
         "Buildings",
         "Polygon",
         "SELECT id, compound_id, number, floors, geom FROM building",
+        scope="l.compound_id IN ({compounds})",
     ),
-    Layer("units", "单元", "Units", "Polygon", "SELECT id, building_id, number, geom FROM unit"),
+    Layer(
+        "units",
+        "单元",
+        "Units",
+        "Polygon",
+        "SELECT id, building_id, number, geom FROM unit",
+        scope="l.building_id IN ({buildings})",
+    ),
     Layer(
         "households",
         "户",
@@ -77,6 +99,7 @@ LAYERS: tuple[Layer, ...] = (
         SELECT h.id, h.unit_id, h.persons, a.head_id, a.reason, a.distance_m, h.geom
         FROM household h
         LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL""",
+        scope="l.unit_id IN ({units})",
     ),
     # Heads are placed in the unit, building or compound they serve, not at home.
     Layer(
@@ -88,6 +111,9 @@ LAYERS: tuple[Layer, ...] = (
         SELECT hd.id, hd.role, hd.compound_id, hd.building_id, hd.unit_id, hd.capacity,
                hd.max_capacity, hd.left_on, ({HEAD_LOAD})::int AS load, {HEAD_PLACE} AS geom
         FROM head_effective hd {HEAD_PLACE_JOINS}""",  # noqa: S608 - constant fragments
+        # A head serves one place: their compound, building or unit.
+        scope="""l.compound_id IN ({compounds}) OR l.building_id IN ({buildings})
+                 OR l.unit_id IN ({units})""",
     ),
     Layer(
         "stations",
@@ -97,9 +123,15 @@ LAYERS: tuple[Layer, ...] = (
         """
         SELECT id, tier, name, street_id, community_id, floor_area_m2, hours, geom
         FROM station""",
+        scope="l.id IN ({stations})",
     ),
     Layer(
-        "roads", "道路", "Roads", "MultiLineString", "SELECT id, ref, name, kind, geom FROM road"
+        "roads",
+        "道路",
+        "Roads",
+        "MultiLineString",
+        "SELECT id, ref, name, kind, geom FROM road",
+        scope="ST_Intersects(l.geom, ({boundary}))",  # the road index answers it
     ),
     Layer(
         "gates",
@@ -107,6 +139,7 @@ LAYERS: tuple[Layer, ...] = (
         "Compound gates",
         "Point",
         "SELECT id, compound_id, name, geom FROM compound_gate",
+        scope="l.compound_id IN ({compounds})",
     ),
     # Each station's ground within a walk of 300, 500 and 1,000 m, and the homes in it.
     Layer(
@@ -119,6 +152,7 @@ LAYERS: tuple[Layer, ...] = (
                sa.households, sa.geom
         FROM service_area sa JOIN station s ON s.id = sa.station_id""",
         key=("station_id", "reach_m"),
+        scope="l.station_id IN ({stations})",
     ),
     # Members as counts per community: a member's home would tie a person to the party.
     Layer(
@@ -132,6 +166,7 @@ LAYERS: tuple[Layer, ...] = (
         FROM community c LEFT JOIN member m ON m.community_id = c.id
         GROUP BY c.id""",
         key=("community_id",),
+        scope="l.community_id = :area_community",
     ),
 )
 LAYER_BY_NAME = {layer.name: layer for layer in LAYERS}
