@@ -17,11 +17,12 @@ import geopandas as gpd
 from sqlalchemy import Connection
 
 from geo_api.catalogue.layers import LAYERS
+from geo_api.catalogue.scope import Area, where
 from geo_api.errors import InvalidInputError
 from geo_api.export.batches import CHUNK_ROWS, LayerStream, frame_stream, store_stream
 from geo_api.export.gdal import shapefile_name, write_gdal
 from geo_api.export.geoparquet import write_geoparquet
-from geo_api.gaps.finder import find_gaps
+from geo_api.gaps.areas import area_gaps
 
 __all__ = ["FORMATS", "LAYER_NAMES", "check_target", "export_layers", "shapefile_name"]
 
@@ -77,10 +78,12 @@ def export_layers(
     out: Path,
     progress: Callable[[str, int], None] | None = None,
     *,
+    area: Area | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> dict[str, int]:
     """Write every layer to ``out``: one GeoPackage file, or a folder of files, one
-    per layer, in the other formats; the number of features of each layer."""
+    per layer, in the other formats; the number of features of each layer. With an
+    ``area``, only what lies in it (an officer's community or grid)."""
     check_target(fmt, out)
     if chunk_rows < 1:
         raise InvalidInputError(f"chunk_rows must be at least 1, not {chunk_rows}")
@@ -90,9 +93,10 @@ def export_layers(
     else:
         out.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
-    gaps = find_gaps(conn)  # once, for both gap layers
+    gaps = area_gaps(conn, area)  # once, for both gap layers
     for layer in LAYERS:
-        stream = store_stream(conn, layer, chunk_rows=chunk_rows)
+        condition, params = where(layer, area)
+        stream = store_stream(conn, layer, condition, params, chunk_rows=chunk_rows)
         written[layer.name] = write_stream(stream, fmt, out)
         if progress:
             progress(layer.name, written[layer.name])

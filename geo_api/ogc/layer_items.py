@@ -22,6 +22,7 @@ from geo_api.catalogue.columns import (
     quoted,
 )
 from geo_api.catalogue.layers import Layer
+from geo_api.catalogue.scope import Area, where
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.ogc.crs import Bbox, Crs, geometry_sql
 from geo_api.ogc.query import ItemQuery, Page, check_filters, feature_id, split_id
@@ -46,13 +47,18 @@ def _filter_value(column: Column, value: str) -> Any:
 
 
 def _where(
-    layer: Layer, cols: list[Column], filters: dict[str, str], bbox: Bbox | None
+    layer: Layer,
+    cols: list[Column],
+    filters: dict[str, str],
+    bbox: Bbox | None,
+    area: Area | None,
 ) -> tuple[str, dict[str, Any]]:
-    """The WHERE clause and its bound values for property filters and a bbox."""
+    """The WHERE clause and its bound values for property filters, a bbox and the
+    caller's area."""
     check_filters(layer.name, filters, [c.name for c in cols])
     by_name = {c.name: c for c in cols}
-    clauses = ["TRUE"]
-    params: dict[str, Any] = {}
+    scope, params = where(layer, area)
+    clauses = [scope]
     for i, (name, value) in enumerate(sorted(filters.items())):
         column = by_name[name]
         typed = _filter_value(column, value)
@@ -82,11 +88,11 @@ def _feature(layer: Layer, row: Any) -> dict[str, Any]:
     }
 
 
-def layer_items(conn: Connection, layer: Layer, query: ItemQuery) -> Page:
-    """One page of the layer's features, and how many match."""
+def layer_items(conn: Connection, layer: Layer, query: ItemQuery, area: Area | None = None) -> Page:
+    """One page of the layer's features (those in ``area``, if given), and how many match."""
     cols = columns(conn, layer)
-    where, params = _where(layer, cols, query.filters, query.bbox)
-    source = f"FROM ({layer.sql}) AS l WHERE {where}"
+    condition, params = _where(layer, cols, query.filters, query.bbox, area)
+    source = f"FROM ({layer.sql}) AS l WHERE {condition}"
     order = ", ".join(f"l.{quoted(k)}" for k in layer.key)
     rows = conn.execute(
         text(f"{_select(layer, cols, query.crs)} {source} ORDER BY {order} LIMIT :n OFFSET :skip"),
@@ -100,24 +106,30 @@ def layer_items(conn: Connection, layer: Layer, query: ItemQuery) -> Page:
     return Page(features, matched)
 
 
-def layer_item(conn: Connection, layer: Layer, fid: str, crs: Crs) -> dict[str, Any]:
-    """One feature by its id; NotFoundError names it when there is none."""
+def layer_item(
+    conn: Connection, layer: Layer, fid: str, crs: Crs, area: Area | None = None
+) -> dict[str, Any]:
+    """One feature by its id; NotFoundError names it when there is none, or when it
+    lies outside ``area`` (so that its existence does not leak)."""
     types: list[type] = [str if k in layer.text_keys else int for k in layer.key]
     values = split_id(layer.name, fid, types)
     cols = columns(conn, layer)
-    where = " AND ".join(f"l.{quoted(k)} = :k{i}" for i, k in enumerate(layer.key))
+    scope, params = where(layer, area)
+    keys = " AND ".join(f"l.{quoted(k)} = :k{i}" for i, k in enumerate(layer.key))
     row = conn.execute(
-        text(f"{_select(layer, cols, crs)} FROM ({layer.sql}) AS l WHERE {where}"),
-        {f"k{i}": v for i, v in enumerate(values)},
+        text(f"{_select(layer, cols, crs)} FROM ({layer.sql}) AS l WHERE {keys} AND {scope}"),
+        {**params, **{f"k{i}": v for i, v in enumerate(values)}},
     ).first()
     if row is None:
         raise NotFoundError(f"collection {layer.name!r} has no feature {fid!r}")
     return _feature(layer, row)
 
 
-def layer_extent(conn: Connection, layer: Layer) -> Bbox | None:
-    """The lon/lat bounds of the layer's geometries (None when it is empty)."""
+def layer_extent(conn: Connection, layer: Layer, area: Area | None = None) -> Bbox | None:
+    """The lon/lat bounds of the layer's geometries (in ``area``, if given; None when
+    there are none)."""
+    scope, params = where(layer, area)
     # The layer's SQL is a constant of geo_api.catalogue; nothing here comes from a request.
-    extent = f"SELECT ST_Extent(l.geom) AS e FROM ({layer.sql}) AS l"  # noqa: S608
-    row = conn.execute(text(f"SELECT {BOUNDS} FROM ({extent}) AS x")).one()  # noqa: S608
+    extent = f"SELECT ST_Extent(l.geom) AS e FROM ({layer.sql}) AS l WHERE {scope}"  # noqa: S608
+    row = conn.execute(text(f"SELECT {BOUNDS} FROM ({extent}) AS x"), params).one()  # noqa: S608
     return None if row[0] is None else (row[0], row[1], row[2], row[3])

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from geo_api.api.deps import Read
+from geo_api.api.deps import AreaDep, Read
 from geo_api.export.layers import FORMATS, export_layers
 from geo_api.gaps.export import GPKG_MEDIA
 
@@ -26,16 +26,16 @@ Format = Literal["gpkg", "geojson", "shp", "fgb", "csv", "parquet"]
     response_class=FileResponse,
     responses={200: {"content": {m: {} for m in MEDIA.values()}}},
 )
-def export(read: Read, fmt: Format) -> FileResponse:
+def export(read: Read, area: AreaDep, fmt: Format) -> FileResponse:
     """Every layer, without personal data: one GeoPackage, or a zip of one file per
     layer in GeoJSON, Shapefile (with .prj and a UTF-8 .cpg), FlatGeobuf, CSV with
-    WKT, or GeoParquet."""
+    WKT, or GeoParquet. An officer's holds their own community (or grid) only."""
     workdir = Path(tempfile.mkdtemp(prefix="gridgov-export-"))
     cleanup = BackgroundTask(shutil.rmtree, workdir, ignore_errors=True)
     try:
         with read() as conn:
             target = workdir / ("gridgov.gpkg" if fmt == "gpkg" else "gridgov")
-            export_layers(conn, fmt, target)
+            export_layers(conn, fmt, target, area=area)
         path = (
             target
             if fmt == "gpkg"
