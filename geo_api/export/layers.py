@@ -2,9 +2,10 @@
 with GDAL (geo_api.export.gdal), GeoParquet with pyarrow (geo_api.export.geoparquet).
 
 The layers and their queries are geo_api.catalogue.layers, shared with the OGC
-API; they carry no personal data. Each is streamed from the store in chunks of
-``chunk_rows`` rows (geo_api.export.batches), so a city of millions of
-households is exported in bounded memory. A GeoPackage is one file; every other
+API; they carry no personal data unless asked for (geo_api.export.people). Each
+is streamed from the store in chunks of ``chunk_rows`` rows
+(geo_api.export.batches), so a city of millions of households is exported in
+bounded memory. A GeoPackage is one file; every other
 format is a folder with a file per layer (the API zips it).
 """
 
@@ -22,6 +23,7 @@ from geo_api.errors import InvalidInputError
 from geo_api.export.batches import CHUNK_ROWS, LayerStream, frame_stream, store_stream
 from geo_api.export.gdal import shapefile_name, write_gdal
 from geo_api.export.geoparquet import write_geoparquet
+from geo_api.export.people import Variant, personal_layer
 from geo_api.gaps.areas import area_gaps
 
 __all__ = ["FORMATS", "LAYER_NAMES", "check_target", "export_layers", "shapefile_name"]
@@ -79,11 +81,14 @@ def export_layers(
     progress: Callable[[str, int], None] | None = None,
     *,
     area: Area | None = None,
+    people: Variant | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> dict[str, int]:
     """Write every layer to ``out``: one GeoPackage file, or a folder of files, one
     per layer, in the other formats; the number of features of each layer. With an
-    ``area``, only what lies in it (an officer's community or grid)."""
+    ``area``, only what lies in it (an officer's community or grid); with ``people``,
+    households and heads carry their personal data (geo_api.export.people), in full
+    or masked."""
     check_target(fmt, out)
     if chunk_rows < 1:
         raise InvalidInputError(f"chunk_rows must be at least 1, not {chunk_rows}")
@@ -94,9 +99,10 @@ def export_layers(
         out.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
     gaps = area_gaps(conn, area)  # once, for both gap layers
-    for layer in LAYERS:
+    for published in LAYERS:
+        layer, masks = personal_layer(published, people)
         condition, params = where(layer, area)
-        stream = store_stream(conn, layer, condition, params, chunk_rows=chunk_rows)
+        stream = store_stream(conn, layer, condition, params, chunk_rows, masks)
         written[layer.name] = write_stream(stream, fmt, out)
         if progress:
             progress(layer.name, written[layer.name])
