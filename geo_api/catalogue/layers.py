@@ -48,7 +48,7 @@ LAYERS: tuple[Layer, ...] = (
         "Streets",
         "MultiPolygon",
         "SELECT id, code, name, geom FROM street",
-        scope="l.id IN ({street})",
+        scope="l.id = ANY(ARRAY({street}))",
     ),
     Layer(
         "communities",
@@ -64,7 +64,7 @@ LAYERS: tuple[Layer, ...] = (
         "Grids",
         "MultiPolygon",
         "SELECT id, code, name, community_id, geom FROM grid",
-        scope="l.id IN ({grids})",
+        scope="l.id = ANY(ARRAY({grids}))",
     ),
     Layer(
         "compounds",
@@ -72,7 +72,7 @@ LAYERS: tuple[Layer, ...] = (
         "Compounds",
         "Polygon",
         "SELECT id, code, name, grid_id, community_id, geom FROM compound",
-        scope="l.id IN ({compounds})",
+        scope="l.id = ANY(ARRAY({compounds}))",
     ),
     Layer(
         "buildings",
@@ -80,7 +80,7 @@ LAYERS: tuple[Layer, ...] = (
         "Buildings",
         "Polygon",
         "SELECT id, compound_id, number, floors, geom FROM building",
-        scope="l.compound_id IN ({compounds})",
+        scope="l.compound_id = ANY(ARRAY({compounds}))",
     ),
     Layer(
         "units",
@@ -88,7 +88,7 @@ LAYERS: tuple[Layer, ...] = (
         "Units",
         "Polygon",
         "SELECT id, building_id, number, geom FROM unit",
-        scope="l.building_id IN ({buildings})",
+        scope="l.building_id = ANY(ARRAY({buildings}))",
     ),
     Layer(
         "households",
@@ -99,7 +99,7 @@ LAYERS: tuple[Layer, ...] = (
         SELECT h.id, h.unit_id, h.persons, a.head_id, a.reason, a.distance_m, h.geom
         FROM household h
         LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL""",
-        scope="l.unit_id IN ({units})",
+        scope="l.unit_id = ANY(ARRAY({units}))",
     ),
     # Heads are placed in the unit, building or compound they serve, not at home.
     Layer(
@@ -112,8 +112,9 @@ LAYERS: tuple[Layer, ...] = (
                hd.max_capacity, hd.left_on, ({HEAD_LOAD})::int AS load, {HEAD_PLACE} AS geom
         FROM head_effective hd {HEAD_PLACE_JOINS}""",  # noqa: S608 - constant fragments
         # A head serves one place: their compound, building or unit.
-        scope="""l.compound_id IN ({compounds}) OR l.building_id IN ({buildings})
-                 OR l.unit_id IN ({units})""",
+        scope="""l.compound_id = ANY(ARRAY({compounds}))
+                 OR l.building_id = ANY(ARRAY({buildings}))
+                 OR l.unit_id = ANY(ARRAY({units}))""",
     ),
     Layer(
         "stations",
@@ -123,7 +124,7 @@ LAYERS: tuple[Layer, ...] = (
         """
         SELECT id, tier, name, street_id, community_id, floor_area_m2, hours, geom
         FROM station""",
-        scope="l.id IN ({stations})",
+        scope="l.id = ANY(ARRAY({stations}))",
     ),
     Layer(
         "roads",
@@ -139,7 +140,7 @@ LAYERS: tuple[Layer, ...] = (
         "Compound gates",
         "Point",
         "SELECT id, compound_id, name, geom FROM compound_gate",
-        scope="l.compound_id IN ({compounds})",
+        scope="l.compound_id = ANY(ARRAY({compounds}))",
     ),
     # Each station's ground within a walk of 300, 500 and 1,000 m, and the homes in it.
     Layer(
@@ -152,7 +153,7 @@ LAYERS: tuple[Layer, ...] = (
                sa.households, sa.geom
         FROM service_area sa JOIN station s ON s.id = sa.station_id""",
         key=("station_id", "reach_m"),
-        scope="l.station_id IN ({stations})",
+        scope="l.station_id = ANY(ARRAY({stations}))",
     ),
     # Members as counts per community: a member's home would tie a person to the party.
     Layer(

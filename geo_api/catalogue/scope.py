@@ -7,6 +7,12 @@ community; a building its compound, a unit its building, a household its unit),
 so that the tables' keys and indexes answer them. Values are bound, never
 formatted in. A layer without a condition shows an officer nothing.
 
+Conditions test membership as ``= ANY(ARRAY(subquery))``, not ``IN (subquery)``:
+the subquery then runs once, and the rows are reached through the index on the
+column; with IN and a page's ORDER BY id LIMIT, PostgreSQL walks the primary key
+and filters, which for a community stored late in a city of 1,000,000 households
+reads nearly all of them (2.5 s for 100 households, against 30 ms).
+
 Above the grid, an officer of a grid sees what frames it: their community and
 its members' count, their street, and the stations that serve them: their
 community's own (station and outposts) and, having no community, their street's

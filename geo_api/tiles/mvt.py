@@ -52,7 +52,10 @@ FEATURES = {
         WHERE b.geom && {box} AND {scope} GROUP BY b.id, cp.name""",
 }
 # The features an officer sees, in geo_api.catalogue.scope's placeholders.
-SCOPES = {"households": "u.id IN ({units})", "buildings": "b.id IN ({buildings})"}
+SCOPES = {
+    "households": "u.id = ANY(ARRAY({units}))",
+    "buildings": "b.id = ANY(ARRAY({buildings}))",
+}
 LAYERS = tuple(FEATURES)
 TILE_BOX = "ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326)"
 WIDE_BOX = "ST_Transform(ST_Expand(ST_TileEnvelope(:z, :x, :y), :margin), 4326)"
