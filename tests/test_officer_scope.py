@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,18 @@ def ids_in(conn: Connection, layer: str, community: int, grid: int | None = None
     return {r.id for r in rows if r.community_id == community and grid in (None, r.grid_id)}
 
 
+@dataclass(frozen=True)
+class Own:
+    """The officer's community, its street, and another community."""
+
+    id: int
+    code: str
+    street: int
+    other: int
+
+
 @pytest.fixture
-def own(conn: Connection) -> Any:
+def own(conn: Connection) -> Own:
     """The officer's community (the first compound's, as in conftest) and another one
     with households."""
     mine = conn.execute(
@@ -61,8 +72,7 @@ def own(conn: Connection) -> Any:
         text(f"SELECT community_id FROM ({PLACES['households']}) p "
              "WHERE community_id <> :c ORDER BY id LIMIT 1"), {"c": mine.id}
     ).scalar_one()  # fmt: skip
-    return type("Own", (), {"id": mine.id, "code": mine.code, "street": mine.street_id,
-                            "other": other})  # fmt: skip
+    return Own(mine.id, mine.code, mine.street_id, other)
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +127,7 @@ def test_every_layer_says_what_an_officer_sees() -> None:
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_an_export_holds_the_officers_community_only(
-    conn: Connection, tmp_path: Path, own: Any, fmt: str
+    conn: Connection, tmp_path: Path, own: Own, fmt: str
 ) -> None:
     out = tmp_path / ("area.gpkg" if fmt == "gpkg" else "area")
     area = Area(own.id, own.code)
@@ -144,7 +154,7 @@ def test_an_export_holds_the_officers_community_only(
         assert set(gaps["community_code"].dropna()) <= {own.code}
 
 
-def test_roads_are_those_crossing_the_community(conn: Connection, tmp_path: Path, own: Any) -> None:
+def test_roads_are_those_crossing_the_community(conn: Connection, tmp_path: Path, own: Own) -> None:
     out = tmp_path / "area.gpkg"
     export_layers(conn, "gpkg", out, area=Area(own.id, own.code))
     roads = set(pyogrio.read_dataframe(out, layer="roads")["id"])
@@ -195,7 +205,7 @@ def test_a_grid_officers_key_is_held_to_the_grid(
 
 
 def test_exports_over_http_for_officers(
-    client: TestClient, keys: dict[str, str], conn: Connection, tmp_path: Path, own: Any
+    client: TestClient, keys: dict[str, str], conn: Connection, tmp_path: Path, own: Own
 ) -> None:
     officer = {"X-API-Key": keys["officer"]}
     gpkg = client.get("/exports/gpkg", headers=officer)
@@ -233,7 +243,7 @@ def tile_ids(client: TestClient, key: str, layer: str, x: int, y: int, crs: str)
 
 @pytest.mark.parametrize("crs", ["wgs84", "gcj02"])
 def test_tiles_hold_the_officers_community_only(
-    client: TestClient, keys: dict[str, str], conn: Connection, own: Any, crs: str
+    client: TestClient, keys: dict[str, str], conn: Connection, own: Own, crs: str
 ) -> None:
     for community, seen in ((own.other, False), (own.id, True)):
         unit, building, lon, lat = conn.execute(
@@ -259,7 +269,7 @@ def test_tiles_hold_the_officers_community_only(
 
 @pytest.mark.parametrize("layer", ["households", "units", "buildings", "heads", "gates"])
 def test_ogc_items_hold_the_officers_community_only(
-    client: TestClient, keys: dict[str, str], conn: Connection, own: Any, layer: str
+    client: TestClient, keys: dict[str, str], conn: Connection, own: Own, layer: str
 ) -> None:
     officer = {"X-API-Key": keys["officer"]}
     url = f"/ogc/collections/{layer}/items"
@@ -288,7 +298,7 @@ def point_of(geometry: dict[str, Any]) -> tuple[float, float]:
 
 
 def test_ogc_collections_and_gaps_for_officers(
-    client: TestClient, keys: dict[str, str], conn: Connection, own: Any
+    client: TestClient, keys: dict[str, str], conn: Connection, own: Own
 ) -> None:
     officer = {"X-API-Key": keys["officer"]}
     whole = client.get("/ogc/collections/households").json()["extent"]["spatial"]["bbox"][0]
