@@ -43,6 +43,7 @@ bench: install  ## every benchmark on the stored city (options: run the scripts 
 	$(UV) run python scripts/bench/lookup.py
 	$(UV) run python scripts/bench/assign.py
 	$(UV) run python scripts/bench/gaps.py
+	$(UV) run python scripts/bench/export.py
 
 bench-maps: install-test  ## map pages' size and first render in Chromium, against a bare folium page
 	$(UV) run python scripts/bench/map_page.py

@@ -17,6 +17,7 @@ import shapely
 from sqlalchemy import Connection, text
 
 from geo_api.errors import InvalidInputError, NotFoundError
+from geo_api.gaps.areas import gaps_in_grid
 from geo_api.gaps.finder import find_gaps
 from maps import coverage_layers, layers
 from maps.command_centre import add_areas, add_gaps, add_stations, gap_legends
@@ -81,10 +82,7 @@ def gaps_in(conn: Connection, area: Area) -> gpd.GeoDataFrame:
     gaps = find_gaps(conn, community=area.community)
     if area.level == "community":
         return gaps
-    inside = shapely.covers(area.geom, gaps.geometry.representative_point().to_numpy())
-    own_grid = (gaps["ref_type"] == "grid") & (gaps["ref_id"] == area.id)
-    community_wide = gaps["ref_type"] == "community"
-    return gaps[((gaps["ref_type"] != "grid") & inside) | own_grid | community_wide]
+    return gaps_in_grid(gaps, area.id, area.geom)
 
 
 def _rooms_text(rooms: list[tuple[int, int, list[str]]], opts: PageOptions) -> str:

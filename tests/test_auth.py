@@ -151,15 +151,14 @@ def test_an_officer_stays_in_their_community(
     gaps = client.get("/gaps", headers=officer).json()["features"]
     assert {f["properties"]["community_code"] for f in gaps} <= {own.community}
     assert client.get(f"/gaps?community={other.community}", headers=officer).status_code == 403
-    for path in (
-        "/maps/command-centre",
-        f"/maps/communities/{other.community}",
-        "/exports/gpkg",
-        "/tiles/households/14/13000/6500.mvt",
-        "/siting",
-    ):
+    for path in ("/maps/command-centre", f"/maps/communities/{other.community}", "/siting"):
         assert client.get(path, headers=officer).status_code == 403, path
     assert client.get(f"/maps/communities/{own.community}", headers=officer).status_code == 200
+    # Exports, tiles and the OGC API hold them to their community (test_officer_scope).
+    theirs = client.get(f"/ogc/collections/households/items/{other.id}", headers=officer)
+    assert theirs.status_code == 404
+    assert client.get(f"/ogc/collections/households/items/{own.id}", headers=officer).is_success
+    assert client.get("/tiles/households/14/13000/6500.mvt", headers=officer).status_code == 204
 
 
 def test_keys_have_a_rate(client: TestClient, engine: Engine, db_url: str) -> None:

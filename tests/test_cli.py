@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyogrio
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from geo_api.auth.keys import caller_for
 from geo_api.cli.main import main
@@ -96,6 +96,23 @@ def test_export_writes_a_geopackage(run: Run, tmp_path: Path) -> None:
     code, out, err = run("export", "--format", "gpkg", "--out", str(target))
     assert code == 0, err
     assert len(pyogrio.list_layers(target)) == len(LAYER_NAMES) and "households" in out
+
+
+def test_export_with_people_is_audited(run: Run, tmp_path: Path, engine: Engine) -> None:
+    out = tmp_path / "csv"
+    code, _, err = run(
+        "export", "--format", "csv", "--out", str(out), "--people", "--reason", "核查"
+    )
+    assert code == 0, err
+    header = (out / "heads.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert {"name", "phone"} <= set(header)
+    with engine.connect() as db:
+        row = db.execute(
+            text("""SELECT key_name, role, records, reason FROM audit_log
+                    WHERE action = 'gridgov export --format csv --people'""")
+        ).one()
+    assert row.key_name.startswith("cli:") and row.role == "admin" and row.reason == "核查"
+    assert row.records.startswith("heads:") and ",households:" in row.records
 
 
 def test_db_status_and_check(run: Run) -> None:

@@ -16,7 +16,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 
+from geo_api.api.auth import CallerDep
+from geo_api.catalogue.scope import Area
 from geo_api.db.statements import FetchOne, StatementPool
+from geo_api.errors import ForbiddenError
 
 Transaction = Callable[[], AbstractContextManager[Connection]]
 
@@ -57,7 +60,19 @@ async def get_statement_reader(request: Request) -> FetchOne:
     return pool.fetch_one
 
 
+async def get_area(caller: CallerDep) -> Area | None:
+    """The area an officer's key holds them to (their community, or their grid);
+    None for the roles that see the whole city."""
+    if not caller.scoped:
+        return None
+    if caller.community_id is None or caller.community_code is None:
+        # The store refuses such a key; were there one, it would see nothing, not all.
+        raise ForbiddenError(f"key {caller.name!r} is an officer's without a community")
+    return Area(caller.community_id, caller.community_code, caller.grid_id)
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
 Tx = Annotated[Transaction, Depends(get_transaction)]
 Read = Annotated[Transaction, Depends(get_reader)]
 ReadOne = Annotated[FetchOne, Depends(get_statement_reader)]
+AreaDep = Annotated[Area | None, Depends(get_area)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterable
 from typing import Any
 
@@ -64,3 +65,23 @@ def audit_rows(conn: Connection, limit: int = 100, key: str | None = None) -> li
         {"key": key, "limit": limit},
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def record_operator(
+    conn: Connection, action: str, records: Iterable[str], reason: str | None = None
+) -> None:
+    """Write one audit row for a read made with gridgov's CLI on the store itself: it
+    has no key, so the row names the system user (``cli:<user>``) as an admin."""
+    listed = sorted(set(records))
+    if not listed:
+        return
+    conn.execute(
+        text("""INSERT INTO audit_log (key_id, key_name, role, action, records, reason)
+                VALUES (NULL, :name, 'admin', :action, :records, :reason)"""),
+        {
+            "name": f"cli:{getpass.getuser()}",
+            "action": action,
+            "records": ",".join(listed),
+            "reason": reason,
+        },
+    )

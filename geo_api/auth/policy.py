@@ -31,19 +31,21 @@ POLICY: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("POST", "/assign"): STAFF,
     ("GET", "/recruits"): STAFF,
     ("POST", "/imports/{layer}"): STAFF,
-    ("GET", "/exports/{fmt}"): NO_PERSONAL,
-    ("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt"): NO_PERSONAL,
+    # Officers get their own community (or grid) only: geo_api.catalogue.scope.
+    ("GET", "/exports/{fmt}"): ALL,
+    ("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt"): ALL,
     ("GET", "/maps/command-centre"): NO_PERSONAL,
     ("GET", "/maps/communities/{code}"): ALL,
     ("GET", "/maps/grids/{code}"): ALL,
-    # OGC API - Features: the published layers, without personal data, city-wide.
-    ("GET", "/ogc/"): NO_PERSONAL,
-    ("GET", "/ogc"): NO_PERSONAL,
-    ("GET", "/ogc/conformance"): NO_PERSONAL,
-    ("GET", "/ogc/collections"): NO_PERSONAL,
-    ("GET", "/ogc/collections/{collection_id}"): NO_PERSONAL,
-    ("GET", "/ogc/collections/{collection_id}/items"): NO_PERSONAL,
-    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): NO_PERSONAL,
+    # OGC API - Features: the published layers, without personal data; city-wide,
+    # but an officer's own community (or grid) only.
+    ("GET", "/ogc/"): ALL,
+    ("GET", "/ogc"): ALL,
+    ("GET", "/ogc/conformance"): ALL,
+    ("GET", "/ogc/collections"): ALL,
+    ("GET", "/ogc/collections/{collection_id}"): ALL,
+    ("GET", "/ogc/collections/{collection_id}/items"): ALL,
+    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): ALL,
 }
 # Open to anyone: liveness, the API's own description, signing in.
 PUBLIC: Final = frozenset(

@@ -6,7 +6,8 @@ numbers; households without address or room; heads placed where they serve,
 not at home; members counted per community.
 
 Each query has no ORDER BY: callers order by the layer's key, so that a query
-wrapped in filters and LIMIT/OFFSET can still use the tables' indexes.
+wrapped in filters and LIMIT/OFFSET can still use the tables' indexes. Each
+states which of its rows lie in an officer's area (geo_api.catalogue.scope).
 """
 
 from __future__ import annotations
@@ -18,15 +19,22 @@ from geo_api.lookup.heads import HEAD_LOAD, HEAD_PLACE, HEAD_PLACE_JOINS
 
 @dataclass(frozen=True)
 class Layer:
-    """One published layer: its SQL (with a ``geom`` column in EPSG:4326) and its key."""
+    """One published layer: its geometry type, its SQL (with a ``geom`` column in
+    EPSG:4326) and its key."""
 
     name: str
     title_zh: str
     title_en: str
+    # GDAL's name of the type every geometry has: GIS files declare one per layer,
+    # and an empty layer has no rows to tell it from.
+    geometry: str
     sql: str
     # Columns that name one row, in order; integers unless listed in ``text_keys``.
     key: tuple[str, ...] = ("id",)
     text_keys: tuple[str, ...] = ()
+    # The rows an officer sees: a condition over the layer's row ``l`` written with
+    # geo_api.catalogue.scope's placeholders; None shows officers nothing.
+    scope: str | None = None
 
     def ordered_sql(self) -> str:
         """The query ordered by its key, as exports write it."""
@@ -34,83 +42,132 @@ class Layer:
 
 
 LAYERS: tuple[Layer, ...] = (
-    Layer("streets", "街道", "Streets", "SELECT id, code, name, geom FROM street"),
+    Layer(
+        "streets",
+        "街道",
+        "Streets",
+        "MultiPolygon",
+        "SELECT id, code, name, geom FROM street",
+        scope="l.id = ANY(ARRAY({street}))",
+    ),
     Layer(
         "communities",
         "社区",
         "Communities",
+        "MultiPolygon",
         "SELECT id, code, name, street_id, geom FROM community",
+        scope="l.id = :area_community",
     ),
-    Layer("grids", "网格", "Grids", "SELECT id, code, name, community_id, geom FROM grid"),
+    Layer(
+        "grids",
+        "网格",
+        "Grids",
+        "MultiPolygon",
+        "SELECT id, code, name, community_id, geom FROM grid",
+        scope="l.id = ANY(ARRAY({grids}))",
+    ),
     Layer(
         "compounds",
         "小区",
         "Compounds",
+        "Polygon",
         "SELECT id, code, name, grid_id, community_id, geom FROM compound",
+        scope="l.id = ANY(ARRAY({compounds}))",
     ),
     Layer(
         "buildings",
         "楼栋",
         "Buildings",
+        "Polygon",
         "SELECT id, compound_id, number, floors, geom FROM building",
+        scope="l.compound_id = ANY(ARRAY({compounds}))",
     ),
-    Layer("units", "单元", "Units", "SELECT id, building_id, number, geom FROM unit"),
+    Layer(
+        "units",
+        "单元",
+        "Units",
+        "Polygon",
+        "SELECT id, building_id, number, geom FROM unit",
+        scope="l.building_id = ANY(ARRAY({buildings}))",
+    ),
     Layer(
         "households",
         "户",
         "Households (no names, addresses or rooms)",
+        "Point",
         """
         SELECT h.id, h.unit_id, h.persons, a.head_id, a.reason, a.distance_m, h.geom
         FROM household h
         LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL""",
+        scope="l.unit_id = ANY(ARRAY({units}))",
     ),
     # Heads are placed in the unit, building or compound they serve, not at home.
     Layer(
         "heads",
         "三长",
         "Compound, building and unit heads (placed where they serve)",
+        "Point",
         f"""
         SELECT hd.id, hd.role, hd.compound_id, hd.building_id, hd.unit_id, hd.capacity,
                hd.max_capacity, hd.left_on, ({HEAD_LOAD})::int AS load, {HEAD_PLACE} AS geom
         FROM head_effective hd {HEAD_PLACE_JOINS}""",  # noqa: S608 - constant fragments
+        # A head serves one place: their compound, building or unit.
+        scope="""l.compound_id = ANY(ARRAY({compounds}))
+                 OR l.building_id = ANY(ARRAY({buildings}))
+                 OR l.unit_id = ANY(ARRAY({units}))""",
     ),
     Layer(
         "stations",
         "党群服务站",
         "Party-mass service stations",
+        "Point",
         """
         SELECT id, tier, name, street_id, community_id, floor_area_m2, hours, geom
         FROM station""",
+        scope="l.id = ANY(ARRAY({stations}))",
     ),
-    Layer("roads", "道路", "Roads", "SELECT id, ref, name, kind, geom FROM road"),
+    Layer(
+        "roads",
+        "道路",
+        "Roads",
+        "MultiLineString",
+        "SELECT id, ref, name, kind, geom FROM road",
+        scope="ST_Intersects(l.geom, ({boundary}))",  # the road index answers it
+    ),
     Layer(
         "gates",
         "小区门",
         "Compound gates",
+        "Point",
         "SELECT id, compound_id, name, geom FROM compound_gate",
+        scope="l.compound_id = ANY(ARRAY({compounds}))",
     ),
     # Each station's ground within a walk of 300, 500 and 1,000 m, and the homes in it.
     Layer(
         "service_areas",
         "服务范围",
         "Station service areas (300, 500 and 1,000 m walks)",
+        "MultiPolygon",
         """
         SELECT sa.station_id, s.name AS station, s.tier, sa.reach_m, sa.method,
                sa.households, sa.geom
         FROM service_area sa JOIN station s ON s.id = sa.station_id""",
         key=("station_id", "reach_m"),
+        scope="l.station_id = ANY(ARRAY({stations}))",
     ),
     # Members as counts per community: a member's home would tie a person to the party.
     Layer(
         "members",
         "报到党员",
         "Registered party members, counted per community",
+        "MultiPolygon",
         """
         SELECT c.id AS community_id, c.code AS community_code, c.name AS community_name,
                count(m.id)::int AS members, c.geom
         FROM community c LEFT JOIN member m ON m.community_id = c.id
         GROUP BY c.id""",
         key=("community_id",),
+        scope="l.community_id = :area_community",
     ),
 )
 LAYER_BY_NAME = {layer.name: layer for layer in LAYERS}

@@ -14,10 +14,12 @@ from geo_api.assign.capacity import set_community_capacity, set_head_capacity
 from geo_api.assign.engine import RunReport, run_assignment
 from geo_api.assign.parallel import SOLVERS
 from geo_api.assign.recruit import REACH_M, propose_recruits
+from geo_api.auth.audit import record_operator
 from geo_api.cli.ui import matrix, out, progress_bar, table
 from geo_api.db.engine import database_url, make_engine
 from geo_api.errors import InvalidInputError
 from geo_api.export.layers import FORMATS, LAYER_NAMES, check_target, export_layers
+from geo_api.export.people import audit_records
 from geo_api.gaps.access import REACHES_M, parse_reaches
 from geo_api.gaps.export import write_gaps
 from geo_api.gaps.finder import GAP_NAMES, GAP_TYPES, find_gaps, summary
@@ -194,11 +196,33 @@ def export(
     dest: Annotated[
         Path, typer.Option("--out", help="a .gpkg file, or a folder for the other formats")
     ] = Path("gridgov.gpkg"),
+    people: Annotated[
+        bool,
+        typer.Option(
+            "--people",
+            help="add households' addresses and rooms and heads' names and phones, in full "
+            "(recorded in the audit log)",
+        ),
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option(help="why personal data is exported, for the audit log")
+    ] = None,
 ) -> None:
-    """Export every layer (no personal data) for GIS: GeoPackage, or a folder of
-    GeoJSON, Shapefile, FlatGeobuf, CSV (WKT) or GeoParquet files."""
+    """Export every layer for GIS (no personal data, unless --people): GeoPackage, or a
+    folder of GeoJSON, Shapefile, FlatGeobuf, CSV (WKT) or GeoParquet files."""
     check_target(fmt, dest)
-    with progress_bar() as bar, store().connect() as conn:
+    engine = store()
+    with progress_bar() as bar, engine.connect() as conn:
         task = bar.add_task("exporting layers", total=len(LAYER_NAMES))
-        written = export_layers(conn, fmt, dest, progress=lambda _n, _r: bar.advance(task))
+        written = export_layers(
+            conn,
+            fmt,
+            dest,
+            progress=lambda _n, _r: bar.advance(task),
+            people="full" if people else None,
+        )
+    if people:
+        with engine.begin() as conn:
+            action = f"gridgov export --format {fmt} --people"
+            record_operator(conn, action, audit_records(written), reason)
     table(f"exported to {dest}", written, ("layer", "features"))

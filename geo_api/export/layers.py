@@ -1,10 +1,12 @@
 """Export every layer for GIS: GeoPackage, GeoJSON, Shapefile, FlatGeobuf and CSV
-with GDAL (pyogrio), GeoParquet with pyarrow.
+with GDAL (geo_api.export.gdal), GeoParquet with pyarrow (geo_api.export.geoparquet).
 
 The layers and their queries are geo_api.catalogue.layers, shared with the OGC
-API; they carry no personal data. A GeoPackage is one file; every other format is
-a folder with a file per layer (the API zips it). Shapefiles get a .prj and a
-.cpg saying UTF-8, so that Chinese names open right in ArcGIS and QGIS.
+API; they carry no personal data unless asked for (geo_api.export.people). Each
+is streamed from the store in chunks of ``chunk_rows`` rows
+(geo_api.export.batches), so a city of millions of households is exported in
+bounded memory. A GeoPackage is one file; every other
+format is a folder with a file per layer (the API zips it).
 """
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
-import pyogrio
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo_api.catalogue.layers import LAYERS
+from geo_api.catalogue.scope import Area, where
 from geo_api.errors import InvalidInputError
-from geo_api.gaps.finder import find_gaps
+from geo_api.export.batches import CHUNK_ROWS, LayerStream, frame_stream, store_stream
+from geo_api.export.gdal import shapefile_name, write_gdal
+from geo_api.export.geoparquet import write_geoparquet
+from geo_api.export.people import Variant, personal_layer
+from geo_api.gaps.areas import area_gaps
+
+__all__ = ["FORMATS", "LAYER_NAMES", "check_target", "export_layers", "shapefile_name"]
 
 # format -> (GDAL driver, or None for GeoParquet; file suffix)
 FORMATS: dict[str, tuple[str | None, str]] = {
@@ -29,38 +37,13 @@ FORMATS: dict[str, tuple[str | None, str]] = {
     "csv": ("CSV", ".csv"),
     "parquet": (None, ".parquet"),
 }
-# A Shapefile's .dbf keeps 10 characters of a field's name; these are readable,
-# where GDAL would cut "community_name" to "communit_1".
-SHAPEFILE_WORDS = {"community": "comm", "compound": "cpd", "building": "bldg",
-                   "capacity": "cap", "floor_area_m2": "area_m2"}  # fmt: skip
-LAYER_OPTIONS: dict[str, dict[str, str]] = {
-    "ESRI Shapefile": {"ENCODING": "UTF-8"},  # writes the .cpg
-    "CSV": {"GEOMETRY": "AS_WKT"},  # a WKT column, EPSG:4326 lon/lat
-}
-
-LAYER_SQL: dict[str, str] = {layer.name: layer.ordered_sql() for layer in LAYERS}
 # Gaps are areas (units, buildings, compounds) or points (heads, stations): one
-# geometry type per layer, as GIS tools expect.
-GAP_LAYERS = {"gap_areas": ("Polygon", "MultiPolygon"), "gap_points": ("Point",)}
-LAYER_NAMES = [*LAYER_SQL, *GAP_LAYERS]
-# GeoPackage 1.2 opens in every GDAL and QGIS still in use (1.4 warns in GDAL < 3.8).
-GPKG_OPTIONS = {"VERSION": "1.2"}
-
-
-def read_layer(
-    conn: Connection, name: str, gaps: gpd.GeoDataFrame | None = None
-) -> gpd.GeoDataFrame:
-    """One layer of the store as a GeoDataFrame in EPSG:4326 (gap layers are cut from
-    ``gaps`` when the caller found them already)."""
-    if name in GAP_LAYERS:
-        gaps = find_gaps(conn) if gaps is None else gaps
-        return gaps[gaps.geom_type.isin(GAP_LAYERS[name])].reset_index(drop=True)
-    frame = gpd.read_postgis(text(LAYER_SQL[name]), conn, geom_col="geom", crs=4326)
-    # Nullable references come back as floats; keep them integers in the file.
-    for column in frame.columns:
-        if column.endswith("_id") or column == "id":
-            frame[column] = frame[column].astype("Int64")
-    return frame.rename_geometry("geometry")
+# geometry type per layer, as GIS tools expect; polygons are written as multipolygons.
+GAP_LAYERS = {
+    "gap_areas": ("MultiPolygon", ("Polygon", "MultiPolygon")),
+    "gap_points": ("Point", ("Point",)),
+}
+LAYER_NAMES = [*(layer.name for layer in LAYERS), *GAP_LAYERS]
 
 
 def check_target(fmt: str, out: Path) -> None:
@@ -71,11 +54,24 @@ def check_target(fmt: str, out: Path) -> None:
         raise InvalidInputError(f"a GeoPackage export needs a .gpkg path, not {out}")
 
 
-def shapefile_name(column: str) -> str:
-    """A field name that fits a .dbf (10 characters), read the same way."""
-    for word, short in SHAPEFILE_WORDS.items():
-        column = column.replace(word, short)
-    return column[:10]
+def gap_stream(name: str, gaps: gpd.GeoDataFrame) -> LayerStream:
+    """One of the gap layers, cut from the gap finder's frame."""
+    geometry_type, kinds = GAP_LAYERS[name]
+    frame = gaps[gaps.geom_type.isin(kinds)].reset_index(drop=True)
+    return frame_stream(name, frame, geometry_type)
+
+
+def write_stream(stream: LayerStream, fmt: str, out: Path) -> int:
+    """Write one layer: into the GeoPackage ``out``, or as a file in the folder ``out``."""
+    driver, suffix = FORMATS[fmt]
+    if fmt == "gpkg":
+        return write_gdal(stream, out, "GPKG")
+    for old in out.glob(f"{stream.name}.*"):
+        old.unlink()
+    target = out / f"{stream.name}{suffix}"
+    if driver is None:
+        return write_geoparquet(stream, target)
+    return write_gdal(stream, target, driver)
 
 
 def export_layers(
@@ -83,36 +79,35 @@ def export_layers(
     fmt: str,
     out: Path,
     progress: Callable[[str, int], None] | None = None,
+    *,
+    area: Area | None = None,
+    people: Variant | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> dict[str, int]:
     """Write every layer to ``out``: one GeoPackage file, or a folder of files, one
-    per layer, in the other formats."""
+    per layer, in the other formats; the number of features of each layer. With an
+    ``area``, only what lies in it (an officer's community or grid); with ``people``,
+    households and heads carry their personal data (geo_api.export.people), in full
+    or masked."""
     check_target(fmt, out)
-    driver, suffix = FORMATS[fmt]
+    if chunk_rows < 1:
+        raise InvalidInputError(f"chunk_rows must be at least 1, not {chunk_rows}")
     if fmt == "gpkg":
         out.parent.mkdir(parents=True, exist_ok=True)
         out.unlink(missing_ok=True)
     else:
         out.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
-    gaps = find_gaps(conn)  # once, for both gap layers
-    for name in LAYER_NAMES:
-        frame = read_layer(conn, name, gaps)
-        if fmt == "gpkg":
-            pyogrio.write_dataframe(
-                frame, out, layer=name, driver="GPKG", dataset_options=GPKG_OPTIONS
-            )
-        else:
-            target = out / f"{name}{suffix}"
-            for old in out.glob(f"{name}.*"):
-                old.unlink()
-            if driver is None:
-                frame.to_parquet(target, index=False)
-            else:
-                if fmt == "shp":
-                    frame = frame.rename(columns=shapefile_name)
-                options = LAYER_OPTIONS.get(driver, {})
-                pyogrio.write_dataframe(frame, target, driver=driver, layer_options=options)
-        written[name] = len(frame)
+    gaps = area_gaps(conn, area)  # once, for both gap layers
+    for published in LAYERS:
+        layer, masks = personal_layer(published, people)
+        condition, params = where(layer, area)
+        stream = store_stream(conn, layer, condition, params, chunk_rows, masks)
+        written[layer.name] = write_stream(stream, fmt, out)
         if progress:
-            progress(name, len(frame))
+            progress(layer.name, written[layer.name])
+    for name in GAP_LAYERS:
+        written[name] = write_stream(gap_stream(name, gaps), fmt, out)
+        if progress:
+            progress(name, written[name])
     return written

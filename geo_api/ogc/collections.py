@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from geo_api.catalogue.layers import LAYER_BY_NAME, LAYERS
+from geo_api.catalogue.scope import Area
 from geo_api.errors import NotFoundError
 from geo_api.ogc import gap_items
 from geo_api.ogc.crs import CRS_URIS, STORAGE_CRS, Bbox
@@ -61,18 +62,20 @@ def check_collection(collection_id: str) -> None:
         raise NotFoundError(f"no collection {collection_id!r}; known: {', '.join(COLLECTIONS)}")
 
 
-def extent(conn: Connection, collection_id: str) -> Bbox | None:
-    """The collection's lon/lat bounds, from its data."""
+def extent(conn: Connection, collection_id: str, area: Area | None = None) -> Bbox | None:
+    """The collection's lon/lat bounds, from its data (in ``area``, if given)."""
     if collection_id == gap_items.NAME:
-        return gap_items.gap_extent(conn)
-    return layer_extent(conn, LAYER_BY_NAME[collection_id])
+        return gap_items.gap_extent(conn, area)
+    return layer_extent(conn, LAYER_BY_NAME[collection_id], area)
 
 
-def collection(conn: Connection, root: str, collection_id: str) -> dict[str, Any]:
-    """One collection's description."""
+def collection(
+    conn: Connection, root: str, collection_id: str, area: Area | None = None
+) -> dict[str, Any]:
+    """One collection's description (its extent that of ``area``'s features, if given)."""
     check_collection(collection_id)
     title_zh, title_en = COLLECTIONS[collection_id]
-    bounds = extent(conn, collection_id)
+    bounds = extent(conn, collection_id, area)
     base = f"{root}/collections/{collection_id}"
     return {
         "id": collection_id,
@@ -96,13 +99,13 @@ def collection(conn: Connection, root: str, collection_id: str) -> dict[str, Any
     }
 
 
-def collections(conn: Connection, root: str) -> dict[str, Any]:
+def collections(conn: Connection, root: str, area: Area | None = None) -> dict[str, Any]:
     """Every collection's description."""
     return {
         "links": [
             link(f"{root}/collections", "self", JSON),
             link(f"{root}/collections?f=html", "alternate", HTML),
         ],
-        "collections": [collection(conn, root, name) for name in COLLECTIONS],
+        "collections": [collection(conn, root, name, area) for name in COLLECTIONS],
         "crs": CRS_URIS,
     }

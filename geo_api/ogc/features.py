@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from geo_api.catalogue.layers import LAYER_BY_NAME
+from geo_api.catalogue.scope import Area
 from geo_api.ogc import gap_items
 from geo_api.ogc.collections import check_collection
 from geo_api.ogc.crs import Crs
@@ -16,28 +17,35 @@ from geo_api.ogc.links import GEOJSON, JSON, link, page_links, self_links
 from geo_api.ogc.query import ItemQuery, Page
 
 
-def page(conn: Connection, collection_id: str, query: ItemQuery) -> Page:
-    """One page of a collection's features."""
+def page(conn: Connection, collection_id: str, query: ItemQuery, area: Area | None = None) -> Page:
+    """One page of a collection's features (those in ``area``, if given)."""
     check_collection(collection_id)
     if collection_id == gap_items.NAME:
-        return gap_items.gap_items(conn, query)
-    return layer_items(conn, LAYER_BY_NAME[collection_id], query)
+        return gap_items.gap_items(conn, query, area)
+    return layer_items(conn, LAYER_BY_NAME[collection_id], query, area)
 
 
-def feature(conn: Connection, collection_id: str, fid: str, crs: Crs) -> dict[str, Any]:
-    """One feature of a collection by its id."""
+def feature(
+    conn: Connection, collection_id: str, fid: str, crs: Crs, area: Area | None = None
+) -> dict[str, Any]:
+    """One feature of a collection by its id; not found outside ``area``."""
     check_collection(collection_id)
     if collection_id == gap_items.NAME:
-        return gap_items.gap_item(conn, fid, crs)
-    return layer_item(conn, LAYER_BY_NAME[collection_id], fid, crs)
+        return gap_items.gap_item(conn, fid, crs, area)
+    return layer_item(conn, LAYER_BY_NAME[collection_id], fid, crs, area)
 
 
 def feature_collection(
-    conn: Connection, collection_id: str, query: ItemQuery, url: str, root: str
+    conn: Connection,
+    collection_id: str,
+    query: ItemQuery,
+    url: str,
+    root: str,
+    area: Area | None = None,
 ) -> dict[str, Any]:
     """The items document: a GeoJSON FeatureCollection with counts and paging links
     (``url`` is the request's own, ``root`` the OGC API's)."""
-    found = page(conn, collection_id, query)
+    found = page(conn, collection_id, query, area)
     returned = len(found.features)
     return {
         "type": "FeatureCollection",
@@ -54,10 +62,16 @@ def feature_collection(
 
 
 def feature_document(
-    conn: Connection, collection_id: str, fid: str, crs: Crs, url: str, root: str
+    conn: Connection,
+    collection_id: str,
+    fid: str,
+    crs: Crs,
+    url: str,
+    root: str,
+    area: Area | None = None,
 ) -> dict[str, Any]:
     """The item document: one GeoJSON Feature with its links."""
-    found = feature(conn, collection_id, fid, crs)
+    found = feature(conn, collection_id, fid, crs, area)
     found["links"] = [
         *self_links(url, GEOJSON),
         link(f"{root}/collections/{collection_id}", "collection", JSON),

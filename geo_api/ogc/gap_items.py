@@ -15,8 +15,10 @@ import shapely
 from shapely.geometry import box
 from sqlalchemy import Connection
 
+from geo_api.catalogue.scope import Area
 from geo_api.errors import NotFoundError
-from geo_api.gaps.finder import COLUMNS, find_gaps
+from geo_api.gaps.areas import area_gaps
+from geo_api.gaps.finder import COLUMNS
 from geo_api.ogc.crs import Bbox, Crs
 from geo_api.ogc.query import ItemQuery, Page, check_filters, feature_id, split_id
 
@@ -27,9 +29,11 @@ KEY = ("type", "ref_id")
 PROPERTIES = [c for c in COLUMNS if c != "geometry"]
 
 
-def all_gaps(conn: Connection) -> gpd.GeoDataFrame:
-    """Every gap, in a stable order (by id) so that pages do not shift."""
-    return find_gaps(conn).sort_values(list(KEY), kind="stable").reset_index(drop=True)
+def all_gaps(conn: Connection, area: Area | None = None) -> gpd.GeoDataFrame:
+    """Every gap (of an officer's area only, when given), in a stable order (by id) so
+    that pages do not shift."""
+    frame = area_gaps(conn, area)
+    return frame.sort_values(list(KEY), kind="stable").reset_index(drop=True)
 
 
 def _features(frame: gpd.GeoDataFrame, crs: Crs) -> list[dict[str, Any]]:
@@ -58,26 +62,26 @@ def _cut(frame: gpd.GeoDataFrame, filters: dict[str, str], bbox: Bbox | None) ->
     return frame
 
 
-def gap_items(conn: Connection, query: ItemQuery) -> Page:
+def gap_items(conn: Connection, query: ItemQuery, area: Area | None = None) -> Page:
     """One page of gaps, and how many match."""
-    frame = _cut(all_gaps(conn), query.filters, query.bbox)
+    frame = _cut(all_gaps(conn, area), query.filters, query.bbox)
     page = frame.iloc[query.offset : query.offset + query.limit]
     return Page(_features(page, query.crs), len(frame))
 
 
-def gap_item(conn: Connection, fid: str, crs: Crs) -> dict[str, Any]:
+def gap_item(conn: Connection, fid: str, crs: Crs, area: Area | None = None) -> dict[str, Any]:
     """One gap by its id (type-ref_id)."""
     gap_type, ref_id = split_id(NAME, fid, [str, int])
-    frame = all_gaps(conn)
+    frame = all_gaps(conn, area)
     found = frame[(frame["type"] == gap_type) & (frame["ref_id"] == ref_id)]
     if found.empty:
         raise NotFoundError(f"collection {NAME!r} has no feature {fid!r}")
     return _features(found.iloc[:1], crs)[0]
 
 
-def gap_extent(conn: Connection) -> Bbox | None:
+def gap_extent(conn: Connection, area: Area | None = None) -> Bbox | None:
     """The lon/lat bounds of every gap (None when there is none)."""
-    frame = find_gaps(conn)
+    frame = all_gaps(conn, area)
     if frame.empty:
         return None
     x1, y1, x2, y2 = frame.total_bounds

@@ -9,42 +9,25 @@ million rows in big cities: nothing here reads a whole layer into Python.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo_api.catalogue.columns import (
+    BOOLEAN_TYPES,
+    INTEGER_TYPES,
+    NUMBER_TYPES,
+    Column,
+    columns,
+    quoted,
+)
 from geo_api.catalogue.layers import Layer
+from geo_api.catalogue.scope import Area, where
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.ogc.crs import Bbox, Crs, geometry_sql
 from geo_api.ogc.query import ItemQuery, Page, check_filters, feature_id, split_id
 
-# PostgreSQL type OIDs: smallint, integer, bigint; real, double, numeric; boolean.
-INTEGER_TYPES = {21, 23, 20}
-NUMBER_TYPES = {700, 701, 1700}
-BOOLEAN_TYPES = {16}
 BOUNDS = "ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
-
-
-@dataclass(frozen=True)
-class Column:
-    """A property column of a layer and its PostgreSQL type OID."""
-
-    name: str
-    type_oid: int
-
-
-def columns(conn: Connection, layer: Layer) -> list[Column]:
-    """The layer's property columns (all but ``geom``), read from the query itself."""
-    result = conn.execute(text(f"SELECT * FROM ({layer.sql}) AS l LIMIT 0"))  # noqa: S608
-    # psycopg describes each column with its type OID (a DB-API tuple to the stubs).
-    described: list[Any] = list(result.cursor.description) if result.cursor else []
-    result.close()
-    return [Column(d[0], d[1]) for d in described if d[0] != "geom"]
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _filter_value(column: Column, value: str) -> Any:
@@ -64,18 +47,23 @@ def _filter_value(column: Column, value: str) -> Any:
 
 
 def _where(
-    layer: Layer, cols: list[Column], filters: dict[str, str], bbox: Bbox | None
+    layer: Layer,
+    cols: list[Column],
+    filters: dict[str, str],
+    bbox: Bbox | None,
+    area: Area | None,
 ) -> tuple[str, dict[str, Any]]:
-    """The WHERE clause and its bound values for property filters and a bbox."""
+    """The WHERE clause and its bound values for property filters, a bbox and the
+    caller's area."""
     check_filters(layer.name, filters, [c.name for c in cols])
     by_name = {c.name: c for c in cols}
-    clauses = ["TRUE"]
-    params: dict[str, Any] = {}
+    scope, params = where(layer, area)
+    clauses = [scope]
     for i, (name, value) in enumerate(sorted(filters.items())):
         column = by_name[name]
         typed = _filter_value(column, value)
         # Text and enum columns compare as text, so any value is a fair question.
-        target = f"l.{_quoted(name)}" if not isinstance(typed, str) else f"l.{_quoted(name)}::text"
+        target = f"l.{quoted(name)}" if not isinstance(typed, str) else f"l.{quoted(name)}::text"
         clauses.append(f"{target} = :f{i}")
         params[f"f{i}"] = typed
     if bbox is not None:
@@ -85,7 +73,7 @@ def _where(
 
 
 def _select(layer: Layer, cols: list[Column], crs: Crs) -> str:
-    props = ", ".join(f"'{c.name}', l.{_quoted(c.name)}" for c in cols)
+    props = ", ".join(f"'{c.name}', l.{quoted(c.name)}" for c in cols)
     geometry = geometry_sql("l.geom", crs)
     return f"SELECT json_build_object({props}) AS properties, {geometry} AS geometry"
 
@@ -100,12 +88,12 @@ def _feature(layer: Layer, row: Any) -> dict[str, Any]:
     }
 
 
-def layer_items(conn: Connection, layer: Layer, query: ItemQuery) -> Page:
-    """One page of the layer's features, and how many match."""
+def layer_items(conn: Connection, layer: Layer, query: ItemQuery, area: Area | None = None) -> Page:
+    """One page of the layer's features (those in ``area``, if given), and how many match."""
     cols = columns(conn, layer)
-    where, params = _where(layer, cols, query.filters, query.bbox)
-    source = f"FROM ({layer.sql}) AS l WHERE {where}"
-    order = ", ".join(f"l.{_quoted(k)}" for k in layer.key)
+    condition, params = _where(layer, cols, query.filters, query.bbox, area)
+    source = f"FROM ({layer.sql}) AS l WHERE {condition}"
+    order = ", ".join(f"l.{quoted(k)}" for k in layer.key)
     rows = conn.execute(
         text(f"{_select(layer, cols, query.crs)} {source} ORDER BY {order} LIMIT :n OFFSET :skip"),
         {**params, "n": query.limit, "skip": query.offset},
@@ -118,24 +106,30 @@ def layer_items(conn: Connection, layer: Layer, query: ItemQuery) -> Page:
     return Page(features, matched)
 
 
-def layer_item(conn: Connection, layer: Layer, fid: str, crs: Crs) -> dict[str, Any]:
-    """One feature by its id; NotFoundError names it when there is none."""
+def layer_item(
+    conn: Connection, layer: Layer, fid: str, crs: Crs, area: Area | None = None
+) -> dict[str, Any]:
+    """One feature by its id; NotFoundError names it when there is none, or when it
+    lies outside ``area`` (so that its existence does not leak)."""
     types: list[type] = [str if k in layer.text_keys else int for k in layer.key]
     values = split_id(layer.name, fid, types)
     cols = columns(conn, layer)
-    where = " AND ".join(f"l.{_quoted(k)} = :k{i}" for i, k in enumerate(layer.key))
+    scope, params = where(layer, area)
+    keys = " AND ".join(f"l.{quoted(k)} = :k{i}" for i, k in enumerate(layer.key))
     row = conn.execute(
-        text(f"{_select(layer, cols, crs)} FROM ({layer.sql}) AS l WHERE {where}"),
-        {f"k{i}": v for i, v in enumerate(values)},
+        text(f"{_select(layer, cols, crs)} FROM ({layer.sql}) AS l WHERE {keys} AND {scope}"),
+        {**params, **{f"k{i}": v for i, v in enumerate(values)}},
     ).first()
     if row is None:
         raise NotFoundError(f"collection {layer.name!r} has no feature {fid!r}")
     return _feature(layer, row)
 
 
-def layer_extent(conn: Connection, layer: Layer) -> Bbox | None:
-    """The lon/lat bounds of the layer's geometries (None when it is empty)."""
+def layer_extent(conn: Connection, layer: Layer, area: Area | None = None) -> Bbox | None:
+    """The lon/lat bounds of the layer's geometries (in ``area``, if given; None when
+    there are none)."""
+    scope, params = where(layer, area)
     # The layer's SQL is a constant of geo_api.catalogue; nothing here comes from a request.
-    extent = f"SELECT ST_Extent(l.geom) AS e FROM ({layer.sql}) AS l"  # noqa: S608
-    row = conn.execute(text(f"SELECT {BOUNDS} FROM ({extent}) AS x")).one()  # noqa: S608
+    extent = f"SELECT ST_Extent(l.geom) AS e FROM ({layer.sql}) AS l WHERE {scope}"  # noqa: S608
+    row = conn.execute(text(f"SELECT {BOUNDS} FROM ({extent}) AS x"), params).one()  # noqa: S608
     return None if row[0] is None else (row[0], row[1], row[2], row[3])

@@ -8,6 +8,9 @@ buildings with their compound, number and the same counts.
 Tiles for a GCJ-02 basemap (AMap, Tencent): PostGIS cannot convert to GCJ-02, so
 the features near the tile are read, moved with geo_api.geo.china's converter
 and handed back to PostGIS to cut and encode.
+
+An officer's tiles hold their own community (or grid) only: the units and
+buildings are chosen in SQL, through the same area as exports and the OGC API.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import numpy.typing as npt
 import shapely
 from sqlalchemy import Connection, text
 
+from geo_api.catalogue.scope import Area
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.geo.china import wgs84_to_gcj02
 
@@ -36,7 +40,7 @@ FEATURES = {
                ST_PointOnSurface(u.geom) AS geom
         FROM unit u LEFT JOIN household h ON h.unit_id = u.id
         LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
-        WHERE u.geom && {box} GROUP BY u.id""",
+        WHERE u.geom && {box} AND {scope} GROUP BY u.id""",
     "buildings": """
         SELECT jsonb_build_object('building_id', b.id, 'compound', cp.name,
                                   'number', b.number, 'households', count(h.id),
@@ -45,7 +49,12 @@ FEATURES = {
         FROM building b JOIN compound cp ON cp.id = b.compound_id
         LEFT JOIN unit u ON u.building_id = b.id LEFT JOIN household h ON h.unit_id = u.id
         LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
-        WHERE b.geom && {box} GROUP BY b.id, cp.name""",
+        WHERE b.geom && {box} AND {scope} GROUP BY b.id, cp.name""",
+}
+# The features an officer sees, in geo_api.catalogue.scope's placeholders.
+SCOPES = {
+    "households": "u.id = ANY(ARRAY({units}))",
+    "buildings": "b.id = ANY(ARRAY({buildings}))",
 }
 LAYERS = tuple(FEATURES)
 TILE_BOX = "ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326)"
@@ -79,15 +88,28 @@ def _gcj02(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.column_stack([lon, lat])
 
 
-def tile(conn: Connection, layer: str, z: int, x: int, y: int, gcj02: bool = False) -> bytes:
+def tile(
+    conn: Connection,
+    layer: str,
+    z: int,
+    x: int,
+    y: int,
+    gcj02: bool = False,
+    area: Area | None = None,
+) -> bytes:
     """The tile z/x/y of ``layer`` as MVT bytes (empty when nothing is in it); with
-    ``gcj02`` its features are moved to GCJ-02 first, for AMap and Tencent basemaps."""
+    ``gcj02`` its features are moved to GCJ-02 first, for AMap and Tencent basemaps;
+    with ``area``, only the features in it."""
     check_tile(layer, z, x, y)
     params: dict[str, object] = {"layer": layer, "z": z, "x": x, "y": y}
+    scope = "TRUE"
+    if area is not None:
+        scope = area.condition(SCOPES[layer])
+        params |= area.params
     if not gcj02:
-        features = FEATURES[layer].format(box=TILE_BOX)
+        features = FEATURES[layer].format(box=TILE_BOX, scope=scope)
     else:
-        near = FEATURES[layer].format(box=WIDE_BOX)
+        near = FEATURES[layer].format(box=WIDE_BOX, scope=scope)
         rows = conn.execute(
             text(f"SELECT CAST(props AS text), ST_AsBinary(geom) FROM ({near}) f"),  # noqa: S608
             {**params, "margin": GCJ_MARGIN},

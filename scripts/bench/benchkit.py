@@ -67,19 +67,21 @@ def from_latencies(name: str, conc: int, lat_s: list[float], secs: float, errs: 
 
 
 # -- the database ------------------------------------------------------------------------------
-def bench_database(url: str) -> str:
-    """The URL of ``gridgov_bench`` on the store's server, created if missing."""
+def bench_database(url: str, name: str = BENCH_DB) -> str:
+    """The URL of database ``name`` (``gridgov_bench``) on the store's server, created
+    if missing."""
     admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": BENCH_DB})
+        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": name})
         if found.first() is None:
-            conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return make_url(url).set(database=BENCH_DB).render_as_string(hide_password=False)
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-def prepare(households: int | None) -> str:
-    """The URL to benchmark: the store's city, or a fresh one built in gridgov_bench."""
+def prepare(households: int | None, database: str = BENCH_DB) -> str:
+    """The URL to benchmark: the store's city, or a fresh one built in ``database``
+    (gridgov_bench; a benchmark comparing sizes keeps each in its own)."""
     url = database_url()
     if households is None:
         engine = make_engine(url)
@@ -93,16 +95,16 @@ def prepare(households: int | None) -> str:
             return url
         console.print(f"the store has no city: building the demo city of {DEMO_HOUSEHOLDS:,}")
         households = DEMO_HOUSEHOLDS
-    url = bench_database(url)
+    url = bench_database(url, database)
     engine = make_engine(url)  # the same steps as `gridgov demo`
     migrate.upgrade(engine)
     with engine.connect() as conn:
         there = conn.execute(text("SELECT count(*) FROM household")).scalar_one()
     if there == households:  # built by an earlier run (same seed): reuse it
-        console.print(f"reusing the city of {households:,} households in {BENCH_DB}")
+        console.print(f"reusing the city of {households:,} households in {database}")
         engine.dispose()
         return url
-    console.print(f"generating a city of {households:,} households into {BENCH_DB} ...")
+    console.print(f"generating a city of {households:,} households into {database} ...")
     load_city(engine, generate_city(households, DEMO_SEED))
     with engine.begin() as conn:
         run_assignment(conn)

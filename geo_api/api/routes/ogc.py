@@ -1,4 +1,7 @@
-"""OGC API - Features (Parts 1 and 2) under /ogc: thin routes over geo_api.ogc."""
+"""OGC API - Features (Parts 1 and 2) under /ogc: thin routes over geo_api.ogc.
+
+An officer's key sees the features of their own community (or grid) only.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from geo_api.api.deps import Read
+from geo_api.api.deps import AreaDep, Read
 from geo_api.ogc import collections as docs
 from geo_api.ogc import html
 from geo_api.ogc.crs import CRS_URIS, parse_bbox, parse_crs
@@ -57,18 +60,20 @@ def conformance(f: Format = "json") -> Response:
 
 
 @router.get("/collections", response_class=Response, responses=OPENAPI_JSON)
-def collections(request: Request, read: Read, f: Format = "json") -> Response:
+def collections(request: Request, read: Read, area: AreaDep, f: Format = "json") -> Response:
     """Every collection: the store's layers without personal data, and the gaps."""
     with read() as conn:
-        doc = docs.collections(conn, _roots(request)[0])
+        doc = docs.collections(conn, _roots(request)[0], area)
     return _answer(doc, f, html.collections_page(doc) if f == "html" else "")
 
 
 @router.get("/collections/{collection_id}", response_class=Response, responses=OPENAPI_JSON)
-def collection(request: Request, read: Read, collection_id: str, f: Format = "json") -> Response:
+def collection(
+    request: Request, read: Read, area: AreaDep, collection_id: str, f: Format = "json"
+) -> Response:
     """One collection: its titles, extent, CRS and links."""
     with read() as conn:
-        doc = docs.collection(conn, _roots(request)[0], collection_id)
+        doc = docs.collection(conn, _roots(request)[0], collection_id, area)
     return _answer(doc, f, html.collection_page(doc) if f == "html" else "")
 
 
@@ -78,6 +83,7 @@ def collection(request: Request, read: Read, collection_id: str, f: Format = "js
 def items(
     request: Request,
     read: Read,
+    area: AreaDep,
     collection_id: str,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -100,7 +106,7 @@ def items(
     )
     root = _roots(request)[0]
     with read() as conn:
-        doc = feature_collection(conn, collection_id, query, str(request.url), root)
+        doc = feature_collection(conn, collection_id, query, str(request.url), root, area)
     page = html.items_page(docs.COLLECTIONS[collection_id][1], doc) if f == "html" else ""
     response = _answer(doc, f, page, "application/geo+json")
     response.headers["Content-Crs"] = f"<{out_crs.uri}>"
@@ -115,6 +121,7 @@ def items(
 def item(
     request: Request,
     read: Read,
+    area: AreaDep,
     collection_id: str,
     feature_id: str,
     crs: Annotated[str | None, Query(description=CRS_HELP)] = None,
@@ -124,7 +131,9 @@ def item(
     out_crs = parse_crs(crs)
     root = _roots(request)[0]
     with read() as conn:
-        doc = feature_document(conn, collection_id, feature_id, out_crs, str(request.url), root)
+        doc = feature_document(
+            conn, collection_id, feature_id, out_crs, str(request.url), root, area
+        )
     page = html.item_page(docs.COLLECTIONS[collection_id][1], doc) if f == "html" else ""
     response = _answer(doc, f, page, "application/geo+json")
     response.headers["Content-Crs"] = f"<{out_crs.uri}>"

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from geo_api.api.deps import Read
+from geo_api.api.deps import AreaDep, Read
 from geo_api.errors import InvalidInputError
 from geo_api.tiles.mvt import MEDIA_TYPE, tile
 
@@ -26,13 +26,15 @@ def vector_tile(
     x: int,
     y: int,
     read: Read,
+    area: AreaDep,
     crs: Annotated[str, Query(description=CRS_HELP)] = "wgs84",
 ) -> Response:
-    """A Mapbox vector tile of households (per unit) or buildings; 204 when empty."""
+    """A Mapbox vector tile of households (per unit) or buildings; 204 when empty. An
+    officer's tiles hold their own community (or grid) only."""
     if crs not in ("wgs84", "gcj02"):
         raise InvalidInputError(f"crs must be wgs84 or gcj02, not {crs!r}")
     with read() as conn:
-        data = tile(conn, layer, z, x, y, gcj02=crs == "gcj02")
+        data = tile(conn, layer, z, x, y, gcj02=crs == "gcj02", area=area)
     if not data:
         return Response(status_code=204)
     return Response(data, media_type=MEDIA_TYPE)
