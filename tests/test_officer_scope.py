@@ -21,6 +21,7 @@ from geo_api.auth.keys import create_key
 from geo_api.catalogue.layers import LAYERS
 from geo_api.catalogue.scope import Area
 from geo_api.export.layers import FORMATS, export_layers
+from geo_api.gaps.areas import area_gaps
 from geo_api.gaps.finder import find_gaps
 from geo_api.geo.china import wgs84_to_gcj02
 
@@ -89,17 +90,20 @@ def grid_key(engine: Engine, keys: dict[str, str]) -> tuple[str, int, int]:
     return key, grid_id, community_id
 
 
-def split_grid(conn: Connection) -> tuple[int, str, int, int]:
+def split_grid(conn: Connection, only: int | None = None) -> tuple[int, str, int, int]:
     """A new grid holding a new compound made of one building of the community whose
-    households live in most buildings (the test city has one grid and one compound a
-    community): the community's id and code, the grid's id and the compound's."""
+    households live in most buildings, or of community ``only`` (the test city has one
+    grid and one compound a community): the community's id and code, the grid's id and
+    the compound's."""
     community, code, building = conn.execute(
         text("""SELECT c.id, c.code, min(b.id) FROM community c
                 JOIN compound cp ON cp.community_id = c.id
                 JOIN building b ON b.compound_id = cp.id
                 WHERE EXISTS (SELECT 1 FROM unit u JOIN household h ON h.unit_id = u.id
                               WHERE u.building_id = b.id)
-                GROUP BY c.id ORDER BY count(*) DESC, c.id LIMIT 1""")
+                  AND c.id = coalesce(CAST(:only AS int), c.id)
+                GROUP BY c.id ORDER BY count(*) DESC, c.id LIMIT 1"""),
+        {"only": only},
     ).one()
     grid = conn.execute(
         text("""INSERT INTO grid (code, name, community_id, geom)
@@ -317,3 +321,29 @@ def test_ogc_collections_and_gaps_for_officers(
         "/ogc/collections/communities/items", params={"limit": 10_000}, headers=officer
     ).json()
     assert [f["id"] for f in communities["features"]] == [own.id]
+
+
+def test_gaps_of_a_grid_officer_are_their_grids(
+    client: TestClient, conn: Connection, grid_key: tuple[str, int, int]
+) -> None:
+    key, grid_id, community = grid_key
+    # One building of the community moves to a grid of its own, cut from the officer's,
+    # and its households lose their heads: gaps of the community outside the grid.
+    _, code, other, compound = split_grid(conn, only=community)
+    conn.execute(
+        text("""UPDATE grid SET geom = ST_Multi(ST_Difference(grid.geom, o.geom))
+                FROM grid o WHERE grid.id = :mine AND o.id = :other"""),
+        {"mine": grid_id, "other": other},
+    )
+    conn.execute(
+        text("""UPDATE assignment SET valid_to = now() WHERE valid_to IS NULL
+                AND household_id IN (SELECT h.id FROM household h JOIN unit u ON u.id = h.unit_id
+                JOIN building b ON b.id = u.building_id WHERE b.compound_id = :cp)"""),
+        {"cp": compound},
+    )
+    expected = area_gaps(conn, Area(community, code, grid_id))
+    assert len(expected) < len(find_gaps(conn, community=code))  # the two differ
+    found = client.get("/gaps", headers={"X-API-Key": key}).json()["features"]
+    assert {(f["properties"]["type"], f["properties"]["ref_id"]) for f in found} == set(
+        zip(expected["type"], expected["ref_id"], strict=True)
+    )

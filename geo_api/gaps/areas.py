@@ -25,14 +25,17 @@ def gaps_in_grid(
     return gaps[((gaps["ref_type"] != "grid") & inside) | own_grid | community_wide]
 
 
+def within_grid(conn: Connection, gaps: gpd.GeoDataFrame, grid_id: int) -> gpd.GeoDataFrame:
+    """Of a community's gaps, those that concern one of its grids (by the grid's id)."""
+    wkb = conn.execute(
+        text("SELECT ST_AsBinary(geom) FROM grid WHERE id = :g"), {"g": grid_id}
+    ).scalar_one()
+    return gaps_in_grid(gaps, grid_id, shapely.from_wkb(bytes(wkb))).reset_index(drop=True)
+
+
 def area_gaps(conn: Connection, area: Area | None) -> gpd.GeoDataFrame:
     """Every gap of the city (no area), or of an officer's community or grid."""
     if area is None:
         return find_gaps(conn)
     gaps = find_gaps(conn, community=area.community_code)
-    if area.grid_id is None:
-        return gaps
-    wkb = conn.execute(
-        text("SELECT ST_AsBinary(geom) FROM grid WHERE id = :g"), {"g": area.grid_id}
-    ).scalar_one()
-    return gaps_in_grid(gaps, area.grid_id, shapely.from_wkb(bytes(wkb))).reset_index(drop=True)
+    return gaps if area.grid_id is None else within_grid(conn, gaps, area.grid_id)

@@ -12,6 +12,7 @@ from geo_api.api.auth import CallerDep
 from geo_api.api.deps import Read
 from geo_api.errors import ForbiddenError
 from geo_api.gaps.access import REACHES_M, parse_reaches
+from geo_api.gaps.areas import within_grid
 from geo_api.gaps.export import MEDIA, gaps_bytes
 from geo_api.gaps.finder import GAP_NAMES, find_gaps
 from geo_api.gaps.types import GRID_HOUSEHOLD_LIMIT
@@ -53,7 +54,7 @@ def gaps(
 ) -> Response:
     """Every gap, worst first, filtered by type, community code and severity. Links
     lead to where to act: new unit heads (/recruits) and new outposts (/siting). An
-    officer sees their own community's."""
+    officer sees their own community's (or grid's)."""
     if caller.scoped:
         if community not in (None, caller.community_code):
             raise ForbiddenError(f"community {community} lies outside your area")
@@ -67,6 +68,8 @@ def gaps(
             grid_limit=grid_limit,
             reaches=parse_reaches(reach),
         )
+        if caller.scoped and caller.grid_id is not None:
+            frame = within_grid(conn, frame, caller.grid_id)
     if f != "geojson":
         return Response(
             gaps_bytes(frame, f),
