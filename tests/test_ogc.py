@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 import geopandas as gpd
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 from pyproj import Transformer
-from shapely.geometry import box
+from shapely.geometry import box, shape
 from sqlalchemy import Connection, text
 
 from geo_api.catalogue.layers import LAYER_BY_NAME, LAYERS
@@ -71,6 +72,19 @@ def test_collections_are_the_catalogue(client: TestClient, conn: Connection) -> 
         assert get(client, f"/ogc/collections/{c['id']}") == c
     extent = next(c for c in listed if c["id"] == "buildings")["extent"]["spatial"]["bbox"][0]
     assert extent == pytest.approx(list(buildings(conn).total_bounds), abs=1e-9)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_collections_extent_holds_every_feature(client: TestClient, name: str) -> None:
+    """Big layers report the extent of the table that encloses them (units for
+    households, compounds for heads, the streets for gaps): it must hold them all."""
+    x1, y1, x2, y2 = get(client, f"/ogc/collections/{name}")["extent"]["spatial"]["bbox"][0]
+    features = get(client, f"/ogc/collections/{name}/items", limit=10_000)["features"]
+    assert features, name
+    bounds = shapely.GeometryCollection([shape(f["geometry"]) for f in features]).bounds
+    tolerance = 1e-7  # items give 7 decimals (about 1 cm)
+    assert x1 - tolerance <= bounds[0] and y1 - tolerance <= bounds[1], name
+    assert bounds[2] <= x2 + tolerance and bounds[3] <= y2 + tolerance, name
 
 
 @pytest.mark.parametrize("name", NAMES)

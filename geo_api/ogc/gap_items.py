@@ -13,13 +13,14 @@ from typing import Any
 import geopandas as gpd
 import shapely
 from shapely.geometry import box
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from geo_api.catalogue.scope import Area
 from geo_api.errors import NotFoundError
 from geo_api.gaps.areas import area_gaps
 from geo_api.gaps.finder import COLUMNS
 from geo_api.ogc.crs import Bbox, Crs
+from geo_api.ogc.layer_items import BOUNDS
 from geo_api.ogc.query import ItemQuery, Page, check_filters, feature_id, split_id
 
 NAME = "gaps"
@@ -79,10 +80,19 @@ def gap_item(conn: Connection, fid: str, crs: Crs, area: Area | None = None) -> 
     return _features(found.iloc[:1], crs)[0]
 
 
+# Every gap lies in the city's streets, and an officer's in their community (a grid's
+# community-wide gaps are the community's): finding the gaps to bound them took 13 s
+# at 1,000,000 households, on every /collections.
+GAP_BOUNDS = {
+    False: "SELECT ST_Extent(geom) AS e FROM street",
+    True: "SELECT ST_Extent(geom) AS e FROM community WHERE id = :community",
+}
+
+
 def gap_extent(conn: Connection, area: Area | None = None) -> Bbox | None:
-    """The lon/lat bounds of every gap (None when there is none)."""
-    frame = all_gaps(conn, area)
-    if frame.empty:
-        return None
-    x1, y1, x2, y2 = frame.total_bounds
-    return (float(x1), float(y1), float(x2), float(y2))
+    """A lon/lat box holding every gap (of ``area``, if given): the streets', or the
+    community's (None when there are none)."""
+    bounds = f"SELECT {BOUNDS} FROM ({GAP_BOUNDS[area is not None]}) AS x"  # noqa: S608
+    params = {"community": area.community_id if area else None}
+    row = conn.execute(text(bounds), params).one()
+    return None if row[0] is None else (row[0], row[1], row[2], row[3])

@@ -127,9 +127,13 @@ def layer_item(
 
 def layer_extent(conn: Connection, layer: Layer, area: Area | None = None) -> Bbox | None:
     """The lon/lat bounds of the layer's geometries (in ``area``, if given; None when
-    there are none)."""
+    there are none). City-wide, a big layer's bounds are those of the table that
+    encloses it (``Layer.bounded_by``): OGC asks for a box holding every feature,
+    and recommends, not requires, the smallest."""
     scope, params = where(layer, area)
     # The layer's SQL is a constant of geo_api.catalogue; nothing here comes from a request.
     extent = f"SELECT ST_Extent(l.geom) AS e FROM ({layer.sql}) AS l WHERE {scope}"  # noqa: S608
+    if area is None and layer.bounded_by is not None:
+        extent = f"SELECT ST_Extent(geom) AS e FROM {layer.bounded_by}"  # noqa: S608
     row = conn.execute(text(f"SELECT {BOUNDS} FROM ({extent}) AS x"), params).one()  # noqa: S608
     return None if row[0] is None else (row[0], row[1], row[2], row[3])
