@@ -47,14 +47,17 @@ def feature_collection(
     (``url`` is the request's own, ``root`` the OGC API's)."""
     found = page(conn, collection_id, query, area)
     returned = len(found.features)
+    last = found.features[-1]["id"] if found.features else None
+    counts = {"numberReturned": returned}
+    if found.matched is not None:  # pages reached by ``after`` are not counted again
+        counts = {"numberMatched": found.matched, **counts}
     return {
         "type": "FeatureCollection",
-        "numberMatched": found.matched,
-        "numberReturned": returned,
+        **counts,
         "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": [
             *self_links(url, GEOJSON),
-            *page_links(url, query.offset, query.limit, returned, found.matched),
+            *page_links(url, query.offset, query.limit, returned, found.matched, last),
             link(f"{root}/collections/{collection_id}", "collection", JSON),
         ],
         "features": found.features,

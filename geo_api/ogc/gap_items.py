@@ -21,7 +21,14 @@ from geo_api.gaps.areas import area_gaps
 from geo_api.gaps.finder import COLUMNS
 from geo_api.ogc.crs import Bbox, Crs
 from geo_api.ogc.layer_items import BOUNDS
-from geo_api.ogc.query import ItemQuery, Page, check_filters, feature_id, split_id
+from geo_api.ogc.query import (
+    ItemQuery,
+    Page,
+    after_values,
+    check_filters,
+    feature_id,
+    split_id,
+)
 
 NAME = "gaps"
 TITLE_ZH = "覆盖缺口"
@@ -64,9 +71,14 @@ def _cut(frame: gpd.GeoDataFrame, filters: dict[str, str], bbox: Bbox | None) ->
 
 
 def gap_items(conn: Connection, query: ItemQuery, area: Area | None = None) -> Page:
-    """One page of gaps, and how many match."""
+    """One page of gaps, and how many match (gaps are few: counted on every page)."""
     frame = _cut(all_gaps(conn, area), query.filters, query.bbox)
-    page = frame.iloc[query.offset : query.offset + query.limit]
+    start = query.offset
+    if query.after is not None:
+        gap_type, ref_id = after_values(NAME, query.after, [str, int])
+        keys = list(zip(frame["type"], frame["ref_id"], strict=True))
+        start = sum(1 for key in keys if key <= (gap_type, ref_id))  # sorted by KEY
+    page = frame.iloc[start : start + query.limit]
     return Page(_features(page, query.crs), len(frame))
 
 

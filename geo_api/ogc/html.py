@@ -89,7 +89,7 @@ def items_page(title: str, doc: dict[str, Any]) -> str:
     """A page of features as a table, with the paging links."""
     header, rows = _feature_rows(doc["features"])
     counts = (
-        f"<p>{doc['numberReturned']} of {doc['numberMatched']} features "
+        f"<p>{doc['numberReturned']} of {doc.get('numberMatched', 'the')} features "
         f"(at {escape(doc['timeStamp'])})</p>"
     )
     return _page(title, counts + _links(doc["links"]) + _table(header, rows))

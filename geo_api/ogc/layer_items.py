@@ -25,7 +25,14 @@ from geo_api.catalogue.layers import Layer
 from geo_api.catalogue.scope import Area, where
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.ogc.crs import Bbox, Crs, geometry_sql
-from geo_api.ogc.query import ItemQuery, Page, check_filters, feature_id, split_id
+from geo_api.ogc.query import (
+    ItemQuery,
+    Page,
+    after_values,
+    check_filters,
+    feature_id,
+    split_id,
+)
 
 BOUNDS = "ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
 
@@ -89,17 +96,30 @@ def _feature(layer: Layer, row: Any) -> dict[str, Any]:
 
 
 def layer_items(conn: Connection, layer: Layer, query: ItemQuery, area: Area | None = None) -> Page:
-    """One page of the layer's features (those in ``area``, if given), and how many match."""
+    """One page of the layer's features (those in ``area``, if given), and how many match
+    (unless the page was reached by ``after``)."""
     cols = columns(conn, layer)
     condition, params = _where(layer, cols, query.filters, query.bbox, area)
     source = f"FROM ({layer.sql}) AS l WHERE {condition}"
     order = ", ".join(f"l.{quoted(k)}" for k in layer.key)
+    page = source
+    skip = query.offset
+    if query.after is not None:  # keyset paging: the key's index finds the start
+        types: list[type] = [str if k in layer.text_keys else int for k in layer.key]
+        values = after_values(layer.name, query.after, types)
+        marks = ", ".join(f":a{i}" for i in range(len(values)))
+        page = f"{source} AND ({order}) > ({marks})"
+        params = {**params, **{f"a{i}": v for i, v in enumerate(values)}}
+        skip = 0
     rows = conn.execute(
-        text(f"{_select(layer, cols, query.crs)} {source} ORDER BY {order} LIMIT :n OFFSET :skip"),
-        {**params, "n": query.limit, "skip": query.offset},
+        text(f"{_select(layer, cols, query.crs)} {page} ORDER BY {order} LIMIT :n OFFSET :skip"),
+        {**params, "n": query.limit, "skip": skip},
     )
     features = [_feature(layer, row) for row in rows]
-    if query.offset == 0 and len(features) < query.limit:
+    matched: int | None = None
+    if query.after is not None:
+        pass  # the first page counted
+    elif query.offset == 0 and len(features) < query.limit:
         matched = len(features)  # the whole answer is on this page: no count needed
     else:
         matched = conn.execute(text(f"SELECT count(*) {source}"), params).scalar_one()

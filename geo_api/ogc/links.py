@@ -42,13 +42,24 @@ def self_links(url: str, json_type: str = JSON) -> list[dict[str, Any]]:
 
 
 def page_links(
-    url: str, offset: int, limit: int, returned: int, matched: int
+    url: str,
+    offset: int,
+    limit: int,
+    returned: int,
+    matched: int | None,
+    last: str | int | None = None,
 ) -> list[dict[str, Any]]:
-    """next (only when more) and prev links of a page of items."""
+    """next (only when more) and prev links of a page of items. With the id of the
+    page's ``last`` feature, next pages by key (``after``), the offset numbering it;
+    without a count (pages reached by ``after``), a full page has a next."""
     fmt = HTML if asked_format(url) == "html" else GEOJSON
     out = []
-    if offset + returned < matched:
-        out.append(link(with_query(url, offset=offset + limit, limit=limit), "next", fmt))
+    more = returned == limit if matched is None else offset + returned < matched
+    if more:
+        after = str(last) if last is not None else None
+        following = with_query(url, offset=offset + limit, limit=limit, after=after)
+        out.append(link(following, "next", fmt))
     if offset > 0:
-        out.append(link(with_query(url, offset=max(0, offset - limit), limit=limit), "prev", fmt))
+        before = with_query(url, offset=max(0, offset - limit), limit=limit, after=None)
+        out.append(link(before, "prev", fmt))
     return out

@@ -14,13 +14,18 @@ MAX_LIMIT = 10_000
 
 @dataclass(frozen=True)
 class ItemQuery:
-    """A page of items: ``bbox`` is lon/lat in EPSG:4326, ``filters`` property = value."""
+    """A page of items: ``bbox`` is lon/lat in EPSG:4326, ``filters`` property = value.
+
+    ``after`` is the id of the previous page's last feature, as next links give it:
+    the page then starts after that key (found through the key's index, as fast a
+    million rows in as at the start), and ``offset`` only numbers the page."""
 
     limit: int = DEFAULT_LIMIT
     offset: int = 0
     bbox: Bbox | None = None
     crs: Crs = CRS84
     filters: dict[str, str] = field(default_factory=dict)
+    after: str | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= MAX_LIMIT:
@@ -31,10 +36,12 @@ class ItemQuery:
 
 @dataclass
 class Page:
-    """Features of one page, and how many match the whole query."""
+    """Features of one page, and how many match the whole query (None on pages after
+    the first reached by ``after``: counting a big layer again on each page would cost
+    more than the page; the first page's count stands)."""
 
     features: list[dict[str, Any]]
-    matched: int
+    matched: int | None
 
 
 def check_filters(collection: str, filters: dict[str, str], queryables: list[str]) -> None:
@@ -52,6 +59,16 @@ def feature_id(values: list[Any]) -> str | int:
     if len(values) == 1 and isinstance(values[0], int):
         return values[0]
     return "-".join(str(v) for v in values)
+
+
+def after_values(collection: str, after: str, types: list[type]) -> list[Any]:
+    """The key values of an ``after`` cursor; a 422 naming it when it is no feature id."""
+    try:
+        return split_id(collection, after, types)
+    except NotFoundError:
+        raise InvalidInputError(
+            f"after={after!r} is not a feature id of {collection!r}: follow the next link"
+        ) from None
 
 
 def split_id(collection: str, fid: str, types: list[type]) -> list[Any]:

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/ogc", tags=["ogc"])
 Format = Annotated[Literal["json", "html"], Query(description="json (default) or html")]
 CRS_HELP = f"the CRS of the answer's coordinates: {', '.join(CRS_URIS)} (CRS84 by default)"
 # Parameters of the items request; any other is a filter on a property.
-ITEM_PARAMETERS = {"f", "limit", "offset", "bbox", "bbox-crs", "crs"}
+ITEM_PARAMETERS = {"f", "limit", "offset", "after", "bbox", "bbox-crs", "crs"}
 OPENAPI_JSON: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/json": {}, "text/html": {}}}
 }
@@ -87,6 +87,14 @@ def items(
     collection_id: str,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="the last feature id of the page before, as next links give it: "
+            "pages by key, as fast deep into a big layer as at its start",
+        ),
+    ] = None,
     bbox: Annotated[
         str | None, Query(description="minx,miny,maxx,maxy in bbox-crs (CRS84 by default)")
     ] = None,
@@ -100,6 +108,7 @@ def items(
     query = ItemQuery(
         limit=limit,
         offset=offset,
+        after=after,
         bbox=parse_bbox(bbox, parse_crs(bbox_crs, "bbox-crs")),
         crs=out_crs,
         filters={k: v for k, v in request.query_params.items() if k not in ITEM_PARAMETERS},
