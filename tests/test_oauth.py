@@ -111,3 +111,14 @@ def test_openapi_names_the_ways_to_send_a_key(client: TestClient) -> None:
     assert schemes["apiKey"]["name"] == "X-API-Key" and schemes["bearer"]["scheme"] == "bearer"
     assert {"apiKey": []} in document["paths"]["/lookup"]["get"]["security"]
     assert "security" not in document["paths"]["/oauth/token"]["post"]
+
+
+def test_a_chinese_key_name_as_client_id(client: TestClient, engine: Engine) -> None:
+    with engine.begin() as committed:  # the token endpoint reads keys outside the test
+        key = create_key(committed, "王五 指挥中心", "command")
+    got = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic("王五 指挥中心", key),
+    )
+    assert got.status_code == 200 and got.json()["role"] == "command"
