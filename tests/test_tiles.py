@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 
+import httpx
 import mapbox_vector_tile
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
 from geo_api.geo.china import wgs84_to_gcj02
-from geo_api.tiles.mvt import EXTENT, MEDIA_TYPE
+from geo_api.tiles.mvt import EXTENT, MEDIA_TYPE, tile
 
 ZOOM = 16
 
@@ -100,3 +101,25 @@ def test_an_empty_tile_is_204(client: TestClient) -> None:
         for crs in ("wgs84", "gcj02"):
             response = client.get(f"/tiles/{layer}/{ZOOM}/0/0.mvt", params={"crs": crs})
             assert response.status_code == 204 and response.content == b""
+
+
+@pytest.mark.parametrize("layer", ["households", "buildings"])
+def test_a_live_server_serves_the_same_tiles(
+    conn: Connection, live_server: str, keys: dict[str, str], layer: str
+) -> None:
+    """WGS 84 tiles come from the API's asyncio pool; GCJ-02 tiles from a thread."""
+    lon, lat = conn.execute(
+        text("SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM unit "
+             "ORDER BY id LIMIT 1")
+    ).one()  # fmt: skip
+    with httpx.Client(base_url=live_server, headers={"X-API-Key": keys["command"]}) as api:
+        for crs in ("wgs84", "gcj02"):
+            # A GCJ-02 tile is where the shifted unit lies.
+            shifted = wgs84_to_gcj02(lon, lat) if crs == "gcj02" else (lon, lat)
+            x, y, _, _ = tile_of(float(shifted[0]), float(shifted[1]), ZOOM)
+            got = api.get(f"/tiles/{layer}/{ZOOM}/{x}/{y}.mvt", params={"crs": crs})
+            assert got.status_code == 200, crs
+            assert got.headers["content-type"] == MEDIA_TYPE
+            assert decode(got.content) == decode(
+                tile(conn, layer, ZOOM, x, y, gcj02=crs == "gcj02")
+            )

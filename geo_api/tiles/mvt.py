@@ -15,10 +15,13 @@ buildings are chosen in SQL, through the same area as exports and the OGC API.
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import shapely
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 
 from geo_api.catalogue.scope import Area
 from geo_api.errors import InvalidInputError, NotFoundError
@@ -60,7 +63,7 @@ LAYERS = tuple(FEATURES)
 TILE_BOX = "ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326)"
 WIDE_BOX = "ST_Transform(ST_Expand(ST_TileEnvelope(:z, :x, :y), :margin), 4326)"
 ENCODE = """
-SELECT ST_AsMVT(t, :layer, {extent}, 'geom') FROM (
+SELECT ST_AsMVT(t, :layer, {extent}, 'geom') AS mvt FROM (
   SELECT f.props, ST_AsMVTGeom(ST_Transform(f.geom, 3857), ST_TileEnvelope(:z, :x, :y),
                                {extent}, {buffer}, true) AS geom
   FROM ({features}) f) t
@@ -88,6 +91,31 @@ def _gcj02(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.column_stack([lon, lat])
 
 
+@cache
+def _encode(layer: str, scope: str, features: str = "") -> TextClause:
+    """The statement that cuts and encodes a tile (a few layer and area shapes, so kept:
+    the API's statement pool compiles each once)."""
+    chosen = features or FEATURES[layer].format(box=TILE_BOX, scope=scope)
+    return text(ENCODE.format(extent=EXTENT, buffer=BUFFER, features=chosen))
+
+
+def _scoped(layer: str, z: int, x: int, y: int, area: Area | None) -> tuple[str, dict[str, Any]]:
+    check_tile(layer, z, x, y)
+    params: dict[str, Any] = {"layer": layer, "z": z, "x": x, "y": y}
+    if area is None:
+        return "TRUE", params
+    return area.condition(SCOPES[layer]), params | area.params
+
+
+def tile_statement(
+    layer: str, z: int, x: int, y: int, area: Area | None = None
+) -> tuple[TextClause, dict[str, Any]]:
+    """The one statement (and its values) of a WGS 84 tile, whose ``mvt`` column is the
+    tile: the API runs it on its asyncio pool, ``tile`` on a connection."""
+    scope, params = _scoped(layer, z, x, y, area)
+    return _encode(layer, scope), params
+
+
 def tile(
     conn: Connection,
     layer: str,
@@ -100,25 +128,22 @@ def tile(
     """The tile z/x/y of ``layer`` as MVT bytes (empty when nothing is in it); with
     ``gcj02`` its features are moved to GCJ-02 first, for AMap and Tencent basemaps;
     with ``area``, only the features in it."""
-    check_tile(layer, z, x, y)
-    params: dict[str, object] = {"layer": layer, "z": z, "x": x, "y": y}
-    scope = "TRUE"
-    if area is not None:
-        scope = area.condition(SCOPES[layer])
-        params |= area.params
     if not gcj02:
-        features = FEATURES[layer].format(box=TILE_BOX, scope=scope)
-    else:
-        near = FEATURES[layer].format(box=WIDE_BOX, scope=scope)
-        rows = conn.execute(
-            text(f"SELECT CAST(props AS text), ST_AsBinary(geom) FROM ({near}) f"),  # noqa: S608
-            {**params, "margin": GCJ_MARGIN},
-        ).all()
-        if not rows:
-            return b""
-        moved = shapely.transform(shapely.from_wkb([bytes(r[1]) for r in rows]), _gcj02)
-        params |= {"props": [r[0] for r in rows], "wkb": list(shapely.to_wkb(moved))}
-        features = MOVED
-    sql = ENCODE.format(extent=EXTENT, buffer=BUFFER, features=features)
-    data = conn.execute(text(sql), params).scalar_one()
+        statement, params = tile_statement(layer, z, x, y, area)
+        return mvt_bytes(conn.execute(statement, params).scalar_one())
+    scope, params = _scoped(layer, z, x, y, area)
+    near = FEATURES[layer].format(box=WIDE_BOX, scope=scope)
+    rows = conn.execute(
+        text(f"SELECT CAST(props AS text), ST_AsBinary(geom) FROM ({near}) f"),  # noqa: S608
+        {**params, "margin": GCJ_MARGIN},
+    ).all()
+    if not rows:
+        return b""
+    moved = shapely.transform(shapely.from_wkb([bytes(r[1]) for r in rows]), _gcj02)
+    params |= {"props": [r[0] for r in rows], "wkb": list(shapely.to_wkb(moved))}
+    return mvt_bytes(conn.execute(_encode(layer, scope, MOVED), params).scalar_one())
+
+
+def mvt_bytes(data: Any) -> bytes:
+    """The encoded tile as bytes (empty when nothing is in it)."""
     return bytes(data) if data else b""
