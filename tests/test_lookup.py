@@ -33,6 +33,13 @@ def test_a_household_point_finds_its_whole_chain(conn: Connection) -> None:
     roles = [h["role"] for h in found["heads"]]
     assert "unit" in roles and roles == sorted(roles, key=["compound", "building", "unit"].index)
     assert all("*" in h["name"] and "****" in h["phone"] for h in found["heads"])
+    # The grid level's head is its officer (网格员): the same as the household's chain.
+    home = conn.execute(
+        text("SELECT h.id FROM household h WHERE h.unit_id = :u ORDER BY h.id LIMIT 1"),
+        {"u": row.unit},
+    ).scalar_one()
+    officers = household_chain(conn, home)["grid_officers"]
+    assert officers and found["grid_officers"] == officers
 
 
 def test_a_point_between_compounds_has_no_compound(conn: Connection) -> None:

@@ -57,6 +57,7 @@ class Lookup(BaseModel):
     building: Numbered | None
     unit: Numbered | None
     heads: list[HeadOut]
+    grid_officers: list[OfficerOut] = Field(description="the grid's officer (网格员)")
 
 
 class CoveredHousehold(BaseModel):

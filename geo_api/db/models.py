@@ -417,7 +417,9 @@ class GridOfficer(Base):
     community_id: Mapped[int] = mapped_column(
         ForeignKey("community.id", ondelete="CASCADE"), index=True
     )
-    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"))
+    grid_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grid.id", ondelete="SET NULL"), index=True
+    )
     max_grids: Mapped[int] = mapped_column(Integer, server_default=text("3"))
     left_on: Mapped[date | None] = mapped_column(Date)
 

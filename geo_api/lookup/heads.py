@@ -85,6 +85,35 @@ UNION SELECT 1, 'building', head_id FROM place_cover
 SERVING_UNIT_HEAD = (
     "\nUNION SELECT 2, 'unit', id FROM head WHERE role = 'unit' AND unit_id = {unit}"
 )
+# The grid's officers serving now: its own, and whoever covers it for want of one
+# (place_cover), its own first.
+SERVING_OFFICERS = """
+SELECT o.id, o.name, o.phone
+FROM (SELECT id FROM grid_officer WHERE grid_id = {grid}
+      UNION SELECT officer_id FROM place_cover
+      WHERE level = 'grid' AND grid_id = {grid} AND valid_to IS NULL) serving
+JOIN grid_officer o ON o.id = serving.id
+WHERE o.left_on IS NULL OR o.left_on > current_date
+ORDER BY coalesce(o.grid_id = {grid}, false) DESC, o.id"""
+
+
+class OfficerSummary(TypedDict):
+    """A grid officer as an officer sees them (contacts masked)."""
+
+    id: int
+    name: str
+    phone: str
+
+
+def officer_summary(row: Any, reveal: bool = False) -> OfficerSummary:
+    """An officer row (of SERVING_OFFICERS): contacts masked unless ``reveal``."""
+    return OfficerSummary(
+        id=row.id,
+        name=row.name if reveal else mask_name(row.name),
+        phone=row.phone if reveal else mask_phone(row.phone),
+    )
+
+
 # Where a head is shown on maps and in exports: inside the unit, building or
 # compound they serve, never at their own home.
 HEAD_PLACE_JOINS = """

@@ -8,8 +8,13 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo_api.errors import NotFoundError
-from geo_api.lookup.heads import HEAD_COLUMNS, SERVING_HEADS, summary
-from geo_api.privacy import mask_name, mask_phone
+from geo_api.lookup.heads import (
+    HEAD_COLUMNS,
+    SERVING_HEADS,
+    SERVING_OFFICERS,
+    officer_summary,
+    summary,
+)
 
 HOUSEHOLD_SQL = text("""
 SELECT h.id, h.address, h.room, h.persons, u.id AS unit_id, u.number AS unit_number,
@@ -45,15 +50,7 @@ ORDER BY serving.rank DESC, hd.id
 """)  # noqa: S608 - constant fragments
 
 
-# The grid's officers serving now: its own, or the one who covers it for want of one.
-OFFICERS_SQL = text("""
-SELECT o.id, o.name, o.phone FROM grid_officer o
-WHERE (o.left_on IS NULL OR o.left_on > current_date)
-  AND (o.grid_id = :grid OR o.id IN (
-       SELECT officer_id FROM place_cover WHERE level = 'grid' AND grid_id = :grid
-       AND valid_to IS NULL))
-ORDER BY (o.grid_id = :grid) DESC, o.id
-""")
+OFFICERS_SQL = text(SERVING_OFFICERS.format(grid=":grid"))
 
 
 def household_chain(
@@ -85,14 +82,7 @@ def household_chain(
     return {
         **dict(home),
         "at": at,
-        "grid_officers": [
-            {
-                "id": o.id,
-                "name": o.name if reveal else mask_name(o.name),
-                "phone": o.phone if reveal else mask_phone(o.phone),
-            }
-            for o in officers
-        ],
+        "grid_officers": [officer_summary(o, reveal) for o in officers],
         "unit_head": unit_head,
         "building_heads": [summary(r, reveal) for r in chain if r.role == "building"],
         "compound_heads": [summary(r, reveal) for r in chain if r.role == "compound"],

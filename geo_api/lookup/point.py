@@ -11,13 +11,22 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo_api.errors import InvalidInputError, OutsideCityError
-from geo_api.lookup.heads import HEAD_COLUMNS, SERVING_HEADS, SERVING_UNIT_HEAD, summary
+from geo_api.lookup.heads import (
+    HEAD_COLUMNS,
+    SERVING_HEADS,
+    SERVING_OFFICERS,
+    SERVING_UNIT_HEAD,
+    officer_summary,
+    summary,
+)
 
 # One round trip: each level is searched only inside the level above it, and the
-# heads of the compound, building and unit come along (each by its own index).
+# heads of the compound, building and unit (each by its own index) and the grid's
+# officers come along.
 POINT_SQL = text(f"""
 WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g)
-SELECT heads.list AS heads, s.id AS street_id, s.code AS street_code, s.name AS street_name,
+SELECT heads.list AS heads, officers.list AS officers,
+       s.id AS street_id, s.code AS street_code, s.name AS street_name,
        c.id AS community_id, c.code AS community_code, c.name AS community_name,
        g.id AS grid_id, g.code AS grid_code, g.name AS grid_name,
        cp.id AS compound_id, cp.code AS compound_code, cp.name AS compound_name,
@@ -38,6 +47,9 @@ LEFT JOIN LATERAL (
         JOIN active_head hd ON hd.id = serving.id AND hd.role = serving.role
     ) x
 ) heads ON true
+LEFT JOIN LATERAL (
+    SELECT json_agg(row_to_json(o)) AS list FROM ({SERVING_OFFICERS.format(grid="g.id")}) o
+) officers ON true
 ORDER BY s.id LIMIT 1
 """)  # noqa: S608 - constant fragments
 
@@ -70,12 +82,16 @@ def point_answer(
         }
         result[level] = fields if fields["id"] is not None else None
     result["heads"] = [summary(SimpleNamespace(**h), reveal) for h in row["heads"] or []]
+    result["grid_officers"] = [
+        officer_summary(SimpleNamespace(**o), reveal) for o in row["officers"] or []
+    ]
     return result
 
 
 def lookup_point(conn: Connection, lon: float, lat: float, reveal: bool = False) -> dict[str, Any]:
-    """Everything at (lon, lat): each level and the heads of the compound, building and
-    unit. (The API runs POINT_SQL on its own async pool and shapes it the same way.)"""
+    """Everything at (lon, lat): each level, the heads of the compound, building and
+    unit, and the grid's officers. (The API runs POINT_SQL on its own async pool and
+    shapes the row the same way.)"""
     check_lonlat(lon, lat)
     row = conn.execute(POINT_SQL, {"lon": lon, "lat": lat}).mappings().first()
     return point_answer(row, lon, lat, reveal)
