@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, text
 
+from geo_api.auth.kept import keys_kept
 from geo_api.db.bulk import copy_frame, reset_sequence
 from geo_api.demo.city import City
 from geo_api.network.build import rebuild
@@ -77,9 +78,12 @@ CITY_TABLES = [table for _, table, _ in LAYERS] + [
 def load_city(
     engine: Engine, city: City, progress: Callable[[str, int], None] | None = None
 ) -> dict[str, int]:
-    """Replace the store's city with ``city`` in one transaction; rows loaded per table."""
+    """Replace the store's city with ``city`` in one transaction; rows loaded per table.
+    API keys and the audit log are kept (geo_api.auth.kept)."""
     loaded: dict[str, int] = {}
-    with engine.begin() as conn:
+    # The cascade reaches officers' keys (and so every key and the audit log): they
+    # are kept aside and put back, officers' keys following their area by code.
+    with engine.begin() as conn, keys_kept(conn):
         conn.execute(text(f"TRUNCATE {', '.join(CITY_TABLES)} RESTART IDENTITY CASCADE"))
         for attribute, table, columns in LAYERS:
             loaded[table] = copy_frame(conn, table, getattr(city, attribute), columns)
