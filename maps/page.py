@@ -234,7 +234,8 @@ def panel(
 
 def finish(m: folium.Map, opts: PageOptions, title: str, panel_html: str) -> str:
     """Add the controls and the page script, and render with gridgov's assets."""
-    folium.LayerControl(collapsed=False).add_to(m)
+    # On the big screen nobody picks layers, and the open list hid a third of the map.
+    folium.LayerControl(collapsed=opts.big).add_to(m)
     plugins.Fullscreen(title=opts.t("fullscreen"), title_cancel=opts.t("fullscreen.exit")).add_to(m)
     PageScript(opts).add_to(m)
     root = m.get_root()

@@ -221,3 +221,11 @@ def test_a_grid_officer_stays_in_their_grid(
     )
     # The same community, another grid: refused, and the address is not searched there.
     assert reads() == [403, 403, 403, 404]
+
+
+def test_a_pasted_key_with_spaces_still_opens(client: TestClient, keys: dict[str, str]) -> None:
+    for headers in (
+        {"X-API-Key": f" {keys['planner']} "},
+        {"X-API-Key": "", "Authorization": f"Bearer {keys['planner']} "},
+    ):
+        assert client.get("/gaps", headers=headers).status_code == 200

@@ -82,7 +82,9 @@ def _key(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
-    return request.headers.get("x-api-key") or request.cookies.get(KEY_COOKIE)
+    # Trimmed: a key pasted into QGIS or GDAL_HTTP_HEADERS often brings a space along.
+    given = request.headers.get("x-api-key") or request.cookies.get(KEY_COOKIE) or ""
+    return given.strip() or None
 
 
 async def authenticate(request: Request) -> Caller:

@@ -36,7 +36,7 @@ def build_and_load(engine: Engine, households: int, seed: int) -> None:
             progress=lambda step: bar.update(task, advance=1, description=f"generating: {step}"),
         )
         bar.update(task, completed=GENERATION_STEPS, description="generated the city")
-        load = bar.add_task("loading into PostGIS", total=len(LAYERS))
+        load = bar.add_task("loading into PostGIS", total=len(LAYERS) + 1)  # + the network
         load_city(
             engine,
             city,
