@@ -21,13 +21,14 @@ from geo_api.ogc.links import page_links, self_links
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
-NAMES = [layer.name for layer in LAYERS] + ["gaps"]
+NAMES = [layer.name for layer in LAYERS] + ["gap_areas", "gap_points"]
 
 
 def store_count(conn: Connection, name: str) -> int:
     """How many features the store holds for a collection, counted in SQL."""
-    if name == "gaps":
-        return len(find_gaps(conn))
+    if name in ("gap_areas", "gap_points"):  # the finder's gaps, split by geometry
+        kinds = ("Point",) if name == "gap_points" else ("Polygon", "MultiPolygon")
+        return int(find_gaps(conn).geom_type.isin(kinds).sum())
     sql = f"SELECT count(*) FROM ({LAYER_BY_NAME[name].sql}) AS l"
     return int(conn.execute(text(sql)).scalar_one())
 
@@ -112,16 +113,22 @@ def test_next_links_walk_a_whole_collection(client: TestClient, conn: Connection
     assert seen == ids and pages == -(-len(ids) // 37)
 
 
-def test_gaps_page_through_with_stable_ids(client: TestClient, conn: Connection) -> None:
-    total = store_count(conn, "gaps")
-    first = get(client, "/ogc/collections/gaps/items", limit=total // 2)
-    rest = get(client, "/ogc/collections/gaps/items", offset=total // 2, limit=10_000)
+@pytest.mark.parametrize("name", ["gap_areas", "gap_points"])
+def test_gaps_page_through_with_stable_ids(client: TestClient, conn: Connection, name: str) -> None:
+    total = store_count(conn, name)
+    first = get(client, f"/ogc/collections/{name}/items", limit=max(1, total // 2))
+    rest = get(client, f"/ogc/collections/{name}/items", offset=max(1, total // 2), limit=10_000)
     ids = [f["id"] for f in first["features"] + rest["features"]]
-    assert len(ids) == len(set(ids)) == total
+    assert len(ids) == len(set(ids)) == total > 0
+    kinds = {f["geometry"]["type"] for f in first["features"] + rest["features"]}
+    assert kinds == ({"Point"} if name == "gap_points" else kinds & {"Polygon", "MultiPolygon"})
     gap = first["features"][0]
     assert (
-        get(client, f"/ogc/collections/gaps/items/{gap['id']}")["properties"] == gap["properties"]
+        get(client, f"/ogc/collections/{name}/items/{gap['id']}")["properties"] == gap["properties"]
     )
+    # A gap of the other geometry is not in this collection.
+    other = "gap_points" if name == "gap_areas" else "gap_areas"
+    assert client.get(f"/ogc/collections/{other}/items/{gap['id']}").status_code == 404
 
 
 def buildings(conn: Connection) -> gpd.GeoDataFrame:
@@ -182,7 +189,7 @@ def test_single_item_and_404(client: TestClient, conn: Connection) -> None:
         ("/ogc/collections/stations/items/999999", "999999"),
         ("/ogc/collections/stations/items/abc", "abc"),
         ("/ogc/collections/service_areas/items/1", "'1'"),
-        ("/ogc/collections/gaps/items/nothing-1", "nothing-1"),
+        ("/ogc/collections/gap_areas/items/nothing-1", "nothing-1"),
         ("/ogc/collections/rivers/items", "rivers"),
         ("/ogc/collections/rivers", "rivers"),
     ]:
@@ -261,7 +268,7 @@ def test_bad_ids_and_crs_on_one_item_are_4xx(client: TestClient) -> None:
     for url in (
         "/ogc/collections/households/items/99999999999999999999999",
         "/ogc/collections/households/items/1?crs=bad",
-        "/ogc/collections/gaps/items/1?crs=bad",
+        "/ogc/collections/gap_points/items/1?crs=bad",
     ):
         assert 400 <= client.get(url).status_code < 500, url
 
@@ -318,7 +325,7 @@ def test_links_keep_filters_and_format() -> None:
     assert [(li["rel"], li["type"]) for li in last] == [("prev", "text/html")]
 
 
-@pytest.mark.parametrize("name", ["households", "service_areas", "gaps"])
+@pytest.mark.parametrize("name", ["households", "service_areas", "gap_areas"])
 def test_next_links_page_by_key_through_the_whole_layer(
     client: TestClient, conn: Connection, name: str
 ) -> None:
@@ -333,11 +340,11 @@ def test_next_links_page_by_key_through_the_whole_layer(
     while following := next((li for li in page["links"] if li["rel"] == "next"), None):
         assert "after=" in following["href"]
         page = get(client, local(following["href"]))
-        assert ("numberMatched" in page) == (name == "gaps")  # gaps are few: always counted
+        assert ("numberMatched" in page) == (name == "gap_areas")  # gaps: always counted
         seen += [f["id"] for f in page["features"]]
         pages += 1
     assert len(seen) == len(set(seen)) == store_count(conn, name) and pages >= 7
-    if name != "gaps":  # gaps go by (type, ref_id); the layers by their keys
+    if name != "gap_areas":  # gaps go by (type, ref_id); the layers by their keys
         assert seen == sorted(seen, key=lambda i: [int(p) for p in str(i).split("-")])
     bad = client.get(f"/ogc/collections/{name}/items", params={"after": "not-an-id-at-all"})
     assert bad.status_code == 422 and "follow the next link" in bad.json()["detail"]

@@ -25,6 +25,7 @@ from geo_api.export.gdal import shapefile_name, write_gdal
 from geo_api.export.geoparquet import write_geoparquet
 from geo_api.export.people import Variant, personal_layer
 from geo_api.gaps.areas import area_gaps
+from geo_api.gaps.finder import GAP_LAYERS, gap_layer
 
 __all__ = ["FORMATS", "LAYER_NAMES", "check_target", "export_layers", "shapefile_name"]
 
@@ -36,12 +37,6 @@ FORMATS: dict[str, tuple[str | None, str]] = {
     "fgb": ("FlatGeobuf", ".fgb"),
     "csv": ("CSV", ".csv"),
     "parquet": (None, ".parquet"),
-}
-# Gaps are areas (units, buildings, compounds) or points (heads, stations): one
-# geometry type per layer, as GIS tools expect; polygons are written as multipolygons.
-GAP_LAYERS = {
-    "gap_areas": ("MultiPolygon", ("Polygon", "MultiPolygon")),
-    "gap_points": ("Point", ("Point",)),
 }
 LAYER_NAMES = [*(layer.name for layer in LAYERS), *GAP_LAYERS]
 
@@ -56,9 +51,7 @@ def check_target(fmt: str, out: Path) -> None:
 
 def gap_stream(name: str, gaps: gpd.GeoDataFrame) -> LayerStream:
     """One of the gap layers, cut from the gap finder's frame."""
-    geometry_type, kinds = GAP_LAYERS[name]
-    frame = gaps[gaps.geom_type.isin(kinds)].reset_index(drop=True)
-    return frame_stream(name, frame, geometry_type)
+    return frame_stream(name, gap_layer(gaps, name), GAP_LAYERS[name][0])
 
 
 def write_stream(stream: LayerStream, fmt: str, out: Path) -> int:

@@ -114,6 +114,20 @@ def find_gaps(
     return out.drop(columns="_rank").reset_index(drop=True)[COLUMNS]
 
 
+# Gaps are areas (units, buildings, compounds, grids, territory) or points (heads,
+# stations): exports and the OGC API publish them as two layers, one geometry type
+# each, as GIS tools expect. Layer -> (GDAL's type for it, the geometry types in it).
+GAP_LAYERS = {
+    "gap_areas": ("MultiPolygon", ("Polygon", "MultiPolygon")),
+    "gap_points": ("Point", ("Point",)),
+}
+
+
+def gap_layer(gaps: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """The gaps of one gap layer (``gap_areas`` or ``gap_points``)."""
+    return gaps[gaps.geom_type.isin(GAP_LAYERS[name][1])].reset_index(drop=True)
+
+
 def check_reaches(reaches: tuple[int, ...]) -> None:
     """Refuse life circles that are not three growing walks in metres."""
     if len(reaches) != len(REACHES_M) or not all(0 < r <= 5000 for r in reaches):

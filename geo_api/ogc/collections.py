@@ -24,7 +24,7 @@ CONFORMANCE = [
 # Every collection: the store's layers, then the computed gaps.
 COLLECTIONS: dict[str, tuple[str, str]] = {
     **{layer.name: (layer.title_zh, layer.title_en) for layer in LAYERS},
-    gap_items.NAME: (gap_items.TITLE_ZH, gap_items.TITLE_EN),
+    **gap_items.TITLES,
 }
 
 
@@ -64,7 +64,7 @@ def check_collection(collection_id: str) -> None:
 
 def extent(conn: Connection, collection_id: str, area: Area | None = None) -> Bbox | None:
     """The collection's lon/lat bounds, from its data (in ``area``, if given)."""
-    if collection_id == gap_items.NAME:
+    if collection_id in gap_items.NAMES:
         return gap_items.gap_extent(conn, area)
     return layer_extent(conn, LAYER_BY_NAME[collection_id], area)
 

@@ -20,8 +20,8 @@ from geo_api.ogc.query import ItemQuery, Page
 def page(conn: Connection, collection_id: str, query: ItemQuery, area: Area | None = None) -> Page:
     """One page of a collection's features (those in ``area``, if given)."""
     check_collection(collection_id)
-    if collection_id == gap_items.NAME:
-        return gap_items.gap_items(conn, query, area)
+    if collection_id in gap_items.NAMES:
+        return gap_items.gap_items(conn, collection_id, query, area)
     return layer_items(conn, LAYER_BY_NAME[collection_id], query, area)
 
 
@@ -30,8 +30,8 @@ def feature(
 ) -> dict[str, Any]:
     """One feature of a collection by its id; not found outside ``area``."""
     check_collection(collection_id)
-    if collection_id == gap_items.NAME:
-        return gap_items.gap_item(conn, fid, crs, area)
+    if collection_id in gap_items.NAMES:
+        return gap_items.gap_item(conn, collection_id, fid, crs, area)
     return layer_item(conn, LAYER_BY_NAME[collection_id], fid, crs, area)
 
 

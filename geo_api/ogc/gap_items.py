@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 from geo_api.catalogue.scope import Area
 from geo_api.errors import NotFoundError
 from geo_api.gaps.areas import area_gaps
-from geo_api.gaps.finder import COLUMNS
+from geo_api.gaps.finder import COLUMNS, GAP_LAYERS, gap_layer
 from geo_api.ogc.crs import Bbox, Crs
 from geo_api.ogc.layer_items import BOUNDS
 from geo_api.ogc.query import (
@@ -30,17 +30,20 @@ from geo_api.ogc.query import (
     split_id,
 )
 
-NAME = "gaps"
-TITLE_ZH = "覆盖缺口"
-TITLE_EN = "Coverage gaps (computed by the gap finder)"
+# The gap finder's gaps as two collections, one geometry type each (as the exports).
+TITLES = {
+    "gap_areas": ("覆盖缺口（面）", "Coverage gaps: units, buildings, compounds, grids, territory"),
+    "gap_points": ("覆盖缺口（点）", "Coverage gaps: heads and stations"),
+}
+NAMES = tuple(GAP_LAYERS)
 KEY = ("type", "ref_id")
 PROPERTIES = [c for c in COLUMNS if c != "geometry"]
 
 
-def all_gaps(conn: Connection, area: Area | None = None) -> gpd.GeoDataFrame:
-    """Every gap (of an officer's area only, when given), in a stable order (by id) so
-    that pages do not shift."""
-    frame = area_gaps(conn, area)
+def all_gaps(conn: Connection, name: str, area: Area | None = None) -> gpd.GeoDataFrame:
+    """Every gap of collection ``name`` (of an officer's area only, when given), in a
+    stable order (by id) so that pages do not shift."""
+    frame = gap_layer(area_gaps(conn, area), name)
     return frame.sort_values(list(KEY), kind="stable").reset_index(drop=True)
 
 
@@ -61,34 +64,38 @@ def _features(frame: gpd.GeoDataFrame, crs: Crs) -> list[dict[str, Any]]:
     ]
 
 
-def _cut(frame: gpd.GeoDataFrame, filters: dict[str, str], bbox: Bbox | None) -> gpd.GeoDataFrame:
-    check_filters(NAME, filters, PROPERTIES)
-    for name, value in filters.items():
-        frame = frame[frame[name].astype(str) == value]
+def _cut(
+    name: str, frame: gpd.GeoDataFrame, filters: dict[str, str], bbox: Bbox | None
+) -> gpd.GeoDataFrame:
+    check_filters(name, filters, PROPERTIES)
+    for prop, value in filters.items():
+        frame = frame[frame[prop].astype(str) == value]
     if bbox is not None:
         frame = frame[frame.intersects(box(*bbox))]
     return frame
 
 
-def gap_items(conn: Connection, query: ItemQuery, area: Area | None = None) -> Page:
+def gap_items(conn: Connection, name: str, query: ItemQuery, area: Area | None = None) -> Page:
     """One page of gaps, and how many match (gaps are few: counted on every page)."""
-    frame = _cut(all_gaps(conn, area), query.filters, query.bbox)
+    frame = _cut(name, all_gaps(conn, name, area), query.filters, query.bbox)
     start = query.offset
     if query.after is not None:
-        gap_type, ref_id = after_values(NAME, query.after, [str, int])
+        gap_type, ref_id = after_values(name, query.after, [str, int])
         keys = list(zip(frame["type"], frame["ref_id"], strict=True))
         start = sum(1 for key in keys if key <= (gap_type, ref_id))  # sorted by KEY
     page = frame.iloc[start : start + query.limit]
     return Page(_features(page, query.crs), len(frame))
 
 
-def gap_item(conn: Connection, fid: str, crs: Crs, area: Area | None = None) -> dict[str, Any]:
+def gap_item(
+    conn: Connection, name: str, fid: str, crs: Crs, area: Area | None = None
+) -> dict[str, Any]:
     """One gap by its id (type-ref_id)."""
-    gap_type, ref_id = split_id(NAME, fid, [str, int])
-    frame = all_gaps(conn, area)
+    gap_type, ref_id = split_id(name, fid, [str, int])
+    frame = all_gaps(conn, name, area)
     found = frame[(frame["type"] == gap_type) & (frame["ref_id"] == ref_id)]
     if found.empty:
-        raise NotFoundError(f"collection {NAME!r} has no feature {fid!r}")
+        raise NotFoundError(f"collection {name!r} has no feature {fid!r}")
     return _features(found.iloc[:1], crs)[0]
 
 

@@ -85,8 +85,8 @@ def child(mode: str, fmt: str, url: str, out: Path) -> dict[str, float]:
     from geo_api.catalogue.layers import LAYER_BY_NAME, LAYERS
     from geo_api.db.engine import make_engine
     from geo_api.export.batches import store_stream
-    from geo_api.export.layers import GAP_LAYERS, export_layers, gap_stream, write_stream
-    from geo_api.gaps.finder import find_gaps
+    from geo_api.export.layers import export_layers, gap_stream, write_stream
+    from geo_api.gaps.finder import GAP_LAYERS, find_gaps
 
     engine = make_engine(url, pool_size=1)
     rows = 0
