@@ -30,13 +30,23 @@ class Column:
     type_oid: int
 
 
+# Read once a process: a layer's columns change only with the schema, and asking on
+# every OGC items request cost a round trip and a plan of the layer's query.
+_KNOWN: dict[Layer, list[Column]] = {}  # by the whole layer: variants share a name
+
+
 def columns(conn: Connection, layer: Layer) -> list[Column]:
     """The layer's property columns (all but ``geom``), read from the query itself."""
+    known = _KNOWN.get(layer)
+    if known is not None:
+        return known
     result = conn.execute(text(f"SELECT * FROM ({layer.sql}) AS l LIMIT 0"))  # noqa: S608
     # psycopg describes each column with its type OID (a DB-API tuple to the stubs).
     described: list[Any] = list(result.cursor.description) if result.cursor else []
     result.close()
-    return [Column(d[0], d[1]) for d in described if d[0] != "geom"]
+    found = [Column(d[0], d[1]) for d in described if d[0] != "geom"]
+    _KNOWN[layer] = found
+    return found
 
 
 def quoted(name: str) -> str:
