@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Annotated, TypeVar
 from urllib.parse import unquote
 
@@ -21,7 +22,8 @@ from geo_api.auth.audit import people_in, record
 from geo_api.auth.keys import hash_key
 from geo_api.auth.policy import allowed
 from geo_api.auth.roles import LABELS, Caller
-from geo_api.auth.tokens import caller_for_credential, token_expiry
+from geo_api.auth.tokens import credential_caller, credential_query, token_expiry
+from geo_api.db.statements import FetchOne, StatementPool
 from geo_api.errors import ForbiddenError, RateLimitedError, UnauthorizedError
 
 T = TypeVar("T")
@@ -44,23 +46,48 @@ class Gate:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def verify(self, key: str) -> Caller:
-        """The caller of a key, from the cache or the store."""
-        digest = hash_key(key)
+        """The caller of a key or token, from the cache or the store (for sync routes:
+        sign-in and the token endpoint)."""
+        found = self._known(key)
+        if found is None:
+            query = credential_query(key)
+            row = None
+            if query is not None:
+                with self.engine.connect() as conn:
+                    row = conn.execute(*query).first()
+            found = self._remember(key, credential_caller(key, row))
+        return self._admit(found)
+
+    async def verify_async(self, key: str, fetch: FetchOne) -> Caller:
+        """The same on the event loop: a key the cache does not hold is looked up on the
+        API's asyncio pool, so checking it never blocks other requests."""
+        found = self._known(key)
+        if found is None:
+            query = credential_query(key)
+            row = await fetch(*query) if query is not None else None
+            holder = credential_caller(key, SimpleNamespace(**row) if row else None)
+            found = self._remember(key, holder)
+        return self._admit(found)
+
+    def _known(self, key: str) -> tuple[Caller, int] | None:
+        hit = self.cache.get(hash_key(key))
+        return (hit[1], hit[2]) if hit is not None and hit[0] >= time.monotonic() else None
+
+    def _remember(self, key: str, found: tuple[Caller, int] | None) -> tuple[Caller, int]:
+        """Cache a holder for CACHE_SECONDS (a token not past its expiry); 401 for none."""
+        if found is None:
+            raise UnauthorizedError("unknown, expired or revoked API key or token; " + HOW)
         now = time.monotonic()
-        hit = self.cache.get(digest)
-        if hit is None or hit[0] < now:
-            with self.engine.connect() as conn:
-                found = caller_for_credential(conn, key)
-            if found is None:
-                raise UnauthorizedError("unknown, expired or revoked API key or token; " + HOW)
-            until = now + CACHE_SECONDS
-            expires = token_expiry(key)
-            if expires is not None:  # a token is not taken past its expiry
-                until = min(until, now + expires - time.time())
-            hit = (until, found[0], found[1])
-            self.cache[digest] = hit
-        caller, per_minute = hit[1], hit[2]
-        self.throttle(caller, per_minute, now)
+        until = now + CACHE_SECONDS
+        expires = token_expiry(key)
+        if expires is not None:
+            until = min(until, now + expires - time.time())
+        self.cache[hash_key(key)] = (until, found[0], found[1])
+        return found
+
+    def _admit(self, found: tuple[Caller, int]) -> Caller:
+        caller, per_minute = found
+        self.throttle(caller, per_minute, time.monotonic())
         return caller
 
     def throttle(self, caller: Caller, per_minute: int, now: float) -> None:
@@ -93,7 +120,8 @@ async def authenticate(request: Request) -> Caller:
     if not key:
         raise UnauthorizedError("this needs an API key: " + HOW)
     gate: Gate = request.app.state.gate
-    caller = gate.verify(key)
+    pool: StatementPool = request.app.state.statements
+    caller = await gate.verify_async(key, pool.fetch_one)
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
     if not allowed(request.method, path, caller.role):

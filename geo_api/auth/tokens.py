@@ -13,10 +13,18 @@ import base64
 import hashlib
 import hmac
 import time
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, TextClause
 
-from geo_api.auth.keys import CALLER_BY_ID_SQL, caller_for, caller_of
+from geo_api.auth.keys import (
+    CALLER_BY_ID_SQL,
+    CALLER_SQL,
+    PREFIX,
+    caller_for,
+    caller_of,
+    hash_key,
+)
 from geo_api.auth.roles import Caller
 from geo_api.errors import InvalidInputError, UnauthorizedError
 
@@ -63,26 +71,49 @@ def token_expiry(token: str) -> int | None:
     return parts[1] if parts else None
 
 
+def credential_query(
+    credential: str, now: float | None = None
+) -> tuple[TextClause, dict[str, Any]] | None:
+    """The statement that finds a key's or a token's holder (None for a credential
+    that can name nobody: malformed, or a token past its expiry)."""
+    if credential.startswith(TOKEN_PREFIX):
+        parts = _parts(credential)
+        if parts is None or parts[1] <= (now if now is not None else time.time()):
+            return None
+        return CALLER_BY_ID_SQL, {"id": parts[0]}
+    if not credential.startswith(PREFIX):
+        return None
+    return CALLER_SQL, {"hash": hash_key(credential)}
+
+
+def credential_caller(credential: str, row: Any) -> tuple[Caller, int] | None:
+    """The holder of a credential, from the row its query found (None: no row, or a
+    token whose signature is not the key's), and their requests per minute."""
+    if row is None:
+        return None
+    parts = _parts(credential)
+    if parts is not None:  # a token: signed under the key's stored hash
+        expected = _signature(row.key_hash, f"{parts[0]}.{parts[1]}")
+        if not hmac.compare_digest(expected, parts[2]):
+            return None
+    return caller_of(row)
+
+
 def caller_for_token(
     conn: Connection, token: str, now: float | None = None
 ) -> tuple[Caller, int] | None:
     """The caller a token was issued to, and their requests per minute; None if the
     token is malformed, altered, expired, or its key revoked."""
-    parts = _parts(token)
-    if parts is None:
+    if not token.startswith(TOKEN_PREFIX):
         return None
-    key_id, expires, given = parts
-    if expires <= (now if now is not None else time.time()):
-        return None
-    row = conn.execute(CALLER_BY_ID_SQL, {"id": key_id}).first()
-    expected = _signature(row.key_hash, f"{key_id}.{expires}") if row else ""
-    if row is None or not hmac.compare_digest(expected, given):
-        return None
-    return caller_of(row)
+    return caller_for_credential(conn, token, now)
 
 
-def caller_for_credential(conn: Connection, credential: str) -> tuple[Caller, int] | None:
+def caller_for_credential(
+    conn: Connection, credential: str, now: float | None = None
+) -> tuple[Caller, int] | None:
     """The caller of an API key or of a token."""
-    if credential.startswith(TOKEN_PREFIX):
-        return caller_for_token(conn, credential)
-    return caller_for(conn, credential)
+    query = credential_query(credential, now)
+    if query is None:
+        return None
+    return credential_caller(credential, conn.execute(*query).first())
