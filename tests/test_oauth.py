@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine
 
 from geo_api.api.main import create_app
 from geo_api.auth.keys import create_key, revoke_key
-from geo_api.auth.tokens import caller_for_token, issue_token
+from geo_api.auth.tokens import caller_for_credential, issue_token
 from geo_api.errors import InvalidInputError, UnauthorizedError
 
 NO_KEY = {"X-API-Key": ""}
@@ -78,14 +78,14 @@ def test_altered_expired_and_revoked_tokens_are_refused(
 ) -> None:
     key = create_key(conn, "token holder", "command")
     token, _ = issue_token(conn, key, now=1_000_000)
-    assert caller_for_token(conn, token, now=1_000_100) is not None
-    assert caller_for_token(conn, token, now=1_003_600) is None  # expired
+    assert caller_for_credential(conn, token, now=1_000_100) is not None
+    assert caller_for_credential(conn, token, now=1_003_600) is None  # expired
     key_id, expires, signature = token.removeprefix("ggt_").split(".")
     longer = f"ggt_{key_id}.{int(expires) + 86400}.{signature}"
-    assert caller_for_token(conn, longer, now=1_000_100) is None  # extended by hand
+    assert caller_for_credential(conn, longer, now=1_000_100) is None  # extended by hand
     other = f"ggt_{int(key_id) + 1}.{expires}.{signature}"
-    assert caller_for_token(conn, other, now=1_000_100) is None  # someone else's id
-    assert caller_for_token(conn, "ggt_nonsense", now=1_000_100) is None
+    assert caller_for_credential(conn, other, now=1_000_100) is None  # someone else's id
+    assert caller_for_credential(conn, "ggt_nonsense", now=1_000_100) is None
     with pytest.raises(UnauthorizedError):
         issue_token(conn, "gg_wrong")
     with pytest.raises(InvalidInputError, match="lasts 1 to"):

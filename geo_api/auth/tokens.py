@@ -51,8 +51,8 @@ def issue_token(
     caller = found[0]
     expires = int(now if now is not None else time.time()) + seconds
     payload = f"{caller.key_id}.{expires}"
-    row = conn.execute(CALLER_BY_ID_SQL, {"id": caller.key_id}).one()
-    return f"{TOKEN_PREFIX}{payload}.{_signature(row.key_hash, payload)}", caller
+    # The key's stored hash is its SHA-256, known here without asking the store again.
+    return f"{TOKEN_PREFIX}{payload}.{_signature(hash_key(key), payload)}", caller
 
 
 def _parts(token: str) -> tuple[int, int, str] | None:
@@ -99,20 +99,11 @@ def credential_caller(credential: str, row: Any) -> tuple[Caller, int] | None:
     return caller_of(row)
 
 
-def caller_for_token(
-    conn: Connection, token: str, now: float | None = None
-) -> tuple[Caller, int] | None:
-    """The caller a token was issued to, and their requests per minute; None if the
-    token is malformed, altered, expired, or its key revoked."""
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    return caller_for_credential(conn, token, now)
-
-
 def caller_for_credential(
     conn: Connection, credential: str, now: float | None = None
 ) -> tuple[Caller, int] | None:
-    """The caller of an API key or of a token."""
+    """The caller of an API key or of a token, and their requests per minute; None if
+    unknown or revoked, or for a token malformed, altered or expired (at ``now``)."""
     query = credential_query(credential, now)
     if query is None:
         return None
