@@ -3,6 +3,7 @@ test city, re-imported, changed, broken, and in other coordinate systems."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,6 +13,7 @@ import shapely
 from pyproj import Geod
 from sqlalchemy import Connection, text
 
+from geo_api.errors import InvalidInputError
 from geo_api.geo.china import wgs84_to_gcj02
 from geo_api.importer.run import ImportRejectedError, import_file
 
@@ -56,7 +58,16 @@ def test_a_changed_name_updates_one_row_and_a_new_code_inserts_one(
         crs=4326,
     ).to_file(path, driver="GPKG")
     before = count(conn, "grid")
-    report = import_file(conn, "grids", path)
+    # The new grid lies on the first one: refused, the pair and its area named ...
+    savepoint = conn.begin_nested()
+    with pytest.raises(InvalidInputError, match=r"overlap by [\d,.]+ m²") as refused:
+        import_file(conn, "grids", path)
+    savepoint.rollback()
+    assert f"{frame.loc[0, 'code']} and {extra['code'].iloc[0]}" in str(refused.value)
+    assert count(conn, "grid") == before
+    # ... unless accepted, and then reported.
+    report = import_file(conn, "grids", path, accept_overlaps=True)
+    assert any(n.startswith("accepted: ") and "overlap by" in n for n in report.notes)
     assert (report.landed.inserted, report.landed.updated) == (1, 1)
     assert count(conn, "grid") == before + 1
     name = conn.execute(text("SELECT name FROM grid WHERE code = :c"), {"c": frame.loc[0, "code"]})
@@ -87,10 +98,10 @@ def test_bad_rows_fail_the_whole_import_naming_row_field_and_value(
     savepoint.rollback()  # what the CLI's and the API's transactions do
     message = str(raised.value)
     assert "4 of 6 rows rejected, nothing imported" in message
-    assert "row 2, code '12345': must be 12 digits" in message
-    assert "row 3, name: missing" in message
-    assert "row 4, street_code '999999999': no street with this code" in message
-    assert "row 5, code" in message and "duplicate: row 1 has it" in message
+    assert "feature 2, code '12345': must be 12 digits" in message
+    assert "feature 3, name: missing" in message
+    assert "feature 4, street_code '999999999': no street with this code" in message
+    assert "feature 5, code" in message and "duplicate: row 1 has it" in message
     assert count(conn, "community") == before
 
 
@@ -100,13 +111,16 @@ def test_skip_bad_lands_the_good_rows_and_accounts_for_every_row(
     path = tmp_path / "bad.geojson"
     broken_communities(conn, path)
     before = count(conn, "community")
-    report = import_file(conn, "communities", path, skip_bad=True)
+    # The good rows are copies of stored communities under new codes: overlaps, accepted.
+    report = import_file(conn, "communities", path, skip_bad=True, accept_overlaps=True)
     assert report.rows_in == 6 == report.rows_landed + len(report.rejects)
     assert len(report.rejects) == 4 and report.landed.inserted == 2
     assert count(conn, "community") == before + 2
 
 
-def test_an_invalid_boundary_is_repaired_and_said(conn: Connection, tmp_path: Path) -> None:
+def test_an_invalid_boundary_is_rejected_or_repaired_when_asked(
+    conn: Connection, tmp_path: Path
+) -> None:
     street = conn.execute(
         text("SELECT code, ST_XMin(geom), ST_YMin(geom) FROM street LIMIT 1")
     ).one()
@@ -116,9 +130,16 @@ def test_an_invalid_boundary_is_repaired_and_said(conn: Connection, tmp_path: Pa
     gpd.GeoDataFrame(
         {"code": [street[0] + "901"], "name": ["蝴蝶社区"]}, geometry=[bowtie], crs=4326
     ).to_file(path)
-    report = import_file(conn, "communities", path)
+    savepoint = conn.begin_nested()
+    with pytest.raises(ImportRejectedError, match=r"invalid polygon \(Self-intersection"):
+        import_file(conn, "communities", path)
+    savepoint.rollback()
+    report = import_file(conn, "communities", path, repair=True)
     assert report.landed.inserted == 1
-    assert any("row 1: invalid geometry (Self-intersection" in n for n in report.notes)
+    repaired = [n for n in report.notes if n.startswith("row 1: invalid outline repaired")]
+    before, after = (float(v.replace(",", "")) for v in re.findall(r"([\d,.]+) m²", repaired[0]))
+    # The bowtie's two lobes cancel in the ring's signed area; the mended one keeps both.
+    assert before < after and after > 10_000
     valid = conn.execute(
         text("SELECT ST_IsValid(geom) FROM community WHERE code = :c"), {"c": street[0] + "901"}
     ).scalar_one()
@@ -172,4 +193,8 @@ def test_an_outline_that_collapses_to_a_line_is_rejected_not_stored(
     ).to_file(path)
     report = import_file(conn, "communities", path, skip_bad=True)
     assert report.landed.inserted == 0 and len(report.rejects) == 1
-    assert "no area" in report.rejects[0].reason
+    assert "invalid polygon" in report.rejects[0].reason
+    assert (
+        "no area"
+        in import_file(conn, "communities", path, skip_bad=True, repair=True).rejects[0].reason
+    )

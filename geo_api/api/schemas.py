@@ -274,9 +274,11 @@ class RejectOut(BaseModel):
     """A row that did not land: where and why."""
 
     row: int = Field(description="the row as the user counts it (CSV line, XLSX row, feature)")
-    field: str
+    field: str = Field(description="the layer's field (address, lon/lat ...)")
     value: str | None
     reason: str
+    column: str | None = Field(None, description="the file's own header for the field (地址)")
+    where: str | None = Field(None, description="the row as the user's program shows it")
 
 
 class ImportResult(BaseModel):

@@ -11,7 +11,6 @@ import typer
 
 from geo_api.cli.ui import table
 from geo_api.cli.work import store
-from geo_api.db.integrity import children_outside_parents
 from geo_api.importer.checks import Reject
 from geo_api.importer.columns import load_mapping
 from geo_api.importer.run import LAYERS, ImportRejectedError, import_file
@@ -42,6 +41,12 @@ def import_layer(
     rejects: Annotated[
         Path | None, typer.Option(help="where rejected rows go (default: FILE.rejects.csv)")
     ] = None,
+    repair: Annotated[
+        bool, typer.Option(help="mend invalid outlines with make_valid (each one reported)")
+    ] = False,
+    accept_overlaps: Annotated[
+        bool, typer.Option(help="land areas that overlap or leave slivers (each pair reported)")
+    ] = False,
 ) -> None:
     """Import a file into a layer. Without --skip-bad, one bad row stops the import and
     the store is unchanged; re-importing the same file changes nothing."""
@@ -60,18 +65,17 @@ def import_layer(
                 source_layer=source_layer,
                 mapping=columns,
                 skip_bad=skip_bad,
+                repair=repair,
+                accept_overlaps=accept_overlaps,
             )
-            outside = [
-                o for o in children_outside_parents(conn) if o.table == AREA_TABLE.get(layer)
-            ]
     except ImportRejectedError as error:
         _write_rejects(target, error.report.rejects)
         log.error("the rejected rows are listed in %s", target)
         raise
-    for note in report.notes + report.warnings:
-        log.warning("%s", note)
-    for problem in outside[:20]:
-        log.warning("%s", problem.message())
+    for note in report.notes:
+        log.info("%s", note)
+    for warning in report.warnings:
+        log.warning("%s", warning)
     if report.rejects:
         _write_rejects(target, report.rejects)
     table(
@@ -84,23 +88,14 @@ def import_layer(
             "unchanged": report.landed.unchanged,
             "rejected": len(report.rejects),
             "rejects written to": str(target) if report.rejects else "-",
-            "outside their parent": len(outside),
         },
     )
-
-
-AREA_TABLE = {
-    "streets": "street",
-    "communities": "community",
-    "grids": "grid",
-    "compounds": "compound",
-}
 
 
 def _write_rejects(path: Path, rejects: list[Reject]) -> None:
     """The rejected rows as CSV (UTF-8 with BOM, so that Excel shows the Chinese)."""
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["row", "field", "value", "reason"])
+        writer.writerow(["row", "where", "column", "value", "reason"])
         for r in rejects:
-            writer.writerow([r.row, r.field, r.value or "", r.reason])
+            writer.writerow([r.row, r.where or "", r.column or r.field, r.value or "", r.reason])

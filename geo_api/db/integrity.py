@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
@@ -40,10 +41,15 @@ class OutsideParent:
         )
 
 
-def children_outside_parents(conn: Connection) -> list[OutsideParent]:
-    """Every child (community … household) not covered by its parent, with the amount."""
+def children_outside_parents(
+    conn: Connection, tables: Collection[str] | None = None
+) -> list[OutsideParent]:
+    """Every child (community … household) not covered by its parent, with the amount;
+    only children of ``tables`` when given."""
     found: list[OutsideParent] = []
     for child, label, parent, join in PAIRS:
+        if tables is not None and child not in tables:
+            continue
         if child == "household":
             amount = "ST_Distance(c.geom::geography, p.geom::geography)"
             tolerance = TOLERANCE_M

@@ -189,7 +189,7 @@ class Building(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
-    floors: Mapped[int] = mapped_column(Integer)
+    floors: Mapped[int | None] = mapped_column(Integer)  # None: not known
     geom: Mapped[WKBElement] = mapped_column(geometry("POLYGON"))
 
 
@@ -214,7 +214,9 @@ class Household(Base):
 
     __tablename__ = "household"
     __table_args__ = (
-        UniqueConstraint("unit_id", "room"),
+        # Several households may share a room (分户): the register's household number
+        # (or head of household) tells them apart; '' where a room holds one.
+        UniqueConstraint("unit_id", "room", "household_no"),
         CheckConstraint("persons > 0", name="persons_positive"),
         gist("household"),
     )
@@ -226,6 +228,12 @@ class Household(Base):
     address: Mapped[str] = mapped_column(Text)
     # Someone here offered to serve: a candidate when recruiting new unit heads.
     volunteer: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    household_no: Mapped[str] = mapped_column(String(32), server_default="")
+    # From the register; personal data (masked and audited like heads' names and phones).
+    head_name: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    remarks: Mapped[str | None] = mapped_column(Text)
     geom: Mapped[WKBElement] = mapped_column(geometry("POINT"))
 
 

@@ -36,3 +36,13 @@ def to_metres(lon: np.ndarray, lat: np.ndarray, epsg: int) -> np.ndarray:
     """Project lon/lat arrays to an (n, 2) array of metres in ``epsg``."""
     x, y = _to_metric(epsg).transform(lon, lat)
     return np.column_stack([x, y])
+
+
+def metric_srid(lon: float, lat: float) -> int:
+    """A projected system in metres for a place: its CGCS2000 Gauss-Krüger zone in
+    China, else its WGS 84 UTM zone."""
+    try:
+        return metric_epsg(lon)
+    except InvalidInputError:
+        zone = min(int((lon + 180) // 6) + 1, 60)
+        return (32600 if lat >= 0 else 32700) + zone

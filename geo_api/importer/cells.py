@@ -2,11 +2,15 @@
 
 A building is named by its compound's code and its number (3 for 3号楼, digits
 or Chinese numerals); a unit by the compound's code, its building's number and
-its own. Footprints are polygons, repaired with make_valid when invalid.
+its own. Where the compound's code is absent, the compound the footprint lies
+in is taken (and said in the notes). Footprints are valid polygons (or mended
+with ``repair``, each reported). A building's floors are optional (unknown).
 Upserted on (compound, number) and (building, number).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -16,62 +20,120 @@ from sqlalchemy import Connection, text
 from geo_api.address import parse_number
 from geo_api.importer.checks import Checked, RowErrors, polygons, text_column
 from geo_api.importer.coords import SourceCRS
+from geo_api.importer.layer import Field, Landing, Layer, Options
+from geo_api.importer.points import Bounds, city_bounds
+from geo_api.importer.shapes import areas_m2, parents_at, reject_unplaceable, repair_notes
 
 PARENTS_SQL = {
     "buildings": "SELECT code, id FROM compound",
     "units": """SELECT cp.code || '/' || b.number, b.id FROM building b
                 JOIN compound cp ON cp.id = b.compound_id""",
 }
-UPSERT = {
-    "buildings": (
-        "building",
-        ["compound_id", "number"],
-        ["compound_id", "number", "floors", "geom"],
-        ["floors", "geom"],
-    ),
-    "units": ("unit", ["building_id", "number"], ["building_id", "number", "geom"], ["geom"]),
-}
+SHOWN_CHOICES = 5
 
 
-def cell_parents(conn: Connection, layer: str) -> dict[str, int]:
-    """Parent key -> id: compound code for buildings, 'code/building' for units."""
-    return {str(k): int(v) for k, v in conn.execute(text(PARENTS_SQL[layer]))}
+@dataclass
+class CellState:
+    """One import's lookups and memory."""
+
+    conn: Connection
+    parents: dict[str, int]
+    bounds: Bounds | None
+    repair: bool
+    seen: dict[str, int] = field(default_factory=dict)  # parent#number -> row
+    placed: list[str] = field(default_factory=list)
 
 
-def _whole(values: pd.Series, errors: RowErrors, name: str, high: int) -> pd.Series:
+class CellLayer(Layer[CellState]):
+    """Buildings or units."""
+
+    geometry = "shapes"
+
+    def __init__(self, name: str, doc: str, fields: tuple[Field, ...], required: set[str]) -> None:
+        self.name = name  # type: ignore[misc]
+        self.doc = doc  # type: ignore[misc]
+        self.fields = fields  # type: ignore[misc]
+        self.required = frozenset(required)  # type: ignore[misc]
+
+    def prepare(self, conn: Connection, fields: dict[str, str], options: Options) -> CellState:
+        """Parents by key, the city's extent, the duplicate memory."""
+        parents = {str(k): int(v) for k, v in conn.execute(text(PARENTS_SQL[self.name]))}
+        return CellState(conn, parents, city_bounds(conn), options.repair)
+
+    def check(
+        self, chunk: pd.DataFrame, fields: dict[str, str], crs: SourceCRS | None, state: CellState
+    ) -> Checked:
+        """Numbers, parents and footprints of one chunk."""
+        assert crs is not None  # a layer of shapes always has a system
+        return check_cells(chunk, fields, self.name, crs, state)
+
+    def landings(self, fields: dict[str, str], located: bool) -> list[Landing]:
+        """Upserted on (parent, number); floors change only when the file gives them."""
+        if self.name == "buildings":
+            floors = ("floors",) if "floors" in fields else ()
+            return [
+                Landing(
+                    "building",
+                    ("compound_id", "number"),
+                    ("compound_id", "number", "floors", "geom"),
+                    (*floors, "geom"),
+                )
+            ]
+        return [
+            Landing("unit", ("building_id", "number"), ("building_id", "number", "geom"), ("geom",))
+        ]
+
+    def after(self, conn: Connection, state: CellState, options: Options) -> list[str]:
+        """Which compound each footprint without a compound code was placed in."""
+        if not state.placed:
+            return []
+        shown = "; ".join(state.placed[:SHOWN_CHOICES])
+        more = len(state.placed) - SHOWN_CHOICES
+        return [
+            f"{len(state.placed)} {self.name} had no compound code: placed in the compound "
+            f"they lie in ({shown}{f'; and {more} more' if more > 0 else ''})"
+        ]
+
+
+def _whole(
+    values: pd.Series, errors: RowErrors, name: str, high: int, *, needed: bool = True
+) -> pd.Series:
     """Positive whole numbers (digits or Chinese numerals); others rejected."""
     parsed = values.map(lambda v: None if v is None else parse_number(str(v).rstrip("号楼栋幢层")))
-    errors.flag(values.isna().to_numpy(), name, None, "missing")
+    if needed:
+        errors.flag(values.isna().to_numpy(), name, None, "missing")
     bad = values.notna() & (parsed.isna() | ~parsed.fillna(1).between(1, high))
     errors.flag(bad.to_numpy(), name, values, f"must be a whole number from 1 to {high}")
     return parsed
 
 
 def check_cells(
-    chunk: pd.DataFrame,
-    fields: dict[str, str],
-    layer: str,
-    crs: SourceCRS,
-    parents: dict[str, int],
-    seen: dict[str, int],
+    chunk: pd.DataFrame, fields: dict[str, str], layer: str, crs: SourceCRS, state: CellState
 ) -> Checked:
-    """Check one chunk of buildings or units; ``seen`` (key -> row) spans the file."""
+    """Check one chunk of buildings or units; ``state.seen`` spans the file."""
     errors = RowErrors(chunk["_row"])
-    notes: list[str] = []
-    compound = text_column(chunk, fields.get("compound_code"))
-    errors.flag(compound.isna().to_numpy(), "compound_code", None, "missing")
+    repaired: list[int] = []
+    geoms = polygons(chunk["geometry"].to_numpy(), errors, repaired, False, state.repair)
+    lonlat = np.full(len(geoms), None, dtype=object)
+    live = ~errors.bad
+    lonlat[live] = crs.geometries(geoms[live])
+    reject_unplaceable(lonlat, errors, state.bounds, crs.name)
+    compound = _compound_codes(
+        text_column(chunk, fields.get("compound_code")), lonlat, errors, state
+    )
     number = _whole(text_column(chunk, fields.get("number")), errors, "number", 999)
     out = pd.DataFrame({"_row": chunk["_row"].to_numpy(), "number": number})
     if layer == "buildings":
         parent_key = compound
-        floors = text_column(chunk, fields.get("floors"))
-        out["floors"] = _whole(floors, errors, "floors", 200)
+        out["floors"] = _whole(
+            text_column(chunk, fields.get("floors")), errors, "floors", 200, needed=False
+        )
         parent_field, parent_rule = "compound_code", "no compound with this code"
     else:
         building = _whole(text_column(chunk, fields.get("building")), errors, "building", 999)
         parent_key = compound + "/" + building.map(lambda b: "" if b is None else str(int(b)))
         parent_field, parent_rule = "building", "no such building of this compound"
-    parent = parent_key.map(lambda k: parents.get(str(k)))
+    parent = parent_key.map(lambda k: state.parents.get(str(k)))
     errors.flag(
         (parent.isna() & compound.notna()).to_numpy(),
         parent_field,
@@ -81,19 +143,95 @@ def check_cells(
     own_key = parent_key + "#" + number.map(lambda n: "" if n is None else str(int(n)))
     for k, key in enumerate(own_key.tolist()):
         if not errors.bad[k]:
-            if key in seen:
-                mask = np.arange(len(own_key)) == k
-                errors.flag(mask, "number", number, f"duplicate: row {seen[key]} has it")
+            if key in state.seen:
+                errors.flag(
+                    np.arange(len(own_key)) == k,
+                    "number",
+                    number,
+                    f"duplicate: row {state.seen[key]} has it",
+                )
             else:
-                seen[key] = int(errors.rows[k])
+                state.seen[key] = int(errors.rows[k])
     out["compound_id" if layer == "buildings" else "building_id"] = pd.array(
         parent.tolist(), dtype="Int64"
     )
-    geoms = polygons(chunk["geometry"].to_numpy(), errors, notes, multi=False)
     good = ~errors.bad
     frame = out[good].reset_index(drop=True)
-    for column in ("number", "floors"):
-        if column in frame:
-            frame[column] = frame[column].astype("int64")
-    lonlat = crs.geometries(geoms[good])
-    return Checked(gpd.GeoDataFrame(frame, geometry=list(lonlat), crs=4326), errors.rejects, notes)
+    frame["number"] = frame["number"].astype("int64")
+    if "floors" in frame:
+        frame["floors"] = pd.array(frame["floors"].tolist(), dtype="Int64")
+    kept = [k for k in repaired if good[k]]
+    notes = (
+        repair_notes(
+            errors.rows[kept],
+            areas_m2(crs.geometries(chunk["geometry"].to_numpy()[kept])),
+            areas_m2(lonlat[kept]),
+        )
+        if kept
+        else []
+    )
+    return Checked(
+        gpd.GeoDataFrame(frame, geometry=list(lonlat[good]), crs=4326), errors.rejects, notes
+    )
+
+
+def _compound_codes(
+    given: pd.Series, lonlat: np.ndarray, errors: RowErrors, state: CellState
+) -> pd.Series:
+    """Each row's compound code: as given, else the compound its footprint lies in."""
+    lost = given.isna().to_numpy() & ~errors.bad
+    if not lost.any():
+        errors.flag(given.isna().to_numpy(), "compound_code", None, "missing")
+        return given
+    codes = given.copy()
+    for k, hit in zip(
+        np.flatnonzero(lost).tolist(),
+        parents_at(state.conn, "compound", lonlat[lost]),
+        strict=True,
+    ):
+        if hit is not None:
+            codes.iat[k] = hit.code
+            state.placed.append(f"row {errors.rows[k]} → {hit.code}")
+    errors.flag(
+        codes.isna().to_numpy(),
+        "compound_code",
+        None,
+        "no compound code, and the footprint lies in no stored compound",
+    )
+    return codes
+
+
+BUILDINGS = CellLayer(
+    "buildings",
+    "buildings (楼栋): footprints numbered within their compound",
+    (
+        Field(
+            "compound_code", "code", "the compound's code (else the compound the footprint lies in)"
+        ),
+        Field(
+            "number",
+            "whole number",
+            "the building's number in its compound (3, 3号楼, 三号楼)",
+            ("楼栋", "楼号", "栋号", "楼栋号", "栋", "编号"),
+        ),
+        Field("floors", "whole number", "floors above ground (optional: unknown if absent)"),
+    ),
+    {"number"},
+)
+UNITS = CellLayer(
+    "units",
+    "units (单元): stairwell footprints numbered within their building",
+    (
+        Field(
+            "compound_code", "code", "the compound's code (else the compound the footprint lies in)"
+        ),
+        Field("building", "whole number", "the building's number in its compound"),
+        Field(
+            "number",
+            "whole number",
+            "the unit's number in its building (2, 2单元)",
+            ("单元", "单元号", "编号"),
+        ),
+    ),
+    {"building", "number"},
+)

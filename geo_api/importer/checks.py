@@ -12,16 +12,22 @@ import shapely
 
 @dataclass(frozen=True)
 class Reject:
-    """A row that did not land, and why: the row as the user counts it, the field."""
+    """A row that did not land, and why: the row as the user counts it (``where``: "row 7"
+    in a sheet, "line 8" in a CSV, "feature 3"), the field and the file's own column."""
 
     row: int
     field: str
     value: str | None
     reason: str
+    column: str | None = None  # the file's header for ``field``: 经度, 地址
+    where: str | None = None
 
     def message(self) -> str:
+        """The reject as one line: where, which column, the value, why."""
         shown = "" if self.value is None else f" {self.value!r}"
-        return f"row {self.row}, {self.field}{shown}: {self.reason}"
+        return (
+            f"{self.where or f'row {self.row}'}, {self.column or self.field}{shown}: {self.reason}"
+        )
 
 
 @dataclass
@@ -64,9 +70,12 @@ def text_column(chunk: pd.DataFrame, source: str | None) -> pd.Series:
     return stripped.where(stripped.notna() & (stripped != ""), None)
 
 
-def polygons(geoms: np.ndarray, errors: RowErrors, notes: list[str], multi: bool) -> np.ndarray:
-    """Polygonal geometries: empty or non-areal ones rejected, invalid ones repaired
-    with make_valid (and listed in ``notes``); MultiPolygon when ``multi``."""
+def polygons(
+    geoms: np.ndarray, errors: RowErrors, repaired: list[int], multi: bool, repair: bool = False
+) -> np.ndarray:
+    """Polygonal geometries: empty or non-areal ones rejected; invalid ones rejected naming
+    the defect, or with ``repair`` mended with make_valid (their positions added to
+    ``repaired``, for the caller to report their areas); MultiPolygon when ``multi``."""
     geoms = np.array(geoms, dtype=object)  # a copy: repairs must not touch the chunk
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     errors.flag(missing, "geometry", None, "no geometry: an area needs its boundary")
@@ -79,14 +88,29 @@ def polygons(geoms: np.ndarray, errors: RowErrors, notes: list[str], multi: bool
         "not a polygon",
     )
     invalid = ~errors.bad & ~shapely.is_valid(geoms)
+    if not repair:
+        reasons = pd.Series(
+            [
+                shapely.is_valid_reason(g) if bad else None
+                for g, bad in zip(geoms, invalid, strict=True)
+            ],
+            dtype=object,
+        )
+        for reason in sorted(set(reasons[invalid])):
+            errors.flag(
+                invalid & (reasons == reason).to_numpy(),
+                "geometry",
+                None,
+                f"invalid polygon ({reason}): fix it, or import with --repair",
+            )
+        invalid[:] = False
     collapsed = np.zeros(len(geoms), dtype=bool)
     for k in np.flatnonzero(invalid):
-        reason = shapely.is_valid_reason(geoms[k])
         geoms[k] = _areal_part(shapely.make_valid(geoms[k]))
         if shapely.is_empty(geoms[k]) or shapely.get_type_id(geoms[k]) not in (3, 6):
             collapsed[k] = True  # nothing areal survives the repair: no area at all
             continue
-        notes.append(f"row {errors.rows[k]}: invalid geometry ({reason}) repaired with make_valid")
+        repaired.append(int(k))
     errors.flag(collapsed, "geometry", None, "no area: the outline collapses to lines or points")
     if multi:
         single = shapely.get_type_id(geoms) == 3
@@ -98,7 +122,12 @@ def polygons(geoms: np.ndarray, errors: RowErrors, notes: list[str], multi: bool
         parts = (
             np.array([shapely.get_num_geometries(g) for g in geoms]) if len(geoms) else np.array([])
         )
-        errors.flag(several & (parts > 1), "geometry", None, "several polygons: a compound is one")
+        errors.flag(
+            several & (parts > 1),
+            "geometry",
+            None,
+            "a MultiPolygon of several parts: one polygon is expected",
+        )
         one = several & (parts == 1)
         geoms[one] = [shapely.get_geometry(g, 0) for g in geoms[one]]
     return geoms

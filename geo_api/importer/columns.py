@@ -1,11 +1,12 @@
 """Which column of a file holds which field of a layer.
 
-Columns are matched by name against the vocabulary in fields.py (Chinese or
-English, loosely compared); a mapping file (TOML or JSON) names the columns
-that aliases cannot guess, and wins over them. Two columns that both look like
-one field are an error rather than a guess: picking one silently could import
-the wrong data. Required fields are not checked here but listed for the
-validator (``REQUIRED``, ``ONE_OF``, ``unmet``).
+Columns are matched by name against the layer's names for its fields (its
+Field definitions and the shared vocabulary in fields.py: Chinese or English,
+loosely compared); a mapping file (TOML or JSON) names the columns that
+aliases cannot guess, and wins over them. Two columns that both look like one
+field are an error rather than a guess: picking one silently could import the
+wrong data. What a layer needs at least is the layer's own to say
+(Layer.missing).
 """
 
 from __future__ import annotations
@@ -18,44 +19,10 @@ from pathlib import Path
 
 from geo_api.errors import InvalidInputError
 from geo_api.importer.errors import ImportFileError
-from geo_api.importer.fields import LAYERS, aliases, normalise
+from geo_api.importer.fields import aliases, normalise
+from geo_api.importer.registry import REGISTRY
 
-__all__ = [
-    "LAYERS",
-    "ONE_OF",
-    "REQUIRED",
-    "ColumnMap",
-    "ColumnMapError",
-    "load_mapping",
-    "map_columns",
-    "unmet",
-]
-
-# The fields without which a row cannot be placed in its layer (its identity and
-# parent). Where a place's point is needed it comes from the file's geometry, or
-# else from lon and lat: the validator checks that, not this table.
-REQUIRED: dict[str, set[str]] = {
-    "streets": {"code", "name"},
-    "communities": {"code", "name"},  # the street is the code's first 9 digits
-    "grids": {"code", "name"},  # the community is the code's first 12 digits
-    "compounds": {"code", "name"},  # the grid: grid_code, else where the compound lies
-    "buildings": {"compound_code", "number"},
-    "units": {"compound_code", "building", "number"},
-    "households": set(),  # see ONE_OF: an address, or where it is spelled out
-    "heads": {"role", "name", "phone", "compound"},  # building/unit as the role needs
-    "stations": {"name", "tier"},
-    "members": {"name", "registered_on"},  # see ONE_OF: where they live
-    "roads": set(),  # the line is the road; ref, name and kind are optional
-    "gates": {"compound_code"},  # and a point
-}
-# Beyond REQUIRED, at least one of these groups must be complete.
-ONE_OF: dict[str, tuple[frozenset[str], ...]] = {
-    "households": (frozenset({"address"}), frozenset({"compound", "building", "unit", "room"})),
-    "heads": (frozenset({"household_address"}), frozenset({"address"})),
-    "members": (frozenset({"lon", "lat"}), frozenset({"address"})),
-}
-# Groups a file's own geometry stands in for.
-_LOCATION = frozenset({"lon", "lat"})
+__all__ = ["ColumnMap", "ColumnMapError", "load_mapping", "map_columns"]
 
 
 class ColumnMapError(InvalidInputError):
@@ -83,7 +50,7 @@ def map_columns(
     fields = _fields_of(layer)
     explicit = _explicit(columns, layer, fields, mapping or {})
     taken = set(explicit.values())
-    table = aliases(layer)
+    table = aliases(REGISTRY[layer])
     guessed: dict[str, list[str]] = {}
     for column in columns:
         target = table.get(normalise(column))
@@ -105,9 +72,9 @@ def map_columns(
 
 def _fields_of(layer: str) -> tuple[str, ...]:
     """The layer's canonical fields; an unknown layer lists the known ones."""
-    if layer not in LAYERS:
-        raise ColumnMapError(f"unknown layer {layer!r}: one of {', '.join(LAYERS)}")
-    return LAYERS[layer]
+    if layer not in REGISTRY:
+        raise ColumnMapError(f"unknown layer {layer!r}: one of {', '.join(REGISTRY)}")
+    return REGISTRY[layer].field_names
 
 
 def _explicit(
@@ -148,12 +115,14 @@ def load_mapping(path: Path) -> dict[str, str]:
     flat: dict[str, str] = {}
     for key, value in raw.items():
         if isinstance(value, dict):
-            if key not in LAYERS:
-                raise ImportFileError(path, f"[{key}] is not a layer: one of {', '.join(LAYERS)}")
+            if key not in REGISTRY:
+                raise ImportFileError(path, f"[{key}] is not a layer: one of {', '.join(REGISTRY)}")
             for name, column in value.items():
-                flat[f"{key}.{name}"] = _entry(path, f"{key}.{name}", name, column, LAYERS[key])
+                flat[f"{key}.{name}"] = _entry(
+                    path, f"{key}.{name}", name, column, REGISTRY[key].field_names
+                )
         else:
-            every = tuple(f for fields in LAYERS.values() for f in fields)
+            every = tuple(f for layer in REGISTRY.values() for f in layer.field_names)
             flat[key] = _entry(path, key, key, value, every)
     return flat
 
@@ -190,19 +159,3 @@ def _entry(path: Path, key: str, name: str, column: object, fields: Collection[s
             path, "the column must be a non-empty text", where=f"key {key}", value=column
         )
     return column.strip()
-
-
-def unmet(layer: str, present: Collection[str], *, has_geometry: bool = False) -> str | None:
-    """What is missing for ``layer`` given the mapped fields, or None when nothing is.
-
-    A file's own geometry stands in for lon and lat.
-    """
-    have = set(present) | (_LOCATION if has_geometry else set())
-    missing = sorted(REQUIRED[layer] - have)
-    if missing:
-        return f"{layer} need the field(s) {', '.join(missing)}"
-    groups = ONE_OF.get(layer, ())
-    if groups and not any(group <= have for group in groups):
-        options = " or ".join("+".join(sorted(group)) for group in groups)
-        return f"{layer} need {options}"
-    return None

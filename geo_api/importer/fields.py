@@ -1,5 +1,6 @@
-"""The importer's vocabulary: each layer's canonical fields, and the column
-names (Chinese and English) that officers' files use for them.
+"""The importer's shared vocabulary: the column names (Chinese and English) that
+officers' files use for each field, whatever the layer (a layer's own names are
+in its Field definitions).
 
 Aliases are compared after normalising (NFKC, case-folded, spaces and
 punctuation removed), so "Floor Area (m²)", "floor_area_m2" and "面积（㎡）"
@@ -9,29 +10,10 @@ are the same name. A table, not code: add an alias by adding a string.
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING, Any
 
-LAYERS: dict[str, tuple[str, ...]] = {
-    "streets": ("code", "name"),
-    "communities": ("code", "name", "street_code"),
-    "grids": ("code", "name", "community_code"),
-    "compounds": ("code", "name", "grid_code"),
-    "buildings": ("compound_code", "number", "floors"),
-    "units": ("compound_code", "building", "number"),
-    "households": (
-        "address", "street", "community", "compound", "building", "unit", "room",
-        "persons", "lon", "lat", "volunteer",
-    ),
-    "heads": (
-        "role", "name", "phone", "address", "household_address", "compound", "building",
-        "unit", "capacity", "max_capacity",
-    ),
-    "stations": (
-        "name", "tier", "floor_area_m2", "hours", "community_code", "street_code", "lon", "lat",
-    ),
-    "members": ("name", "phone", "address", "lon", "lat", "registered_on"),
-    "roads": ("ref", "name", "kind"),
-    "gates": ("compound_code", "name", "lon", "lat"),
-}  # fmt: skip
+if TYPE_CHECKING:
+    from geo_api.importer.layer import Layer
 
 # Field → names it goes by in any layer that has the field (the field's own name included).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -80,27 +62,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "area",
     ),
     "hours": ("开放时间", "服务时间", "办公时间", "hours", "opening_hours"),
-    "registered_on": ("报到日期", "报到时间", "registered_on", "registered"),
-}
-
-# Names that mean a field only in one layer (where the general meaning does not apply).
-LAYER_ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("streets", "code"): ("街道代码", "街道编码"),
-    ("streets", "name"): ("街道", "街道名称"),
-    ("communities", "code"): ("社区代码", "社区编码"),
-    ("communities", "name"): ("社区", "社区名称"),
-    ("grids", "code"): ("网格代码", "网格编码", "网格编号"),
-    ("grids", "name"): ("网格", "网格名称"),
-    ("compounds", "code"): ("小区代码", "小区编码", "小区编号"),
-    ("compounds", "name"): ("小区", "小区名称"),
-    ("buildings", "number"): ("楼栋", "楼号", "栋号", "楼栋号", "栋", "编号"),
-    ("units", "number"): ("单元", "单元号", "编号"),
-    ("roads", "ref"): ("道路编号", "路段编号", "编号", "osm_id", "id", "ref"),
-    ("roads", "name"): ("道路名称", "路名", "街路名称"),
-    ("roads", "kind"): ("道路类型", "道路等级", "类型", "highway", "fclass", "kind", "type"),
-    ("gates", "name"): ("出入口", "出入口名称", "大门", "门"),
-    ("stations", "name"): ("站点名称", "阵地名称", "服务站", "站点"),
-    ("heads", "name"): ("三长姓名", "楼长姓名", "单元长姓名"),
+    "registered_on": ("报到日期", "报到时间", "登记日期", "registered_on", "registered"),
+    "crs": (
+        "坐标系",
+        "坐标类型",
+        "坐标系统",
+        "坐标格式",
+        "coord_sys",
+        "coordsys",
+        "coordinate_system",
+        "crs",
+        "srs",
+    ),
 }
 
 
@@ -110,13 +83,19 @@ def normalise(name: str) -> str:
     return "".join(char for char in folded if unicodedata.category(char)[0] in "LN")
 
 
-def aliases(layer: str) -> dict[str, str]:
+def aliases(layer: Layer[Any]) -> dict[str, str]:
     """Normalised name → field for ``layer``; a layer's own aliases win over general ones."""
     table: dict[str, str] = {}
-    for field in LAYERS[layer]:
-        for alias in (*ALIASES.get(field, ()), field):
-            table.setdefault(normalise(alias), field)
-    for field in LAYERS[layer]:
-        for alias in LAYER_ALIASES.get((layer, field), ()):
-            table[normalise(alias)] = field
+    for field in layer.fields:
+        for alias in (*ALIASES.get(field.name, ()), field.name):
+            table.setdefault(normalise(alias), field.name)
+    for field in layer.fields:
+        for alias in field.aliases:
+            table[normalise(alias)] = field.name
     return table
+
+
+def names_of(layer: Layer[Any], field: str) -> tuple[str, ...]:
+    """Every name a file may give ``field`` in ``layer`` (for the documentation)."""
+    own = next((f.aliases for f in layer.fields if f.name == field), ())
+    return tuple(dict.fromkeys((*own, *ALIASES.get(field, ()), field)))

@@ -18,8 +18,10 @@ from sqlalchemy import Connection, text
 
 from geo_api.address import parse_address
 from geo_api.importer.checks import Checked, RowErrors, text_column
+from geo_api.importer.coords import SourceCRS
 from geo_api.importer.households import Homes, _number, _place, _room
-from geo_api.importer.members import PHONE
+from geo_api.importer.layer import Field, Landing, Layer, Options
+from geo_api.importer.phones import normalise_phone, phone_problem
 
 ROLES = {
     "unit": "unit", "单元长": "unit", "联户长": "unit", "楼道长": "unit",
@@ -39,14 +41,65 @@ HOUSEHOLDS_SQL = "SELECT unit_id, room, id FROM household"
 
 
 class Roster:
-    """What placing heads needs beyond Homes: households by (unit, room), unit parents."""
+    """What placing heads needs beyond Homes: households by (unit, room), unit parents,
+    and the heads seen so far in the file."""
 
     def __init__(self, conn: Connection) -> None:
         self.homes = Homes.load(conn)
-        self.households = {
-            (int(u), str(r)): int(i) for u, r, i in conn.execute(text(HOUSEHOLDS_SQL))
-        }
+        # A room of several households (分户) is the head's home through its first one.
+        self.households: dict[tuple[int, str], int] = {}
+        for u, r, i in conn.execute(text(HOUSEHOLDS_SQL)):
+            self.households.setdefault((int(u), str(r)), int(i))
         self.parents = {int(u): (int(b), int(c)) for u, b, c in conn.execute(text(UNITS_SQL))}
+        self.seen: dict[tuple[str, int, int], int] = {}
+        self.defaults: dict[str, int] = {}
+
+
+class HeadLayer(Layer[Roster]):
+    """The three heads (三长) from a roster."""
+
+    name = "heads"
+    doc = (
+        "the three heads (三长): who, where they live, which unit, building or compound they serve"
+    )
+    geometry = "none"
+    required = frozenset({"role", "name", "phone"})
+    one_of = (frozenset({"household_address"}), frozenset({"address"}))
+    fields = (
+        Field("role", "role", "unit, building or compound (单元长, 楼长, 小区长 ...)"),
+        Field("name", "text", "the head's name (personal data)",
+              ("三长姓名", "楼长姓名", "单元长姓名")),
+        Field("phone", "phone", "the head's phone (personal data)"),
+        Field("address", "text", "where the head lives: a household's address"),
+        Field("household_address", "text", "the same, when the file has both columns"),
+        Field("compound", "text", "the compound served (else the head's own)"),
+        Field("building", "whole number", "the building served (else the head's own)"),
+        Field("unit", "whole number", "the unit served (else the head's own)"),
+        Field("capacity", "whole number", "households the head is meant to cover"),
+        Field("max_capacity", "whole number", "the most households the head may cover"),
+    )  # fmt: skip
+
+    def prepare(self, conn: Connection, fields: dict[str, str], options: Options) -> Roster:
+        """Homes, households and units of the store."""
+        return Roster(conn)
+
+    def check(
+        self, chunk: pd.DataFrame, fields: dict[str, str], crs: SourceCRS | None, state: Roster
+    ) -> Checked:
+        """Roles, people, homes and places of one chunk."""
+        return check_heads(chunk, fields, state, state.seen)
+
+    def landings(self, fields: dict[str, str], located: bool) -> list[Landing]:
+        """One landing per role: each has its own partial unique index."""
+        updates = ("name", "phone", *(c for c in ("capacity", "max_capacity") if c in fields))
+        return [
+            Landing("head", (place, "household_id"), tuple(COLUMNS), updates,
+                    where=f"role = '{role}'", part=("role", role))
+            for role, place in PLACE_OF.items()
+        ]  # fmt: skip
+
+
+HEADS = HeadLayer()
 
 
 def check_heads(
@@ -64,10 +117,11 @@ def check_heads(
     role = col["role"].map(lambda r: None if r is None else ROLES.get(str(r).strip().lower()))
     errors.flag(role.isna().to_numpy(), "role", col["role"], f"say one of {', '.join(ROLES)}")
     errors.flag(col["name"].isna().to_numpy(), "name", None, "missing")
-    bad_phone = col["phone"].isna() | ~col["phone"].fillna("").str.match(PHONE.pattern)
-    errors.flag(
-        bad_phone.to_numpy(), "phone", col["phone"], "missing or not a Chinese phone number"
-    )
+    phone = col["phone"].map(lambda p: None if p is None else normalise_phone(str(p)))
+    errors.flag(phone.isna().to_numpy(), "phone", None, "missing")
+    problems = phone.map(lambda p: None if p is None else phone_problem(p))
+    for why in sorted(set(problems.dropna())):
+        errors.flag((problems == why).to_numpy(), "phone", col["phone"], why)
     # Where they live: a household of the store, by its address.
     address = col["household_address"].where(col["household_address"].notna(), col["address"])
     errors.flag(address.isna().to_numpy(), "address", None, "missing: where does the head live?")
@@ -118,7 +172,7 @@ def check_heads(
     good = ~errors.bad
     frame = pd.DataFrame({"_row": chunk["_row"].to_numpy()[good], "role": role.to_numpy()[good],
                           "name": col["name"].to_numpy()[good],
-                          "phone": col["phone"].to_numpy()[good],
+                          "phone": phone.to_numpy()[good],
                           "household_id": household[good]})  # fmt: skip
     for r, column in PLACE_OF.items():
         frame[column] = pd.array(np.where(frame["role"] == r, place[good], -1), dtype="Int64")

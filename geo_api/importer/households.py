@@ -10,7 +10,7 @@ with no coordinates is placed at its unit. Rows are upserted on (unit, room).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +21,10 @@ from sqlalchemy import Connection, text
 from geo_api.address import compound_key, match_address, parse_address
 from geo_api.importer.checks import Checked, RowErrors, text_column
 from geo_api.importer.coords import SourceCRS
+from geo_api.importer.dates import parse_date
+from geo_api.importer.layer import Field, Landing, Layer, Options
+from geo_api.importer.phones import lost_leading_zero, normalise_phone, phone_problem
+from geo_api.importer.points import Bounds, city_bounds, point_coordinates
 
 UNITS_SQL = """
 SELECT u.id, u.number AS unit, b.number AS building, cp.id AS compound_id, cp.name AS compound,
@@ -32,23 +36,8 @@ JOIN community cm ON cm.id = cp.community_id
 TRUE = {"1", "true", "yes", "y", "是", "t", "√"}
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
 MAX_PERSONS = 30
-MARGIN = 0.05  # degrees (about 5 km) around the streets' extent: still the city
-
-
-Bounds = tuple[float, float, float, float]  # west, south, east, north in degrees
-
-
-def city_bounds(conn: Connection) -> Bounds | None:
-    """The extent of the city's streets, within which imported points must lie."""
-    box = conn.execute(
-        text(
-            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-            "FROM (SELECT ST_Extent(geom) AS e FROM street) s"
-        )
-    ).one()
-    if box[0] is None:
-        return None
-    return float(box[0]), float(box[1]), float(box[2]), float(box[3])
+HOUSEHOLD_NO_MAX = 32
+SHOWN_FLAGS = 5
 
 
 @dataclass
@@ -150,34 +139,216 @@ def _place(
     return unit_id, at_unit
 
 
-def _no_twice(
-    unit_id: np.ndarray, room: pd.Series, seen: dict[tuple[int, str], int], errors: RowErrors
-) -> None:
-    """Reject a home named twice in the file, naming the first row."""
+def _split(
+    unit_id: np.ndarray,
+    room: pd.Series,
+    number: pd.Series,
+    head: pd.Series,
+    state: HomeState,
+    errors: RowErrors,
+) -> pd.Series:
+    """Each row's household number within its room (分户): the file's, else '' for the
+    first household of a room and the head of household's name for another one with a
+    different head; the same home twice is rejected, naming the first row."""
+    out = number.fillna("").astype(object)
     twice: dict[int, list[int]] = {}  # first row -> the rows repeating it
-    for k, key in enumerate(zip(unit_id.tolist(), room.tolist(), strict=True)):
+    for k in range(len(unit_id)):
         if errors.bad[k]:
             continue
-        if key in seen:
-            twice.setdefault(seen[key], []).append(k)
+        home = (int(unit_id[k]), str(room.iat[k]))
+        if not out.iat[k]:
+            first = state.heads.get(home)
+            if first is not None and head.iat[k] is not None and head.iat[k] != first:
+                out.iat[k] = str(head.iat[k])[:HOUSEHOLD_NO_MAX]
+            elif first is None:
+                state.heads[home] = None if head.iat[k] is None else str(head.iat[k])
+        key = (*home, str(out.iat[k]))
+        if key in state.seen:
+            twice.setdefault(state.seen[key], []).append(k)
         else:
-            seen[key] = int(errors.rows[k])
-    for first, rows in twice.items():
+            state.seen[key] = int(errors.rows[k])
+    for first_row, rows in twice.items():
         mask = np.zeros(len(unit_id), dtype=bool)
         mask[rows] = True
-        errors.flag(mask, "room", room, f"the same home as row {first}")
+        errors.flag(
+            mask,
+            "room",
+            room,
+            f"the same home as row {first_row} (several households "
+            "in one room? give each its household number, 户号)",
+        )
+    return out
+
+
+def _phones(column: pd.Series, errors: RowErrors, flags: list[str]) -> pd.Series:
+    """Phones normalised; unusable ones rejected, landlines that lost their 0 flagged."""
+    phone = column.map(lambda p: None if p is None else normalise_phone(str(p)))
+    problems = phone.map(lambda p: None if p is None else phone_problem(p))
+    for why in sorted(set(problems.dropna())):
+        errors.flag((problems == why).to_numpy(), "phone", column, why)
+    lost = phone.map(lambda p: p is not None and lost_leading_zero(p)).to_numpy()
+    for k in np.flatnonzero(lost).tolist():
+        flags.append(
+            f"row {errors.rows[k]}: {column.iat[k]!r} looks like a landline that lost "
+            "its leading 0 (a number cell?)"
+        )
+    return phone
+
+
+def _dates(column: pd.Series, errors: RowErrors) -> pd.Series:
+    """Registration dates; text that says no date is rejected."""
+    when = column.map(lambda d: None if d is None else parse_date(str(d)))
+    errors.flag(
+        (column.notna() & when.isna()).to_numpy(),
+        "registered_on",
+        column,
+        "not a date (2023-05-06, 2023.5.6, 2023年5月6日)",
+    )
+    return when
+
+
+@dataclass
+class HomeState:
+    """One import's lookups and memory: the store's homes, the rooms seen so far."""
+
+    homes: Homes
+    seen: dict[tuple[int, str, str], int] = field(default_factory=dict)
+    heads: dict[tuple[int, str], str | None] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    unit_placed: int = 0
+
+
+COLUMNS = (
+    "unit_id",
+    "room",
+    "household_no",
+    "persons",
+    "address",
+    "volunteer",
+    "head_name",
+    "phone",
+    "registered_on",
+    "remarks",
+    "geom",
+)
+# Fields the file may leave out, and the columns that then keep what the store holds.
+OPTIONAL = {
+    "persons": "persons",
+    "address": "address",
+    "volunteer": "volunteer",
+    "head_name": "head_name",
+    "phone": "phone",
+    "registered_on": "registered_on",
+    "remarks": "remarks",
+}
+
+
+class HouseholdLayer(Layer[HomeState]):
+    """Households (户) from registers, placed in their unit."""
+
+    name = "households"
+    doc = (
+        "households (户): placed in a unit by a written address or by compound, building, "
+        "unit and room columns"
+    )
+    geometry = "points or none"
+    rebuilds = "service areas"
+    one_of = (frozenset({"address"}), frozenset({"compound", "building", "unit", "room"}))
+    fields = (
+        Field(
+            "address",
+            "text",
+            "the written address (浍滨街道水岸明珠小区3号楼2单元501室, 水岸明珠3-2-501)",
+        ),
+        Field("street", "text", "the street's name"),
+        Field("community", "text", "the community's name (tells apart compounds of one name)"),
+        Field("compound", "text", "the compound's name"),
+        Field("building", "whole number", "the building's number"),
+        Field("unit", "whole number", "the unit's number"),
+        Field("room", "text", "the room (501)"),
+        Field(
+            "household_no",
+            "text",
+            "the household number (户号), for several households in one room (分户)",
+            ("户号", "户编号", "分户号", "household_no"),
+        ),
+        Field(
+            "persons",
+            "whole number",
+            f"people in the household, 1 to {MAX_PERSONS} (1 when absent)",
+        ),
+        Field("lon", "number", "longitude (else the unit's point)"),
+        Field("lat", "number", "latitude"),
+        Field("crs", "coordinate system", "the row's own coordinate system (GCJ-02, BD-09, ...)"),
+        Field("volunteer", "yes/no", "someone here offered to serve (是/否)"),
+        Field(
+            "head_name",
+            "text",
+            "the head of household's name (personal data)",
+            ("户主姓名", "户主", "户主名称", "head_name", "householder"),
+        ),
+        Field("phone", "phone", "a contact phone (personal data)"),
+        Field(
+            "registered_on",
+            "date",
+            "the registration date",
+            ("登记日期", "登记时间", "入户日期", "registered_on"),
+        ),
+        Field("remarks", "text", "remarks", ("备注", "说明", "remarks", "note", "notes")),
+    )
+
+    def warnings(self, fields: dict[str, str]) -> list[str]:
+        """No persons column: every household counts as one person."""
+        if "persons" not in fields:
+            return ["no persons column: every household counted as 1 person"]
+        return []
+
+    def prepare(self, conn: Connection, fields: dict[str, str], options: Options) -> HomeState:
+        """The store's compounds and units."""
+        return HomeState(Homes.load(conn))
+
+    def check(
+        self, chunk: pd.DataFrame, fields: dict[str, str], crs: SourceCRS | None, state: HomeState
+    ) -> Checked:
+        """Homes, people and points of one chunk."""
+        return check_households(chunk, fields, crs, state)
+
+    def landings(self, fields: dict[str, str], located: bool) -> list[Landing]:
+        """Upserted on (unit, room, household number). An existing home changes only in
+        what the file says: no persons column keeps the stored persons; a row without
+        coordinates keeps the stored point."""
+        given = [column for f, column in OPTIONAL.items() if f in fields]
+        key = ("unit_id", "room", "household_no")
+        with_point = (*given, "geom") if located else tuple(given)
+        return [
+            Landing("household", key, COLUMNS, with_point, part=("_located", True)),
+            Landing("household", key, COLUMNS, tuple(given), part=("_located", False)),
+        ]
+
+    def after(self, conn: Connection, state: HomeState, options: Options) -> list[str]:
+        """Rows placed at their unit, and phones worth a look."""
+        notes = []
+        if state.unit_placed:
+            notes.append(f"{state.unit_placed} households had no coordinates: placed at their unit")
+        if state.flags:
+            shown = "; ".join(state.flags[:SHOWN_FLAGS])
+            more = len(state.flags) - SHOWN_FLAGS
+            notes.append(
+                f"{len(state.flags)} phones to check: {shown}"
+                + (f" (and {more} more)" if more > 0 else "")
+            )
+        return notes
+
+
+HOUSEHOLDS = HouseholdLayer()
 
 
 def check_households(
-    chunk: pd.DataFrame,
-    fields: dict[str, str],
-    crs: SourceCRS | None,
-    homes: Homes,
-    seen: dict[tuple[int, str], int],
+    chunk: pd.DataFrame, fields: dict[str, str], crs: SourceCRS | None, state: HomeState
 ) -> Checked:
-    """Check one chunk of households; ``seen`` ((unit, room) -> row) spans the file."""
+    """Check one chunk of households; ``state`` spans the file."""
+    homes = state.homes
     errors = RowErrors(chunk["_row"])
-    notes: list[str] = []
     col = {
         f: text_column(chunk, fields.get(f))
         for f in (
@@ -187,12 +358,20 @@ def check_households(
             "building",
             "unit",
             "room",
+            "household_no",
             "persons",
             "volunteer",
             "lon",
             "lat",
+            "crs",
+            "head_name",
+            "phone",
+            "registered_on",
+            "remarks",
         )
     }
+    if "crs" not in fields:
+        del col["crs"]
     # The address is parsed only where a column leaves a part of the home unsaid.
     unsaid = pd.concat([col[c].isna() for c in ("compound", "building", "unit", "room")], axis=1)
     needed = (col["address"].notna() & unsaid.any(axis=1)).to_numpy()
@@ -225,6 +404,13 @@ def check_households(
     # 0201 and 201 are one room: digits-only rooms lose their leading zeros.
     room = room.map(lambda r: None if r is None else _room(str(r)))
     errors.flag((room.fillna("").str.len() > 16).to_numpy(), "room", room, "longer than 16")
+    number = col["household_no"]
+    errors.flag(
+        (number.fillna("").str.len() > HOUSEHOLD_NO_MAX).to_numpy(),
+        "household_no",
+        number,
+        f"longer than {HOUSEHOLD_NO_MAX}",
+    )
     persons = (
         _number(col["persons"], errors, "persons", 1, MAX_PERSONS)
         if "persons" in fields
@@ -237,91 +423,39 @@ def check_households(
         col["volunteer"],
         "say 是/否, yes/no, true/false or 1/0",
     )
+    phone = _phones(col["phone"], errors, state.flags)
+    registered = _dates(col["registered_on"], errors)
     unit_id, at_unit = _place(compound, community, building_no, unit_no, homes, errors)
-    _no_twice(unit_id, room, seen, errors)
+    split = _split(unit_id, room, number, col["head_name"], state, errors)
     lon, lat = point_coordinates(chunk, col, crs, homes.bounds, errors)
     placed = ~np.isfinite(lon)
     lon = np.where(placed, at_unit[:, 0], lon)
     lat = np.where(placed, at_unit[:, 1], lat)
     good = ~errors.bad
-    if (placed & good).any():
-        notes.append(
-            f"{int((placed & good).sum())} households had no coordinates: placed at their unit"
-        )
-    address = col["address"].where(
-        col["address"].notna(),
-        compound.astype(str)
-        + building_no.astype(str)
-        + "号楼"
-        + unit_no.astype(str)
-        + "单元"
-        + room.astype(str)
-        + "室",
-    )
+    state.unit_placed += int((placed & good).sum())
+    written = [
+        None
+        if c is None or b is None or u is None or r is None
+        else f"{c}{int(b)}号楼{int(u)}单元{r}室"
+        for c, b, u, r in zip(compound, building_no, unit_no, room, strict=True)
+    ]
+    address = col["address"].where(col["address"].notna(), pd.Series(written, dtype=object))
     frame = gpd.GeoDataFrame(
         {
             "_row": chunk["_row"].to_numpy()[good],
             "unit_id": unit_id[good],
             "room": room.to_numpy()[good],
+            "household_no": split.to_numpy()[good],
             "persons": persons.to_numpy()[good].astype(np.int64),
             "address": address.to_numpy()[good],
             "volunteer": volunteer.isin(TRUE).to_numpy()[good],
+            "head_name": col["head_name"].to_numpy()[good],
+            "phone": phone.to_numpy()[good],
+            "registered_on": registered.to_numpy()[good],
+            "remarks": col["remarks"].to_numpy()[good],
             "_located": ~placed[good],
         },
         geometry=shapely.points(lon[good], lat[good]),
         crs=4326,
     )
-    return Checked(frame, errors.rejects, notes)
-
-
-def point_coordinates(
-    chunk: pd.DataFrame,
-    col: dict[str, pd.Series],
-    crs: SourceCRS | None,
-    bounds: Bounds | None,
-    errors: RowErrors,
-) -> tuple[np.ndarray, np.ndarray]:
-    """WGS 84 lon/lat of each row (NaN where the row gives none); bad ones, and those
-    beyond ``bounds`` (the city), rejected."""
-    n = len(chunk)
-    if "geometry" in chunk:
-        geoms = chunk["geometry"].to_numpy()
-        has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        x = np.full(n, np.nan)
-        y = np.full(n, np.nan)
-        x[has], y[has] = shapely.get_x(geoms[has]), shapely.get_y(geoms[has])
-    else:
-        x = pd.to_numeric(col["lon"], errors="coerce").to_numpy(dtype=float)
-        y = pd.to_numeric(col["lat"], errors="coerce").to_numpy(dtype=float)
-        errors.flag(col["lon"].notna().to_numpy() & np.isnan(x), "lon", col["lon"], "not a number")
-        errors.flag(col["lat"].notna().to_numpy() & np.isnan(y), "lat", col["lat"], "not a number")
-    given = np.isfinite(x) & np.isfinite(y)
-    half = np.isfinite(x) ^ np.isfinite(y)
-    errors.flag(half, "lon/lat", None, "give both longitude and latitude, or neither")
-    if not given.any() or crs is None:
-        return np.full(n, np.nan), np.full(n, np.nan)
-    shown = pd.Series([f"{a:g}, {b:g}" for a, b in zip(x, y, strict=True)])
-    if crs.degrees:
-        swapped = given & (np.abs(x - 28.5) <= 25.5) & (np.abs(y - 104.5) <= 31.5)
-        errors.flag(swapped, "lon/lat", shown, "latitude and longitude swapped")
-        projected = given & ((np.abs(x) > 180) | (np.abs(y) > 90))
-        errors.flag(
-            projected,
-            "lon/lat",
-            shown,
-            f"metres, not degrees: the file is not in {crs.name} (say --crs, e.g. EPSG:4546)",
-        )
-    given &= ~errors.bad
-    lon = np.full(n, np.nan)
-    lat = np.full(n, np.nan)
-    lon[given], lat[given] = crs.to_lonlat(x[given], y[given])
-    if bounds is not None:
-        west, south, east, north = bounds
-        far = given & (
-            (lon < west - MARGIN)
-            | (lon > east + MARGIN)
-            | (lat < south - MARGIN)
-            | (lat > north + MARGIN)
-        )
-        errors.flag(far, "lon/lat", shown, "outside the city")
-    return lon, lat
+    return Checked(frame, errors.rejects, [])

@@ -9,7 +9,7 @@ so imported members start unplaced. Phones are checked as Chinese numbers:
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,69 +17,130 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from sqlalchemy import Connection
 
 from geo_api.importer.checks import Checked, RowErrors, text_column
 from geo_api.importer.coords import SourceCRS
-from geo_api.importer.households import Bounds, point_coordinates
+from geo_api.importer.dates import parse_date
+from geo_api.importer.layer import Field, Landing, Layer, Options
+from geo_api.importer.phones import normalise_phone, phone_problem
+from geo_api.importer.points import Bounds, city_bounds, point_coordinates
 
 CHINA = ZoneInfo("Asia/Shanghai")
-PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-UPSERT = (
-    "member",
-    ["name", "phone"],
-    ["name", "phone", "address", "registered_on", "placed_by", "geom"],
-)
+COLUMNS = ("name", "phone", "address", "registered_on", "placed_by", "geom")
 
 
-def updates(fields: dict[str, str], located: bool) -> list[str]:
-    """What a re-import may change: the columns the file gives (a member that changes
-    has placed_by cleared, so that the next run places them again)."""
-    changed: list[str] = [c for c in ("address", "registered_on") if c in fields]
-    if located:
-        changed.append("geom")
-    return changed
+@dataclass
+class MemberState:
+    """One import's lookups and memory."""
+
+    bounds: Bounds | None
+    seen: dict[tuple[str, str], int] = field(default_factory=dict)  # (name, phone) -> row
+
+
+class MemberLayer(Layer[MemberState]):
+    """Registered party members (报到党员)."""
+
+    name = "members"
+    doc = "registered party members (报到党员): name, phone, where they live"
+    geometry = "points or none"
+    required = frozenset({"name", "phone"})
+    one_of = (frozenset({"lon", "lat"}), frozenset({"address"}))
+    fields = (
+        Field("name", "text", "the member's name (personal data)"),
+        Field("phone", "phone", "the member's phone (personal data)"),
+        Field("address", "text", "where they live"),
+        Field("lon", "number", "longitude of their home"),
+        Field("lat", "number", "latitude of their home"),
+        Field("crs", "coordinate system", "the row's own coordinate system (GCJ-02, BD-09, ...)"),
+        Field(
+            "registered_on",
+            "date",
+            "when they registered with the community (today if absent)",
+            ("报到日期", "报到时间", "registered_on", "registered"),
+        ),
+    )
+
+    def warnings(self, fields: dict[str, str]) -> list[str]:
+        """No registration dates: registered today."""
+        if "registered_on" not in fields:
+            return ["no registration date column: every member registered today"]
+        return []
+
+    def prepare(self, conn: Connection, fields: dict[str, str], options: Options) -> MemberState:
+        """The city's extent."""
+        return MemberState(city_bounds(conn))
+
+    def check(
+        self,
+        chunk: pd.DataFrame,
+        fields: dict[str, str],
+        crs: SourceCRS | None,
+        state: MemberState,
+    ) -> Checked:
+        """Names, phones, dates and homes of one chunk."""
+        return check_members(chunk, fields, crs, state)
+
+    def landings(self, fields: dict[str, str], located: bool) -> list[Landing]:
+        """Upserted on (name, phone); a member that changes is placed again by the next run."""
+        changed: list[str] = [c for c in ("address", "registered_on") if c in fields]
+        if located:
+            changed.append("geom")
+        return [Landing("member", ("name", "phone"), COLUMNS, tuple(changed), reset=("placed_by",))]
+
+    def after(self, conn: Connection, state: MemberState, options: Options) -> list[str]:
+        """Members are placed in a community by the assignment run."""
+        return ["members are placed in their community by the next gridgov assign"]
+
+
+MEMBERS = MemberLayer()
 
 
 def check_members(
-    chunk: pd.DataFrame,
-    fields: dict[str, str],
-    crs: SourceCRS | None,
-    bounds: Bounds | None,
-    seen: dict[tuple[str, str], int],
+    chunk: pd.DataFrame, fields: dict[str, str], crs: SourceCRS | None, state: MemberState
 ) -> Checked:
-    """Check one chunk of members; ``seen`` ((name, phone) -> row) spans the file."""
+    """Check one chunk of members; ``state.seen`` ((name, phone) -> row) spans the file."""
     errors = RowErrors(chunk["_row"])
-    col = {f: text_column(chunk, fields.get(f)) for f in (
-        "name", "phone", "address", "registered_on", "lon", "lat")}  # fmt: skip
+    col = {
+        f: text_column(chunk, fields.get(f))
+        for f in ("name", "phone", "address", "registered_on", "lon", "lat", "crs")
+    }
+    if "crs" not in fields:
+        del col["crs"]
     name = col["name"]
     errors.flag(name.isna().to_numpy(), "name", None, "missing")
     errors.flag((name.fillna("").str.len() > 50).to_numpy(), "name", name, "longer than 50")
-    phone = col["phone"].map(lambda p: None if p is None else re.sub(r"[\s()]", "", str(p)))
+    phone = col["phone"].map(lambda p: None if p is None else normalise_phone(str(p)))
     errors.flag(phone.isna().to_numpy(), "phone", None, "missing")
-    bad_phone = phone.notna() & ~phone.fillna("").str.match(PHONE.pattern)
-    errors.flag(bad_phone.to_numpy(), "phone", col["phone"], "not a Chinese phone number")
-    when = pd.to_datetime(col["registered_on"], errors="coerce", format="mixed")
+    problems = phone.map(lambda p: None if p is None else phone_problem(p))
+    for why in sorted(set(problems.dropna())):
+        errors.flag((problems == why).to_numpy(), "phone", col["phone"], why)
+    when = col["registered_on"].map(lambda d: None if d is None else parse_date(str(d)))
     errors.flag(
         (col["registered_on"].notna() & when.isna()).to_numpy(),
-        "registered_on", col["registered_on"], "not a date (e.g. 2024-03-01)",
-    )  # fmt: skip
+        "registered_on",
+        col["registered_on"],
+        "not a date (2024-03-01, 2024.3.1, 2024年3月1日)",
+    )
     today = datetime.now(CHINA).date()
     if "registered_on" in fields:
         errors.flag(col["registered_on"].isna().to_numpy(), "registered_on", None, "missing")
-    future = (when > pd.Timestamp(today)).to_numpy(dtype=bool)
+    future = when.map(lambda d: d is not None and d > today).to_numpy(dtype=bool)
     errors.flag(future, "registered_on", col["registered_on"], "in the future")
     for k, key in enumerate(zip(name.tolist(), phone.tolist(), strict=True)):
         if not errors.bad[k]:
-            if key in seen:
+            if key in state.seen:
                 mask = np.arange(len(name)) == k
-                errors.flag(mask, "phone", phone, f"the same member as row {seen[key]}")
+                errors.flag(
+                    mask, "phone", col["phone"], f"the same member as row {state.seen[key]}"
+                )
             else:
-                seen[key] = int(errors.rows[k])
-    lon, lat = point_coordinates(chunk, col, crs, bounds, errors)
+                state.seen[key] = int(errors.rows[k])
+    lon, lat = point_coordinates(chunk, col, crs, state.bounds, errors)
     nowhere = ~np.isfinite(lon) & col["address"].isna().to_numpy()
     errors.flag(nowhere, "address", None, "no address and no point: where does the member live?")
     good = ~errors.bad
-    registered = when.dt.date.where(when.notna(), today)  # no column: registered today
+    registered = when.map(lambda d: today if d is None else d)  # no column: registered today
     points = [
         shapely.Point(x, y) if np.isfinite(x) else None
         for x, y in zip(lon[good], lat[good], strict=True)

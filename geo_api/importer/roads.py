@@ -10,6 +10,7 @@ Both are upserted; the import then rebuilds the network (geo_api.network.build).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -19,13 +20,109 @@ from sqlalchemy import Connection, text
 
 from geo_api.importer.checks import Checked, RowErrors, text_column
 from geo_api.importer.coords import SourceCRS
-from geo_api.importer.households import Bounds, point_coordinates
+from geo_api.importer.layer import Field, Landing, Layer, Options
+from geo_api.importer.points import Bounds, city_bounds, point_coordinates
 
-ROADS = ("road", ["ref"], ["ref", "name", "kind", "geom"], ["name", "kind", "geom"])
-GATES = ("compound_gate", ["compound_id", "name"], ["compound_id", "name", "geom"], ["geom"])
 KIND_MAX = 16
-BOUNDS_MARGIN_DEG = 0.1  # about 10 km: roads may run out of town, not to another city
 LINES = (1, 5)  # LineString, MultiLineString
+
+
+@dataclass
+class RoadState:
+    """One import's lookups and memory."""
+
+    bounds: Bounds | None
+    seen: dict[str, int] = field(default_factory=dict)  # ref -> row
+
+
+class RoadLayer(Layer[RoadState]):
+    """Roads and paths, the lines the walking network is built from."""
+
+    name = "roads"
+    doc = "roads (道路): lines the walking network is built from"
+    geometry = "shapes"
+    rebuilds = "network"
+    fields = (
+        Field(
+            "ref",
+            "text",
+            "the road's id (else a hash of its line)",
+            ("道路编号", "路段编号", "编号", "osm_id", "id", "ref"),
+        ),
+        Field("name", "text", "the road's name", ("道路名称", "路名", "街路名称")),
+        Field(
+            "kind",
+            "text",
+            f"what road it is (OSM highway values, 主干道, 支路 ...), at most {16} characters",
+            ("道路类型", "道路等级", "类型", "highway", "fclass", "kind", "type"),
+        ),
+    )
+
+    def prepare(self, conn: Connection, fields: dict[str, str], options: Options) -> RoadState:
+        """The city's extent."""
+        return RoadState(city_bounds(conn))
+
+    def check(
+        self, chunk: pd.DataFrame, fields: dict[str, str], crs: SourceCRS | None, state: RoadState
+    ) -> Checked:
+        """Lines, ids and kinds of one chunk."""
+        assert crs is not None  # a layer of shapes always has a system
+        return check_roads(chunk, fields, crs, state.seen, state.bounds)
+
+    def landings(self, fields: dict[str, str], located: bool) -> list[Landing]:
+        """Upserted on the id."""
+        return [
+            Landing("road", ("ref",), ("ref", "name", "kind", "geom"), ("name", "kind", "geom"))
+        ]
+
+
+@dataclass
+class GateState:
+    """One import's lookups and memory."""
+
+    bounds: Bounds | None
+    compounds: dict[str, int]
+    seen: dict[tuple[int, str], int] = field(default_factory=dict)
+
+
+class GateLayer(Layer[GateState]):
+    """Compound gates, where homes meet the walking network."""
+
+    name = "gates"
+    doc = "compound gates (小区出入口): points where a compound's homes meet the streets"
+    geometry = "points"
+    rebuilds = "network"
+    required = frozenset({"compound_code"})
+    fields = (
+        Field("compound_code", "code", "the compound's code"),
+        Field(
+            "name",
+            "text",
+            "the gate's name, unique in its compound (出入口 + row if absent)",
+            ("出入口", "出入口名称", "大门", "门"),
+        ),
+        Field("lon", "number", "longitude"),
+        Field("lat", "number", "latitude"),
+        Field("crs", "coordinate system", "the row's own coordinate system (GCJ-02, BD-09, ...)"),
+    )
+
+    def prepare(self, conn: Connection, fields: dict[str, str], options: Options) -> GateState:
+        """The city's extent and its compounds."""
+        return GateState(city_bounds(conn), compound_ids(conn))
+
+    def check(
+        self, chunk: pd.DataFrame, fields: dict[str, str], crs: SourceCRS | None, state: GateState
+    ) -> Checked:
+        """Compounds, names and points of one chunk."""
+        return check_gates(chunk, fields, crs, state.bounds, state.compounds, state.seen)
+
+    def landings(self, fields: dict[str, str], located: bool) -> list[Landing]:
+        """Upserted on (compound, name)."""
+        return [
+            Landing(
+                "compound_gate", ("compound_id", "name"), ("compound_id", "name", "geom"), ("geom",)
+            )
+        ]
 
 
 def _line_ref(geom: shapely.Geometry) -> str:
@@ -51,34 +148,54 @@ def check_roads(
     kinds = pd.Series([None if g is None else g.geom_type for g in geoms], dtype=object)
     lines = np.isin(shapely.get_type_id(geoms), LINES)
     errors.flag(~missing & ~lines, "geometry", kinds, "not a line")
+    coords_ok = np.array(
+        [g is None or bool(np.isfinite(shapely.get_coordinates(g)).all()) for g in geoms]
+    )
+    errors.flag(~errors.bad & ~coords_ok, "geometry", None, "coordinates that are not finite")
     short = ~errors.bad & (shapely.length(geoms) == 0)
     errors.flag(short, "geometry", None, "a line of no length")
     lonlat = np.empty(len(geoms), dtype=object)
     good = ~errors.bad
     lonlat[good] = crs.geometries(geoms[good])
-    lonlat[good] = [g if g.geom_type == "MultiLineString" else shapely.MultiLineString([g])
-                    for g in lonlat[good]]  # fmt: skip
+    lonlat[good] = [
+        g if g.geom_type == "MultiLineString" else shapely.MultiLineString([g])
+        for g in lonlat[good]
+    ]
     if bounds is not None:
-        m = BOUNDS_MARGIN_DEG
-        city = shapely.box(bounds[0] - m, bounds[1] - m, bounds[2] + m, bounds[3] + m)
+        # Roads may run out of town (the city's extent already has MARGIN_M around it).
+        city = bounds.box()
         away = ~errors.bad & ~shapely.intersects(lonlat, city)
-        shown = pd.Series([None if g is None else str(shapely.get_point(
-            shapely.get_geometry(g, 0), 0)) for g in lonlat], dtype=object)  # fmt: skip
-        errors.flag(away, "geometry", shown,
-                    f"outside the city (is the file in {crs.name}?)")  # fmt: skip
+        shown = pd.Series(
+            [
+                None if g is None else str(shapely.get_point(shapely.get_geometry(g, 0), 0))
+                for g in lonlat
+            ],
+            dtype=object,
+        )
+        errors.flag(away, "geometry", shown, f"outside the city (is the file in {crs.name}?)")
     name = text_column(chunk, fields.get("name"))
     kind = text_column(chunk, fields.get("kind"))
-    errors.flag((kind.fillna("").str.len() > KIND_MAX).to_numpy(), "kind", kind,
-                f"at most {KIND_MAX} characters")  # fmt: skip
+    errors.flag(
+        (kind.fillna("").str.len() > KIND_MAX).to_numpy(),
+        "kind",
+        kind,
+        f"at most {KIND_MAX} characters",
+    )
     given = text_column(chunk, fields.get("ref"))
-    ref = [r if r is not None or not ok else _line_ref(g)
-           for r, g, ok in zip(given, lonlat, ~errors.bad, strict=True)]  # fmt: skip
+    ref = [
+        r if r is not None or not ok else _line_ref(g)
+        for r, g, ok in zip(given, lonlat, ~errors.bad, strict=True)
+    ]
     for k, value in enumerate(ref):
         if value is not None and not errors.bad[k]:
             if value in seen:
                 what = "same id" if given.iat[k] is not None else "same line"
-                errors.flag(np.arange(len(ref)) == k, "ref", given,
-                            f"duplicate: row {seen[value]} has the {what}")  # fmt: skip
+                errors.flag(
+                    np.arange(len(ref)) == k,
+                    "ref",
+                    given,
+                    f"duplicate: row {seen[value]} has the {what}",
+                )
             else:
                 seen[value] = int(errors.rows[k])
     good = ~errors.bad
@@ -112,11 +229,17 @@ def check_gates(
     (compound, name) once in the file (``seen`` spans it)."""
     errors = RowErrors(chunk["_row"])
     col = {f: text_column(chunk, fields.get(f)) for f in ("compound_code", "name", "lon", "lat")}
+    if "crs" in fields:
+        col["crs"] = text_column(chunk, fields["crs"])
     code = col["compound_code"]
     errors.flag(code.isna().to_numpy(), "compound_code", None, "missing")
     found = code.map(lambda c: None if c is None else compounds.get(c))
-    errors.flag((code.notna() & found.isna()).to_numpy(), "compound_code", code,
-                "no compound with this code in the store: import the compounds first")  # fmt: skip
+    errors.flag(
+        (code.notna() & found.isna()).to_numpy(),
+        "compound_code",
+        code,
+        "no compound with this code in the store: import the compounds first",
+    )
     lon, lat = point_coordinates(chunk, col, crs, bounds, errors)
     errors.flag(~np.isfinite(lon), "lon/lat", None, "a gate needs its location")
     name = col["name"].where(col["name"].notna(), "出入口" + chunk["_row"].astype(str))
@@ -125,8 +248,12 @@ def check_gates(
             continue
         key = (int(compound), str(gate))
         if key in seen:
-            errors.flag(np.arange(len(name)) == k, "name", name,
-                        f"duplicate: row {seen[key]} names this compound's gate")  # fmt: skip
+            errors.flag(
+                np.arange(len(name)) == k,
+                "name",
+                name,
+                f"duplicate: row {seen[key]} names this compound's gate",
+            )
         else:
             seen[key] = int(errors.rows[k])
     good = ~errors.bad
@@ -140,3 +267,7 @@ def check_gates(
         crs=4326,
     )
     return Checked(frame, errors.rejects, [])
+
+
+ROADS = RoadLayer()
+GATES = GateLayer()

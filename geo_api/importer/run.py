@@ -1,96 +1,64 @@
-"""One import: a file into one layer, in the caller's transaction.
+"""One import: a file into one layer, in the caller's transaction, the same for every layer.
 
-Read in chunks (geo_api.importer.read), columns mapped (columns.py), every row
-checked (areas.py, households.py), the good ones upserted (upsert.py). Without
-``skip_bad`` any rejected row fails the whole import with the rejects listed,
-and the caller's rollback leaves the store as it was; with it, the good rows
-land and every rejected one is reported. Rows in = landed + rejected, always.
+The file is opened (read.py) and its columns matched (columns.py); a file the
+layer cannot use at all (a required column missing, no geometry where rows are
+shapes, a coordinate system that places it far from the city) is refused before
+a row is read. Then each chunk is checked by the layer (registry.py) and its good
+rows upserted where the layer says (upsert.py). Without ``skip_bad`` any rejected
+row fails the whole import with every reject listed, and the caller's rollback
+leaves the store as it was; with it, the good rows land and every rejected one is
+reported. Rows in = landed + rejected, always. Last, the layer's own checks run
+(overlaps between areas) and what the layer makes stale is rebuilt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Geod, Transformer
+from pyproj.exceptions import ProjError
 from sqlalchemy import Connection
 
-from geo_api.errors import InvalidInputError
+from geo_api.db.integrity import children_outside_parents
 from geo_api.geo.detect import guess_crs
-from geo_api.importer.areas import AREAS, UPSERT, check_areas, parent_ids
-from geo_api.importer.cells import UPSERT as CELLS
-from geo_api.importer.cells import cell_parents, check_cells
 from geo_api.importer.checks import Checked, Reject
 from geo_api.importer.columns import map_columns
 from geo_api.importer.coords import SourceCRS
-from geo_api.importer.heads import COLUMNS as HEAD_COLUMNS
-from geo_api.importer.heads import PLACE_OF, Roster, check_heads
-from geo_api.importer.households import Homes, check_households, city_bounds
-from geo_api.importer.members import UPSERT as MEMBERS
-from geo_api.importer.members import check_members
-from geo_api.importer.members import updates as member_updates
+from geo_api.importer.errors import ImportFileError
+from geo_api.importer.layer import Landing, Layer, Options
+from geo_api.importer.points import Bounds, city_bounds
 from geo_api.importer.read import Source, open_source
-from geo_api.importer.roads import GATES, ROADS, check_gates, check_roads, compound_ids
-from geo_api.importer.stations import UPSERT as STATIONS
-from geo_api.importer.stations import check_stations, communities
-from geo_api.importer.stations import updates as station_updates
-from geo_api.importer.upsert import Landed, upsert
+from geo_api.importer.registry import LAYERS, layer_named
+from geo_api.importer.report import ImportRejectedError, ImportReport
+from geo_api.importer.upsert import upsert
 from geo_api.network.areas import build_service_areas
 from geo_api.network.build import rebuild
 
-LAYERS = [
-    *AREAS,
-    "buildings",
-    "units",
-    "households",
-    "stations",
-    "members",
-    "heads",
-    "roads",
-    "gates",
-]
-# Layers the walking network and its entries are built from: rebuilt after they land.
-NETWORK_LAYERS = {"roads", "gates", "stations", "compounds"}
-# Layers the service areas count households from: only the areas are rebuilt.
-HOME_LAYERS = {"units", "households"}
-HOUSEHOLD_COLUMNS = ["unit_id", "room", "persons", "address", "volunteer", "geom"]
-SHOWN_REJECTS = 10
+__all__ = ["LAYERS", "ImportRejectedError", "ImportReport", "import_file"]
+
+SHOWN_OUTSIDE = 20
+GEOD = Geod(ellps="WGS84")
+# The share of a file's first rows that must land in the city for its system to be
+# believed; below it the file is refused as a whole (a wrong .prj or --crs).
+IN_CITY_SHARE = 0.5
+Progress = Callable[[int], None]
 
 
-@dataclass
-class ImportReport:
-    """What an import did: rows in, landed (inserted, updated, unchanged), rejected."""
+@dataclass(frozen=True)
+class _Run:
+    """One import's fixed parts."""
 
-    layer: str
-    file: str
-    crs: str
-    rows_in: int = 0
-    landed: Landed = field(default_factory=Landed)
-    rejects: list[Reject] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def rows_landed(self) -> int:
-        return self.landed.inserted + self.landed.updated + self.landed.unchanged
-
-
-class ImportRejectedError(InvalidInputError):
-    """Rows were rejected and the import was not told to skip them: nothing landed."""
-
-    def __init__(self, report: ImportReport) -> None:
-        self.report = report
-        shown = "; ".join(r.message() for r in report.rejects[:SHOWN_REJECTS])
-        more = len(report.rejects) - SHOWN_REJECTS
-        super().__init__(
-            f"{report.file}: {len(report.rejects)} of {report.rows_in} rows rejected, nothing "
-            f"imported (skip bad rows to import the others: --skip-bad, or skip_bad=true): "
-            f"{shown}" + (f" (and {more} more)" if more > 0 else "")
-        )
+    layer: Layer[Any]
+    source: Source
+    fields: dict[str, str]
+    declared: str | None
+    bounds: Bounds | None
 
 
 def import_file(
@@ -104,29 +72,30 @@ def import_file(
     source_layer: str | None = None,
     mapping: Mapping[str, str] | None = None,
     skip_bad: bool = False,
+    repair: bool = False,
+    accept_overlaps: bool = False,
+    progress: Progress | None = None,
 ) -> ImportReport:
-    """Import ``path`` into ``layer``; see the module docstring."""
-    if layer not in LAYERS:
-        raise InvalidInputError(f"unknown layer {layer!r}; importable: {', '.join(LAYERS)}")
+    """Import ``path`` into ``layer``; see the module docstring. ``progress`` is told
+    the rows read so far, chunk by chunk."""
+    spec = layer_named(layer)
     source = open_source(path, layer=source_layer, encoding=encoding, sheet=sheet)
     fields = map_columns(source.columns, layer, mapping).fields
-    report = ImportReport(layer, path.name, "", warnings=list(source.warnings))
-    if layer == "households":
-        _households(conn, source, fields, crs, report, skip_bad)
-    elif layer == "stations":
-        _stations(conn, source, fields, crs, report, skip_bad)
-    elif layer == "members":
-        _members(conn, source, fields, crs, report, skip_bad)
-    elif layer == "heads":
-        _heads(conn, source, fields, report, skip_bad)
-    elif layer == "roads":
-        _roads(conn, source, fields, crs, report, skip_bad)
-    elif layer == "gates":
-        _gates(conn, source, fields, crs, report, skip_bad)
-    else:
-        _areas(conn, layer, source, fields, crs, report, skip_bad)
+    _refuse_unusable(spec, source, fields)
+    options = Options(repair=repair, accept_overlaps=accept_overlaps)
+    report = ImportReport(layer, path.name, "", warnings=[*source.warnings, *spec.warnings(fields)])
+    report.notes += getattr(source, "notes", [])
+    run = _Run(spec, source, fields, crs, city_bounds(conn))
+    state = spec.prepare(conn, fields, options)
+    landings = spec.landings(fields, _located(source, fields))
+    for chunk, source_crs in _chunks(run, report):
+        checked = spec.check(chunk, fields, source_crs, state)
+        _land(conn, report, run, checked, skip_bad, landings)
+        if progress is not None:
+            progress(report.rows_in)
+    report.rejects.sort(key=lambda r: r.row)  # file order, whatever the check order
     if report.rows_in == 0:
-        raise InvalidInputError(f"{path.name}: no rows")
+        raise ImportFileError(path, "no rows")
     if report.rejects and not skip_bad:
         raise ImportRejectedError(report)
     if report.rows_in != report.rows_landed + len(report.rejects):  # never: a bug if so
@@ -134,107 +103,32 @@ def import_file(
             f"{path.name}: {report.rows_in} rows in but {report.rows_landed} landed and "
             f"{len(report.rejects)} rejected"
         )
-    if layer in NETWORK_LAYERS and report.rows_landed:
-        network = rebuild(conn)
-        report.notes.append(
-            f"walking network rebuilt: {network.edges:,} edges, {network.km:,.1f} km of road"
-        )
-    elif layer in HOME_LAYERS and report.rows_landed:
-        areas = build_service_areas(conn)
-        report.notes.append(f"{areas:,} service areas counted again")
+    report.notes += spec.after(conn, state, options)
+    report.warnings += _outside_parents(conn, spec)
+    _rebuild(conn, spec, report)
     return report
 
 
-def _areas(
-    conn: Connection,
-    layer: str,
-    source: Source,
-    fields: dict[str, str],
-    crs: str | None,
-    report: ImportReport,
-    skip_bad: bool,
-) -> None:
-    _require_geometry(source, f"{layer} need their outlines")
-    cells = layer in CELLS
-    parents: Any = cell_parents(conn, layer) if cells else parent_ids(conn, AREAS[layer])
-    seen: dict[str, int] = {}
-    if cells:
-        table, key, columns, updates = CELLS[layer]
-    else:
-        table, columns, updates = UPSERT[layer]
-        key = ["code"]
-    for chunk, source_crs in _shaped_chunks(source, crs, report):
-        if cells:
-            checked = check_cells(chunk, fields, layer, source_crs, parents, seen)
-        else:
-            checked = check_areas(chunk, fields, AREAS[layer], source_crs, parents, seen)
-        _land(conn, report, checked, skip_bad, table, key, columns, updates)
-
-
-def _roads(
-    conn: Connection,
-    source: Source,
-    fields: dict[str, str],
-    crs: str | None,
-    report: ImportReport,
-    skip_bad: bool,
-) -> None:
-    _require_geometry(source, "roads need their lines")
-    seen: dict[str, int] = {}
-    bounds = city_bounds(conn)
-    table, key, columns, updates = ROADS
-    for chunk, source_crs in _shaped_chunks(source, crs, report):
-        checked = check_roads(chunk, fields, source_crs, seen, bounds)
-        _land(conn, report, checked, skip_bad, table, key, columns, updates)
-
-
-def _gates(
-    conn: Connection,
-    source: Source,
-    fields: dict[str, str],
-    crs: str | None,
-    report: ImportReport,
-    skip_bad: bool,
-) -> None:
-    _require_location(source, fields, "gates")
-    bounds, compounds = city_bounds(conn), compound_ids(conn)
-    seen: dict[tuple[int, str], int] = {}
-    table, key, columns, updates = GATES
-    for chunk, source_crs in _located_chunks(source, fields, crs, report):
-        checked = check_gates(chunk, fields, source_crs, bounds, compounds, seen)
-        _land(conn, report, checked, skip_bad, table, key, columns, updates)
-
-
-def _require_geometry(source: Source, need: str) -> None:
-    """Refuse a table (CSV, XLSX) for a layer whose rows are shapes."""
-    if not source.has_geometry:
-        raise InvalidInputError(
-            f"{source.path.name}: {need}: import a GeoJSON, GeoPackage or zipped Shapefile, "
-            "not a table"
+def _refuse_unusable(spec: Layer[Any], source: Source, fields: dict[str, str]) -> None:
+    """Refuse, before reading a row, a file this layer cannot use at all."""
+    name = source.path
+    if spec.geometry == "shapes" and not source.has_geometry:
+        raise ImportFileError(
+            name,
+            f"{spec.name} need their outlines or lines: import a GeoJSON, GeoPackage or "
+            "zipped Shapefile, not a table",
         )
-
-
-def _require_location(source: Source, fields: dict[str, str], what: str) -> None:
-    """Refuse a file whose rows cannot carry a point."""
-    if not _located(source, fields):
-        raise InvalidInputError(
-            f"{source.path.name}: {what} need their location: lon and lat columns "
-            "(经度, 纬度) or points"
+    if spec.geometry == "points" and not _located(source, fields):
+        raise ImportFileError(
+            name, f"{spec.name} need their location: lon and lat columns (经度, 纬度) or points"
         )
-
-
-def _shaped_chunks(
-    source: Source, crs: str | None, report: ImportReport
-) -> Iterator[tuple[pd.DataFrame, SourceCRS]]:
-    """Each chunk of a file of shapes, counted, with the system of its geometry:
-    declared, the file's, or guessed from the first chunk."""
-    source_crs: SourceCRS | None = None
-    for chunk in source.chunks():
-        if source_crs is None:
-            source_crs = _crs(crs, source, chunk["geometry"].to_numpy(), report)
-            report.crs = source_crs.name
-        report.rows_in += len(chunk)
-        yield chunk, source_crs
+    missing = spec.missing(fields, has_geometry=source.has_geometry)
+    if missing:
+        raise ImportFileError(
+            name,
+            f"{missing}; the file's columns are: {', '.join(source.columns) or 'none'} "
+            "(name them as in docs/columns.md, or give a mapping file)",
+        )
 
 
 def _located(source: Source, fields: dict[str, str]) -> bool:
@@ -242,170 +136,179 @@ def _located(source: Source, fields: dict[str, str]) -> bool:
     return source.has_geometry or {"lon", "lat"} <= set(fields)
 
 
-def _located_chunks(
-    source: Source, fields: dict[str, str], crs: str | None, report: ImportReport
-) -> Iterator[tuple[pd.DataFrame, SourceCRS | None]]:
-    """Each chunk, counted, with the system of its points: declared, the file's, or
-    guessed from the first chunk that has coordinates at all (None before that)."""
-    located = _located(source, fields)
+def _chunks(run: _Run, report: ImportReport) -> Iterator[tuple[pd.DataFrame, SourceCRS | None]]:
+    """Each chunk, counted, with the system of its coordinates: declared, the file's, or
+    guessed from the first chunk that has coordinates (None before that, and for layers
+    whose rows carry none)."""
+    located = run.layer.geometry != "none" and _located(run.source, run.fields)
+    if not located:
+        report.crs = "none: rows are placed by what they name"
     source_crs: SourceCRS | None = None
-    for chunk in source.chunks():
+    for chunk in run.source.chunks():
         if source_crs is None and located:
-            points = _points(chunk, fields, source.has_geometry)
-            if crs or np.isfinite(shapely.get_coordinates(points)).any():
-                source_crs = _crs(crs, source, points, report)
+            x, y = _coordinates(chunk, run)
+            if run.declared or run.source.crs is not None or np.isfinite(x).any():
+                source_crs = _crs(run, x, y, report)
                 report.crs = source_crs.name
+                _refuse_far(run, source_crs, x, y)
         report.rows_in += len(chunk)
         yield chunk, source_crs
 
 
-Split = tuple[str, object, list[str], list[str], str | None]  # column, value, key, updates, where
+def _coordinates(chunk: pd.DataFrame, run: _Run) -> tuple[np.ndarray, np.ndarray]:
+    """The chunk's coordinates as given (every vertex of its shapes; NaN where none)."""
+    if run.source.has_geometry:
+        geoms = np.asarray(chunk["geometry"].to_numpy())
+        present = geoms[~shapely.is_missing(geoms)]
+        coords = shapely.get_coordinates(present) if len(present) else np.empty((0, 2))
+        return coords[:, 0], coords[:, 1]
+    x = pd.to_numeric(chunk[run.fields["lon"]], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(chunk[run.fields["lat"]], errors="coerce").to_numpy(dtype=float)
+    return x, y
 
 
-def _land_split(
-    conn: Connection,
-    report: ImportReport,
-    checked: Checked,
-    skip_bad: bool,
-    table: str,
-    columns: list[str],
-    splits: list[Split],
-) -> None:
-    """Land a chunk's rows in parts (rows whose ``column`` is ``value``), each with its
-    own key, updates and index predicate; rejects and notes count once."""
-    rows = checked.rows
-    for column, value, key, updates, where in splits:
-        part = Checked(rows[rows[column] == value], checked.rejects, checked.notes)
-        _land(conn, report, part, skip_bad, table, key, columns, updates, where=where)
-        checked.rejects, checked.notes = [], []
+def _crs(run: _Run, x: np.ndarray, y: np.ndarray, report: ImportReport) -> SourceCRS:
+    """The declared system, else the file's, else the one the coordinates show; one
+    that cannot be turned into longitude and latitude is refused."""
+    name = run.source.path
+    if run.declared:
+        return SourceCRS.parse(run.declared)
+    if run.source.crs is not None:
+        system = SourceCRS.of(run.source.crs)
+        if not _transformable(system):
+            said = run.source.crs.name or run.source.crs.to_string()
+            raise ImportFileError(
+                name,
+                f"its coordinate system ({said!r}, from the file) cannot be converted to "
+                "longitude and latitude (a local or engineering system?): give the system the "
+                "coordinates are really in with --crs (EPSG:4546, gcj02 ...)",
+            )
+        return system
+    finite = np.isfinite(x) & np.isfinite(y)
+    guess = guess_crs(x[finite], y[finite])
+    if guess.epsg is None:
+        raise ImportFileError(name, f"the coordinate system is unknown. {guess.message}")
+    report.warnings.append(f"no coordinate system in the file: {guess.message}")
+    return SourceCRS.parse(f"EPSG:{guess.epsg}")
 
 
-def _households(
-    conn: Connection,
-    source: Source,
-    fields: dict[str, str],
-    crs: str | None,
-    report: ImportReport,
-    skip_bad: bool,
-) -> None:
-    homes = Homes.load(conn)
-    seen: dict[tuple[int, str], int] = {}
-    report.crs = "none: households placed at their unit"
-    if "persons" not in fields:
-        report.warnings.append("no persons column: every household counted as 1 person")
-    # An existing home is changed only in what the file says: no persons column
-    # keeps the stored persons; a row with no coordinates keeps the stored point.
-    located = _located(source, fields)
-    given = {"persons": "persons" in fields, "address": "address" in fields,
-             "volunteer": "volunteer" in fields, "geom": located}  # fmt: skip
-    updates = [c for c, present in given.items() if present]
-    key = ["unit_id", "room"]
-    splits: list[Split] = [
-        ("_located", True, key, updates, None),
-        ("_located", False, key, [c for c in updates if c != "geom"], None),
-    ]
-    for chunk, source_crs in _located_chunks(source, fields, crs, report):
-        checked = check_households(chunk, fields, source_crs, homes, seen)
-        _land_split(conn, report, checked, skip_bad, "household", HOUSEHOLD_COLUMNS, splits)
+def _transformable(system: SourceCRS) -> bool:
+    """Whether PROJ can take the system's coordinates to WGS 84."""
+    if system.crs is None:
+        return True
+    try:
+        transformer = Transformer.from_crs(system.crs, 4326, always_xy=True)
+        lon, lat = transformer.transform(0.0, 0.0, errcheck=False)
+    except ProjError:
+        return False
+    return bool(transformer.has_inverse or np.isfinite([lon, lat]).all())
 
 
-def _stations(
-    conn: Connection,
-    source: Source,
-    fields: dict[str, str],
-    crs: str | None,
-    report: ImportReport,
-    skip_bad: bool,
-) -> None:
-    _require_location(source, fields, "stations")
-    bounds, places = city_bounds(conn), communities(conn)
-    seen: dict[str, int] = {}
-    table, key, columns, _ = STATIONS
-    changed = station_updates(fields)
-    for chunk, source_crs in _located_chunks(source, fields, crs, report):
-        checked = check_stations(chunk, fields, source_crs, bounds, places, seen)
-        _land(conn, report, checked, skip_bad, table, key, columns, changed)
-
-
-def _members(
-    conn: Connection,
-    source: Source,
-    fields: dict[str, str],
-    crs: str | None,
-    report: ImportReport,
-    skip_bad: bool,
-) -> None:
-    bounds = city_bounds(conn)
-    seen: dict[tuple[str, str], int] = {}
-    if "registered_on" not in fields:
-        report.warnings.append("no registration date column: every member registered today")
-    table, key, columns = MEMBERS
-    changed = member_updates(fields, _located(source, fields))
-    for chunk, source_crs in _located_chunks(source, fields, crs, report):
-        checked = check_members(chunk, fields, source_crs, bounds, seen)
-        _land(conn, report, checked, skip_bad, table, key, columns, changed, ("placed_by",))
-    report.notes.append("members are placed in their community by the next gridgov assign")
-
-
-def _heads(
-    conn: Connection, source: Source, fields: dict[str, str], report: ImportReport, skip_bad: bool
-) -> None:
-    roster = Roster(conn)
-    seen: dict[tuple[str, int, int], int] = {}
-    report.crs = "none: heads are placed at their homes"
-    updates = ["name", "phone"] + [c for c in ("capacity", "max_capacity") if c in fields]
-    splits: list[Split] = [
-        ("role", role, [place, "household_id"], updates, f"role = '{role}'")
-        for role, place in PLACE_OF.items()
-    ]
-    for chunk in source.chunks():
-        report.rows_in += len(chunk)
-        checked = check_heads(chunk, fields, roster, seen)
-        _land_split(conn, report, checked, skip_bad, "head", HEAD_COLUMNS, splits)
-
-
-def _points(chunk: pd.DataFrame, fields: dict[str, str], has_geometry: bool) -> np.ndarray:
-    """The chunk's points, as given (for guessing their coordinate system)."""
-    if has_geometry:
-        return np.asarray(chunk["geometry"].to_numpy())
-    x = pd.to_numeric(chunk[fields["lon"]], errors="coerce").to_numpy(dtype=float)
-    y = pd.to_numeric(chunk[fields["lat"]], errors="coerce").to_numpy(dtype=float)
-    return np.asarray(shapely.points(x, y))
+def _refuse_far(run: _Run, system: SourceCRS, x: np.ndarray, y: np.ndarray) -> None:
+    """Refuse a file whose first rows, in its system, land mostly outside the city: the
+    system is wrong (a custom or mistaken .prj, a wrong --crs), and every row would be."""
+    finite = np.isfinite(x) & np.isfinite(y)
+    if run.bounds is None or not finite.any() or "crs" in run.fields:
+        return  # no city yet; or each row says its own system (checked row by row)
+    try:
+        lon, lat = system.to_lonlat(x[finite], y[finite])
+    except ProjError:
+        lon, lat = np.array([np.nan]), np.array([np.nan])
+    inside = run.bounds.holds(lon, lat)
+    if inside.mean() >= IN_CITY_SHARE:
+        return
+    b = run.bounds
+    centre_lon, centre_lat = (b.west + b.east) / 2, (b.south + b.north) / 2
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if ok.any():
+        at_lon, at_lat = float(np.median(lon[ok])), float(np.median(lat[ok]))
+        km = GEOD.inv(centre_lon, centre_lat, at_lon, at_lat)[2] / 1000
+        lands = f"would land around lon {at_lon:.5f}, lat {at_lat:.5f}, {km:,.0f} km from the city"
+    else:
+        lands = "cannot be placed on Earth"
+    origin = "declared" if run.declared else "from the file" if run.source.crs else "guessed"
+    raise ImportFileError(
+        run.source.path,
+        f"in {system.name} ({origin}) the data {lands} ({b.describe()}): the coordinate "
+        "system is wrong; give the one the coordinates are really in with --crs",
+    )
 
 
 def _land(
     conn: Connection,
     report: ImportReport,
+    run: _Run,
     checked: Checked,
     skip_bad: bool,
-    table: str,
-    key: list[str],
-    columns: list[str],
-    updates: list[str],
-    reset: tuple[str, ...] = (),
-    where: str | None = None,
+    landings: list[Landing],
 ) -> None:
     """Count a checked chunk, and upsert its rows unless the import is failing anyway."""
-    report.rejects += checked.rejects
+    report.rejects += [_named(r, run) for r in checked.rejects]
     report.notes += checked.notes
     if report.rejects and not skip_bad:
         return  # keep reading: the report lists every reject, nothing lands
-    report.landed.add(upsert(conn, table, key, columns, updates, checked.rows, reset, where))
-
-
-def _crs(
-    declared: str | None, source: Source, geoms: np.ndarray, report: ImportReport
-) -> SourceCRS:
-    """The declared system, else the file's, else the one the coordinates show."""
-    if declared:
-        return SourceCRS.parse(declared)
-    if source.crs is not None:
-        return SourceCRS.of(source.crs)
-    coords = shapely.get_coordinates(geoms[~shapely.is_missing(geoms)])
-    guess = guess_crs(coords[:, 0], coords[:, 1])
-    if guess.epsg is None:
-        raise InvalidInputError(
-            f"{source.path.name}: the coordinate system is unknown. {guess.message}"
+    rows = checked.rows
+    for landing in landings:
+        part = rows if landing.part is None else rows[rows[landing.part[0]] == landing.part[1]]
+        report.landed.add(
+            upsert(
+                conn,
+                landing.table,
+                list(landing.key),
+                list(landing.columns),
+                list(landing.updates),
+                part,
+                landing.reset,
+                landing.where,
+            )
         )
-    report.warnings.append(f"no coordinate system in the file: {guess.message}")
-    return SourceCRS.parse(f"EPSG:{guess.epsg}")
+
+
+def _named(reject: Reject, run: _Run) -> Reject:
+    """The reject as the user sees the file: their column's header, their row."""
+    fields = run.fields
+    if reject.field in fields:
+        column = fields[reject.field]
+    elif reject.field in ("lon/lat", "lon", "lat") and {"lon", "lat"} <= set(fields):
+        column = f"{fields['lon']}/{fields['lat']}"
+    elif reject.field == "lon/lat" or reject.field == "geometry":
+        column = "geometry"
+    elif "address" in fields and reject.field in ("compound", "building", "unit", "room"):
+        column = fields["address"]  # the part came from the written address
+    else:
+        column = reject.field
+    return replace(reject, column=column, where=run.source.describe_row(reject.row))
+
+
+def _outside_parents(conn: Connection, spec: Layer[Any]) -> list[str]:
+    """Warnings for the layer's areas that stray outside their parent."""
+    table = {
+        "streets": None,
+        "communities": "community",
+        "grids": "grid",
+        "compounds": "compound",
+        "buildings": "building",
+        "units": "unit",
+    }.get(spec.name)
+    if table is None:
+        return []
+    outside = children_outside_parents(conn, tables={table})
+    return [o.message() for o in outside[:SHOWN_OUTSIDE]] + (
+        [f"and {len(outside) - SHOWN_OUTSIDE} more outside their parent"]
+        if len(outside) > SHOWN_OUTSIDE
+        else []
+    )
+
+
+def _rebuild(conn: Connection, spec: Layer[Any], report: ImportReport) -> None:
+    """Rebuild what the landed rows made stale."""
+    if not report.rows_landed:
+        return
+    if spec.rebuilds == "network":
+        network = rebuild(conn)
+        report.notes.append(
+            f"walking network rebuilt: {network.edges:,} edges, {network.km:,.1f} km of road"
+        )
+    elif spec.rebuilds == "service areas":
+        areas = build_service_areas(conn)
+        report.notes.append(f"{areas:,} service areas counted again")

@@ -38,6 +38,12 @@ class Source:
     warnings: list[str] = field(default_factory=list)
     _reader: ChunkReader = field(kw_only=True, repr=False, compare=False)
 
+    def describe_row(self, row: int) -> str:
+        """A row's ``_row`` as the user's program shows it: Excel's row, a CSV's line,
+        a Shapefile's record, a GeoJSON's or GeoPackage's feature."""
+        word = {"csv": "line", "xlsx": "row", "shapefile": "record"}.get(self.format, "feature")
+        return f"{word} {row}"
+
     def chunks(self, rows: int = 100_000) -> Iterator[pd.DataFrame]:
         """The rows in order, at most ``rows`` per chunk, read as they are needed.
 

@@ -35,6 +35,8 @@ def upload(
     sheet: Annotated[str | None, Query(max_length=100)] = None,
     source_layer: Annotated[str | None, Query(max_length=100)] = None,
     skip_bad: bool = False,
+    repair: bool = False,
+    accept_overlaps: bool = False,
 ) -> dict[str, Any]:
     """Import an uploaded GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX into a layer
     (one transaction: without skip_bad, one bad row rejects the whole file); an optional
@@ -66,6 +68,8 @@ def upload(
                 source_layer=source_layer,
                 mapping=columns,
                 skip_bad=skip_bad,
+                repair=repair,
+                accept_overlaps=accept_overlaps,
             )
     return {
         "layer": report.layer,
