@@ -48,8 +48,8 @@ def test_a_new_building_lands_and_mistakes_are_named(conn: Connection, tmp_path:
         import_file(conn, "buildings", path)
     savepoint.rollback()
     message = str(raised.value)
-    assert "row 2, compound_code '000000000000000000': no compound with this code" in message
-    assert "row 3, floors 'many': must be a whole number" in message
+    assert "feature 2, 小区编码 '000000000000000000': no compound with this code" in message
+    assert "feature 3, 层数 'many': must be a whole number" in message
     report = import_file(conn, "buildings", path, skip_bad=True)
     assert report.landed.inserted == 1 and len(report.rejects) == 2
     number = conn.execute(

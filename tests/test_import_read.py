@@ -19,9 +19,10 @@ import pytest
 from shapely.geometry import Point
 
 from geo_api.errors import InvalidInputError
-from geo_api.importer.columns import ColumnMapError, load_mapping, map_columns, unmet
-from geo_api.importer.fields import ALIASES, LAYER_ALIASES, LAYERS, aliases, normalise
+from geo_api.importer.columns import ColumnMapError, load_mapping, map_columns
+from geo_api.importer.fields import ALIASES, aliases, normalise
 from geo_api.importer.read import ImportFileError, Source, open_source
+from geo_api.importer.registry import REGISTRY
 
 HEADER = ["姓名", "地址", "经度", "纬度", "楼栋", "单元", "门牌号"]
 ROWS = [
@@ -396,8 +397,9 @@ def test_chinese_and_english_aliases() -> None:
         "persons": "人口",
         "lon": "经度",
         "lat": "纬度",
+        "remarks": "备注",
     }
-    assert mapped.unused == ["姓名", "备注"]
+    assert mapped.unused == ["姓名"]
     english = map_columns(["Name", " Phone No", "LONGITUDE", "lat", "Registered On"], "members")
     assert english.fields == {"name": "Name", "lon": "LONGITUDE", "lat": "lat"} | {
         "registered_on": "Registered On"
@@ -453,27 +455,29 @@ def test_mapping_files(tmp_path: Path) -> None:
 
 
 def test_required_fields() -> None:
-    assert unmet("households", ["address"]) is None
-    assert unmet("households", ["compound", "building", "unit", "room"]) is None
-    assert unmet("households", ["compound", "room"]) == (
+    households, streets = REGISTRY["households"], REGISTRY["streets"]
+    assert households.missing(["address"], has_geometry=False) is None
+    assert households.missing(["compound", "building", "unit", "room"], has_geometry=False) is None
+    assert households.missing(["compound", "room"], has_geometry=False) == (
         "households need address or building+compound+room+unit"
     )
-    assert unmet("streets", ["code"]) == "streets need the field(s) name"
-    assert unmet("members", ["name", "registered_on"], has_geometry=True) is None
+    assert streets.missing(["code"], has_geometry=True) == "streets need the column(s) name"
+    assert REGISTRY["members"].missing(["name", "phone"], has_geometry=True) is None
+    assert REGISTRY["members"].missing(["name", "phone"], has_geometry=False) == (
+        "members need lat+lon or address"
+    )
 
 
 def test_alias_table_is_unambiguous() -> None:
-    for layer, fields in LAYERS.items():
+    for layer in REGISTRY.values():
         table = aliases(layer)
-        for field in fields:
-            assert table[normalise(field)] == field
-        for (owner, field), names in LAYER_ALIASES.items():
-            if owner == layer:
-                assert all(table[normalise(n)] == field for n in names)
+        for field in layer.fields:
+            assert table[normalise(field.name)] == field.name
+            assert all(table[normalise(n)] == field.name for n in field.aliases)
         general: dict[str, str] = {}
-        for field in fields:
-            for name in (*ALIASES.get(field, ()), field):
-                assert general.setdefault(normalise(name), field) == field, (layer, name)
+        for name_of in layer.field_names:
+            for name in (*ALIASES.get(name_of, ()), name_of):
+                assert general.setdefault(normalise(name), name_of) == name_of, (layer, name)
 
 
 def test_a_file_whose_content_is_not_its_format_is_refused(tmp_path: Path) -> None:

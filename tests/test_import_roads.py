@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 
 from geo_api.demo.layout import METRIC_CRS, core_point
 from geo_api.errors import InvalidInputError
+from geo_api.importer.errors import ImportFileError
 from geo_api.importer.run import ImportRejectedError, import_file
 
 ROADS = "SELECT ref, name, kind, ST_AsText(geom) AS wkt FROM road ORDER BY ref"
@@ -94,15 +95,15 @@ def test_road_mistakes_are_named(conn: Connection, tmp_path: Path) -> None:
         import_file(conn, "roads", path)
     savepoint.rollback()
     message = str(raised.value)
-    assert "row 2, geometry 'Polygon': not a line" in message
-    assert "row 3, ref 'r1': duplicate: row 1 has the same id" in message
-    assert "row 4, kind" in message and "at most 16 characters" in message
+    assert "feature 2, geometry 'Polygon': not a line" in message, message
+    assert "feature 3, 道路编号 'r1': duplicate: feature 1 has the same id" in message
+    assert "feature 4, 类型" in message and "at most 16 characters" in message
     report = import_file(conn, "roads", path, skip_bad=True)
     assert report.rows_in == 4 == report.rows_landed + len(report.rejects)
     assert conn.execute(text("SELECT count(*) FROM road WHERE ref = 'r1'")).scalar_one() == 1
     table = tmp_path / "roads.csv"
     pd.DataFrame({"道路名称": ["甲路"]}).to_csv(table, index=False)
-    with pytest.raises(InvalidInputError, match="roads need their lines"):
+    with pytest.raises(InvalidInputError, match="roads need their outlines or lines"):
         import_file(conn, "roads", table)
 
 
@@ -122,12 +123,12 @@ def test_gates_land_and_join_the_network(conn: Connection, tmp_path: Path) -> No
     )
     frame.to_csv(tmp_path / "gates.csv", index=False)
     savepoint = conn.begin_nested()
-    with pytest.raises(ImportRejectedError, match="row 3, compound_code 'nope'"):
+    with pytest.raises(ImportRejectedError, match="line 3, 小区代码 'nope'"):
         import_file(conn, "gates", tmp_path / "gates.csv")
     savepoint.rollback()
     report = import_file(conn, "gates", tmp_path / "gates.csv", skip_bad=True)
     assert report.landed.inserted == 1 and len(report.rejects) == 2
-    assert "row 2 names this compound's gate" in report.rejects[-1].reason
+    assert "line 2 names this compound's gate" in report.rejects[-1].message()
     entries = conn.execute(
         text("""SELECT count(*) FROM network_entry e JOIN compound_gate g
                 ON g.compound_id = e.compound_id AND g.geom = e.geom
@@ -144,6 +145,6 @@ def test_roads_in_the_wrong_system_are_refused(conn: Connection, tmp_path: Path)
     path = tmp_path / "no_crs.geojson"
     lines.to_file(path, driver="GeoJSON")
     savepoint = conn.begin_nested()
-    with pytest.raises(ImportRejectedError, match="outside the city"):
+    with pytest.raises(ImportFileError, match=r"in EPSG:3857 \(declared\) the data would land"):
         import_file(conn, "roads", path, crs="EPSG:3857")
     savepoint.rollback()

@@ -23,10 +23,18 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def copy_frame(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> int:
+def copy_frame(
+    conn: Connection,
+    table: str,
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    not_null: Sequence[str] = (),
+) -> int:
     """COPY the frame's columns into ``table`` (geometry as EWKB in SRID 4326).
 
-    Runs in the caller's transaction; returns the number of rows written.
+    An empty cell is NULL, except in the ``not_null`` columns, where it is the empty
+    text (CSV cannot tell the two apart). Runs in the caller's transaction; returns
+    the number of rows written.
     """
     data = pd.DataFrame(frame[list(c for c in columns if c != "geom")])
     if "geom" in columns:
@@ -37,7 +45,10 @@ def copy_frame(conn: Connection, table: str, frame: pd.DataFrame, columns: Seque
     target = f"{_quoted(table)} ({', '.join(_quoted(c) for c in columns)})"
     raw = conn.connection.driver_connection
     assert raw is not None  # a live connection inside the caller's transaction
-    with raw.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN WITH (FORMAT csv)") as copy:
+    options = "FORMAT csv" + (
+        f", FORCE_NOT_NULL ({', '.join(_quoted(c) for c in not_null)})" if not_null else ""
+    )
+    with raw.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN WITH ({options})") as copy:
         for start in range(0, len(data), CHUNK_ROWS):
             buffer = io.StringIO()
             data.iloc[start : start + CHUNK_ROWS].to_csv(buffer, header=False, index=False)

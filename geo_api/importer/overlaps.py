@@ -44,7 +44,8 @@ WITH mine AS (
     SELECT p.a, p.b, p.overlap, CASE WHEN p.pocket IS NULL OR ST_IsEmpty(p.pocket) THEN 0
         ELSE ST_Area(ST_Difference(p.pocket, coalesce((
             SELECT ST_Union(ST_Transform(o.geom, :srid)) FROM {table} o
-            WHERE o.geom && ST_Transform(ST_Envelope(p.pocket), 4326)), ST_SetSRID('POLYGON EMPTY'::geometry, :srid))))
+            WHERE o.geom && ST_Transform(ST_Envelope(p.pocket), 4326)),
+            ST_SetSRID('POLYGON EMPTY'::geometry, :srid))))
         END AS gap
     FROM pockets p
 )

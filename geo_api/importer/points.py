@@ -163,7 +163,9 @@ def point_coordinates(
     located = np.isfinite(lon)
     if bounds is not None:
         far = located & ~bounds.holds(lon, lat)
-        landed = pd.Series([f"lon {a!r}, lat {b!r}" for a, b in zip(lon, lat, strict=True)])
+        landed = pd.Series(
+            [f"lon {float(a)!r}, lat {float(b)!r}" for a, b in zip(lon, lat, strict=True)]
+        )
         where = shown.where(shown.notna(), "") + " → " + landed
         systems_said = ", ".join(sorted({system.name for system, _ in systems})) or "?"
         errors.flag(

@@ -13,6 +13,7 @@ reported. Rows in = landed + rejected, always. Last, the layer's own checks run
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -48,6 +49,7 @@ GEOD = Geod(ellps="WGS84")
 # believed; below it the file is refused as a whole (a wrong .prj or --crs).
 IN_CITY_SHARE = 0.5
 Progress = Callable[[int], None]
+_ROW_NUMBER = re.compile(r"\brow (\d+)\b")
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def import_file(
             f"{path.name}: {report.rows_in} rows in but {report.rows_landed} landed and "
             f"{len(report.rejects)} rejected"
         )
-    report.notes += spec.after(conn, state, options)
+    report.notes += [_rows_named(n, source) for n in spec.after(conn, state, options)]
     report.warnings += _outside_parents(conn, spec)
     _rebuild(conn, spec, report)
     return report
@@ -244,7 +246,7 @@ def _land(
 ) -> None:
     """Count a checked chunk, and upsert its rows unless the import is failing anyway."""
     report.rejects += [_named(r, run) for r in checked.rejects]
-    report.notes += checked.notes
+    report.notes += [_rows_named(n, run.source) for n in checked.notes]
     if report.rejects and not skip_bad:
         return  # keep reading: the report lists every reject, nothing lands
     rows = checked.rows
@@ -277,7 +279,16 @@ def _named(reject: Reject, run: _Run) -> Reject:
         column = fields["address"]  # the part came from the written address
     else:
         column = reject.field
-    return replace(reject, column=column, where=run.source.describe_row(reject.row))
+    # A reason that points at another row ("the same home as row 5") says it as the
+    # file's program does ("line 5", "feature 5").
+    reason = _rows_named(reject.reason, run.source)
+    return replace(reject, column=column, where=run.source.describe_row(reject.row), reason=reason)
+
+
+def _rows_named(text: str, source: Source) -> str:
+    """A text that points at rows ("the same home as row 5") says them as the file's
+    program does ("line 5", "feature 5")."""
+    return _ROW_NUMBER.sub(lambda m: source.describe_row(int(m.group(1))), text)
 
 
 def _outside_parents(conn: Connection, spec: Layer[Any]) -> list[str]:

@@ -240,6 +240,13 @@ def check_stations(
     return Checked(frame, errors.rejects, [])
 
 
+def _unplaced(place: pd.Series, kind: str) -> pd.Series:
+    """Rows without a place of ``kind`` (a street's code alone names no community)."""
+    if kind == "community":
+        return place.map(lambda p: p is None or p[0] is None)
+    return place.isna()
+
+
 def _place_by_location(
     tier: pd.Series,
     place: pd.Series,
@@ -252,7 +259,8 @@ def _place_by_location(
     street centre without a street, the street."""
     points = np.asarray(shapely.points(lon, lat), dtype=object)
     for kind, tiers in (("community", NEEDS_COMMUNITY), ("street", {"street"})):
-        lost = (tier.isin(tiers) & place.isna()).to_numpy() & ~errors.bad
+        # A street's code alone does not say a community station's community.
+        lost = (tier.isin(tiers) & _unplaced(place, kind)).to_numpy() & ~errors.bad
         if not lost.any():
             continue
         hits = parents_at(state.conn, kind, points[lost])
@@ -262,7 +270,7 @@ def _place_by_location(
             code = hit.code
             place.iat[k] = state.places[kind][code]  # type: ignore[assignment]
             state.placed.append(f"row {errors.rows[k]} → {code}")
-        nowhere = lost & place.isna().to_numpy()
+        nowhere = lost & _unplaced(place, kind).to_numpy()
         errors.flag(
             nowhere,
             f"{kind}_code",

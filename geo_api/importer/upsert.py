@@ -54,7 +54,7 @@ def upsert(
             f"SELECT {listed} FROM {table} WITH NO DATA"
         )
     )
-    copy_frame(conn, "import_stage", rows, columns)
+    copy_frame(conn, "import_stage", rows, columns, not_null=key)
     target = f"({', '.join(key)})" + (f" WHERE {where}" if where else "")
     if updates:
         changed = ", ".join(
