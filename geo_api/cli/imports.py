@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from geo_api.cli.ui import table
+from geo_api.cli.ui import progress_bar, table
 from geo_api.cli.work import store
 from geo_api.importer.checks import Reject
 from geo_api.importer.columns import load_mapping
@@ -54,7 +54,8 @@ def import_layer(
     target = rejects or file.with_name(file.name + ".rejects.csv")
     engine = store()
     try:
-        with engine.begin() as conn:
+        with progress_bar() as bar, engine.begin() as conn:
+            task = bar.add_task(f"importing {file.name}", total=None)
             report = import_file(
                 conn,
                 layer,
@@ -67,6 +68,7 @@ def import_layer(
                 skip_bad=skip_bad,
                 repair=repair,
                 accept_overlaps=accept_overlaps,
+                progress=lambda rows: bar.update(task, completed=rows),
             )
     except ImportRejectedError as error:
         _write_rejects(target, error.report.rejects)
