@@ -69,7 +69,7 @@ def test_deleted_places_keep_who_covered_them(conn: Connection) -> None:
     for level, column, place, who, whom in covers:
         conn.execute(
             text(f"""INSERT INTO place_cover (level, {column}, {who}, reason, distance_m)
-                     VALUES (:level, :place, :who, 'nearest', 10)"""),  # noqa: S608 - names above
+                     VALUES (:level, :place, :who, 'nearest', 10)"""),  # names from the list above
             {"level": level, "place": place, "who": whom},
         )
     conn.execute(text("DELETE FROM compound WHERE id = :id"), {"id": compound})  # its building too
