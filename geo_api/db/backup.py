@@ -71,7 +71,9 @@ def _connect(engine: Engine) -> Connection:
     try:
         return engine.connect()
     except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        # libpq's first line ends with the cause ("... failed: Connection refused").
+        first = (str(exc.orig) if exc.orig else str(exc)).strip().splitlines()[0]
+        reason = first.rsplit("failed: ", 1)[-1].strip() or first
         raise DatabaseUnavailableError(
             f"the database at {_where(engine)} is unavailable: {reason}"
         ) from exc
