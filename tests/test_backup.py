@@ -107,9 +107,7 @@ def test_backup_and_restore_give_back_every_row(
     assert gridgov(scratch_url, "db", "backup", str(newer))[0] == 0
     with scratch.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": "0008"})
-    refused(
-        gridgov(scratch_url, "db", "restore", "--force", str(newer)), "0099", "does not know"
-    )
+    refused(gridgov(scratch_url, "db", "restore", "--force", str(newer)), "0099", "does not know")
     assert fingerprint(scratch) == original
     scratch.dispose()
 
