@@ -144,3 +144,9 @@ def test_bad_files_and_a_server_that_is_down_are_one_line(
     refused(gridgov(down, "db", "backup", str(tmp_path / "b.dump")), "unavailable")
     refused(gridgov(down, "db", "restore", str(text_file)), "unavailable")
     assert not (tmp_path / "b.dump").exists()
+
+
+def test_status_says_whether_the_server_is_durable(gridgov: Gridgov, db_url: str) -> None:
+    status, out, _ = gridgov(db_url, "db", "status")
+    # The tests' throwaway cluster trades crash safety for speed, and says so.
+    assert status == 0 and "fsync is off" in out and "full_page_writes is off" in out

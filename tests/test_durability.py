@@ -70,6 +70,24 @@ def test_a_cluster_made_without_synchronous_commit_gets_it_back(store: OwnStore)
     with store.engine.connect() as conn:
         assert durability_settings(conn)["synchronous_commit"] == "on"
     assert conf.read_text().count("synchronous_commit") == 1
+    # One left running by an older gridgov is put right without a restart.
+    conf.write_text(conf.read_text() + "synchronous_commit = off\n")
+    with store.engine.connect() as conn:
+        conn.execute(text("SELECT pg_reload_conf()"))
+    deadline = time.monotonic() + 10
+    while _synchronous_commit(store) != "off":
+        assert time.monotonic() < deadline, "the server did not take the old setting"
+        time.sleep(0.1)
+    store.cluster.up()
+    while _synchronous_commit(store) != "on":
+        assert time.monotonic() < deadline, "gridgov db up left synchronous commit off"
+        time.sleep(0.1)
+    assert conf.read_text().count("synchronous_commit") == 1
+
+
+def _synchronous_commit(store: OwnStore) -> str:
+    with store.engine.connect() as conn:
+        return str(conn.execute(text("SHOW synchronous_commit")).scalar_one())
 
 
 def test_acknowledged_writes_survive_a_kill_9_of_the_postmaster(store: OwnStore) -> None:

@@ -231,10 +231,10 @@ class Cluster:
         wanted.update(DURABLE if self.durable else THROWAWAY)
         return wanted
 
-    def _write_settings(self) -> None:
+    def _write_settings(self) -> bool:
         """Put gridgov's settings in postgresql.auto.conf, replacing earlier values of
         the same names (a cluster made before them kept ``synchronous_commit = off``)
-        and keeping any other line (ALTER SYSTEM's own)."""
+        and keeping any other line (ALTER SYSTEM's own); True when it changed."""
         conf = self.data / "postgresql.auto.conf"
         wanted = self.settings()
         kept = [
@@ -243,7 +243,11 @@ class Cluster:
             if line.split("=", 1)[0].strip() not in wanted
         ]
         lines = kept + [f"{name} = {value}" for name, value in wanted.items()]
-        conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        content = "\n".join(lines) + "\n"
+        if conf.exists() and conf.read_text(encoding="utf-8") == content:
+            return False
+        conf.write_text(content, encoding="utf-8")
+        return True
 
     def running(self) -> bool:
         """True when the server of this cluster is up."""
@@ -281,6 +285,11 @@ class Cluster:
                 ]
             )
             log.info("started PostGIS on 127.0.0.1:%d", state.port)
+        elif self._write_settings():
+            # A cluster left running by an older gridgov: its durability settings
+            # apply on a reload, no restart needed.
+            self._run([str(find_pg_bin() / "pg_ctl"), "reload", "-D", str(self.data)])
+            log.info("reloaded the cluster's settings")
         self._ensure_database()
         return self.url()
 
