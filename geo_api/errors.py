@@ -28,6 +28,10 @@ class StoreNotReadyError(GridgovError):
     """The store is empty or not migrated: the message says which command fixes it."""
 
 
+class DatabaseUnavailableError(GridgovError):
+    """The database does not answer (stopped, restarting, unreachable): try again shortly."""
+
+
 class BusyError(GridgovError):
     """The work asked for is already running (another assignment run): try again later."""
 

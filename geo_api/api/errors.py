@@ -11,11 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as EnginePoolTimeout
 
 from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import (
     BusyError,
     ClusterError,
+    DatabaseUnavailableError,
     ForbiddenError,
     GridgovError,
     InvalidInputError,
@@ -28,6 +30,10 @@ from maps.vendor import AssetsMissingError
 
 log = logging.getLogger(__name__)
 
+# Seconds a client should wait before trying again while the database is down: a
+# restart of PostgreSQL takes a few.
+RETRY_AFTER_S = 5
+
 # Most specific first: the first matching class decides the status.
 STATUS: list[tuple[type[Exception], int]] = [
     (UnauthorizedError, 401),
@@ -37,6 +43,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (BusyError, 409),
     (InvalidInputError, 422),
     (StoreNotReadyError, 503),
+    (DatabaseUnavailableError, 503),
     (ClusterError, 503),
     (AssetsMissingError, 503),
     (GridgovError, 400),
@@ -55,8 +62,11 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, UnauthorizedError) and _wants_page(request):
         # A person opening a map in a browser signs in, then comes back.
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else None
-    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc), headers=headers)
+    if isinstance(exc, DatabaseUnavailableError):
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+    return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
 
 def _wants_page(request: Request) -> bool:
@@ -72,7 +82,9 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
 async def _database_down(_: Request, exc: Exception) -> JSONResponse:
     log.error("database unavailable: %s", exc)
     return JSONResponse(
-        {"detail": "the database is unavailable; check `gridgov db status`"}, status_code=503
+        {"detail": "the database is unavailable; check `gridgov db status`"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
     )
 
 
@@ -81,7 +93,7 @@ def install(app: FastAPI) -> None:
     for kind in (GridgovError, AssetsMissingError):
         app.add_exception_handler(kind, _domain_error)
     # psycopg's own errors come from the async pool of one-statement reads.
-    for down in (OperationalError, psycopg.OperationalError, PoolTimeout):
+    for down in (OperationalError, psycopg.OperationalError, PoolTimeout, EnginePoolTimeout):
         app.add_exception_handler(down, _database_down)
     for db_error in (ProgrammingError, psycopg.ProgrammingError, pd.errors.DatabaseError):
         app.add_exception_handler(db_error, _database_error)

@@ -10,7 +10,9 @@ import pandas as pd
 import typer
 
 from geo_api.cli.ui import table
+from geo_api.db import backup as backups
 from geo_api.db import migrate
+from geo_api.db.durability import durability_problems, durability_settings
 from geo_api.db.engine import cluster_for, database_url, make_engine
 from geo_api.db.validation import validation_report
 from geo_api.errors import GridgovError
@@ -39,6 +41,9 @@ def up() -> None:
     engine = make_engine(url, pool_size=1)
     migrate.upgrade(engine)
     log.info("schema at revision %s", migrate.current_revision(engine))
+    with engine.connect() as conn:
+        for problem in durability_problems(durability_settings(conn)):
+            log.warning("the server may lose acknowledged writes in a crash: %s", problem)
     if not _external(settings):
         table("embedded cluster", cluster_for(settings).status())
 
@@ -63,6 +68,9 @@ def status() -> None:
     if settings.database_url or rows.get("running"):
         engine = make_engine(database_url(settings, start=False), pool_size=1)
         rows["schema revision"] = migrate.current_revision(engine) or "none (run gridgov db up)"
+        with engine.connect() as conn:
+            problems = durability_problems(durability_settings(conn))
+        rows["durable"] = "; ".join(problems) if problems else "yes"
     rows["expected revision"] = migrate.head_revision() or "-"
     table("store", rows)
 
@@ -121,3 +129,33 @@ def check(
     if len(problems):
         raise GridgovError(f"{len(problems)} problems in the store (listed above)")
     log.info("no problems: every child inside its parent, no overlaps, no gaps")
+
+
+@app.command("backup")
+def backup_cmd(
+    file: Annotated[Path, typer.Argument(help="the backup to write (pg_dump custom format)")],
+) -> None:
+    """Write the whole store to FILE, with the server's own pg_dump."""
+    engine = make_engine(database_url(), pool_size=1)
+    revision = backups.backup(engine, file)
+    log.info("wrote %s (%s bytes, schema revision %s)", file, f"{file.stat().st_size:,}", revision)
+
+
+@app.command("restore")
+def restore_cmd(
+    file: Annotated[Path, typer.Argument(help="a backup written by gridgov db backup")],
+    force: Annotated[bool, typer.Option("--force", help="replace a store that holds data")] = False,
+) -> None:
+    """Replace the store with FILE, then migrate it to this gridgov's schema. A backup
+    of a newer schema is refused, and so is a store holding data without --force."""
+    engine = make_engine(database_url(), pool_size=1)
+    done = backups.restore(engine, file, force=force)
+    table(
+        "restored",
+        {
+            "from": str(file),
+            "backup's schema revision": done.dump_revision,
+            "schema revision now": done.revision or "-",
+            "migrated": done.migrated,
+        },
+    )

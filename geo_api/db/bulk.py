@@ -56,6 +56,18 @@ def copy_frame(
     return len(data)
 
 
+def bulk_load(conn: Connection) -> None:
+    """Mark the caller's transaction as a bulk load: its commit does not wait for the
+    WAL flush.
+
+    Only for loads done in one transaction of their own: a crash right after the
+    commit loses the whole load (the store is left as it was before), never part
+    of it, and the load is simply run again. Every other write keeps the cluster's
+    synchronous commit: what gridgov acknowledged survives a crash.
+    """
+    conn.execute(text("SET LOCAL synchronous_commit = off"))
+
+
 def reset_sequence(conn: Connection, table: str, column: str = "id") -> None:
     """Move a serial column's sequence past the largest id (after COPY with explicit ids)."""
     sql = (

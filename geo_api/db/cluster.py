@@ -28,6 +28,17 @@ PG_ROOT = Path("/usr/lib/postgresql")
 FALLBACK_ROOT = Path("/var/lib/gridgov")
 SUPERUSER = "gridgov"
 DATABASE = "gridgov"
+BASE_SETTINGS = {
+    "listen_addresses": "'127.0.0.1'",
+    "unix_socket_directories": "''",
+    "max_connections": "100",
+    "shared_buffers": "256MB",
+}
+# Spelled out rather than left to the defaults, so that a cluster made by an older
+# gridgov (which turned synchronous commit off) is put right on its next start.
+DURABLE = {"synchronous_commit": "on", "fsync": "on", "full_page_writes": "on"}
+# The tests' throwaway clusters: a crash loses nothing anyone keeps.
+THROWAWAY = {"synchronous_commit": "on", "fsync": "off", "full_page_writes": "off"}
 
 
 def find_pg_bin() -> Path:
@@ -204,19 +215,39 @@ class Cluster:
             )
         finally:
             pwfile.unlink(missing_ok=True)
-        settings = [
-            "listen_addresses = '127.0.0.1'",
-            "unix_socket_directories = ''",
-            "max_connections = 100",
-            "shared_buffers = 256MB",
-            "synchronous_commit = off",
-        ]
-        if not self.durable:
-            settings += ["fsync = off", "full_page_writes = off"]
-        with (self.data / "postgresql.auto.conf").open("a", encoding="utf-8") as conf:
-            conf.write("\n".join(settings) + "\n")
+        self._write_settings()
         self._save_state(ClusterState(port=free_port(), password=password))
         log.info("initialised a PostGIS cluster in %s", self.root)
+
+    def settings(self) -> dict[str, str]:
+        """The server settings gridgov keeps in the cluster's postgresql.auto.conf.
+
+        Durable (the default): whatever gridgov acknowledged survives a crash of
+        any process, so commits wait for the WAL flush and pages are fsynced.
+        Bulk loads turn synchronous commit off in their own transaction only
+        (geo_api.db.bulk.bulk_load), where a crash loses the whole load, never part.
+        """
+        wanted = dict(BASE_SETTINGS)
+        wanted.update(DURABLE if self.durable else THROWAWAY)
+        return wanted
+
+    def _write_settings(self) -> bool:
+        """Put gridgov's settings in postgresql.auto.conf, replacing earlier values of
+        the same names (a cluster made before them kept ``synchronous_commit = off``)
+        and keeping any other line (ALTER SYSTEM's own); True when it changed."""
+        conf = self.data / "postgresql.auto.conf"
+        wanted = self.settings()
+        kept = [
+            line
+            for line in (conf.read_text(encoding="utf-8").splitlines() if conf.exists() else [])
+            if line.split("=", 1)[0].strip() not in wanted
+        ]
+        lines = kept + [f"{name} = {value}" for name, value in wanted.items()]
+        content = "\n".join(lines) + "\n"
+        if conf.exists() and conf.read_text(encoding="utf-8") == content:
+            return False
+        conf.write_text(content, encoding="utf-8")
+        return True
 
     def running(self) -> bool:
         """True when the server of this cluster is up."""
@@ -236,6 +267,7 @@ class Cluster:
             if not port_is_free(state.port):
                 state = ClusterState(port=free_port(), password=state.password)
                 self._save_state(state)
+            self._write_settings()
             self._own_log()
             self._run(
                 [
@@ -253,6 +285,11 @@ class Cluster:
                 ]
             )
             log.info("started PostGIS on 127.0.0.1:%d", state.port)
+        elif self._write_settings():
+            # A cluster left running by an older gridgov: its durability settings
+            # apply on a reload, no restart needed.
+            self._run([str(find_pg_bin() / "pg_ctl"), "reload", "-D", str(self.data)])
+            log.info("reloaded the cluster's settings")
         self._ensure_database()
         return self.url()
 

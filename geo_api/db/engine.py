@@ -27,18 +27,27 @@ def database_url(settings: DatabaseSettings | None = None, *, start: bool = True
     return cluster.up() if start else cluster.url()
 
 
+# Seconds to reach the server (libpq's connect_timeout; 2 is its smallest useful
+# value), and to wait for a free connection of the pool: a request fails with 503
+# within a couple of seconds while the database is down, never hangs.
+CONNECT_TIMEOUT_S = 2
+POOL_TIMEOUT_S = 5.0
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine for the store with a pool sized for the API's worker threads.
 
     JIT is off: gridgov's queries are short, and PostgreSQL's JIT spends more
-    compiling them (half a second for a gap query) than it saves.
+    compiling them (half a second for a gap query) than it saves. Connections are
+    pinged on checkout, so those a restarted server dropped are replaced, not used.
     """
     return create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
-        connect_args={"options": "-c jit=off"},
+        pool_timeout=POOL_TIMEOUT_S,
+        connect_args={"options": "-c jit=off", "connect_timeout": CONNECT_TIMEOUT_S},
     )
 
 

@@ -49,6 +49,15 @@ def _known(revision: str) -> None:
         raise InvalidInputError(f"unknown revision {revision!r}: {exc}") from exc
 
 
+def known_revision(revision: str) -> bool:
+    """True when ``revision`` is one of gridgov's migrations (or a name Alembic resolves)."""
+    try:
+        _known(revision)
+    except InvalidInputError:
+        return False
+    return True
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the store up to ``revision``, creating PostGIS first if needed."""
     _known(revision)

@@ -343,7 +343,11 @@ class Assignment(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
+    # No foreign key: history is never deleted by a cascade. A trigger checks that a
+    # new entry names a household that exists; deleting the household closes its
+    # open entry and keeps its address here (migration 0008).
+    household_id: Mapped[int] = mapped_column(Integer, index=True)
+    household_address: Mapped[str | None] = mapped_column(Text)
     # RESTRICT: deleting a head must not erase who covered whom; heads leave via left_on.
     head_id: Mapped[int] = mapped_column(ForeignKey("head.id", ondelete="RESTRICT"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("assignment_run.id", ondelete="SET NULL"))
@@ -467,9 +471,13 @@ class PlaceCover(Base):
     level: Mapped[CoverLevel] = mapped_column(
         Enum(CoverLevel, name="cover_level", native_enum=False, create_constraint=True, length=16)
     )
-    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="CASCADE"))
-    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compound.id", ondelete="CASCADE"))
-    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="CASCADE"))
+    # No foreign keys to the places: history is never deleted by a cascade. A
+    # trigger checks new entries; deleting the place closes its open entry and keeps
+    # its code in place_label (a building's: compound code/number; migration 0008).
+    building_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    compound_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    grid_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    place_label: Mapped[str | None] = mapped_column(Text)
     head_id: Mapped[int | None] = mapped_column(
         ForeignKey("head.id", ondelete="RESTRICT"), index=True
     )

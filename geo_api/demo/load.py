@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, text
 
 from geo_api.auth.kept import keys_kept
-from geo_api.db.bulk import copy_frame, reset_sequence
+from geo_api.db.bulk import bulk_load, copy_frame, reset_sequence
 from geo_api.demo.city import City
 from geo_api.network.build import rebuild
 
@@ -84,6 +84,7 @@ def load_city(
     # The cascade reaches officers' keys (and so every key and the audit log): they
     # are kept aside and put back, officers' keys following their area by code.
     with engine.begin() as conn, keys_kept(conn):
+        bulk_load(conn)  # a crash loses the whole load, never part of it
         conn.execute(text(f"TRUNCATE {', '.join(CITY_TABLES)} RESTART IDENTITY CASCADE"))
         for attribute, table, columns in LAYERS:
             loaded[table] = copy_frame(conn, table, getattr(city, attribute), columns)
