@@ -1,11 +1,11 @@
-"""The personal-data variant of an export, opted into: households with their address
-and room, heads with their name and phone.
+"""The personal-data variant of an export, opted into: households with their address,
+room and what their register says (head of household, phone, registration date,
+remarks), heads with their name and phone.
 
 Planners' exports never carry it. Admins and officers get it in full (officers
 for their own area only), and the caller records each such export in the audit
 log; the command centre gets names and phones masked (张*明, 138****1234), as in
-its other answers. The store keeps no name or phone of a household: its address
-and room are what identify it.
+its other answers.
 """
 
 from __future__ import annotations
@@ -32,7 +32,16 @@ class Personal:
 
 
 PERSONAL = {
-    "households": Personal("household", ("address", "room")),
+    "households": Personal(
+        "household",
+        ("address", "room", "household_no", "head_name", "phone", "registered_on", "remarks"),
+        {
+            "head_name": mask_name,
+            "phone": mask_phone,
+            "household_no": mask_name,
+            "remarks": lambda value: "***",
+        },
+    ),
     "heads": Personal("head", ("name", "phone"), {"name": mask_name, "phone": mask_phone}),
 }
 
