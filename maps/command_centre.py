@@ -153,7 +153,7 @@ def add_stations(
                 f"<b>{html.escape(row.name)}</b>"
                 f"<br>{opts.t('station.tier')}：{label}"
                 f"<br>{opts.t('station.area')}：{row.floor_area_m2:,.0f} m²"
-                f"<br>{opts.t('station.hours')}：{html.escape(row.hours or '—')}"
+                f"<br>{opts.t('station.hours')}：{html.escape(_text(row.hours))}"
                 f"<br>{opts.t('station.reach')}：{_reach(row.households_within)}"
             )
             folium.Marker(
@@ -249,3 +249,8 @@ def command_centre_page(conn: Connection, opts: PageOptions | None = None) -> st
     legends = [*gap_legends(opts), choropleth_legend(opts), buildings_legend(opts)]
     rows = [(key, opts.t(f"figure.{key}"), figures[key]) for key in FIGURES]
     return finish(m, opts, title, panel(opts, title, rows, legends))
+
+
+def _text(value: object) -> str:
+    """An optional text cell as shown: a dash where it is empty (None or pandas' NaN)."""
+    return value if isinstance(value, str) and value else "—"

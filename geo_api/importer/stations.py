@@ -84,7 +84,7 @@ class StationLayer(Layer[StationState]):
     doc = "party-mass service stations (党群服务中心/站/驿站): points with a tier and floor area"
     geometry = "points"
     rebuilds = "network"
-    required = frozenset({"name", "tier"})
+    required = frozenset({"name", "tier", "floor_area_m2"})
     fields = (
         Field(
             "name", "text", "the station's name, unique", ("站点名称", "阵地名称", "服务站", "站点")

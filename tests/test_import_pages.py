@@ -1,0 +1,140 @@
+"""An import never breaks another page: a new quarter is imported layer by layer with
+only the columns each layer requires (no hours, no floors, no parent codes where a
+place can say them), then every GET route of the API is asked about it. None may
+answer 500. A route added to the API without a request here fails the test."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from urllib.parse import quote
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
+
+from geo_api.importer.run import import_file
+
+STREET = "141081901"
+COMMUNITY = STREET + "001"
+GRID = COMMUNITY + "001"
+COMPOUND = "NEWQ1"
+
+
+def _quarter(conn: Connection) -> tuple[float, float]:
+    """The south-west corner of a free square 1.5 km east of the city (inside its margin)."""
+    east, south = conn.execute(
+        text(
+            "SELECT ST_XMax(e), (ST_YMin(e) + ST_YMax(e)) / 2 FROM "
+            "(SELECT ST_Extent(geom) AS e FROM street) s"
+        )  # fmt: skip
+    ).one()
+    return float(east) + 0.015, float(south)
+
+
+def _box(x: float, y: float, size: float) -> shapely.Polygon:
+    return shapely.box(x, y, x + size, y + size)
+
+
+def _write(path: Path, rows: dict[str, list[object]], geoms: list[object] | None = None) -> Path:
+    if geoms is None:
+        pd.DataFrame(rows).to_csv(path, index=False)
+    else:
+        gpd.GeoDataFrame(rows, geometry=geoms, crs=4326).to_file(path)
+    return path
+
+
+def import_quarter(conn: Connection, folder: Path) -> dict[str, object]:
+    """Every layer, each with its required columns only; returns what the pages ask about."""
+    x, y = _quarter(conn)
+    plan = [
+        ("streets", {"代码": [STREET], "名称": ["新区街道"]}, [_box(x, y, 0.02)]),
+        ("communities", {"代码": [COMMUNITY], "名称": ["新区社区"]}, [_box(x, y, 0.02)]),
+        ("grids", {"代码": [GRID], "名称": ["新区一网格"]}, [_box(x, y, 0.02)]),
+        ("compounds", {"小区编码": [COMPOUND], "小区名称": ["新区花园"]},
+         [_box(x + 0.002, y + 0.002, 0.004)]),
+        ("buildings", {"楼号": [1]}, [_box(x + 0.003, y + 0.003, 0.0005)]),
+        ("units", {"楼栋": [1], "单元": [1]}, [_box(x + 0.003, y + 0.003, 0.0002)]),
+    ]  # fmt: skip
+    for layer, rows, geoms in plan:
+        import_file(conn, layer, _write(folder / f"{layer}.geojson", rows, geoms))
+    csv_layers = [
+        ("households", {"地址": [f"新区花园1号楼1单元{r}室" for r in (101, 102, 201)]}),
+        ("stations", {"站点名称": ["新区驿站"], "层级": ["驿站"], "面积": [80],
+                      "经度": [x + 0.007], "纬度": [y + 0.007]}),
+        ("members", {"姓名": ["新党员"], "手机": ["13900000001"], "地址": ["新区花园1号楼1单元101室"]}),
+        ("heads", {"角色": ["单元长"], "姓名": ["新单元长"], "电话": ["13900000002"],
+                   "地址": ["新区花园1号楼1单元102室"]}),
+        ("gates", {"小区代码": [COMPOUND], "经度": [x + 0.002], "纬度": [y + 0.004]}),
+    ]  # fmt: skip
+    for layer, rows in csv_layers:
+        import_file(conn, layer, _write(folder / f"{layer}.csv", rows))
+    road = shapely.LineString([(x - 0.01, y + 0.004), (x + 0.02, y + 0.004)])
+    import_file(conn, "roads", _write(folder / "roads.geojson", {"名称": ["新区路"]}, [road]))
+    household = conn.execute(
+        text("SELECT id FROM household WHERE address LIKE '新区花园%' ORDER BY id LIMIT 1")
+    ).scalar_one()
+    head = conn.execute(text("SELECT id FROM head WHERE name = '新单元长'")).scalar_one()
+    return {"lon": x + 0.0031, "lat": y + 0.0031, "household": household, "head": head}
+
+
+def test_every_page_answers_after_minimal_imports(
+    conn: Connection, client: TestClient, tmp_path: Path
+) -> None:
+    at = import_quarter(conn, tmp_path)
+    lon, lat = at["lon"], at["lat"]
+    z = 15
+    tx = int((float(lon) + 180) / 360 * 2**z)  # type: ignore[arg-type]
+    ty = int((1 - math.asinh(math.tan(math.radians(float(lat)))) / math.pi) / 2 * 2**z)  # type: ignore[arg-type]
+    urls = {
+        "/health": "/health",
+        "/login": "/login",
+        "/docs": "/docs",
+        "/favicon.ico": "/favicon.ico",
+        "/logout": None,  # signs the browser out: not a page about the data
+        "/": "/",
+        "/maps/command-centre": "/maps/command-centre",
+        "/maps/communities/{code}": f"/maps/communities/{COMMUNITY}",
+        "/maps/grids/{code}": f"/maps/grids/{GRID}",
+        "/lookup": f"/lookup?lon={lon}&lat={lat}",
+        "/lookup/address": "/lookup/address?q=" + quote("新区花园1号楼1单元101室"),
+        "/households/{household_id}": f"/households/{at['household']}",
+        "/heads/{head_id}": f"/heads/{at['head']}",
+        "/gaps": f"/gaps?community={COMMUNITY}",
+        "/recruits": f"/recruits?community={COMMUNITY}",
+        "/service-areas": "/service-areas",
+        "/siting": "/siting?k=1",
+        "/exports/{fmt}": "/exports/geojson",
+        "/tiles/{layer}/{z}/{x}/{y}.mvt": f"/tiles/compounds/{z}/{tx}/{ty}.mvt",
+        "/ogc/": "/ogc/",
+        "/ogc/conformance": "/ogc/conformance",
+        "/ogc/collections": "/ogc/collections",
+    }
+    routes = {
+        r.path
+        for r in client.app.routes  # type: ignore[attr-defined]
+        if isinstance(r, APIRoute) and "GET" in r.methods
+    }
+    assert routes - {"/ogc/collections/{collection_id}",
+                     "/ogc/collections/{collection_id}/items",
+                     "/ogc/collections/{collection_id}/items/{feature_id}"} <= set(urls)  # fmt: skip
+    for route, url in urls.items():
+        if url is None:
+            continue
+        answer = client.get(url, follow_redirects=False)
+        assert answer.status_code < 500, (route, url, answer.text[:500])
+    collections = client.get("/ogc/collections?f=json").json()["collections"]
+    for collection in collections:
+        name = collection["id"]
+        assert client.get(f"/ogc/collections/{name}?f=json").status_code == 200, name
+        items = client.get(
+            f"/ogc/collections/{name}/items?f=json&bbox={lon - 0.01},{lat - 0.01},"
+            f"{lon + 0.01},{lat + 0.01}"
+        )
+        assert items.status_code == 200, (name, items.text[:500])
+        for feature in items.json()["features"][:3]:
+            one = client.get(f"/ogc/collections/{name}/items/{feature['id']}?f=json")
+            assert one.status_code == 200, (name, feature["id"], one.text[:500])
