@@ -37,9 +37,7 @@ _MARKERS = "号楼栋幢座单门层室#"
 _ENDS_WORD = r"(?![A-Za-z0-9])"
 
 # 3-2-501 (12A-2-501): building-unit-room shorthand; never the first three of 3-2-5-01.
-_SHORT3 = re.compile(
-    r"(\d++)([A-Za-z])?-(\d++)-(\d++[A-Za-z]?)(?!-\d)(?:室|号(?!楼))?", re.ASCII
-)
+_SHORT3 = re.compile(r"(\d++)([A-Za-z])?-(\d++)-(\d++[A-Za-z]?)(?!-\d)(?:室|号(?!楼))?", re.ASCII)
 # 3-501 (building-room) or 3-2 (building-unit).
 _SHORT2 = re.compile(r"(\d++)-(\d++)(?![-\d])(?:室|号(?!楼))?", re.ASCII)
 # 3号楼, 3栋, 3幢, 3座, 3#楼, 3#, 3号, 第三栋, 12A号楼; N楼 only when a unit follows
@@ -117,7 +115,9 @@ def read_tail(text: str, start: int) -> Tail | None:
     """Read building, unit, floor and room in that order from ``text[start:]``."""
     if short := _SHORT3.match(text, start):
         letter = short[2].upper() if short[2] else None
-        return Tail(start, short.end(), int(short[1]), int(short[3]), None, short[4].upper(), letter)
+        return Tail(
+            start, short.end(), int(short[1]), int(short[3]), None, short[4].upper(), letter
+        )
     tail = Tail(start, start)
     if _building(tail, text):
         if pair := _after_dash(_UNIT_ROOM, text, tail.end):
@@ -186,9 +186,7 @@ def _after_dash(pattern: re.Pattern[str], text: str, pos: int) -> re.Match[str] 
     return match
 
 
-def _number(
-    patterns: tuple[re.Pattern[str], ...], text: str, pos: int
-) -> tuple[int, int] | None:
+def _number(patterns: tuple[re.Pattern[str], ...], text: str, pos: int) -> tuple[int, int] | None:
     """(value, end) of a numbered part at ``pos``, in the first of ``patterns`` that
     matches; None if absent or malformed (十十)."""
     for pattern in patterns:
