@@ -433,8 +433,7 @@ def test_known_real_addresses_in_traditional_characters(
 
 
 SIMPLIFIED = "社区水岸明珠阳光家园锦绣华庭号楼栋单元层区东"
-TRADITIONAL_OF = {"区": "區", "园": "園", "阳": "陽", "锦": "錦", "绣": "繡", "华": "華",
-                  "号": "號", "楼": "樓", "栋": "棟", "单": "單", "层": "層", "东": "東"}  # fmt: skip
+TRADITIONAL_OF = dict(zip("区园阳锦绣华号楼栋单层东", "區園陽錦繡華號樓棟單層東", strict=True))
 
 
 @given(st.text(alphabet=SIMPLIFIED, min_size=2, max_size=6), BUILDINGS, UNITS, ROOMS)

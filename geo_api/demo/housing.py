@@ -203,7 +203,8 @@ def _unit_prefixes(
             right_on="sid",
         )
     )
+    columns = (table[c].tolist() for c in ("street", "community", "name", "number_b", "number_u"))
     return [
-        address_prefix(r.community, r.name, int(r.number_b), int(r.number_u), street=r.street)
-        for r in table.itertuples()
+        address_prefix(community, name, int(building), int(unit), street=street)
+        for street, community, name, building, unit in zip(*columns, strict=True)
     ]
