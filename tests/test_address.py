@@ -81,6 +81,8 @@ FORMS: list[Row] = [
     ("水岸明珠3―2―501", None, None, "水岸明珠", 3, 2, "501", 5),
     ("水岸明珠3_2_501", None, None, "水岸明珠", 3, 2, "501", 5),
     ("水岸明珠3/2/501", None, None, "水岸明珠", 3, 2, "501", 5),
+    ("水岸明珠3，2，501", None, None, "水岸明珠", 3, 2, "501", 5),
+    ("水岸明珠，3号楼，2单元，501室", None, None, "水岸明珠", 3, 2, "501", 5),
     ("水岸明珠 3 2 501", None, None, "水岸明珠", 3, 2, "501", 5),
     ("水岸明珠-3-2-501室", None, None, "水岸明珠", 3, 2, "501", 5),
     ("水岸明珠3号楼-2单元-501室", None, None, "水岸明珠", 3, 2, "501", 5),
@@ -366,6 +368,7 @@ LETTERED: list[Extended] = [
 LATIN: list[Extended] = [
     ("Kortteli 111 building 41 unit 2 room 501", "Kortteli 111", None, 41, None, 2, "501"),
     ("Kortteli 111, 41-2-501", "Kortteli 111", None, 41, None, 2, "501"),
+    ("Kortteli 111 41-2-501", "Kortteli 111", None, 41, None, 2, "501"),
     ("Kortteli 111·41号楼2单元501室", "Kortteli 111", None, 41, None, 2, "501"),
     ("KORTTELI 111, Building 41A, Unit 2, Room 501", "KORTTELI 111", None, 41, "A", 2, "501"),
     ("Riverside Park bldg 7 floor 5 apt 502", "Riverside Park", None, 7, None, None, "502"),

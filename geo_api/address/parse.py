@@ -105,6 +105,10 @@ _ZONE = re.compile(rf"(?<=.)(?:([A-Za-z])|(\d+)|([{NUMERAL_CHARS}]+)|([东南西
 _COMPOUND_ENDS = tuple("苑园庭居城府湾寓村院里期珠") + _GENERIC_WORDS
 # Characters that would join a number written after them (五一 + 3号楼, 第 + 3号楼).
 _GLUES_TO_NUMBER = frozenset(NUMERAL_CHARS + "第")
+# "·" ends a name before a number (format_address writes it there); "," does not,
+# as people type 3，2，501 for 3-2-501, except after a Latin name (Kortteli 111, 41).
+_NAME_ENDS = frozenset("·\u30fb\u2027")
+_LATIN_NAME_END = re.compile(r"[A-Za-z] \d+\Z", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,9 +208,9 @@ def normalise(text: str) -> str:
         if not sep:
             kept.append(chars)
             continue
-        before = runs[i - 1][1][-1] if i > 0 else ""
         after = runs[i + 1][1][0] if i + 1 < len(runs) else ""
-        kept.append(_separator(chars, before, after))
+        # The last word, the separator kept before it, and the word before that.
+        kept.append(_separator(chars, "".join(kept[-3:]), after))
     return _DASH_RUNS.sub("-", "".join(kept)).strip("- ")
 
 
@@ -244,17 +248,22 @@ def _fold(text: str) -> str:
     return to_simplified(unicodedata.normalize("NFKC", text))
 
 
-def _separator(chars: str, before: str, after: str) -> str:
-    """What a run of separators between ``before`` and ``after`` becomes: "-" in
-    shorthand (3 2 501, 3/2/501), " " where it ends a name before a number
-    (Kortteli 111, 41-2-501; 五一·3号楼) or parts Latin words, else nothing."""
+def _separator(chars: str, so_far: str, after: str) -> str:
+    """What a run of separators after ``so_far`` and before ``after`` becomes: "-"
+    in shorthand (3 2 501, 3，2，501, 3/2/501); " " where it ends a name before a
+    number (Kortteli 111, 41-2-501; 幸福里12·41号楼; 阳光第·3号楼) or parts Latin
+    words; else nothing (水岸明珠 3号楼)."""
+    before = so_far[-1:]
     if any(_is_dash(ch) for ch in chars):
         return "-"
+    boundary = any(ch in _NAME_ENDS for ch in chars)
     if _is_digit(before) and _is_digit(after):
-        return "-" if chars.isspace() else " "
+        latin_name = _LATIN_NAME_END.search(so_far) is not None
+        return " " if boundary or latin_name else "-"
     if before.isascii() and before.isalnum() and after.isascii() and after.isalnum():
         return " "
-    if _is_digit(after) and (before in _GLUES_TO_NUMBER or (before.isascii() and before.isalpha())):
+    glued = before in _GLUES_TO_NUMBER or (before.isascii() and before.isalpha())
+    if _is_digit(after) and glued and (boundary or chars.isspace()):
         return " "
     return ""
 
