@@ -81,6 +81,8 @@ FORMS: list[Row] = [
     ("水岸明珠3―2―501", None, None, "水岸明珠", 3, 2, "501", 5),
     ("水岸明珠3_2_501", None, None, "水岸明珠", 3, 2, "501", 5),
     ("水岸明珠3/2/501", None, None, "水岸明珠", 3, 2, "501", 5),
+    ("水岸明珠3，2，501", None, None, "水岸明珠", 3, 2, "501", 5),
+    ("水岸明珠，3号楼，2单元，501室", None, None, "水岸明珠", 3, 2, "501", 5),
     ("水岸明珠 3 2 501", None, None, "水岸明珠", 3, 2, "501", 5),
     ("水岸明珠-3-2-501室", None, None, "水岸明珠", 3, 2, "501", 5),
     ("水岸明珠3号楼-2单元-501室", None, None, "水岸明珠", 3, 2, "501", 5),
@@ -315,3 +317,156 @@ def test_never_raises(text: str) -> None:
 def test_a_short_name_inside_a_typo_does_not_outrank_the_typo_s_compound() -> None:
     ranked = match_address(parse_address("紫金名珠3号楼"), ["紫金小区", "紫金明珠"])
     assert ranked[0][0] == "紫金明珠"
+
+
+# text, compound, zone, building, building_suffix, unit, room
+Extended = tuple[str, str | None, str | None, int | None, str | None, int | None, str | None]
+# Zones: a letter, a number (Arabic or Chinese) or a direction before 区 ends the compound.
+ZONES: list[Extended] = [
+    ("水岸明珠B区3号楼2单元501", "水岸明珠B区", "B区", 3, None, 2, "501"),
+    ("水岸明珠b区3-2-501", "水岸明珠b区", "B区", 3, None, 2, "501"),
+    ("水岸明珠一区3号楼", "水岸明珠一区", "1区", 3, None, None, None),
+    ("水岸明珠12区3号楼", "水岸明珠12区", "12区", 3, None, None, None),
+    ("水岸明珠东区3号楼2单元", "水岸明珠东区", "东区", 3, None, 2, None),
+    ("浍滨街道翠苑东区A座2单元", "翠苑东区", "东区", None, "A", 2, None),
+    ("水岸明珠东区", "水岸明珠东区", "东区", None, None, None, None),
+    ("阳光家园二期C区5栋", "阳光家园二期C区", "C区", 5, None, None, None),
+    # Not zones: 小区, 社区 and a district of the region.
+    ("水岸明珠小区3号楼", "水岸明珠小区", None, 3, None, None, None),
+]
+# Financial numerals (大写), 〇/零 and 两, in every part.
+FINANCIAL: list[Extended] = [
+    ("水岸明珠叁号楼贰单元", "水岸明珠", None, 3, None, 2, None),
+    ("水岸明珠叁号楼贰单元壹仟零贰室", "水岸明珠", None, 3, None, 2, "1002"),
+    ("水岸明珠拾伍号楼", "水岸明珠", None, 15, None, None, None),
+    ("水岸明珠贰拾叁栋肆单元伍〇壹室", "水岸明珠", None, 23, None, 4, "501"),
+    ("水岸明珠壹佰零捌号楼两单元", "水岸明珠", None, 108, None, 2, None),
+    ("水岸明珠陆号楼柒单元玖零捌室", "水岸明珠", None, 6, None, 7, "908"),
+]
+# Traditional characters read as their simplified forms.
+TRADITIONAL: list[Extended] = [
+    ("新田社區水岸明珠12號樓1單元502室", "水岸明珠", None, 12, None, 1, "502"),
+    ("錦繡華庭3棟2單元5層501室", "锦绣华庭", None, 3, None, 2, "501"),
+    ("陽光家園東區叄號樓貳單元", "阳光家园东区", "东区", 3, None, 2, None),
+    ("金都花園12號樓A座", "金都花园", None, 12, "A", None, None),
+]
+# Lettered buildings: the number and the letter apart.
+LETTERED: list[Extended] = [
+    ("水岸明珠12A号楼2单元501", "水岸明珠", None, 12, "A", 2, "501"),
+    ("水岸明珠12a号楼", "水岸明珠", None, 12, "A", None, None),
+    ("水岸明珠A座3单元501", "水岸明珠", None, None, "A", 3, "501"),
+    ("水岸明珠B栋", "水岸明珠", None, None, "B", None, None),
+    ("水岸明珠3号楼A座2单元501室", "水岸明珠", None, 3, "A", 2, "501"),
+    ("水岸明珠3号楼-B座", "水岸明珠", None, 3, "B", None, None),
+    ("水岸明珠12-A", "水岸明珠", None, 12, "A", None, None),
+    ("水岸明珠12A-2-501", "水岸明珠", None, 12, "A", 2, "501"),
+    # A letter on a room is the room's.
+    ("水岸明珠3号楼2单元501A", "水岸明珠", None, 3, None, 2, "501A"),
+    ("水岸明珠3-2-501A", "水岸明珠", None, 3, None, 2, "501A"),
+]
+# No Chinese characters: a Latin name, then building-unit-room in words or shorthand.
+LATIN: list[Extended] = [
+    ("Kortteli 111 building 41 unit 2 room 501", "Kortteli 111", None, 41, None, 2, "501"),
+    ("Kortteli 111, 41-2-501", "Kortteli 111", None, 41, None, 2, "501"),
+    ("Kortteli 111 41-2-501", "Kortteli 111", None, 41, None, 2, "501"),
+    ("Kortteli 111·41号楼2单元501室", "Kortteli 111", None, 41, None, 2, "501"),
+    ("KORTTELI 111, Building 41A, Unit 2, Room 501", "KORTTELI 111", None, 41, "A", 2, "501"),
+    ("Riverside Park bldg 7 floor 5 apt 502", "Riverside Park", None, 7, None, None, "502"),
+    ("41-2-501", None, None, 41, None, 2, "501"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "compound", "zone", "building", "suffix", "unit", "room"),
+    ZONES + FINANCIAL + TRADITIONAL + LETTERED + LATIN,
+)
+def test_extended_forms(
+    text: str,
+    compound: str | None,
+    zone: str | None,
+    building: int | None,
+    suffix: str | None,
+    unit: int | None,
+    room: str | None,
+) -> None:
+    parsed = parse_address(text)
+    assert (parsed.compound, parsed.zone) == (compound, zone)
+    assert (parsed.building, parsed.building_suffix) == (building, suffix)
+    assert (parsed.unit, parsed.room, parsed.unparsed) == (unit, room, "")
+
+
+def test_zone_keys_and_base() -> None:
+    parsed = parse_address("水岸明珠一区3号楼")
+    assert parsed.compound_base == "水岸明珠"
+    assert compound_key("水岸明珠一区") == compound_key("水岸明珠1区") == "水岸明珠1区"
+    assert compound_key("水岸明珠b区") == compound_key("水岸明珠B区")
+    assert parse_address("水岸明珠3号楼").compound_base == "水岸明珠"
+
+
+def test_a_zone_finds_the_zoned_compound_first_then_the_whole_one() -> None:
+    zoned = ["水岸明珠B区", "水岸明珠A区", "水岸明珠", "翠苑小区"]
+    ranked = match_address(parse_address("水岸明珠B区3号楼"), zoned)
+    assert ranked[:2] == [("水岸明珠B区", 1.0), ("水岸明珠", 0.95)]
+    whole = match_address(parse_address("水岸明珠二区3号楼"), ["水岸明珠", "水岸明珠二期"])
+    assert whole[0] == ("水岸明珠", 0.95) and whole[1][1] < 0.9
+    # No zone in the address: two zones of one compound are a tie, for the officer.
+    tie = match_address(parse_address("水岸明珠3号楼"), ["水岸明珠A区", "水岸明珠B区"])
+    assert tie[0][1] == tie[1][1] < 1.0
+
+
+def test_districts_are_not_zones() -> None:
+    assert parse_address("天津市河东区").region == "天津市河东区"
+    parsed = parse_address("上海市浦东新区金都小区3号楼")
+    assert (parsed.region, parsed.compound, parsed.zone) == ("上海市浦东新区", "金都小区", None)
+
+
+@pytest.mark.parametrize(
+    ("traditional", "region", "compound", "building"),
+    [
+        # Taipei City Hall and Taipei 101, as their owners publish them.
+        ("臺北市信義區市府路1號", "台北市信义区", "市府路", 1),
+        ("臺北市信義區信義路五段7號", "台北市信义区", "信义路五段", 7),
+    ],
+)
+def test_known_real_addresses_in_traditional_characters(
+    traditional: str, region: str, compound: str, building: int
+) -> None:
+    parsed = parse_address(traditional)
+    assert (parsed.region, parsed.compound, parsed.building) == (region, compound, building)
+
+
+SIMPLIFIED = "社区水岸明珠阳光家园锦绣华庭号楼栋单元层区东"
+TRADITIONAL_OF = dict(zip("区园阳锦绣华号楼栋单层东", "區園陽錦繡華號樓棟單層東", strict=True))
+
+
+@given(st.text(alphabet=SIMPLIFIED, min_size=2, max_size=6), BUILDINGS, UNITS, ROOMS)
+def test_traditional_reads_as_simplified(name: str, building: int, unit: int, room: int) -> None:
+    simplified = f"{name}{building}号楼{unit}单元{room}室"
+    traditional = "".join(TRADITIONAL_OF.get(ch, ch) for ch in simplified)
+    assert parse_address(traditional) == parse_address(simplified)
+
+
+FINANCIAL_DIGITS = dict(zip("一二三四五六七八九十百千", "壹贰叁肆伍陆柒捌玖拾佰仟", strict=True))
+
+
+@given(COMPOUNDS, BUILDINGS, UNITS, ROOMS)
+def test_financial_numerals_read_as_plain_ones(
+    compound: str, building: int, unit: int, room: int
+) -> None:
+    def financial(n: int) -> str:
+        return "".join(FINANCIAL_DIGITS.get(ch, ch) for ch in to_chinese(n))
+
+    parsed = parse_address(f"{compound}{financial(building)}号楼{financial(unit)}单元")
+    assert (parsed.compound, parsed.building, parsed.unit) == (compound, building, unit)
+    assert parse_number(financial(room)) == room
+
+
+@given(COMPOUNDS, BUILDINGS, st.sampled_from("ABCDEFGH"), UNITS)
+def test_every_lettered_form_gives_the_same_label(
+    compound: str, building: int, letter: str, unit: int
+) -> None:
+    forms = [f"{building}{letter}号楼", f"{building}号楼{letter}座", f"{building}-{letter}-"]
+    for form in forms:
+        parsed = parse_address(f"{compound}{form}{unit}单元")
+        assert parsed.building_label == f"{building}{letter}", form
+        assert parsed.unit == unit, form

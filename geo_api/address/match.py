@@ -10,6 +10,10 @@ that a better kind of match always ranks first:
   least CONTAINED_SHARE of the other's length); the closer their lengths,
   the higher;
 - at most 0.8: difflib's SequenceMatcher ratio of the keys.
+
+An address with a zone (水岸明珠B区) is also scored without it, times
+ZONE_DROPPED: a store that keeps the whole 水岸明珠 as one compound finds it at
+0.95, while one that keeps 水岸明珠B区 apart finds that at 1.0, ahead.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ MIN_SCORE = 0.5
 MAX_CANDIDATES = 5
 _CONTAINED = 0.8  # floor of the containment tier, and ceiling of the ratio tier
 CONTAINED_SHARE = 0.6
+ZONE_DROPPED = 0.95  # the compound without the address's zone: 水岸明珠 for 水岸明珠B区
 
 
 def match_address(
@@ -38,10 +43,15 @@ def match_address(
     key = parsed.compound_key
     if not key:
         return []
+    base = compound_key(parsed.compound_base or "") if parsed.zone else ""
     scores: dict[str, float] = {}
     for name in compounds:
         if name not in scores:
-            scores[name] = similarity(key, compound_key(name))
+            known = compound_key(name)
+            scores[name] = similarity(key, known)
+            if base and base != key:
+                without_zone = round(ZONE_DROPPED * similarity(base, known), 3)
+                scores[name] = max(scores[name], without_zone)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return [(name, score) for name, score in ranked if score >= min_score][:limit]
 

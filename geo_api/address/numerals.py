@@ -1,10 +1,12 @@
 """Chinese numerals as people write them in addresses: 三, 十二, 二十一, 一百零一,
-两, and digit-by-digit readings such as 一〇二 or 五零一.
+两, digit-by-digit readings such as 一〇二 or 五零一, and the financial forms
+(大写) of registers and contracts: 叁号楼贰单元, 壹仟零贰室, 拾伍号楼.
 
 Addresses number buildings, units, floors and rooms this way as often as with
-Arabic digits, and a lookup must treat 三号楼 and 3号楼 as the same building.
-Only what addresses need is covered: values below 10,000 (no 万), no
-fractions, no financial forms (壹, 贰).
+Arabic digits, and a lookup must treat 三号楼, 叁号楼 and 3号楼 as the same
+building. Only what addresses need is covered: values below 10,000 (no 万),
+no fractions. Traditional forms (貳, 陸, 參) are folded to these before
+parsing (geo_api.address.fold).
 """
 
 from __future__ import annotations
@@ -22,8 +24,18 @@ DIGITS = {
     "七": 7,
     "八": 8,
     "九": 9,
+    # Financial forms (大写), written so that a digit cannot be altered by a stroke.
+    "壹": 1,
+    "贰": 2,
+    "叁": 3,
+    "肆": 4,
+    "伍": 5,
+    "陆": 6,
+    "柒": 7,
+    "捌": 8,
+    "玖": 9,
 }
-MULTIPLIERS = {"十": 10, "百": 100, "千": 1000}
+MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "拾": 10, "佰": 100, "仟": 1000}
 # Every character that may appear in a Chinese numeral (for building regexes).
 NUMERAL_CHARS = "".join(DIGITS) + "".join(MULTIPLIERS)
 

@@ -302,7 +302,15 @@ class ParsedParts(BaseModel):
 
     community: str | None
     compound: str | None
+    zone: str | None = Field(
+        description="the compound's zone, canonical (B区, 1区 for 一区, 东区); found also "
+        "when the store names the compound without it"
+    )
     building: int | None
+    building_label: str | None = Field(
+        description="a lettered building's label (12A for 12A号楼, A for A座), matched on "
+        "the building's label"
+    )
     unit: int | None
     room: str | None
 

@@ -176,19 +176,30 @@ class Compound(Base):
 
 
 class Building(Base):
-    """楼栋: numbered 1..n within its compound."""
+    """楼栋: numbered 1..n within its compound. A building people name with a letter
+    (12A号楼, A座) also has ``label``, its canonical name ("12A", "A"), unique in its
+    compound; addresses with a letter are matched on it."""
 
     __tablename__ = "building"
     __table_args__ = (
         UniqueConstraint("compound_id", "number"),
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint("floors > 0", name="floors_positive"),
+        CheckConstraint("label ~ '^[0-9]{0,4}[A-Z]$'", name="label_form"),
+        Index(
+            "uq_building_compound_label",
+            "compound_id",
+            "label",
+            unique=True,
+            postgresql_where=text("label IS NOT NULL"),
+        ),
         gist("building"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(Text)
     floors: Mapped[int | None] = mapped_column(Integer)  # None: not known
     geom: Mapped[WKBElement] = mapped_column(geometry("POLYGON"))
 

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import box
 
+from geo_api.address.format import address_prefix
 from geo_api.demo.layout import METRIC_CRS
 from geo_api.errors import InvalidInputError
 
@@ -157,6 +158,7 @@ def build_housing(
             "unit_id": unit_of_room + 1,
             "room": room.astype(str),
             "persons": rng.choice([1, 2, 3, 4, 5], households, p=[0.15, 0.3, 0.3, 0.17, 0.08]),
+            # address_prefix + room + 室 is format_address's answer: it reads back.
             "address": [f"{prefix[u]}{r}室" for u, r in zip(unit_of_room, room, strict=True)],
         },
         geometry=gpd.points_from_xy(xs, ys),
@@ -173,7 +175,8 @@ def _unit_prefixes(
     communities: gpd.GeoDataFrame,
     streets: gpd.GeoDataFrame,
 ) -> list[str]:
-    """The address of each unit: 浍滨街道新田社区水岸明珠3号楼2单元."""
+    """The address of each unit (浍滨街道新田社区水岸明珠3号楼2单元), written by
+    ``address_prefix`` so that every home's address reads back."""
     table = (
         pd.DataFrame(units[["building_id", "number"]])
         .merge(
@@ -200,7 +203,8 @@ def _unit_prefixes(
             right_on="sid",
         )
     )
+    columns = (table[c].tolist() for c in ("street", "community", "name", "number_b", "number_u"))
     return [
-        f"{r.street}{r.community}{r.name}{r.number_b}号楼{r.number_u}单元"
-        for r in table.itertuples()
+        address_prefix(community, name, int(building), int(unit), street=street)
+        for street, community, name, building, unit in zip(*columns, strict=True)
     ]

@@ -1,7 +1,10 @@
 """Lookup by Chinese address: the household (or unit) an officer names, and its heads.
 
 The address is parsed (geo_api.address) and its compound matched against the
-store's names, forgiving typos and dropped suffixes. When the compound is certain
+store's names, forgiving typos, dropped suffixes and zones (水岸明珠B区 finds a
+compound 水岸明珠B区, or 水岸明珠; the zone is in ``parsed``). A lettered building
+(12A号楼, A座, 3号楼B座) is matched on ``building.label``, a plain number on
+``building.number`` among buildings without a label. When the compound is certain
 and the building, unit and room exist, the answer is that household and its chain
 of heads; when only part of it is known, the deepest place found and its heads;
 otherwise the closest candidates, so that the officer can pick one. A compound
@@ -26,15 +29,18 @@ COMPOUNDS = (
     "SELECT cp.id, cp.name, cp.community_id, cp.grid_id, c.name AS community "
     "FROM compound cp JOIN community c ON c.id = cp.community_id"
 )
-PLACE_SQL = text("""
+PLACE = """
 SELECT b.id AS building_id, u.id AS unit_id, h.id AS household_id,
        ST_X(ST_PointOnSurface(coalesce(u.geom, b.geom))) AS lon,
        ST_Y(ST_PointOnSurface(coalesce(u.geom, b.geom))) AS lat
 FROM building b
 LEFT JOIN unit u ON u.building_id = b.id AND u.number = :unit
 LEFT JOIN household h ON h.unit_id = u.id AND h.room = :room
-WHERE b.compound_id = :compound AND b.number = :building
-""")
+WHERE b.compound_id = :compound AND """
+# A plain number names a building without a letter: a lettered one's number is only
+# its place in the compound's sequence, which nobody writes.
+PLACE_SQL = text(PLACE + "b.number = :building AND b.label IS NULL")
+LABELLED_PLACE_SQL = text(PLACE + "b.label = :label")
 COMPOUND_POINT_SQL = text(
     "SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat "
     "FROM compound WHERE id = :id"
@@ -55,7 +61,7 @@ def lookup_address(
     if parsed.compound is None:
         raise InvalidInputError(
             f"address {query!r} names no compound: "
-            "write it as 小区名3号楼2单元501室 or 小区名3-2-501"
+            "write it as 小区名3号楼2单元501室, 小区名3-2-501 or Name 111, 3-2-501"
         )
     rows = [r for r in conn.execute(text(COMPOUNDS)).all()
             if community_id in (None, r.community_id) and grid_id in (None, r.grid_id)]  # fmt: skip
@@ -73,7 +79,8 @@ def lookup_address(
     answer: dict[str, Any] = {
         "query": query,
         "parsed": {
-            k: getattr(parsed, k) for k in ("community", "compound", "building", "unit", "room")
+            k: getattr(parsed, k)
+            for k in ("community", "compound", "zone", "building", "building_label", "unit", "room")
         },
         "candidates": candidates,
         "found": None,
@@ -84,7 +91,7 @@ def lookup_address(
     runner_up = candidates[1]["score"] if len(candidates) > 1 else 0.0
     if best["score"] < CERTAIN or runner_up >= best["score"]:
         return answer  # ambiguous: the officer picks a candidate
-    where = (parsed.building, parsed.unit, parsed.room)
+    where = (parsed.building, parsed.building_label, parsed.unit, parsed.room)
     return _place(conn, answer, best["compound_id"], where, reveal)
 
 
@@ -92,17 +99,23 @@ def _place(
     conn: Connection,
     answer: dict[str, Any],
     compound_id: int,
-    where: tuple[int | None, int | None, str | None],
+    where: tuple[int | None, str | None, int | None, str | None],
     reveal: bool,
 ) -> dict[str, Any]:
     """The deepest place of the address that exists, with its heads."""
-    building, unit, room = where
+    building, label, unit, room = where
     found = "compound"
     point = conn.execute(COMPOUND_POINT_SQL, {"id": compound_id}).one()
-    if building is not None:
+    if building is not None or label is not None:
         row = conn.execute(
-            PLACE_SQL,
-            {"compound": compound_id, "building": building, "unit": unit, "room": room},
+            PLACE_SQL if label is None else LABELLED_PLACE_SQL,
+            {
+                "compound": compound_id,
+                "building": building,
+                "label": label,
+                "unit": unit,
+                "room": room,
+            },
         ).first()
         if row is not None:
             found = "building"
