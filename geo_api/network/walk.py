@@ -1,8 +1,9 @@
 """Walking distances from homes to the nearest station, along the network.
 
-A home walks from its unit to one of its compound's entries (a gate, else the
-edge point nearest a road) in a straight line, then along the streets to the
-station. pgRouting's driving distance from all the stations at once (equicost)
+A home walks from its unit to one of its compound's entries in a straight line,
+then along the streets to the station. A compound's entries are its gates; a
+compound with no gate on record is entered from each of its buildings, at the
+building's foot on its nearest way, and a home walks from its own building's. pgRouting's driving distance from all the stations at once (equicost)
 gives every vertex its distance to the nearest one. Where there is no network,
 or a compound has no entry on it, the distance is a straight line and is
 labelled so (``method``). Metres throughout, on the geography type.
@@ -34,6 +35,7 @@ walked AS (
            min(ST_Distance(u.geom::geography, e.geom::geography) + r.agg_cost) AS metres
     FROM unit u JOIN building b ON b.id = u.building_id
     JOIN network_entry e ON e.compound_id = b.compound_id
+     AND (e.building_id IS NULL OR e.building_id = b.id)
     JOIN reached r ON r.node = e.vertex_id
     GROUP BY u.id),
 -- Straight lines where the network cannot answer: from units of compounds off
