@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 def import_layer(
     layer: Annotated[str, typer.Argument(help=f"one of: {', '.join(LAYERS)}")],
     file: Annotated[
-        Path, typer.Argument(help="GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX")
+        Path,
+        typer.Argument(help="GeoJSON, GeoPackage, zipped Shapefile, CSV, XLSX, .osm.pbf (roads)"),
     ],
     crs: Annotated[
         str | None,
@@ -42,6 +43,15 @@ def import_layer(
     rejects: Annotated[
         Path | None, typer.Option(help="where rejected rows go (default: FILE.rejects.csv)")
     ] = None,
+    node_crossings: Annotated[
+        bool | None,
+        typer.Option(
+            "--node-crossings/--shared-vertices-only",
+            help="roads: also join ways where they cross at the same level (default: as the "
+            "last network build)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Import a file into a layer. Without --skip-bad, one bad row stops the import and
     the store is unchanged; re-importing the same file changes nothing."""
@@ -60,6 +70,7 @@ def import_layer(
                 source_layer=source_layer,
                 mapping=columns,
                 skip_bad=skip_bad,
+                node_crossings=node_crossings,
             )
             outside = [
                 o for o in children_outside_parents(conn) if o.table == AREA_TABLE.get(layer)

@@ -548,7 +548,9 @@ class NetworkEntry(Base):
     __tablename__ = "network_entry"
     __table_args__ = (
         CheckConstraint("kind IN ('gate', 'building', 'station')", name="kind_known"),
-        CheckConstraint("(kind = 'building') = (building_id IS NOT NULL)", name="building_matches_kind"),
+        CheckConstraint(
+            "(kind = 'building') = (building_id IS NOT NULL)", name="building_matches_kind"
+        ),
         CheckConstraint(
             "(kind = 'station') = (station_id IS NOT NULL) AND "
             "(kind = 'station') = (compound_id IS NULL)",

@@ -29,7 +29,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "name", "tier", "floor_area_m2", "hours", "community_code", "street_code", "lon", "lat",
     ),
     "members": ("name", "phone", "address", "lon", "lat", "registered_on"),
-    "roads": ("ref", "name", "kind"),
+    "roads": ("ref", "name", "kind", "bridge", "tunnel", "layer"),
     "gates": ("compound_code", "name", "lon", "lat"),
 }  # fmt: skip
 
@@ -98,6 +98,9 @@ LAYER_ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
     ("roads", "ref"): ("道路编号", "路段编号", "编号", "osm_id", "id", "ref"),
     ("roads", "name"): ("道路名称", "路名", "街路名称"),
     ("roads", "kind"): ("道路类型", "道路等级", "类型", "highway", "fclass", "kind", "type"),
+    ("roads", "bridge"): ("桥梁", "是否桥梁", "桥", "bridge", "is_bridge"),
+    ("roads", "tunnel"): ("隧道", "是否隧道", "地道", "tunnel", "is_tunnel"),
+    ("roads", "layer"): ("层", "图层", "层级", "立交层", "layer", "z_level"),
     ("gates", "name"): ("出入口", "出入口名称", "大门", "门"),
     ("stations", "name"): ("站点名称", "阵地名称", "服务站", "站点"),
     ("heads", "name"): ("三长姓名", "楼长姓名", "单元长姓名"),

@@ -1,7 +1,9 @@
 """Roads (道路) and compound gates (小区出入口): what the walking network is built from.
 
 A road is a line (LineString or MultiLineString) with an optional id (``ref``),
-name and kind (OSM's highway values or 主干道, 支路 …, up to 16 characters). A road
+name and kind (OSM's highway values or 主干道, 支路 …, up to 16 characters), and
+optional levels: bridge and tunnel (yes/no, OSM's values), layer (an integer,
+-5 to 5): ways at different levels never join where they cross. A road
 without an id is known by a hash of its line, so re-importing the file changes
 nothing. A gate is a point with the code of its compound and an optional name.
 Both are upserted; the import then rebuilds the network (geo_api.network.build).
@@ -10,6 +12,7 @@ Both are upserted; the import then rebuilds the network (geo_api.network.build).
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,7 +24,15 @@ from geo_api.importer.checks import Checked, RowErrors, text_column
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.households import Bounds, point_coordinates
 
-ROADS = ("road", ["ref"], ["ref", "name", "kind", "geom"], ["name", "kind", "geom"])
+LEVELS = ["bridge", "tunnel", "layer"]
+ROADS = (
+    "road",
+    ["ref"],
+    ["ref", "name", "kind", *LEVELS, "geom"],
+    ["name", "kind", *LEVELS, "geom"],
+)
+NO = {"no", "false", "0", "否", "无", "n"}  # any other value (yes, viaduct, 是 …) is a level
+LAYER_RANGE = (-5, 5)
 GATES = ("compound_gate", ["compound_id", "name"], ["compound_id", "name", "geom"], ["geom"])
 KIND_MAX = 16
 BOUNDS_MARGIN_DEG = 0.1  # about 10 km: roads may run out of town, not to another city
@@ -70,6 +81,7 @@ def check_roads(
     kind = text_column(chunk, fields.get("kind"))
     errors.flag((kind.fillna("").str.len() > KIND_MAX).to_numpy(), "kind", kind,
                 f"at most {KIND_MAX} characters")  # fmt: skip
+    levels = _levels(chunk, fields, errors)
     given = text_column(chunk, fields.get("ref"))
     ref = [r if r is not None or not ok else _line_ref(g)
            for r, g, ok in zip(given, lonlat, ~errors.bad, strict=True)]  # fmt: skip
@@ -88,11 +100,27 @@ def check_roads(
             "ref": np.asarray(ref, dtype=object)[good],
             "name": name.to_numpy()[good],
             "kind": kind.fillna("street").to_numpy()[good],
+            **{level: values[good] for level, values in levels.items()},
         },
         geometry=list(lonlat[good]),
         crs=4326,
     )
     return Checked(frame, errors.rejects, [])
+
+
+def _levels(chunk: pd.DataFrame, fields: dict[str, str], errors: RowErrors) -> dict[str, Any]:
+    """bridge and tunnel as booleans (absent: no), layer as an integer (absent: 0)."""
+    found: dict[str, Any] = {}
+    for flag in ("bridge", "tunnel"):
+        value = text_column(chunk, fields.get(flag))
+        found[flag] = (value.notna() & ~value.fillna("").str.casefold().isin(NO)).to_numpy()
+    layer = text_column(chunk, fields.get("layer"))
+    number = pd.to_numeric(layer, errors="coerce")
+    low, high = LAYER_RANGE
+    bad = layer.notna() & (number.isna() | (number % 1 != 0) | ~number.between(low, high))
+    errors.flag(bad.to_numpy(), "layer", layer, f"an integer from {low} to {high}")
+    found["layer"] = number.fillna(0).where(~bad, 0).astype(int).to_numpy()
+    return found
 
 
 def compound_ids(conn: Connection) -> dict[str, int]:

@@ -104,8 +104,10 @@ def import_file(
     source_layer: str | None = None,
     mapping: Mapping[str, str] | None = None,
     skip_bad: bool = False,
+    node_crossings: bool | None = None,
 ) -> ImportReport:
-    """Import ``path`` into ``layer``; see the module docstring."""
+    """Import ``path`` into ``layer``; see the module docstring. ``node_crossings``:
+    how the network rebuilt after it joins ways (None: as the last build)."""
     if layer not in LAYERS:
         raise InvalidInputError(f"unknown layer {layer!r}; importable: {', '.join(LAYERS)}")
     source = open_source(path, layer=source_layer, encoding=encoding, sheet=sheet)
@@ -135,7 +137,7 @@ def import_file(
             f"{len(report.rejects)} rejected"
         )
     if layer in NETWORK_LAYERS and report.rows_landed:
-        network = rebuild(conn)
+        network = rebuild(conn, node_crossings=node_crossings)
         report.notes.append(
             f"walking network rebuilt: {network.edges:,} edges, {network.km:,.1f} km of road"
         )

@@ -16,6 +16,7 @@ edge between two vertices and keeps its length.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,8 +104,9 @@ def node(
         if free is not None and at != vertex_of[foot]:
             line = np.array([graph.vertices[at], graph.vertices[vertex_of[foot]]])
             graph.edges.append((int(at), int(vertex_of[foot]), "connector", line))
-        point = joining.geom if joining.connect else shapely.Point(cuts.xy[foot])
-        graph.entries.append((joining.kind, joining.owner, int(at), (point.x, point.y)))
+        # A gate or station enters where it stands; a building's homes, at its foot.
+        x, y = shapely.get_coordinates(joining.geom)[0] if joining.connect else cuts.xy[foot]
+        graph.entries.append((joining.kind, joining.owner, int(at), (float(x), float(y))))
     return graph
 
 
@@ -134,8 +136,11 @@ def _ends_on_ways(
     ways: list[shapely.LineString], tree: shapely.STRtree, cuts: _Cuts, tolerance: float
 ) -> None:
     """A way's end lying on another way (a T-junction without a shared vertex)."""
-    ends = shapely.points(
-        np.concatenate([shapely.get_coordinates(shapely.get_point(ways, i)) for i in (0, -1)])
+    ends = np.asarray(
+        shapely.points(
+            np.concatenate([shapely.get_coordinates(shapely.get_point(ways, i)) for i in (0, -1)])
+        ),
+        dtype=object,
     )
     owner = np.tile(np.arange(len(ways)), 2)
     end_k, way_k = tree.query(ends, predicate="dwithin", distance=tolerance)
@@ -217,7 +222,7 @@ def _cut_ways(
         mine = np.flatnonzero(way == w)
         mine = mine[np.lexsort((mine, at[mine]))]
         line = ways[w]
-        for a, b in zip(mine[:-1], mine[1:], strict=True):
+        for a, b in itertools.pairwise(mine):
             source, target = int(vertex_of[a]), int(vertex_of[b])
             start, end = float(at[a]), float(at[b])
             if end - start <= tolerance and source == target:

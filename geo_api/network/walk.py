@@ -3,8 +3,9 @@
 A home walks from its unit to one of its compound's entries in a straight line,
 then along the streets to the station. A compound's entries are its gates; a
 compound with no gate on record is entered from each of its buildings, at the
-building's foot on its nearest way, and a home walks from its own building's. pgRouting's driving distance from all the stations at once (equicost)
-gives every vertex its distance to the nearest one. Where there is no network,
+building's foot on its nearest way, and a home walks from its own building's.
+pgRouting's driving distance from all the stations at once (equicost) gives
+every vertex its distance to the nearest one. Where there is no network,
 or a compound has no entry on it, the distance is a straight line and is
 labelled so (``method``). Metres throughout, on the geography type.
 """
