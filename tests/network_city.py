@@ -3,6 +3,7 @@ written in metres, and an independent walk with networkx over the input ways."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import networkx as nx
@@ -24,7 +25,7 @@ def move_city_to_finland(conn: Connection) -> None:
     """Every stored shape moved by the same lon/lat offset, so that downtown Houma
     lands on Kouvola; the network and service areas are emptied (rebuilt by tests)."""
     for table in ("network_entry", "road_edge", "road_vertex", "service_area", "road"):
-        conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - constant names
+        conn.execute(text(f"DELETE FROM {table}"))
     columns = conn.execute(
         text("""SELECT f_table_name, f_geometry_column FROM geometry_columns
                 WHERE f_table_schema = 'public' AND srid = 4326""")
@@ -32,7 +33,7 @@ def move_city_to_finland(conn: Connection) -> None:
     dx, dy = KOUVOLA[0] - CORE_LONLAT[0], KOUVOLA[1] - CORE_LONLAT[1]
     for table, column in columns:
         conn.execute(
-            text(f'UPDATE "{table}" SET "{column}" = ST_Translate("{column}", :dx, :dy)'),  # noqa: S608
+            text(f'UPDATE "{table}" SET "{column}" = ST_Translate("{column}", :dx, :dy)'),
             {"dx": dx, "dy": dy},
         )
 
@@ -72,7 +73,7 @@ class InputWalk:
         self.graph: nx.Graph = nx.Graph()
         for line in lines:
             coords = [_key(c) for c in line.coords]
-            for a, b in zip(coords[:-1], coords[1:], strict=True):
+            for a, b in itertools.pairwise(coords):
                 if a != b:
                     self.graph.add_edge(a, b, weight=Point(a).distance(Point(b)))
 

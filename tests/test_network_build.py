@@ -34,7 +34,7 @@ def _road(conn: Connection, ref: str, line: LineString, **levels: object) -> Non
     conn.execute(
         text(f"""INSERT INTO road (ref, geom{"".join(", " + k for k in levels)})
                  VALUES (:ref, ST_Multi(ST_GeomFromText(:g, 4326))
-                 {"".join(", :" + k for k in levels)})"""),  # noqa: S608 - test's own names
+                 {"".join(", :" + k for k in levels)})"""),
         {"ref": ref, "g": _wgs84(line), **levels},
     )
 
@@ -102,9 +102,7 @@ def test_a_point_beside_a_junction_walks_through_it(
     assert closest >= SNAP_TOLERANCE_M
 
 
-def test_ways_that_cross_without_a_shared_vertex_stay_apart(
-    conn: Connection, away: Point
-) -> None:
+def test_ways_that_cross_without_a_shared_vertex_stay_apart(conn: Connection, away: Point) -> None:
     x, y = away.x, away.y
     _road(conn, "street", LineString([(x - 200, y), (x + 200, y)]))
     _road(conn, "over", LineString([(x, y - 200), (x, y + 200)]), bridge=True, layer=1)
