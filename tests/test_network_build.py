@@ -217,3 +217,17 @@ def test_a_compound_without_gates_enters_from_each_building(conn: Connection) ->
     assert len(rows) == buildings >= 2
     for row in rows:
         assert row.entry_m == pytest.approx(row.nearest_m, abs=0.05), row.id
+
+
+def test_motorways_are_no_walk(conn: Connection, away: Point) -> None:
+    x, y = away.x, away.y
+    _road(conn, "ring-road", LineString([(x - 200, y), (x + 200, y)]), kind="motorway")
+    _road(conn, "lane", LineString([(x - 200, y + 100), (x + 200, y + 100)]), kind="footway")
+    _station(conn, _wgs84(Point(x, y - 10)))
+    report = build_network(conn)
+    # The station 10 m from the motorway joins the footway 110 m away instead.
+    assert report.roads == 2 and report.km * 1000 == pytest.approx(400, abs=0.1)
+    connector = conn.execute(
+        text("SELECT length_m FROM road_edge WHERE kind = 'connector'")
+    ).scalar_one()
+    assert connector == pytest.approx(110, abs=0.05)

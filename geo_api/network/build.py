@@ -4,7 +4,8 @@ The roads, gates, stations and buildings are read from the store, projected to
 the city's metric CRS (geo_api.geo.crs.city_epsg: GEO_API_METRIC_CRS, else the
 Gauss-Krüger zone in China and the UTM zone elsewhere) and noded there
 (geo_api.network.noding): snapping, feet and connectors are all in metres. Ways
-are joined only at shared vertices unless crossings are asked for. Gates and
+are joined only at shared vertices unless crossings are asked for; motorways
+and trunk roads (NOT_WALKABLE) are left out. Gates and
 stations join their nearest way by a straight connector; a compound with no gate
 on record is entered from each of its buildings, at the building's foot on its
 nearest way (kind ``building``). A gate, station or building with no way within
@@ -40,7 +41,13 @@ SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Extent(geom)) AS c FROM (
     SELECT geom FROM road UNION ALL SELECT geom FROM station
     UNION ALL SELECT geom FROM compound_gate) g) e WHERE c IS NOT NULL
 """
-ROADS_SQL = "SELECT bridge, tunnel, layer, ST_AsBinary(geom) AS wkb FROM road ORDER BY id"
+# Roads nobody walks along, by the kinds OSM-derived files (highway, fclass) and
+# Chinese road classes use: left out of the network even when imported.
+NOT_WALKABLE = ["motorway", "motorway_link", "trunk", "trunk_link", "高速公路", "快速路"]
+ROADS_SQL = """
+SELECT bridge, tunnel, layer, ST_AsBinary(geom) AS wkb FROM road
+WHERE lower(kind) <> ALL(CAST(:not_walkable AS text[])) ORDER BY id
+"""
 JOININGS_SQL = """
 SELECT 'gate' AS kind, compound_id AS owner, ST_AsBinary(geom) AS wkb FROM compound_gate
 UNION ALL
@@ -139,7 +146,7 @@ def _metric(geoms: np.ndarray, epsg: int) -> np.ndarray:
 
 def _ways(conn: Connection, epsg: int) -> tuple[list[shapely.LineString], list[Level]]:
     """Every part of every road as a line in metres, with its level."""
-    rows = conn.execute(text(ROADS_SQL)).all()
+    rows = conn.execute(text(ROADS_SQL), {"not_walkable": NOT_WALKABLE}).all()
     if not rows:
         return [], []
     roads = shapely.force_2d(shapely.from_wkb([bytes(r.wkb) for r in rows]))

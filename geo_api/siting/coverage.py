@@ -1,7 +1,7 @@
 """Who a candidate site would reach: walks from each candidate to the homes that no
 station reaches now, along the network (or straight lines where there is none).
 
-Candidates are compound gates (and edge entries) by default, or points the caller
+Candidates are compound gates (and building entries) by default, or points the caller
 gives, which join the network at their nearest vertex (the straight step to it
 counts). Demand is counted per unit: its households walk together.
 """
