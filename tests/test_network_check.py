@@ -17,7 +17,8 @@ import shapely
 from shapely.geometry import LineString, Point
 from sqlalchemy import Connection, text
 
-from geo_api.importer.osm import WALKABLE
+from geo_api.importer.osm import WALKABLE, walkable
+from geo_api.importer.read import ImportFileError, open_source
 from geo_api.importer.run import import_file
 from geo_api.network.build import rebuild
 from geo_api.network.walk import WALK_SQL
@@ -209,3 +210,28 @@ def test_roads_straight_from_an_osm_extract(conn: Connection) -> None:
     assert len(theirs_m) == len(along) > 10
     for vertex, metres in along.items():
         assert theirs_m[vertex] == pytest.approx(metres, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("tags", "walked"),
+    [
+        ({"highway": "footway"}, True),
+        ({"highway": "residential", "bridge": "yes", "layer": "1"}, True),
+        ({"highway": "motorway"}, False),
+        ({"highway": "trunk_link"}, False),
+        ({"highway": "service", "access": "private"}, False),
+        ({"highway": "service", "access": "private", "foot": "yes"}, True),
+        ({"highway": "cycleway", "foot": "no"}, False),
+        ({"highway": "pedestrian", "area": "yes"}, False),
+        ({"building": "yes"}, False),
+    ],
+)
+def test_which_osm_ways_are_walked(tags: dict[str, str], walked: bool) -> None:
+    assert walkable(tags) is walked
+
+
+def test_a_file_that_is_not_osm_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "roads.osm.pbf"
+    path.write_bytes(b"not an extract")
+    with pytest.raises(ImportFileError, match=r"roads\.osm\.pbf: not a readable OpenStreetMap"):
+        open_source(path)
