@@ -24,7 +24,6 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
-from shapely.ops import substring
 
 SNAP_TOLERANCE_M = 0.5  # points closer than this are one vertex
 SNAP_M = 300.0  # furthest a gate, station or building may lie from a way and still join it
@@ -89,14 +88,15 @@ def node(
         return Graph(np.empty((0, 2)))
     cuts = _Cuts()
     tree = shapely.STRtree(ways)
-    _shared_vertices(ways, cuts, tolerance)
+    table = _Vertices.of(ways)
+    _shared_vertices(table, cuts, tolerance)
     _ends_on_ways(ways, tree, cuts, tolerance)
     if node_crossings:
         _crossings(ways, levels, tree, cuts)
     feet = _feet(ways, tree, joinings, cuts)
     vertex_of, vertices = _cluster(cuts, tolerance)
     graph = Graph(vertices)
-    _cut_ways(ways, cuts, vertex_of, graph, tolerance)
+    _cut_ways(ways, table, cuts, vertex_of, graph, tolerance)
     for joining, (foot, free) in zip(joinings, feet, strict=True):
         if foot is None:
             continue
@@ -110,15 +110,31 @@ def node(
     return graph
 
 
-def _shared_vertices(ways: list[shapely.LineString], cuts: _Cuts, tolerance: float) -> None:
+@dataclass(frozen=True)
+class _Vertices:
+    """Every vertex of every way: coordinates, its way, metres along that way, and
+    where each way's vertices begin."""
+
+    coords: np.ndarray
+    owner: np.ndarray
+    along: np.ndarray
+    starts: np.ndarray
+
+    @classmethod
+    def of(cls, ways: list[shapely.LineString]) -> _Vertices:
+        coords, owner = shapely.get_coordinates(ways, return_index=True)
+        steps = np.hypot(*np.diff(coords, axis=0).T)
+        steps[owner[1:] != owner[:-1]] = 0.0
+        along = np.concatenate([[0.0], np.cumsum(steps)])
+        starts = np.searchsorted(owner, np.arange(len(ways) + 1))
+        along -= along[starts[:-1]][owner]  # metres from the start of its own way
+        return cls(coords, owner, along, starts)
+
+
+def _shared_vertices(vertices: _Vertices, cuts: _Cuts, tolerance: float) -> None:
     """Every way's ends, and each vertex that another way (or the same way further
     on) has within ``tolerance``."""
-    coords, owner = shapely.get_coordinates(ways, return_index=True)
-    steps = np.hypot(*np.diff(coords, axis=0).T)
-    steps[owner[1:] != owner[:-1]] = 0.0
-    along = np.concatenate([[0.0], np.cumsum(steps)])
-    starts = np.searchsorted(owner, np.arange(len(ways)))
-    along -= along[starts][owner]  # metres from the start of its own way
+    coords, owner, along = vertices.coords, vertices.owner, vertices.along
     first = np.r_[True, owner[1:] != owner[:-1]]
     last = np.r_[owner[1:] != owner[:-1], True]
     keep = first | last
@@ -136,35 +152,35 @@ def _ends_on_ways(
     ways: list[shapely.LineString], tree: shapely.STRtree, cuts: _Cuts, tolerance: float
 ) -> None:
     """A way's end lying on another way (a T-junction without a shared vertex)."""
-    ends = np.asarray(
-        shapely.points(
-            np.concatenate([shapely.get_coordinates(shapely.get_point(ways, i)) for i in (0, -1)])
-        ),
-        dtype=object,
-    )
+    lines = np.asarray(ways, dtype=object)
+    ends = np.concatenate([shapely.get_point(lines, 0), shapely.get_point(lines, -1)])
     owner = np.tile(np.arange(len(ways)), 2)
     end_k, way_k = tree.query(ends, predicate="dwithin", distance=tolerance)
-    for e, w in zip(end_k, way_k, strict=True):
-        if w == owner[e]:
-            continue
-        at = float(shapely.line_locate_point(ways[w], ends[e]))
-        foot = shapely.line_interpolate_point(ways[w], at)
-        cuts.add(int(w), at, (foot.x, foot.y), CROSSING)
+    other = way_k != owner[end_k]
+    end_k, way_k = end_k[other], way_k[other]
+    at = shapely.line_locate_point(lines[way_k], ends[end_k])
+    feet = shapely.get_coordinates(shapely.line_interpolate_point(lines[way_k], at))
+    for w, metres, (x, y) in zip(way_k, at, feet, strict=True):
+        cuts.add(int(w), float(metres), (x, y), CROSSING)
 
 
 def _crossings(
     ways: list[shapely.LineString], levels: list[Level], tree: shapely.STRtree, cuts: _Cuts
 ) -> None:
     """Where two ways at the same level cross: a junction on both."""
-    left, right = tree.query(ways, predicate="intersects")
-    for i, j in zip(left, right, strict=True):
-        if i >= j or levels[i] != levels[j]:
-            continue
-        meet = shapely.intersection(ways[i], ways[j])
-        for x, y in shapely.get_coordinates(meet):
-            point = shapely.Point(x, y)
-            for w in (int(i), int(j)):
-                cuts.add(w, float(shapely.line_locate_point(ways[w], point)), (x, y), CROSSING)
+    lines = np.asarray(ways, dtype=object)
+    left, right = tree.query(lines, predicate="intersects")
+    same = np.array([levels[i] == levels[j] for i, j in zip(left, right, strict=True)], bool)
+    keep = (left < right) & same if len(left) else np.zeros(0, bool)
+    left, right = left[keep], right[keep]
+    meets, pair = shapely.get_coordinates(
+        shapely.intersection(lines[left], lines[right]), return_index=True
+    )
+    points = shapely.points(meets)
+    for side in (left[pair], right[pair]):
+        at = shapely.line_locate_point(lines[side], points)
+        for w, metres, (x, y) in zip(side, at, meets, strict=True):
+            cuts.add(int(w), float(metres), (x, y), CROSSING)
 
 
 def _feet(
@@ -209,6 +225,7 @@ def _cluster(cuts: _Cuts, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
 
 def _cut_ways(
     ways: list[shapely.LineString],
+    vertices: _Vertices,
     cuts: _Cuts,
     vertex_of: np.ndarray,
     graph: Graph,
@@ -217,51 +234,46 @@ def _cut_ways(
     """Each way cut at its cut points, in order along it, into edges."""
     way = np.asarray(cuts.way, dtype=int)
     at = np.asarray(cuts.at, dtype=float)
+    on_way = np.flatnonzero(way >= 0)
+    order = on_way[np.lexsort((on_way, at[on_way], way[on_way]))]
+    bounds = np.flatnonzero(np.diff(way[order])) + 1
     halves: list[tuple[float, float]] = []  # vertices of their own, at loops' middles
-    for w in np.unique(way[way >= 0]):
-        mine = np.flatnonzero(way == w)
-        mine = mine[np.lexsort((mine, at[mine]))]
-        line = ways[w]
+    known = len(graph.vertices)
+    for mine in np.split(order, bounds):
+        w = int(way[mine[0]])
+        lo, hi = vertices.starts[w], vertices.starts[w + 1]
+        coords, along = vertices.coords[lo:hi], vertices.along[lo:hi]
         for a, b in itertools.pairwise(mine):
             source, target = int(vertex_of[a]), int(vertex_of[b])
             start, end = float(at[a]), float(at[b])
             if end - start <= tolerance and source == target:
                 continue  # two cuts of one vertex
             if source != target:
-                _edge(graph, line, start, end, source, target)
+                graph.edges.append(_edge(graph.vertices, coords, along, start, end, source, target))
                 continue
             # A loop back to the same vertex: two halves through a vertex of its own.
             middle = (start + end) / 2
-            point = shapely.line_interpolate_point(line, middle)
+            point = shapely.line_interpolate_point(ways[w], middle)
             halves.append((point.x, point.y))
-            half = len(graph.vertices) + len(halves) - 1
-            _edge(graph, line, start, middle, source, half, point)
-            _edge(graph, line, middle, end, half, target, point)
+            half = known + len(halves) - 1
+            places = np.vstack([graph.vertices, halves])
+            graph.edges.append(_edge(places, coords, along, start, middle, source, half))
+            graph.edges.append(_edge(places, coords, along, middle, end, half, target))
     if halves:
         graph.vertices = np.vstack([graph.vertices, halves])
 
 
 def _edge(
-    graph: Graph,
-    line: shapely.LineString,
+    places: np.ndarray,
+    coords: np.ndarray,
+    along: np.ndarray,
     start: float,
     end: float,
     source: int,
     target: int,
-    half: shapely.Point | None = None,
-) -> None:
-    """The piece of ``line`` from ``start`` to ``end`` metres, its ends put exactly on
-    its vertices (``half``: the loop's middle vertex, not yet in ``graph.vertices``)."""
-
-    def place(vertex: int) -> np.ndarray:
-        if vertex < len(graph.vertices):
-            return np.asarray(graph.vertices[vertex], dtype=float)
-        assert half is not None  # only a loop's halves end past the known vertices
-        return np.array([half.x, half.y])
-
-    coords = shapely.get_coordinates(substring(line, start, end))
-    if len(coords) < 2:
-        coords = np.array([place(source), place(target)])
-    coords[0] = place(source)
-    coords[-1] = place(target)
-    graph.edges.append((source, target, "road", coords))
+) -> tuple[int, int, str, np.ndarray]:
+    """The piece of a way (its ``coords``, ``along`` it in metres) from ``start`` to
+    ``end`` metres: its vertices in between, and its ends exactly on its vertices."""
+    inside = coords[(along > start) & (along < end)]
+    line = np.vstack([places[source], inside, places[target]])
+    return (source, target, "road", line)
