@@ -16,6 +16,7 @@ from geo_api.errors import InvalidInputError
 from geo_api.geo.crs import city_epsg
 from geo_api.network.build import build_network, rebuild
 from geo_api.network.noding import SNAP_TOLERANCE_M
+from geo_api.network.walk import WALK_SQL
 from tests.network_city import UTM35N, add_road, move_city_to_finland, utm
 
 COST_SQL = """
@@ -231,3 +232,29 @@ def test_motorways_are_no_walk(conn: Connection, away: Point) -> None:
         text("SELECT length_m FROM road_edge WHERE kind = 'connector'")
     ).scalar_one()
     assert connector == pytest.approx(110, abs=0.05)
+
+
+def test_a_building_off_the_network_walks_a_straight_line(conn: Connection) -> None:
+    """A compound without gates: a building with no way within reach is measured in a
+    straight line, while the compound's other buildings walk the streets."""
+    compound, far = conn.execute(
+        text("""SELECT b.compound_id, min(b.id) FROM building b
+                GROUP BY 1 HAVING count(*) >= 2 ORDER BY 1 LIMIT 1""")
+    ).one()
+    conn.execute(text("DELETE FROM compound_gate WHERE compound_id = :c"), {"c": compound})
+    # Its outline (what joins the network) 45 km out of town; its units stay home.
+    conn.execute(
+        text("UPDATE building SET geom = ST_Translate(geom, 0.5, 0) WHERE id = :b"), {"b": far}
+    )
+    rebuild(conn)
+    rows = conn.execute(
+        text(
+            f"SELECT w.*, u.building_id FROM ({WALK_SQL}) w JOIN unit u ON u.id = w.unit_id "
+            "WHERE w.compound_id = :c"
+        ),
+        {"c": compound, "tiers": ["outpost", "community", "street", "city"], "limit": 20_000},
+    ).all()
+    methods = {r.building_id: r.method for r in rows}
+    assert methods[far] == "straight"
+    assert {m for b, m in methods.items() if b != far} == {"network"}
+    assert all(r.metres is not None for r in rows)
