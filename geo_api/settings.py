@@ -42,3 +42,14 @@ class MapSettings(BaseSettings):
 
     # Tianditu (天地图) browser key, for basemap=tianditu; no default on purpose.
     tianditu_key: str | None = None
+
+
+class GeoSettings(BaseSettings):
+    """Where metric work (snapping, connectors, noding) happens."""
+
+    model_config = SettingsConfigDict(env_prefix="GEO_API_", env_file=".env", extra="ignore")
+
+    # A projected CRS in metres ("EPSG:4546", "32635", or any PROJ string). Unset:
+    # chosen from the city's extent: its CGCS2000 Gauss-Krüger zone in China, its
+    # UTM zone elsewhere (geo_api.geo.crs.city_epsg).
+    metric_crs: str | None = None

@@ -30,7 +30,7 @@ def _quarter(conn: Connection) -> tuple[float, float]:
         text(
             "SELECT ST_XMax(e), (ST_YMin(e) + ST_YMax(e)) / 2 FROM "
             "(SELECT ST_Extent(geom) AS e FROM street) s"
-        )  # fmt: skip
+        )
     ).one()
     return float(east) + 0.015, float(south)
 
@@ -54,22 +54,43 @@ def import_quarter(conn: Connection, folder: Path) -> dict[str, object]:
         ("streets", {"代码": [STREET], "名称": ["新区街道"]}, [_box(x, y, 0.02)]),
         ("communities", {"代码": [COMMUNITY], "名称": ["新区社区"]}, [_box(x, y, 0.02)]),
         ("grids", {"代码": [GRID], "名称": ["新区一网格"]}, [_box(x, y, 0.02)]),
-        ("compounds", {"小区编码": [COMPOUND], "小区名称": ["新区花园"]},
-         [_box(x + 0.002, y + 0.002, 0.004)]),
+        (
+            "compounds",
+            {"小区编码": [COMPOUND], "小区名称": ["新区花园"]},
+            [_box(x + 0.002, y + 0.002, 0.004)],
+        ),
         ("buildings", {"楼号": [1]}, [_box(x + 0.003, y + 0.003, 0.0005)]),
         ("units", {"楼栋": [1], "单元": [1]}, [_box(x + 0.003, y + 0.003, 0.0002)]),
-    ]  # fmt: skip
+    ]
     for layer, rows, geoms in plan:
         import_file(conn, layer, _write(folder / f"{layer}.geojson", rows, geoms))
     csv_layers = [
         ("households", {"地址": [f"新区花园1号楼1单元{r}室" for r in (101, 102, 201)]}),
-        ("stations", {"站点名称": ["新区驿站"], "层级": ["驿站"], "面积": [80],
-                      "经度": [x + 0.007], "纬度": [y + 0.007]}),
-        ("members", {"姓名": ["新党员"], "手机": ["13900000001"], "地址": ["新区花园1号楼1单元101室"]}),
-        ("heads", {"角色": ["单元长"], "姓名": ["新单元长"], "电话": ["13900000002"],
-                   "地址": ["新区花园1号楼1单元102室"]}),
+        (
+            "stations",
+            {
+                "站点名称": ["新区驿站"],
+                "层级": ["驿站"],
+                "面积": [80],
+                "经度": [x + 0.007],
+                "纬度": [y + 0.007],
+            },
+        ),
+        (
+            "members",
+            {"姓名": ["新党员"], "手机": ["13900000001"], "地址": ["新区花园1号楼1单元101室"]},
+        ),
+        (
+            "heads",
+            {
+                "角色": ["单元长"],
+                "姓名": ["新单元长"],
+                "电话": ["13900000002"],
+                "地址": ["新区花园1号楼1单元102室"],
+            },
+        ),
         ("gates", {"小区代码": [COMPOUND], "经度": [x + 0.002], "纬度": [y + 0.004]}),
-    ]  # fmt: skip
+    ]
     for layer, rows in csv_layers:
         import_file(conn, layer, _write(folder / f"{layer}.csv", rows))
     road = shapely.LineString([(x - 0.01, y + 0.004), (x + 0.02, y + 0.004)])
@@ -118,9 +139,11 @@ def test_every_page_answers_after_minimal_imports(
         for r in client.app.routes  # type: ignore[attr-defined]
         if isinstance(r, APIRoute) and "GET" in r.methods
     }
-    assert routes - {"/ogc/collections/{collection_id}",
-                     "/ogc/collections/{collection_id}/items",
-                     "/ogc/collections/{collection_id}/items/{feature_id}"} <= set(urls)  # fmt: skip
+    assert routes - {
+        "/ogc/collections/{collection_id}",
+        "/ogc/collections/{collection_id}/items",
+        "/ogc/collections/{collection_id}/items/{feature_id}",
+    } <= set(urls)
     for route, url in urls.items():
         if url is None:
             continue

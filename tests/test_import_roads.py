@@ -14,6 +14,7 @@ from geo_api.demo.layout import METRIC_CRS, core_point
 from geo_api.errors import InvalidInputError
 from geo_api.importer.errors import ImportFileError
 from geo_api.importer.run import ImportRejectedError, import_file
+from geo_api.network.build import rebuild
 
 ROADS = "SELECT ref, name, kind, ST_AsText(geom) AS wkt FROM road ORDER BY ref"
 
@@ -70,10 +71,21 @@ def test_roads_without_ids_are_known_by_their_line(conn: Connection, tmp_path: P
     refs = conn.execute(text("SELECT ref FROM road ORDER BY ref")).scalars().all()
     assert all(r.startswith("sha1:") for r in refs)
     assert import_file(conn, "roads", path).landed.unchanged == 2
-    # Two crossing lines: noded into four edges around one shared vertex.
-    assert (
-        conn.execute(text("SELECT count(*) FROM road_edge WHERE kind = 'road'")).scalar_one() == 4
-    )
+    edges = text("SELECT count(*) FROM road_edge WHERE kind = 'road'")
+    # Two lines that cross without a shared vertex stay apart (a bridge, say)...
+    assert conn.execute(edges).scalar_one() == 2
+    # ...unless crossings are asked for: four edges around one vertex, and a later
+    # rebuild (another import) keeps that choice.
+    import_file(conn, "roads", path, node_crossings=True)
+    assert conn.execute(edges).scalar_one() == 4
+    rebuild(conn)
+    assert conn.execute(edges).scalar_one() == 4
+    # Level columns: the second line is a bridge, so even crossings are not joined.
+    lines["桥梁"] = ["否", "是"]
+    lines.to_file(path, driver="GeoJSON")
+    assert import_file(conn, "roads", path).landed.updated == 1
+    assert conn.execute(edges).scalar_one() == 2
+    assert conn.execute(text("SELECT count(*) FROM road WHERE bridge")).scalar_one() == 1
 
 
 def test_road_mistakes_are_named(conn: Connection, tmp_path: Path) -> None:

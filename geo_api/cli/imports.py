@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 def import_layer(
     layer: Annotated[str, typer.Argument(help=f"one of: {', '.join(LAYERS)}")],
     file: Annotated[
-        Path, typer.Argument(help="GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX")
+        Path,
+        typer.Argument(help="GeoJSON, GeoPackage, zipped Shapefile, CSV, XLSX, .osm.pbf (roads)"),
     ],
     crs: Annotated[
         str | None,
@@ -47,6 +48,15 @@ def import_layer(
     accept_overlaps: Annotated[
         bool, typer.Option(help="land areas that overlap or leave slivers (each pair reported)")
     ] = False,
+    node_crossings: Annotated[
+        bool | None,
+        typer.Option(
+            "--node-crossings/--shared-vertices-only",
+            help="roads: also join ways where they cross at the same level (default: as the "
+            "last network build)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Import a file into a layer. Without --skip-bad, one bad row stops the import and
     the store is unchanged; re-importing the same file changes nothing."""
@@ -69,6 +79,7 @@ def import_layer(
                 repair=repair,
                 accept_overlaps=accept_overlaps,
                 progress=lambda rows: bar.update(task, completed=rows),
+                node_crossings=node_crossings,
             )
     except ImportRejectedError as error:
         _write_rejects(target, error.report.rejects)

@@ -20,11 +20,21 @@ log = logging.getLogger(__name__)
 
 
 @app.command()
-def build() -> None:
+def build(
+    node_crossings: Annotated[
+        bool | None,
+        typer.Option(
+            "--node-crossings/--shared-vertices-only",
+            help="also join ways where they cross at the same level (bridge, tunnel, layer); "
+            "default: as the last build (at first, only at shared vertices)",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
     """Rebuild the walking network and the stations' service areas (after roads, gates
     or stations change)."""
     with store().begin() as conn:
-        report = rebuild(conn)
+        report = rebuild(conn, node_crossings=node_crossings)
     table(
         "walking network",
         {
@@ -33,8 +43,10 @@ def build() -> None:
             "edges": report.edges,
             "km of road": round(report.km, 1),
             "gates joined": report.gates,
-            "compounds entered at their edge": report.edge_entries,
+            "buildings entered on their own (compounds without gates)": report.building_entries,
             "stations joined": report.stations,
+            "joined where ways cross": "yes" if report.node_crossings else "no (shared vertices)",
+            "metric CRS": f"EPSG:{report.metric_epsg}" if report.metric_epsg else "-",
         },
         ("", ""),
     )

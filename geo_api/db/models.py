@@ -24,6 +24,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -516,6 +517,10 @@ class Road(Base):
     ref: Mapped[str] = mapped_column(Text, unique=True)
     name: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16), server_default=text("'street'"))
+    # OpenStreetMap's levels: ways at different levels are never joined where they cross.
+    bridge: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    tunnel: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    layer: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
     geom: Mapped[WKBElement] = mapped_column(geometry("MULTILINESTRING"))
 
 
@@ -565,11 +570,14 @@ class RoadEdge(Base):
 
 class NetworkEntry(Base):
     """Where a compound or a station meets the walking network: a gate, a station,
-    or (for a compound with no gate on record) the edge point nearest a road."""
+    or (for a compound with no gate on record) each building's foot on its nearest way."""
 
     __tablename__ = "network_entry"
     __table_args__ = (
-        CheckConstraint("kind IN ('gate', 'edge', 'station')", name="kind_known"),
+        CheckConstraint("kind IN ('gate', 'building', 'station')", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'building') = (building_id IS NOT NULL)", name="building_matches_kind"
+        ),
         CheckConstraint(
             "(kind = 'station') = (station_id IS NOT NULL) AND "
             "(kind = 'station') = (compound_id IS NULL)",
@@ -586,8 +594,22 @@ class NetworkEntry(Base):
     station_id: Mapped[int | None] = mapped_column(
         ForeignKey("station.id", ondelete="CASCADE"), index=True
     )
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="CASCADE"))
     vertex_id: Mapped[int] = mapped_column(ForeignKey("road_vertex.id", ondelete="CASCADE"))
     geom: Mapped[WKBElement] = mapped_column(geometry("POINT"))
+
+
+class NetworkBuild(Base):
+    """How the walking network was last built (one row): a rebuild after an import
+    keeps the choice of noding at crossings."""
+
+    __tablename__ = "network_build"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default=text("1"))
+    node_crossings: Mapped[bool] = mapped_column(Boolean)
+    metric_epsg: Mapped[int] = mapped_column(Integer)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class ServiceArea(Base):

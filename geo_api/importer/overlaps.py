@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 from geo_api.errors import InvalidInputError
-from geo_api.geo.crs import metric_srid
+from geo_api.geo.crs import city_epsg
 
 MIN_M2 = 1.0
 SLIVER_M = 10.0
@@ -63,7 +63,7 @@ def find_overlaps(conn: Connection, table: str, codes: list[str]) -> list[str]:
             f"FROM {table}"
         )
     ).one()
-    srid = metric_srid(float(lon[0]), float(lon[1]))
+    srid = city_epsg(float(lon[0]), float(lon[1]))
     sql = text(PAIRS_SQL.format(table=table))
     found = []
     params = {

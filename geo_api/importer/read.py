@@ -12,6 +12,7 @@ from pathlib import Path
 
 from geo_api.importer.delimited import open_csv
 from geo_api.importer.errors import ImportFileError
+from geo_api.importer.osm import open_osm
 from geo_api.importer.source import Format, Source
 from geo_api.importer.spreadsheet import open_xlsx
 from geo_api.importer.vector import open_vector
@@ -28,6 +29,7 @@ FORMATS: dict[str, Format] = {
     ".csv": "csv",
     ".txt": "csv",
     ".xlsx": "xlsx",
+    ".pbf": "osm",
 }
 _HINTS = {
     ".xls": "save it as .xlsx (Excel 2007 or later)",
@@ -58,6 +60,8 @@ def open_source(
         return open_csv(path, encoding)
     if fmt == "xlsx":
         return open_xlsx(path, sheet)
+    if fmt == "osm":
+        return open_osm(path)
     return open_vector(path, fmt, layer, encoding)
 
 

@@ -1,7 +1,9 @@
 """Roads (道路) and compound gates (小区出入口): what the walking network is built from.
 
 A road is a line (LineString or MultiLineString) with an optional id (``ref``),
-name and kind (OSM's highway values or 主干道, 支路 …, up to 16 characters). A road
+name and kind (OSM's highway values or 主干道, 支路 …, up to 16 characters), and
+optional levels: bridge and tunnel (yes/no, OSM's values), layer (an integer,
+-5 to 5): ways at different levels never join where they cross. A road
 without an id is known by a hash of its line, so re-importing the file changes
 nothing. A gate is a point with the code of its compound and an optional name.
 Both are upserted; the import then rebuilds the network (geo_api.network.build).
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -23,6 +26,9 @@ from geo_api.importer.coords import SourceCRS
 from geo_api.importer.layer import Field, Landing, Layer, Options
 from geo_api.importer.points import Bounds, city_bounds, point_coordinates
 
+LEVELS = ["bridge", "tunnel", "layer"]
+NO = {"no", "false", "0", "否", "无", "n"}  # any other value (yes, viaduct, 是 …) is a level
+LAYER_RANGE = (-5, 5)
 KIND_MAX = 16
 LINES = (1, 5)  # LineString, MultiLineString
 
@@ -56,6 +62,24 @@ class RoadLayer(Layer[RoadState]):
             f"what road it is (OSM highway values, 主干道, 支路 ...), at most {16} characters",
             ("道路类型", "道路等级", "类型", "highway", "fclass", "kind", "type"),
         ),
+        Field(
+            "bridge",
+            "yes/no",
+            "a bridge or overpass: crossings at another level are no junction",
+            ("桥梁", "是否桥梁", "桥", "bridge", "is_bridge"),
+        ),
+        Field(
+            "tunnel",
+            "yes/no",
+            "a tunnel or underpass",
+            ("隧道", "是否隧道", "地道", "tunnel", "is_tunnel"),
+        ),
+        Field(
+            "layer",
+            "whole number",
+            "the level, -5 to 5 (OSM's layer; 0 when absent)",
+            ("层", "图层", "层级", "立交层", "layer", "z_level"),
+        ),
     )
 
     def prepare(self, conn: Connection, fields: dict[str, str], options: Options) -> RoadState:
@@ -72,7 +96,12 @@ class RoadLayer(Layer[RoadState]):
     def landings(self, fields: dict[str, str], located: bool) -> list[Landing]:
         """Upserted on the id."""
         return [
-            Landing("road", ("ref",), ("ref", "name", "kind", "geom"), ("name", "kind", "geom"))
+            Landing(
+                "road",
+                ("ref",),
+                ("ref", "name", "kind", *LEVELS, "geom"),
+                ("name", "kind", *LEVELS, "geom"),
+            )
         ]
 
 
@@ -181,6 +210,7 @@ def check_roads(
         kind,
         f"at most {KIND_MAX} characters",
     )
+    levels = _levels(chunk, fields, errors)
     given = text_column(chunk, fields.get("ref"))
     ref = [
         r if r is not None or not ok else _line_ref(g)
@@ -205,11 +235,27 @@ def check_roads(
             "ref": np.asarray(ref, dtype=object)[good],
             "name": name.to_numpy()[good],
             "kind": kind.fillna("street").to_numpy()[good],
+            **{level: values[good] for level, values in levels.items()},
         },
         geometry=list(lonlat[good]),
         crs=4326,
     )
     return Checked(frame, errors.rejects, [])
+
+
+def _levels(chunk: pd.DataFrame, fields: dict[str, str], errors: RowErrors) -> dict[str, Any]:
+    """bridge and tunnel as booleans (absent: no), layer as an integer (absent: 0)."""
+    found: dict[str, Any] = {}
+    for flag in ("bridge", "tunnel"):
+        value = text_column(chunk, fields.get(flag))
+        found[flag] = (value.notna() & ~value.fillna("").str.casefold().isin(NO)).to_numpy()
+    layer = text_column(chunk, fields.get("layer"))
+    number = pd.to_numeric(layer, errors="coerce")
+    low, high = LAYER_RANGE
+    bad = layer.notna() & (number.isna() | (number % 1 != 0) | ~number.between(low, high))
+    errors.flag(bad.to_numpy(), "layer", layer, f"an integer from {low} to {high}")
+    found["layer"] = number.fillna(0).where(~bad, 0).astype(int).to_numpy()
+    return found
 
 
 def compound_ids(conn: Connection) -> dict[str, int]:

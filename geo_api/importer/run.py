@@ -77,9 +77,11 @@ def import_file(
     repair: bool = False,
     accept_overlaps: bool = False,
     progress: Progress | None = None,
+    node_crossings: bool | None = None,
 ) -> ImportReport:
     """Import ``path`` into ``layer``; see the module docstring. ``progress`` is told
-    the rows read so far, chunk by chunk."""
+    the rows read so far, chunk by chunk; ``node_crossings`` how the network rebuilt after
+    roads land joins ways (None: as the last build)."""
     spec = layer_named(layer)
     source = open_source(path, layer=source_layer, encoding=encoding, sheet=sheet)
     fields = map_columns(source.columns, layer, mapping).fields
@@ -107,7 +109,7 @@ def import_file(
         )
     report.notes += [_rows_named(n, source) for n in spec.after(conn, state, options)]
     report.warnings += _outside_parents(conn, spec)
-    _rebuild(conn, spec, report)
+    _rebuild(conn, spec, report, node_crossings)
     return report
 
 
@@ -311,12 +313,14 @@ def _outside_parents(conn: Connection, spec: Layer[Any]) -> list[str]:
     )
 
 
-def _rebuild(conn: Connection, spec: Layer[Any], report: ImportReport) -> None:
+def _rebuild(
+    conn: Connection, spec: Layer[Any], report: ImportReport, node_crossings: bool | None
+) -> None:
     """Rebuild what the landed rows made stale."""
     if not report.rows_landed:
         return
     if spec.rebuilds == "network":
-        network = rebuild(conn)
+        network = rebuild(conn, node_crossings=node_crossings)
         report.notes.append(
             f"walking network rebuilt: {network.edges:,} edges, {network.km:,.1f} km of road"
         )

@@ -19,7 +19,7 @@ from pyproj import CRS
 
 from geo_api.importer.errors import ImportFileError
 
-Format = Literal["geojson", "gpkg", "shapefile", "csv", "xlsx"]
+Format = Literal["geojson", "gpkg", "shapefile", "csv", "xlsx", "osm"]
 ROW = "_row"
 GEOMETRY = "geometry"
 ChunkReader = Callable[[int], Iterator[pd.DataFrame]]

@@ -85,7 +85,9 @@ unit_walk AS (
            min(ST_Distance(u.geom::geography, e.geom::geography) + r.agg_cost) AS metres
     FROM reached r JOIN network_entry st ON st.kind = 'station' AND st.vertex_id = r.vertex_id
     JOIN network_entry e ON e.vertex_id = r.node AND e.compound_id IS NOT NULL
-    JOIN building b ON b.compound_id = e.compound_id JOIN unit u ON u.building_id = b.id
+    JOIN building b ON b.compound_id = e.compound_id
+     AND (e.building_id IS NULL OR e.building_id = b.id)
+    JOIN unit u ON u.building_id = b.id
     GROUP BY st.station_id, u.id),
 per_unit AS (SELECT unit_id, count(*) AS n FROM household GROUP BY unit_id),
 counted AS (

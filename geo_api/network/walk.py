@@ -1,10 +1,12 @@
 """Walking distances from homes to the nearest station, along the network.
 
-A home walks from its unit to one of its compound's entries (a gate, else the
-edge point nearest a road) in a straight line, then along the streets to the
-station. pgRouting's driving distance from all the stations at once (equicost)
-gives every vertex its distance to the nearest one. Where there is no network,
-or a compound has no entry on it, the distance is a straight line and is
+A home walks from its unit to one of its compound's entries in a straight line,
+then along the streets to the station. A compound's entries are its gates; a
+compound with no gate on record is entered from each of its buildings, at the
+building's foot on its nearest way, and a home walks from its own building's.
+pgRouting's driving distance from all the stations at once (equicost) gives
+every vertex its distance to the nearest one. Where there is no network,
+or a home's building has no entry on it, the distance is a straight line and is
 labelled so (``method``). Metres throughout, on the geography type.
 """
 
@@ -28,12 +30,17 @@ WITH reached AS MATERIALIZED (
     -- pgRouting refuses an empty start list: with no station, it is not called.
     WHERE EXISTS (SELECT 1 FROM network_entry e JOIN station s ON s.id = e.station_id
                   WHERE s.tier = ANY(:tiers))),
-entered AS (SELECT DISTINCT compound_id FROM network_entry WHERE compound_id IS NOT NULL),
+-- Buildings whose homes can reach the network: through a gate of the compound, or
+-- (a compound without gates) through the building's own entry.
+entered AS (SELECT DISTINCT b.id AS building_id
+            FROM network_entry e JOIN building b ON b.compound_id = e.compound_id
+             AND (e.building_id IS NULL OR e.building_id = b.id)),
 walked AS (
     SELECT u.id AS unit_id,
            min(ST_Distance(u.geom::geography, e.geom::geography) + r.agg_cost) AS metres
     FROM unit u JOIN building b ON b.id = u.building_id
     JOIN network_entry e ON e.compound_id = b.compound_id
+     AND (e.building_id IS NULL OR e.building_id = b.id)
     JOIN reached r ON r.node = e.vertex_id
     GROUP BY u.id),
 -- Straight lines where the network cannot answer: from units of compounds off
@@ -52,23 +59,23 @@ lines AS (
     FROM unit u JOIN building b ON b.id = u.building_id
     JOIN station s ON s.tier = ANY(:tiers)
      AND ST_DWithin(u.geom::geography, s.geom::geography, :limit)
-    WHERE NOT EXISTS (SELECT 1 FROM entered en WHERE en.compound_id = b.compound_id)),
+    WHERE NOT EXISTS (SELECT 1 FROM entered en WHERE en.building_id = b.id)),
 straight AS (
     SELECT unit_id, min(metres) AS any_m, min(metres) FILTER (WHERE off) AS off_m
     FROM lines GROUP BY unit_id),
 homes AS (SELECT unit_id, count(*) AS households, sum(persons) AS persons
           FROM household GROUP BY unit_id)
 SELECT u.id AS unit_id, b.compound_id, homes.households, homes.persons,
-       CASE WHEN en.compound_id IS NULL THEN st.any_m
+       CASE WHEN en.building_id IS NULL THEN st.any_m
             -- least() passes over NULLs: a walk past :limit, or no station off it
             ELSE least(CASE WHEN w.metres <= :limit THEN w.metres END, st.off_m) END AS metres,
-       CASE WHEN en.compound_id IS NULL THEN 'straight'
+       CASE WHEN en.building_id IS NULL THEN 'straight'
             WHEN st.off_m IS NOT NULL AND (w.metres IS NULL OR w.metres > :limit
                                            OR st.off_m < w.metres) THEN 'straight'
             ELSE 'network' END AS method
 FROM unit u JOIN building b ON b.id = u.building_id
 JOIN homes ON homes.unit_id = u.id
-LEFT JOIN entered en ON en.compound_id = b.compound_id
+LEFT JOIN entered en ON en.building_id = b.id
 LEFT JOIN walked w ON w.unit_id = u.id
 LEFT JOIN straight st ON st.unit_id = u.id
 """  # noqa: S608 - constant SQL; tiers and limit are bound

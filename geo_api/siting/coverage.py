@@ -1,7 +1,7 @@
 """Who a candidate site would reach: walks from each candidate to the homes that no
 station reaches now, along the network (or straight lines where there is none).
 
-Candidates are compound gates (and edge entries) by default, or points the caller
+Candidates are compound gates (and building entries) by default, or points the caller
 gives, which join the network at their nearest vertex (the straight step to it
 counts). Demand is counted per unit: its households walk together.
 """
@@ -47,7 +47,9 @@ WITH reached AS MATERIALIZED (
 SELECT r.from_v AS vertex_id, u.id AS unit_id,
        min(r.agg_cost + ST_Distance(u.geom::geography, e.geom::geography)) AS metres
 FROM reached r JOIN network_entry e ON e.vertex_id = r.node AND e.compound_id IS NOT NULL
-JOIN building b ON b.compound_id = e.compound_id JOIN unit u ON u.building_id = b.id
+JOIN building b ON b.compound_id = e.compound_id
+ AND (e.building_id IS NULL OR e.building_id = b.id)
+JOIN unit u ON u.building_id = b.id
 WHERE u.id = ANY(:units)
 GROUP BY r.from_v, u.id
 """  # noqa: S608 - constant SQL; every value is bound
