@@ -14,7 +14,8 @@ from geo_api.errors import ForbiddenError
 from geo_api.gaps.access import REACHES_M, parse_reaches
 from geo_api.gaps.areas import within_grid
 from geo_api.gaps.export import MEDIA, gaps_bytes
-from geo_api.gaps.finder import GAP_NAMES, find_gaps
+from geo_api.gaps.finder import GAP_NAMES
+from geo_api.gaps.stored import select_gaps
 from geo_api.gaps.types import GRID_HOUSEHOLD_LIMIT
 
 router = APIRouter(tags=["command centre"])
@@ -60,7 +61,7 @@ def gaps(
             raise ForbiddenError(f"community {community} lies outside your area")
         community = caller.community_code
     with read() as conn:
-        frame = find_gaps(
+        frame = select_gaps(
             conn,
             types=type,
             community=community,
