@@ -9,6 +9,7 @@ import pandas as pd
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from psycopg.errors import QueryCanceled
 from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -20,6 +21,8 @@ from geo_api.errors import (
     GridgovError,
     InvalidInputError,
     NotFoundError,
+    OverloadedError,
+    PayloadTooLargeError,
     RateLimitedError,
     StoreNotReadyError,
     UnauthorizedError,
@@ -34,9 +37,11 @@ STATUS: list[tuple[type[Exception], int]] = [
     (ForbiddenError, 403),
     (RateLimitedError, 429),
     (NotFoundError, 404),
+    (PayloadTooLargeError, 413),
     (BusyError, 409),
     (InvalidInputError, 422),
     (StoreNotReadyError, 503),
+    (OverloadedError, 503),
     (ClusterError, 503),
     (AssetsMissingError, 503),
     (GridgovError, 400),
@@ -56,6 +61,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         # A person opening a map in a browser signs in, then comes back.
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else None
+    if isinstance(exc, OverloadedError):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse({"detail": str(exc)}, status_code=status_for(exc), headers=headers)
 
 
@@ -70,6 +77,14 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+    if isinstance(getattr(exc, "orig", exc), QueryCanceled):
+        # The route's statement timeout (geo_api.api.limits): the request asked too much
+        # of a busy store; it is refused rather than left to hold a worker.
+        return JSONResponse(
+            {"detail": "the store took too long to answer this request; narrow it or retry"},
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
     log.error("database unavailable: %s", exc)
     return JSONResponse(
         {"detail": "the database is unavailable; check `gridgov db status`"}, status_code=503

@@ -100,8 +100,8 @@ def upgrade() -> None:
     )
     for table in DATA_TABLES:
         op.execute(
-            f'CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}" '
-            "FOR EACH STATEMENT EXECUTE FUNCTION gridgov_mark_change()"
+            "CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+            f'ON "{table}" FOR EACH STATEMENT EXECUTE FUNCTION gridgov_mark_change()'
         )
 
 
