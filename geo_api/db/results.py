@@ -23,6 +23,7 @@ from sqlalchemy import Connection, text
 
 T = TypeVar("T")
 MEMORY_ENTRIES = 32  # decoded results kept in this process, newest used last
+MAX_KEY_LOCKS = 1024
 VERSION_SQL = text(
     "SELECT v.version, EXISTS (SELECT 1 FROM data_change) AS pending "
     "FROM data_version v WHERE v.id = 1"
@@ -100,6 +101,10 @@ def stored(
     if hit is not None:
         return hit  # type: ignore[return-value]
     with _memory_lock:
+        if len(_key_locks) > MAX_KEY_LOCKS:
+            # Many parameter sets seen: forget the locks (a thread holding one keeps
+            # it; at worst a result is computed twice).
+            _key_locks.clear()
         lock = _key_locks.setdefault((kind, key), threading.Lock())
     with lock:
         hit = _recall(slot)
