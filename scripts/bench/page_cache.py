@@ -52,9 +52,10 @@ def main() -> int:
     engine.dispose()
     key = bench_key(url)
     rows: list[tuple[str, float, int, int]] = []
-    with api_server(url, 1) as base, httpx.Client(
-        base_url=base, headers={"X-API-Key": key}, timeout=300
-    ) as client:
+    with (
+        api_server(url, 1) as base,
+        httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=300) as client,
+    ):
         client.get("/health")
         health = statistics.median(timed(client, "/health", True)[0] for _ in range(REPEATS))
         rows.append(("/health (anchor)", health, 0, 0))
