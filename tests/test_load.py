@@ -51,6 +51,29 @@ def test_a_data_change_bumps_the_version_at_commit_only(engine: Engine, conn: Co
     assert committed_version(engine) == before + 1
 
 
+# Tables that are not the city's data: keys and their log, the results themselves.
+NOT_DATA = {"alembic_version", "api_key", "audit_log", "data_version", "data_change",
+            "stored_result", "spatial_ref_sys"}  # fmt: skip
+
+
+def test_every_data_table_bumps_the_version(conn: Connection) -> None:
+    """A table the gaps or maps may read without the trigger would leave stored
+    results stale: a new table must get one (migration 0012's DATA_TABLES)."""
+    tables = set(
+        conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars()
+    )
+    triggered = set(
+        conn.execute(
+            text(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname = 'data_changed'"
+            )
+        ).scalars()
+    )
+    assert tables - NOT_DATA - triggered == set()
+    assert triggered <= tables - NOT_DATA
+
+
 def test_a_result_is_computed_once_per_version(engine: Engine) -> None:
     calls: list[int] = []
 
