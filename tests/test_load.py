@@ -290,3 +290,22 @@ def test_imports_run_in_a_child_and_a_memory_bomb_is_refused(
     assert not any(uploads.iterdir())
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM community WHERE name = 'x'")).scalar() == 0
+
+
+def test_uploads_are_held_under_the_quota(
+    live_server: str, uploads: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests import browser
+
+    uploads.mkdir(parents=True)
+    (uploads / "left-by-another-worker").write_bytes(b"x" * 768 * 1024)
+    monkeypatch.setenv("GEO_API_UPLOAD_QUOTA_MB", "1")
+    full = httpx.post(
+        f"{live_server}/imports/households",
+        files={"file": ("户籍.csv", b"x" * 512 * 1024)},
+        headers={"X-API-Key": browser.API_KEY},
+        timeout=60,
+    )
+    assert full.status_code == 503 and "is full" in full.json()["detail"], full.text
+    assert full.headers["Retry-After"] == "60"
+    assert [p.name for p in uploads.iterdir()] == ["left-by-another-worker"]
