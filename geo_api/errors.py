@@ -46,3 +46,15 @@ class ForbiddenError(GridgovError):
 
 class RateLimitedError(GridgovError):
     """Too many requests for one key (HTTP 429)."""
+
+
+class OverloadedError(GridgovError):
+    """The server is at its limit for this kind of request (HTTP 503 with Retry-After)."""
+
+    def __init__(self, message: str, retry_after_s: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class PayloadTooLargeError(GridgovError):
+    """A request body over the size gridgov accepts (HTTP 413)."""

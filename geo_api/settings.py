@@ -53,3 +53,19 @@ class GeoSettings(BaseSettings):
     # chosen from the city's extent: its CGCS2000 Gauss-Krüger zone in China, its
     # UTM zone elsewhere (geo_api.geo.crs.city_epsg).
     metric_crs: str | None = None
+
+
+class UploadSettings(BaseSettings):
+    """Uploaded files (POST /imports) and the imports they feed."""
+
+    model_config = SettingsConfigDict(env_prefix="GEO_API_", env_file=".env", extra="ignore")
+
+    # Where gridgov keeps its own files: uploads land in <data_dir>/uploads.
+    data_dir: Path = Field(default_factory=lambda: project_home() / ".gridgov")
+    upload_max_mb: int = Field(2048, ge=1)  # one upload (a 2 GB register streams through)
+    upload_quota_mb: int = Field(8192, ge=1)  # every upload being received or imported
+    # Imports run in a child process whose address space is capped, so that a file that
+    # needs more memory than this is refused (422) and the server never grows.
+    import_child: bool = True
+    import_memory_mb: int = Field(2048, ge=64)  # above what the child starts with
+    import_timeout_s: int = Field(3600, ge=1)

@@ -18,7 +18,8 @@ from sqlalchemy import Connection
 
 from geo_api.errors import StoreNotReadyError
 from geo_api.figures import key_figures
-from geo_api.gaps.finder import GAP_TYPES, find_gaps
+from geo_api.gaps.finder import GAP_TYPES
+from geo_api.gaps.stored import city_gaps
 from geo_api.gaps.types import GapType
 from maps import coverage_layers, layers
 from maps.coverage import (
@@ -243,7 +244,7 @@ def command_centre_page(conn: Connection, opts: PageOptions | None = None) -> st
     add_service_areas(m, conn, opts)
     add_stations(m, conn, opts)
     _heads(m, conn, opts)
-    add_gaps(m, find_gaps(conn), opts)
+    add_gaps(m, city_gaps(conn), opts)
     add_search(m, layers.search_places(conn, building=sql_format(opts.t("building.name"))), opts)
     title = opts.t("title.command_centre")
     legends = [*gap_legends(opts), choropleth_legend(opts), buildings_legend(opts)]

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.gaps.areas import gaps_in_grid
-from geo_api.gaps.finder import find_gaps
+from geo_api.gaps.stored import select_gaps
 from maps import coverage_layers, layers
 from maps.command_centre import add_areas, add_gaps, add_stations, gap_legends
 from maps.coverage import add_buildings, buildings_legend
@@ -79,7 +79,7 @@ def find_area(conn: Connection, level: str, code: str) -> Area:
 def gaps_in(conn: Connection, area: Area) -> gpd.GeoDataFrame:
     """The gaps of a community; for a grid, those inside it (a community-wide gap, such
     as no station, concerns every grid of the community)."""
-    gaps = find_gaps(conn, community=area.community)
+    gaps = select_gaps(conn, community=area.community)
     if area.level == "community":
         return gaps
     return gaps_in_grid(gaps, area.id, area.geom)

@@ -61,3 +61,17 @@ def test_ogr2ogr_copies_a_collection_page_by_page(
     assert len(copied) == expected and copied["id"].is_unique
     assert "unit_id" in copied.columns and "room" not in copied.columns
     assert list(copied.total_bounds) == pytest.approx(list(stored.total_bounds), abs=1e-7)
+
+
+def test_gap_areas_copy_as_multipolygons(live_server: str, engine: Engine, tmp_path: Path) -> None:
+    """GDAL takes a collection's geometry type from its first page: every gap area is
+    served as a MultiPolygon, so the GeoPackage's declared type holds for every row."""
+    with engine.connect() as conn:
+        expected = store_count(conn, "gap_areas")
+    target = tmp_path / "gap_areas.gpkg"
+    source = f"OAPIF:{live_server}/ogc"
+    gdal(str(OGR2OGR), "-f", "GPKG", str(target), source, "gap_areas", "-oo", "PAGE_SIZE=7")
+    assert pyogrio.read_info(target)["geometry_type"] == "MultiPolygon"
+    copied = pyogrio.read_dataframe(target)
+    assert len(copied) == expected > 0
+    assert set(copied.geom_type) == {"MultiPolygon"}

@@ -14,9 +14,10 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from geo_api.api.auth import CallerDep
+from geo_api.api.limits import read_timeout_s
 from geo_api.catalogue.scope import Area
 from geo_api.db.statements import FetchOne, StatementPool
 from geo_api.errors import ForbiddenError
@@ -35,11 +36,17 @@ async def get_transaction(engine: Annotated[Engine, Depends(get_engine)]) -> Tra
     return engine.begin
 
 
+TIMEOUT_SQL = text("SELECT set_config('statement_timeout', :ms, true)")
+
+
 @contextmanager
-def read_only(engine: Engine) -> Iterator[Connection]:
+def read_only(engine: Engine, timeout_s: float | None = None) -> Iterator[Connection]:
+    """A read-only transaction; no statement in it runs longer than ``timeout_s``."""
     with engine.connect() as conn:
         conn.execution_options(postgresql_readonly=True)
         try:
+            if timeout_s is not None:
+                conn.execute(TIMEOUT_SQL, {"ms": str(int(timeout_s * 1000))})
             yield conn
         finally:
             # The server refuses writes in a read-only transaction, so ending it with
@@ -48,9 +55,13 @@ def read_only(engine: Engine) -> Iterator[Connection]:
             conn.commit()
 
 
-async def get_reader(engine: Annotated[Engine, Depends(get_engine)]) -> Transaction:
-    """Opens a read-only transaction."""
-    return lambda: read_only(engine)
+async def get_reader(
+    request: Request, engine: Annotated[Engine, Depends(get_engine)]
+) -> Transaction:
+    """Opens a read-only transaction, with the route's statement timeout
+    (geo_api.api.limits)."""
+    timeout_s = read_timeout_s(request)
+    return lambda: read_only(engine, timeout_s)
 
 
 async def get_statement_reader(request: Request) -> FetchOne:

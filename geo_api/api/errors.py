@@ -9,6 +9,7 @@ import pandas as pd
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from psycopg.errors import QueryCanceled
 from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as EnginePoolTimeout
@@ -22,6 +23,8 @@ from geo_api.errors import (
     GridgovError,
     InvalidInputError,
     NotFoundError,
+    OverloadedError,
+    PayloadTooLargeError,
     RateLimitedError,
     StoreNotReadyError,
     UnauthorizedError,
@@ -40,10 +43,12 @@ STATUS: list[tuple[type[Exception], int]] = [
     (ForbiddenError, 403),
     (RateLimitedError, 429),
     (NotFoundError, 404),
+    (PayloadTooLargeError, 413),
     (BusyError, 409),
     (InvalidInputError, 422),
     (StoreNotReadyError, 503),
     (DatabaseUnavailableError, 503),
+    (OverloadedError, 503),
     (ClusterError, 503),
     (AssetsMissingError, 503),
     (GridgovError, 400),
@@ -66,6 +71,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else None
     if isinstance(exc, DatabaseUnavailableError):
         headers = {"Retry-After": str(RETRY_AFTER_S)}
+    if isinstance(exc, OverloadedError):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
 
 
@@ -80,6 +87,14 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+    if isinstance(getattr(exc, "orig", exc), QueryCanceled):
+        # The route's statement timeout (geo_api.api.limits): the request asked too much
+        # of a busy store; it is refused rather than left to hold a worker.
+        return JSONResponse(
+            {"detail": "the store took too long to answer this request; narrow it or retry"},
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
     log.error("database unavailable: %s", exc)
     return JSONResponse(
         {"detail": "the database is unavailable; check `gridgov db status`"},

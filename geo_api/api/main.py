@@ -11,10 +11,13 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from geo_api import __version__
 from geo_api.api import errors
 from geo_api.api.auth import Gate, authenticate
+from geo_api.api.bodies import BodyLimit
+from geo_api.api.limits import guard
 from geo_api.api.routes import (
     assign,
     exports,
@@ -53,8 +56,9 @@ GUARDED_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "the key's role or area does not reach this"),
         (404, "what was named does not exist"),
         (422, "a value the request gives is invalid: the message names it"),
+        (413, "the request body is too large"),
         (429, "the key is over its requests a minute"),
-        (503, "the store is not migrated, has no city yet, or is down"),
+        (503, "the store is not migrated, has no city yet, or is down, or the route is busy"),
     )
 }
 
@@ -122,6 +126,23 @@ def create_app(url: str | None = None) -> FastAPI:
     )
     errors.install(app)
     document_security(app)
+    # Answers go out compressed (GeoJSON, HTML and JSON shrink five to ten times), but
+    # not files that are compressed already or streamed exports: their zip or
+    # GeoPackage would gain little for the CPU it costs.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=1024,
+        compresslevel=6,
+        exclude_content_types=(
+            "text/event-stream",
+            "application/zip",
+            "application/geopackage+sqlite3",
+            "application/octet-stream",
+            "application/vnd.apache.parquet",
+            "image/png",
+        ),
+    )
+    app.add_middleware(BodyLimit)
     for module in (health, login, oauth):
         app.include_router(module.router)
     # Everything else needs a key whose role the policy table allows (geo_api.auth).
@@ -138,8 +159,11 @@ def create_app(url: str | None = None) -> FastAPI:
         tiles,
         ogc,
     ):
+        # The key first, then a slot of the route's concurrency (geo_api.api.limits).
         app.include_router(
-            module.router, dependencies=[Depends(authenticate)], responses=GUARDED_RESPONSES
+            module.router,
+            dependencies=[Depends(authenticate), Depends(guard)],
+            responses=GUARDED_RESPONSES,
         )
     if assets_installed():
         app.mount(DEFAULT_BASE_URL, StaticFiles(directory=VENDOR_ROOT), name="vendor")

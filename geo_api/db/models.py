@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -671,3 +672,36 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(Text)  # the request: method and path
     records: Mapped[str] = mapped_column(Text)  # e.g. "head:12,head:40,officer:3"
     reason: Mapped[str | None] = mapped_column(Text)  # the X-Purpose header, if given
+
+
+class DataVersion(Base):
+    """One row: a number bumped at the commit of every transaction that changes the
+    city's data (triggers of migration 0012), the key of every stored result."""
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+
+
+class DataChange(Base):
+    """A transaction that changed data and has not committed yet (its own row only is
+    visible to it): the deferred trigger that bumps the version deletes it."""
+
+    __tablename__ = "data_change"
+
+    txid: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class StoredResult(Base):
+    """A result computed from one data version (gaps, recruits, a map page), encoded,
+    shared by every worker until the data changes."""
+
+    __tablename__ = "stored_result"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

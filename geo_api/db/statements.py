@@ -88,7 +88,10 @@ class StatementPool:
             kwargs={
                 "autocommit": True,
                 "application_name": APPLICATION,
-                "options": "-c jit=off -c default_transaction_read_only=on",
+                # One-statement reads take milliseconds: one that runs 10 s is stuck on
+                # a loaded store and is cancelled (503) rather than hold a connection.
+                "options": "-c jit=off -c default_transaction_read_only=on "
+                "-c statement_timeout=10000",
                 "connect_timeout": CONNECT_TIMEOUT_S,
             },
             timeout=CHECKOUT_TIMEOUT_S,

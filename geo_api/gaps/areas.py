@@ -12,7 +12,7 @@ import shapely
 from sqlalchemy import Connection, text
 
 from geo_api.catalogue.scope import Area
-from geo_api.gaps.finder import find_gaps
+from geo_api.gaps.stored import city_gaps, select_gaps
 
 
 def gaps_in_grid(
@@ -34,8 +34,9 @@ def within_grid(conn: Connection, gaps: gpd.GeoDataFrame, grid_id: int) -> gpd.G
 
 
 def area_gaps(conn: Connection, area: Area | None) -> gpd.GeoDataFrame:
-    """Every gap of the city (no area), or of an officer's community or grid."""
+    """Every gap of the city (no area), or of an officer's community or grid, from the
+    gaps stored for the current data (geo_api.gaps.stored)."""
     if area is None:
-        return find_gaps(conn)
-    gaps = find_gaps(conn, community=area.community_code)
+        return city_gaps(conn)
+    gaps = select_gaps(conn, community=area.community_code)
     return gaps if area.grid_id is None else within_grid(conn, gaps, area.grid_id)

@@ -1,8 +1,10 @@
-"""The ``gaps`` collection: the gap finder's answer, paged and filtered in Python.
+"""The gap collections: the gap finder's answer, paged and filtered in Python.
 
-Gaps are computed (geo_api.gaps.finder), not stored, and a city has hundreds
-of them, not millions; so they are found once per request and cut here. A
-gap's id is its type and the id of the place or head it names.
+Gaps are computed (geo_api.gaps.finder) once per data version and stored
+(geo_api.gaps.stored); a city has thousands of them, not millions, so each page
+is cut here from the stored gaps. GDAL asks for a collection page by page: finding
+the gaps again for every page took 99 to 224 s for gap_areas. A gap's id is its
+type and the id of the place or head it names.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import geopandas as gpd
 import shapely
-from shapely.geometry import box
+from shapely.geometry import MultiPolygon, box
 from sqlalchemy import Connection, text
 
 from geo_api.catalogue.scope import Area
@@ -44,7 +46,26 @@ def all_gaps(conn: Connection, name: str, area: Area | None = None) -> gpd.GeoDa
     """Every gap of collection ``name`` (of an officer's area only, when given), in a
     stable order (by id) so that pages do not shift."""
     frame = gap_layer(area_gaps(conn, area), name)
-    return frame.sort_values(list(KEY), kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(list(KEY), kind="stable").reset_index(drop=True)
+    return as_declared(frame, name)
+
+
+def as_declared(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """The gaps with the one geometry type their collection declares: a unit's or
+    building's Polygon as a MultiPolygon of one part in gap_areas. GDAL takes a
+    collection's type from its first page; a Polygon there and MultiPolygons later
+    made it write a GeoPackage that breaks its own declared type."""
+    declared = GAP_LAYERS[name][0]
+    if declared != "MultiPolygon":
+        return frame
+    single = (frame.geom_type == "Polygon").to_numpy()
+    if not single.any():
+        return frame
+    geoms = frame.geometry.to_numpy().copy()
+    geoms[single] = [MultiPolygon([g]) for g in geoms[single]]
+    frame = frame.copy()
+    frame["geometry"] = gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs)
+    return frame
 
 
 def _features(frame: gpd.GeoDataFrame, crs: Crs) -> list[dict[str, Any]]:

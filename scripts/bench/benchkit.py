@@ -228,7 +228,8 @@ def uvicorn_server(app: list[str], env: dict[str, str], ready: str, what: str) -
         proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=log, stderr=log)
         base = f"http://127.0.0.1:{port}"
         try:
-            up, deadline = False, time.monotonic() + 120
+            # Two workers importing geopandas on a busy 2-core machine took over 2 minutes.
+            up, deadline = False, time.monotonic() + 300
             while not up and proc.poll() is None and time.monotonic() < deadline:
                 with suppress(httpx.TransportError):
                     up = httpx.get(f"{base}{ready}", timeout=5).status_code == 200

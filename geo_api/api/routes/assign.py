@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from sqlalchemy import Connection
 
 from geo_api.api.deps import Read, Tx
 from geo_api.api.schemas import AssignmentRun, Recruits
 from geo_api.assign.engine import run_assignment
 from geo_api.assign.recruit import REACH_M, propose_recruits
+from geo_api.db.results import stored
 
 router = APIRouter(tags=["command centre"])
 
@@ -33,7 +36,20 @@ def recruits(
     """The fewest new unit heads, among party members and volunteers, that would cover
     the households left out and those over target; coverage now and with them."""
     with read() as conn:
-        report = propose_recruits(conn, community, reach_m)
+        # A proposal takes seconds to tens of seconds (36 s at reach_m=1000 on the demo
+        # city): computed once per data version and these parameters, then stored.
+        return stored(
+            conn,
+            "recruits",
+            f"community={community};reach_m={reach_m!r}",
+            lambda: _proposal(conn, community, reach_m),
+            lambda out: json.dumps(out, ensure_ascii=False).encode(),
+            json.loads,
+        )
+
+
+def _proposal(conn: Connection, community: str | None, reach_m: float) -> dict[str, Any]:
+    report = propose_recruits(conn, community, reach_m)
     out = asdict(report)
     for proposal, row in zip(report.proposals, out["proposals"], strict=True):
         row["households"] = proposal.households

@@ -1,35 +1,69 @@
-"""Uploading a file into a layer: the same import as gridgov import."""
+"""Uploading a file into a layer: the same import as gridgov import.
+
+The key is checked before a byte of the body is read (geo_api.api.uploads reads
+the stream itself, into gridgov's own folder); the import then runs in a child
+process with a memory limit (geo_api.isolated.imports), in its own transaction.
+When the app's transaction is replaced (the tests run each request inside their
+own rolled-back transaction), the import runs here, in that transaction.
+"""
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, UploadFile
+import anyio
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import Engine
 
-from geo_api.api.deps import Tx
+from geo_api.api.deps import Tx, get_transaction
 from geo_api.api.schemas import ImportResult
+from geo_api.api.uploads import received
 from geo_api.errors import InvalidInputError
 from geo_api.importer.columns import load_mapping
-from geo_api.importer.run import LAYERS, import_file
+from geo_api.importer.run import LAYERS, ImportReport, import_file
+from geo_api.isolated.imports import import_in_child
+from geo_api.settings import UploadSettings
 
 router = APIRouter(tags=["data"])
-MAX_BYTES = 2 * 1024**3  # a 2 GB register is streamed to disk, never held in memory
 SHOWN_REJECTS = 1000
+PARTS = ("file", "mapping")
+# The body as OpenAPI documents it: the route reads it itself (geo_api.api.uploads).
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "mapping": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "JSON or TOML: {field: column}",
+                    },
+                },
+            }
+        }
+    },
+}
 
 
 @router.post(
     "/imports/{layer}",
     response_model=ImportResult,
-    responses={422: {"description": "a bad file, or rejected rows (nothing imported)"}},
+    responses={
+        413: {"description": "the upload is larger than GEO_API_UPLOAD_MAX_MB"},
+        422: {"description": "a bad file, or rejected rows (nothing imported)"},
+    },
+    openapi_extra={"requestBody": UPLOAD_BODY},
 )
-def upload(
+async def upload(
+    request: Request,
     tx: Tx,
     layer: str,
-    file: UploadFile,
-    mapping: UploadFile | None = None,
     crs: Annotated[str | None, Query(max_length=40, examples=["EPSG:4490", "gcj02"])] = None,
     encoding: Annotated[str | None, Query(max_length=20)] = None,
     sheet: Annotated[str | None, Query(max_length=100)] = None,
@@ -43,33 +77,37 @@ def upload(
     ``mapping`` file (JSON or TOML: {field: column}) names columns the aliases miss."""
     if layer not in LAYERS:
         raise InvalidInputError(f"unknown layer {layer!r}; importable: {', '.join(LAYERS)}")
-    name = Path(file.filename or "").name
-    if name in ("", ".", ".."):
-        raise InvalidInputError("the upload has no file name: name it, e.g. 户籍.csv")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        _save(file, path, name)
-        columns = None
-        if mapping is not None:
-            suffix = Path(mapping.filename or "").suffix.lower()
-            if suffix not in (".json", ".toml"):
-                raise InvalidInputError("the mapping file must be .json or .toml")
-            mapping_path = Path(folder) / f"mapping{suffix}"
-            _save(mapping, mapping_path, mapping_path.name)
-            columns = load_mapping(mapping_path)
-        with tx() as conn:
-            report = import_file(
-                conn,
-                layer,
-                path,
-                crs=crs,
-                encoding=encoding,
-                sheet=sheet,
-                source_layer=source_layer,
-                mapping=columns,
-                skip_bad=skip_bad,
-                repair=repair,
-                accept_overlaps=accept_overlaps,
+    settings = UploadSettings()
+    async with received(request, PARTS, settings) as (files, names):
+        if "file" not in files:
+            raise InvalidInputError("the upload has no part named 'file': send the file in it")
+        if names["file"] in ("", ".", ".."):
+            raise InvalidInputError("the upload has no file name: name it, e.g. 户籍.csv")
+        options: dict[str, Any] = {
+            "crs": crs,
+            "encoding": encoding,
+            "sheet": sheet,
+            "source_layer": source_layer,
+            "mapping": _mapping(files.get("mapping"), names.get("mapping", "")),
+            "skip_bad": skip_bad,
+            "repair": repair,
+            "accept_overlaps": accept_overlaps,
+        }
+        path = files["file"]
+        if get_transaction in request.app.dependency_overrides or not settings.import_child:
+            report = await anyio.to_thread.run_sync(lambda: _here(tx, layer, path, options))
+        else:
+            engine: Engine = request.app.state.engine
+            url = engine.url.render_as_string(hide_password=False)
+            report = await anyio.to_thread.run_sync(
+                lambda: import_in_child(
+                    url,
+                    layer,
+                    path,
+                    settings.import_memory_mb,
+                    settings.import_timeout_s,
+                    **options,
+                )
             )
     return {
         "layer": report.layer,
@@ -84,12 +122,19 @@ def upload(
     }
 
 
-def _save(file: UploadFile, path: Path, name: str) -> None:
-    """Stream the upload to disk, refusing it as soon as it passes MAX_BYTES."""
-    written = 0
-    with path.open("wb") as out:
-        while block := file.file.read(1 << 20):
-            written += len(block)
-            if written > MAX_BYTES:
-                raise InvalidInputError(f"{name}: larger than {MAX_BYTES // 1024**3} GB")
-            out.write(block)
+def _here(tx: Any, layer: str, path: Path, options: dict[str, Any]) -> ImportReport:
+    """The import in this process, in the app's transaction."""
+    with tx() as conn:
+        return import_file(conn, layer, path, **options)
+
+
+def _mapping(path: Path | None, name: str) -> dict[str, str] | None:
+    """The uploaded mapping file's {field: column}, if one came."""
+    if path is None:
+        return None
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".json", ".toml"):
+        raise InvalidInputError("the mapping file must be .json or .toml")
+    named = path.with_name(f"mapping{suffix}")
+    path.rename(named)
+    return dict(load_mapping(named))

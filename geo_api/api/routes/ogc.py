@@ -85,7 +85,16 @@ def items(
     read: Read,
     area: AreaDep,
     collection_id: str,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    # Documented with its maximum (GDAL pages by it) but not refused above it: OGC API
+    # Features (/req/core/fc-limit-response-1) asks for the maximum to be used instead.
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            json_schema_extra={"maximum": MAX_LIMIT},
+            description=f"features a page, at most {MAX_LIMIT} (more is taken as {MAX_LIMIT})",
+        ),
+    ] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0)] = 0,
     after: Annotated[
         str | None,
@@ -106,7 +115,7 @@ def items(
     (``?tier=community``), and an unknown property is refused, named."""
     out_crs = parse_crs(crs)
     query = ItemQuery(
-        limit=limit,
+        limit=min(limit, MAX_LIMIT),
         offset=offset,
         after=after,
         bbox=parse_bbox(bbox, parse_crs(bbox_crs, "bbox-crs")),

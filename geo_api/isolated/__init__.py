@@ -1,0 +1,1 @@
+"""Work run in a child process with bounded memory, so the server never grows."""
