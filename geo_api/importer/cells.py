@@ -20,13 +20,15 @@ from sqlalchemy import Connection, text
 from geo_api.address import parse_number
 from geo_api.importer.checks import Checked, RowErrors, polygons, text_column
 from geo_api.importer.coords import SourceCRS
+from geo_api.importer.households import lettered
 from geo_api.importer.layer import Field, Landing, Layer, Options
 from geo_api.importer.points import Bounds, city_bounds
 from geo_api.importer.shapes import areas_m2, parents_at, reject_unplaceable, repair_notes
 
 PARENTS_SQL = {
     "buildings": "SELECT code, id FROM compound",
-    "units": """SELECT cp.code || '/' || b.number, b.id FROM building b
+    # A lettered building (12A号楼) is known by its label, never by its number.
+    "units": """SELECT cp.code || '/' || coalesce(b.label, b.number::text), b.id FROM building b
                 JOIN compound cp ON cp.id = b.compound_id""",
 }
 SHOWN_CHOICES = 5
@@ -41,6 +43,10 @@ class CellState:
     bounds: Bounds | None
     repair: bool
     seen: dict[str, int] = field(default_factory=dict)  # parent#number -> row
+    # Lettered buildings: (compound code, label) -> the number it has or will have,
+    # and each compound's highest number (a new lettered building takes the next).
+    labelled: dict[tuple[str, str], int] = field(default_factory=dict)
+    highest: dict[str, int] = field(default_factory=dict)
     placed: list[str] = field(default_factory=list)
 
 
@@ -58,7 +64,16 @@ class CellLayer(Layer[CellState]):
     def prepare(self, conn: Connection, fields: dict[str, str], options: Options) -> CellState:
         """Parents by key, the city's extent, the duplicate memory."""
         parents = {str(k): int(v) for k, v in conn.execute(text(PARENTS_SQL[self.name]))}
-        return CellState(conn, parents, city_bounds(conn), options.repair)
+        state = CellState(conn, parents, city_bounds(conn), options.repair)
+        numbers = text(
+            "SELECT cp.code, b.number, b.label FROM building b "
+            "JOIN compound cp ON cp.id = b.compound_id"
+        )
+        for code, number, label in conn.execute(numbers):
+            state.highest[code] = max(state.highest.get(code, 0), int(number))
+            if label is not None:
+                state.labelled[(str(code), str(label))] = int(number)
+        return state
 
     def check(
         self, chunk: pd.DataFrame, fields: dict[str, str], crs: SourceCRS | None, state: CellState
@@ -71,14 +86,13 @@ class CellLayer(Layer[CellState]):
         """Upserted on (parent, number); floors change only when the file gives them."""
         if self.name == "buildings":
             floors = ("floors",) if "floors" in fields else ()
+            columns = ("compound_id", "number", "label", "floors", "geom")
             return [
-                Landing(
-                    "building",
-                    ("compound_id", "number"),
-                    ("compound_id", "number", "floors", "geom"),
-                    (*floors, "geom"),
-                )
-            ]
+                Landing("building", ("compound_id", "number"), columns, (*floors, "geom"),
+                        part=("_lettered", False)),
+                Landing("building", ("compound_id", "label"), columns, (*floors, "geom"),
+                        where="label IS NOT NULL", part=("_lettered", True)),
+            ]  # fmt: skip
         return [
             Landing("unit", ("building_id", "number"), ("building_id", "number", "geom"), ("geom",))
         ]
@@ -121,17 +135,30 @@ def check_cells(
     compound = _compound_codes(
         text_column(chunk, fields.get("compound_code")), lonlat, errors, state
     )
-    number = _whole(text_column(chunk, fields.get("number")), errors, "number", 999)
+    given = text_column(chunk, fields.get("number"))
+    label = given.map(lambda v: None if v is None or layer != "buildings" else lettered(str(v)))
+    number = _whole(given.where(label.isna(), None), errors, "number", 999, needed=False)
+    errors.flag(given.isna().to_numpy(), "number", None, "missing")
+    number = _lettered_numbers(compound, label, number, errors, state)
     out = pd.DataFrame({"_row": chunk["_row"].to_numpy(), "number": number})
     if layer == "buildings":
+        out["label"] = label
+        out["_lettered"] = label.notna().to_numpy()
         parent_key = compound
         out["floors"] = _whole(
             text_column(chunk, fields.get("floors")), errors, "floors", 200, needed=False
         )
         parent_field, parent_rule = "compound_code", "no compound with this code"
     else:
-        building = _whole(text_column(chunk, fields.get("building")), errors, "building", 999)
-        parent_key = compound + "/" + building.map(lambda b: "" if b is None else str(int(b)))
+        cell = text_column(chunk, fields.get("building"))
+        building_label = cell.map(lambda v: None if v is None else lettered(str(v)))
+        building = _whole(cell.where(building_label.isna(), None), errors, "building", 999,
+                          needed=False)  # fmt: skip
+        errors.flag(cell.isna().to_numpy(), "building", None, "missing")
+        named = building_label.where(
+            building_label.notna(), building.map(lambda b: "" if b is None else str(int(b)))
+        )
+        parent_key = compound + "/" + named
         parent_field, parent_rule = "building", "no such building of this compound"
     parent = parent_key.map(lambda k: state.parents.get(str(k)))
     errors.flag(
@@ -173,6 +200,21 @@ def check_cells(
     return Checked(
         gpd.GeoDataFrame(frame, geometry=list(lonlat[good]), crs=4326), errors.rejects, notes
     )
+
+
+def _lettered_numbers(
+    compound: pd.Series, label: pd.Series, number: pd.Series, errors: RowErrors, state: CellState
+) -> pd.Series:
+    """Numbers for lettered buildings: the one a stored building of that label has, else
+    the compound's next free one (units and heads hang on numbers; people on labels)."""
+    out = number.astype(object).copy()
+    for k in np.flatnonzero(label.notna().to_numpy() & compound.notna().to_numpy()).tolist():
+        key = (str(compound.iat[k]), str(label.iat[k]))
+        if key not in state.labelled:
+            state.highest[key[0]] = state.highest.get(key[0], 0) + 1
+            state.labelled[key] = state.highest[key[0]]
+        out.iat[k] = state.labelled[key]
+    return out
 
 
 def _compound_codes(

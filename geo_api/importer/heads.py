@@ -19,7 +19,7 @@ from sqlalchemy import Connection, text
 from geo_api.address import parse_address
 from geo_api.importer.checks import Checked, RowErrors, text_column
 from geo_api.importer.coords import SourceCRS
-from geo_api.importer.households import Homes, _number, _place, _room
+from geo_api.importer.households import Homes, _number, _place, _room, building_keys
 from geo_api.importer.layer import Field, Landing, Layer, Options
 from geo_api.importer.phones import normalise_phone, phone_problem
 
@@ -128,8 +128,10 @@ def check_heads(
     parsed = [parse_address(a) if a else None for a in address]
     part = {k: pd.Series([getattr(p, k) if p else None for p in parsed], dtype=object)
             for k in ("compound", "community", "building", "unit", "room")}  # fmt: skip
+    labels = pd.Series([p.building_label if p else None for p in parsed], dtype=object)
+    home_building = building_keys(part["building"], labels, errors, "address")
     home_unit, _ = _place(
-        part["compound"], part["community"], _number(part["building"], errors, "address", 1, 999),
+        part["compound"], part["community"], home_building,
         _number(part["unit"], errors, "address", 1, 99), roster.homes, errors,
     )  # fmt: skip
     household = np.array([
@@ -146,8 +148,8 @@ def check_heads(
     unit = unit.where(~(role.isin(["building", "compound"]) & unit.isna()), "1")
     served_unit, _ = _place(
         col["compound"].where(named, part["compound"]), pd.Series([None] * len(chunk)),
-        _number(building, errors, "building", 1, 999), _number(unit, errors, "unit", 1, 99),
-        roster.homes, errors,
+        building_keys(building, labels.where(~named & building.notna(), None), errors),
+        _number(unit, errors, "unit", 1, 99), roster.homes, errors,
     )  # fmt: skip
     place = np.array([
         -1 if u < 0 or r is None else

@@ -10,7 +10,9 @@ with no coordinates is placed at its unit. Rows are upserted on (unit, room).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +21,8 @@ import shapely
 from sqlalchemy import Connection, text
 
 from geo_api.address import compound_key, match_address, parse_address
+from geo_api.address.format import address_prefix
+from geo_api.errors import InvalidInputError
 from geo_api.importer.checks import Checked, RowErrors, text_column
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.dates import parse_date
@@ -27,7 +31,8 @@ from geo_api.importer.phones import lost_leading_zero, normalise_phone, phone_pr
 from geo_api.importer.points import Bounds, city_bounds, point_coordinates
 
 UNITS_SQL = """
-SELECT u.id, u.number AS unit, b.number AS building, cp.id AS compound_id, cp.name AS compound,
+SELECT u.id, u.number AS unit, b.number AS building, b.label, cp.id AS compound_id,
+       cp.name AS compound,
        cm.name AS community, ST_X(ST_PointOnSurface(u.geom)) AS lon,
        ST_Y(ST_PointOnSurface(u.geom)) AS lat
 FROM unit u JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
@@ -37,6 +42,7 @@ TRUE = {"1", "true", "yes", "y", "是", "t", "√"}
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
 MAX_PERSONS = 30
 HOUSEHOLD_NO_MAX = 32
+LETTERED = re.compile(r"^(\d{0,4})[-\s]?([A-Za-z])\s*(?:号楼|号|楼|栋|幢|座)?$")
 SHOWN_FLAGS = 5
 
 
@@ -46,7 +52,9 @@ class Homes:
 
     compounds: dict[str, list[tuple[int, str]]]  # key -> [(compound id, community name)]
     names: list[str]  # every compound name, for candidates
-    units: dict[tuple[int, int, int], tuple[int, float, float]]  # (compound, bldg, unit) -> …
+    # (compound, building, unit) -> (unit id, lon, lat); a building is its number, or its
+    # label for a lettered one (12A号楼 is "12A", never building 12).
+    units: dict[tuple[int, int | str, int], tuple[int, float, float]]
     bounds: Bounds | None = None
 
     @classmethod
@@ -58,7 +66,8 @@ class Homes:
             if entry not in homes.compounds.setdefault(key, []):
                 homes.compounds[key].append(entry)
                 homes.names.append(row.compound)
-            homes.units[(int(row.compound_id), int(row.building), int(row.unit))] = (
+            building = int(row.building) if row.label is None else str(row.label)
+            homes.units[(int(row.compound_id), building, int(row.unit))] = (
                 int(row.id),
                 float(row.lon),
                 float(row.lat),
@@ -88,6 +97,24 @@ class Homes:
 def _room(text: str) -> str:
     text = text.strip()
     return str(int(text)) if text.isdigit() else text
+
+
+def building_keys(
+    values: pd.Series, labels: pd.Series, errors: RowErrors, name: str = "building"
+) -> pd.Series:
+    """Each row's building: its label where it is lettered (12A, A座: given in ``labels``
+    or written in the cell), else its whole number; others rejected."""
+    from_cell = values.map(lambda v: None if v is None else lettered(str(v)))
+    label = labels.where(labels.notna(), from_cell)
+    plain = values.where(label.isna(), None)
+    number = _number(plain.astype(object), errors, name, 1, 999)
+    return label.where(label.notna(), number).astype(object)
+
+
+def lettered(text: str) -> str | None:
+    """A lettered building's label ("12A" for 12A, 12A号楼, 12-A, 12A座; "A" for A座, A栋)."""
+    found = LETTERED.match(text.strip())
+    return None if found is None else f"{found.group(1)}{found.group(2).upper()}"
 
 
 def _number(values: pd.Series, errors: RowErrors, name: str, low: int, high: int) -> pd.Series:
@@ -126,7 +153,9 @@ def _place(
     at_unit = np.zeros((n, 2))
     keys = zip(compound_id.tolist(), building.tolist(), unit.tolist(), strict=True)
     found = [
-        homes.units.get((c, int(b), int(u))) if c >= 0 and b is not None and u is not None else None
+        homes.units.get((c, b if isinstance(b, str) else int(b), int(u)))
+        if c >= 0 and b is not None and u is not None
+        else None
         for c, b, u in keys
     ]
     missing = np.array([f is None for f in found]) & ~errors.bad
@@ -181,15 +210,16 @@ def _split(
 
 
 def _phones(column: pd.Series, errors: RowErrors, flags: list[str]) -> pd.Series:
-    """Phones normalised; unusable ones rejected, landlines that lost their 0 flagged."""
+    """Phones normalised; unusable ones rejected; a landline that lost its leading 0 (a
+    number cell ate it) is kept as given and flagged, naming the row and column."""
     phone = column.map(lambda p: None if p is None else normalise_phone(str(p)))
-    problems = phone.map(lambda p: None if p is None else phone_problem(p))
+    lost = phone.map(lambda p: p is not None and lost_leading_zero(p)).to_numpy()
+    problems = phone.map(lambda p: None if p is None else phone_problem(p)).where(~lost, None)
     for why in sorted(set(problems.dropna())):
         errors.flag((problems == why).to_numpy(), "phone", column, why)
-    lost = phone.map(lambda p: p is not None and lost_leading_zero(p)).to_numpy()
-    for k in np.flatnonzero(lost).tolist():
+    for k in np.flatnonzero(lost & ~errors.bad).tolist():
         flags.append(
-            f"row {errors.rows[k]}: {column.iat[k]!r} looks like a landline that lost "
+            f"row {errors.rows[k]}, {column.name} {column.iat[k]!r}: looks like a landline that lost "
             "its leading 0 (a number cell?)"
         )
     return phone
@@ -387,6 +417,10 @@ def check_households(
 
     compound, community = part("compound"), part("community")
     building, unit, room = part("building"), part("unit"), part("room")
+    labels = pd.Series([p.building_label if p else None for p in parsed], index=building.index,
+                       dtype=object)  # fmt: skip
+    # A column's plain number wins over the address's lettered building.
+    labels = labels.where(col["building"].isna(), None)
     for name, values in (
         ("compound", compound),
         ("building", building),
@@ -399,7 +433,7 @@ def check_households(
             col["address"] if name != "room" else None,
             "missing (no column, and the address does not say)",
         )
-    building_no = _number(building.astype(object), errors, "building", 1, 999)
+    building_no = building_keys(building.astype(object), labels, errors)
     unit_no = _number(unit.astype(object), errors, "unit", 1, 99)
     # 0201 and 201 are one room: digits-only rooms lose their leading zeros.
     room = room.map(lambda r: None if r is None else _room(str(r)))
@@ -434,9 +468,7 @@ def check_households(
     good = ~errors.bad
     state.unit_placed += int((placed & good).sum())
     written = [
-        None
-        if c is None or b is None or u is None or r is None
-        else f"{c}{int(b)}号楼{int(u)}单元{r}室"
+        None if c is None or b is None or u is None or r is None else _written(c, b, int(u), str(r))
         for c, b, u, r in zip(compound, building_no, unit_no, room, strict=True)
     ]
     address = col["address"].where(col["address"].notna(), pd.Series(written, dtype=object))
@@ -459,3 +491,18 @@ def check_households(
         crs=4326,
     )
     return Checked(frame, errors.rejects, [])
+
+
+@lru_cache(maxsize=4096)
+def _prefix(compound: str, building: int | str, unit: int) -> str:
+    """The written address of a unit, as the address parser reads it back."""
+    number, label = (None, building) if isinstance(building, str) else (building, None)
+    try:
+        return address_prefix(None, compound, number, unit, label)
+    except InvalidInputError:  # a name no written form reads back: say it plainly
+        return f"{compound} {building}号楼{unit}单元"
+
+
+def _written(compound: str, building: int | str, unit: int, room: str) -> str:
+    """A home's address when the file gives none: one gridgov's own lookup reads back."""
+    return f"{_prefix(compound, building, unit)}{room}室"
