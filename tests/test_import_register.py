@@ -71,7 +71,7 @@ def test_register_columns_are_kept_and_phones_and_dates_checked(
     assert "line 5, 登记日期 '2023-13-01': not a date" in message
     report = import_file(conn, "households", path, skip_bad=True)
     assert report.landed.inserted == 2 and len(report.rejects) == 2
-    assert any("line 3: '3575123456' looks like a landline that lost its leading 0" in n
+    assert any("line 3, 联系电话 '3575123456': looks like a landline that lost its leading 0" in n
                for n in report.notes)  # fmt: skip
     first = stored(conn, int(u["id"]), "9101").iloc[0]
     assert (first["head_name"], first["phone"], first["remarks"]) == ("王大明", "13812345678",
