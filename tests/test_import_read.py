@@ -322,16 +322,22 @@ def test_xlsx_sheet_choice(tmp_path: Path) -> None:
     data.append(["姓名"])
     data.append(["张三"])
     book.save(path)
-    assert read_all(open_source(path))["名称"].tolist() == ["首页"]
+    assert "2 sheets hold data (说明, 户籍): say which to import" in error_of(path)
+    assert read_all(open_source(path, sheet="说明"))["名称"].tolist() == ["首页"]
     assert read_all(open_source(path, sheet="户籍"))["姓名"].tolist() == ["张三"]
     assert "no sheet '人口'; the sheets are: 说明, 户籍" in error_of(path, sheet="人口")
 
 
-def test_xlsx_formula_names_the_cell(tmp_path: Path) -> None:
+def test_xlsx_formula_never_calculated_reads_empty_with_a_note(tmp_path: Path) -> None:
+    # openpyxl saves formulas without a value, as a workbook never opened in Excel.
     rows: list[list[object]] = [["姓名", "人数"], ["张三", 3], ["李四", "=SUM(B2:B2)"]]
     path = workbook(tmp_path / "f.xlsx", rows)
-    message = error_of(path)
-    assert "sheet 户籍, cell B3: formula =SUM(B2:B2): paste values instead" in message
+    source = open_source(path)
+    assert read_all(source)["人数"].tolist() == ["3", None]
+    assert source.notes == [
+        "sheet 户籍, cell B3: formula =SUM(B2:B2) has no saved value (the workbook was never "
+        "calculated in Excel?): read as empty"
+    ]
 
 
 def test_xlsx_merged_cells_name_the_range(tmp_path: Path) -> None:
