@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 from openpyxl import load_workbook
@@ -36,6 +37,19 @@ from geo_api.importer.values import to_text
 from geo_api.importer.xlsx_scan import scan_sheet
 
 Cells = Sequence[ReadOnlyCell | EmptyCell]
+# What openpyxl raises on a damaged workbook: its own errors, and the XML parser's.
+_BROKEN = (
+    zipfile.BadZipFile,
+    InvalidFileException,
+    ElementTree.ParseError,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    EOFError,
+    OSError,
+)
 # Rows looked at to find the header.
 HEAD_ROWS = 30
 
@@ -45,9 +59,9 @@ def open_xlsx(file: Path, sheet: str | None, header_row: int | None = None) -> S
     notes: list[str] = []
     with _workbook(file) as book:
         title = _sheet_title(file, book, sheet, notes)
-        head = [(n, [c.value for c in cells]) for n, cells in _rows(book, title, HEAD_ROWS)]
+        head = [(n, [c.value for c in cells]) for n, cells in _rows(file, book, title, HEAD_ROWS)]
         number = _header_number(file, head, header_row)
-        cells = next((c for n, c in _rows(book, title, number) if n == number), [])
+        cells = next((c for n, c in _rows(file, book, title, number) if n == number), [])
         if not any(cell.value is not None for cell in cells):
             where = f"row {number} is empty" if header_row else "the sheet has no filled row"
             raise ImportFileError(file, f"no header: {where}", where=f"sheet {title}")
@@ -56,7 +70,7 @@ def open_xlsx(file: Path, sheet: str | None, header_row: int | None = None) -> S
         _refuse_merged(file, title, scan.merged, len(columns), number)
         if number > 1:
             notes.append(title_note(title, number, head, given=header_row is not None))
-        if not _has_rows(file, title, _rows(book, title), number, len(columns)):
+        if not _has_rows(file, title, _rows(file, book, title), number, len(columns)):
             raise ImportFileError(file, f"no rows: sheet {title} has a header but no data")
 
     def read(size: int) -> Iterator[pd.DataFrame]:
@@ -82,7 +96,7 @@ def _workbook(file: Path, *, formulas: bool = False) -> Iterator[Workbook]:
     """The workbook in streaming mode (saved values, or ``formulas`` as written); closed after."""
     try:
         book = load_workbook(file, read_only=True, data_only=not formulas)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, TypeError) as error:
+    except _BROKEN as error:
         raise ImportFileError(file, f"not a readable .xlsx workbook ({error})") from None
     try:
         yield book
@@ -102,7 +116,7 @@ def _sheet_title(file: Path, book: Workbook, sheet: str | None, notes: list[str]
         return sheet
     hidden = [title for title, state in states.items() if state != "visible"]
     visible = [title for title, state in states.items() if state == "visible"]
-    filled = [title for title in visible if _has_values(book, title)]
+    filled = [title for title in visible if _has_values(file, book, title)]
     if len(filled) > 1:
         raise ImportFileError(
             file,
@@ -120,19 +134,30 @@ def _sheet_title(file: Path, book: Workbook, sheet: str | None, notes: list[str]
     return filled[0] if filled else visible[0]
 
 
-def _has_values(book: Workbook, title: str) -> bool:
+def _has_values(file: Path, book: Workbook, title: str) -> bool:
     """Whether any cell of the sheet holds a value (stops at the first)."""
-    return any(any(c.value is not None for c in cells) for _, cells in _rows(book, title))
+    return any(any(c.value is not None for c in cells) for _, cells in _rows(file, book, title))
 
 
-def _rows(book: Workbook, title: str, last: int | None = None) -> Iterator[tuple[int, Cells]]:
+def _rows(
+    file: Path, book: Workbook, title: str, last: int | None = None
+) -> Iterator[tuple[int, Cells]]:
     """(row number, cells) from row 1 (to ``last``); openpyxl fills in missing rows."""
     sheet = book[title]
     if not isinstance(sheet, ReadOnlyWorksheet):
         raise TypeError(f"sheet {title} is not a worksheet")
     # The stored dimensions can be wrong (some writers leave "A1"): read what is there.
     sheet.reset_dimensions()
-    for number, cells in enumerate(sheet.iter_rows(), start=1):
+    rows = enumerate(sheet.iter_rows(), start=1)
+    while True:
+        try:
+            number, cells = next(rows)
+        except StopIteration:
+            return
+        except _BROKEN as error:
+            raise ImportFileError(
+                file, f"not a readable .xlsx workbook: sheet {title} ({error})"
+            ) from None
         yield number, cells
         if last is not None and number >= last:
             return
@@ -191,10 +216,12 @@ def _chunks(
     file, title, columns, header = table
     found = FormulaNotes(title, columns)
     with ExitStack() as stack:
-        rows = _rows(stack.enter_context(_workbook(file)), title)
+        rows = _rows(file, stack.enter_context(_workbook(file)), title)
         as_written = None
         if formulas:
-            as_written = _rows(stack.enter_context(_workbook(file, formulas=True)), title)
+            as_written = _rows(
+                file, stack.enter_context(_workbook(file, formulas=True)), title
+            )
         numbers: list[int] = []
         cells: dict[str, list[str | None]] = {name: [] for name in columns}
         for number, row in rows:
