@@ -188,3 +188,23 @@ def test_corpus_covers_every_outcome_and_the_simple_layers() -> None:
     assert {type(case.expect) for case in CASES} == {Imported, Refused}
     assert {"members", "streets", "stations"} <= {case.layer for case in CASES}
     assert len({case.name for case in CASES}) == len(CASES)
+
+
+def test_make_corpus_writes_every_case(tmp_path: Path) -> None:
+    from tests.data.make_corpus import main
+
+    main([str(tmp_path)])
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted(case.name for case in CASES)
+    for name in written:
+        files = {p.name for p in (tmp_path / name).iterdir()}
+        assert "expect.txt" in files and len(files) >= 2, (name, files)
+
+
+@pytest.mark.xfail(strict=True, reason="run.py does not copy Source.notes into the report yet")
+def test_the_readers_notes_reach_the_answer(
+    tmp_path: Path, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = next(c for c in CASES if c.name == "xlsx_title_2_merged")
+    got = _api(case, case.make(tmp_path), client, monkeypatch)
+    assert got.read_notes and all(note in got.notes for note in got.read_notes)

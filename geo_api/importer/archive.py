@@ -67,7 +67,7 @@ def open_zip(file: Path, what: str) -> zipfile.ZipFile:
 
 def check_xlsx(file: Path) -> None:
     """Refuse an XLSX that is not a zip, unpacks like a bomb, or has XML with a DTD."""
-    with open_zip(file, ".xlsx workbook: is it a CSV or an old .xls renamed?") as archive:
+    with open_zip(file, ".xlsx workbook: it may be cut short; save or send it again") as archive:
         for member in archive.infolist():
             if member.filename.lower().endswith(_XML_SUFFIXES) and _has_doctype(archive, member):
                 raise ImportFileError(

@@ -18,7 +18,7 @@ from geo_api.importer.source import Format, Source
 from geo_api.importer.spreadsheet import open_xlsx
 from geo_api.importer.vector import open_vector
 
-__all__ = ["FORMATS", "ImportFileError", "Source", "open_source"]
+__all__ = ["FORMATS", "ImportFileError", "Source", "check_name", "open_source"]
 
 # Extension → format.
 FORMATS: dict[str, Format] = {
@@ -143,12 +143,7 @@ def _zipped_shp_ok(path: Path) -> bool:
 
 def _check_file(path: Path) -> None:
     """There, a file, and not empty."""
-    if len(path.name.encode()) > NAME_BYTES:
-        raise ImportFileError(
-            _short(path.name),
-            f"the file name is {len(path.name)} characters ({len(path.name.encode())} bytes), "
-            f"longer than a file system allows ({NAME_BYTES} bytes): rename the file",
-        )
+    check_name(path.name)
     try:
         if not path.exists():
             raise ImportFileError(path, f"no such file ({path})")
@@ -161,6 +156,16 @@ def _check_file(path: Path) -> None:
 
 
 NAME_BYTES = 255
+
+
+def check_name(name: str) -> None:
+    """Refuse a file name longer than a file system holds (255 bytes: 85 Chinese characters)."""
+    if len(name.encode()) > NAME_BYTES:
+        raise ImportFileError(
+            _short(name),
+            f"the file name is {len(name)} characters ({len(name.encode())} bytes), "
+            f"longer than a file system allows ({NAME_BYTES} bytes): rename the file",
+        )
 
 
 def _short(name: str) -> str:

@@ -90,7 +90,7 @@ def open_vector(
         crs=crs,
         encoding=codec or "utf-8",
         has_geometry=has_geometry,
-        warnings=[unusable] if unusable else _warnings(shapes, has_geometry, crs),
+        warnings=[unusable] if unusable else _warnings(shapes, has_geometry, crs, declared_crs),
         notes=notes,
         _reader=read,
         _label=ROW_LABELS[fmt],
@@ -170,9 +170,12 @@ def _empty(gdal_path: str, layer: str, codec: str | None) -> bool:
     return len(probe) == 0
 
 
-def _warnings(shapes: ShapeSet | None, has_geometry: bool, crs: CRS | None) -> list[str]:
-    """A geometry without a coordinate system is worth telling before anything lands."""
-    if not has_geometry or crs is not None:
+def _warnings(
+    shapes: ShapeSet | None, has_geometry: bool, crs: CRS | None, declared: bool | None
+) -> list[str]:
+    """A geometry without a coordinate system is worth telling before anything lands,
+    unless the caller gives the system."""
+    if not has_geometry or crs is not None or declared:
         return []
     return [NO_PRJ if shapes is not None and not shapes.has_prj else NO_CRS]
 

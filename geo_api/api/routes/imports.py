@@ -13,6 +13,7 @@ from geo_api.api.deps import Tx
 from geo_api.api.schemas import ImportResult
 from geo_api.errors import InvalidInputError
 from geo_api.importer.columns import load_mapping
+from geo_api.importer.read import check_name
 from geo_api.importer.run import LAYERS, import_file
 
 router = APIRouter(tags=["data"])
@@ -44,6 +45,7 @@ def upload(
     name = Path(file.filename or "").name
     if name in ("", ".", ".."):
         raise InvalidInputError("the upload has no file name: name it, e.g. 户籍.csv")
+    check_name(name)  # before the name is used to save it
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         _save(file, path, name)

@@ -406,3 +406,39 @@ def _shp_cut(folder: Path) -> Path:
     parts["cut_shp.shp"] = parts["cut_shp.shp"][:-40]
     return rezip(folder / "cut_shp.zip", parts)
 
+
+
+# Communities and households: encodings and titles on the layers that hang off the city.
+
+
+@case("shapefile_gbk_without_cpg", "communities", Imported(1))
+def _gbk_communities(folder: Path) -> Path:
+    frame = gpd.GeoDataFrame(
+        {"社区代码": ["141081001099"], "社区名称": ["新建社区"], "街道代码": ["141081001"]},
+        geometry=[square(LON, LAT, 0.003)],
+        crs="EPSG:4326",
+    )
+    folder_shp = folder / "gbk_communities"
+    folder_shp.mkdir(exist_ok=True)
+    import pyogrio
+
+    pyogrio.write_dataframe(frame, folder_shp / "社区.shp", encoding="GBK")
+    (folder_shp / "社区.cpg").unlink()
+    parts = {p.name: p.read_bytes() for p in sorted(folder_shp.iterdir())}
+    return rezip(folder / "gbk_communities.zip", parts)
+
+
+for _encoding in ("utf-8", "gbk"):
+
+    def _households(folder: Path, encoding: str = _encoding) -> Path:
+        lines: list[list[object]] = [
+            ["紫金小区住户登记表", None],
+            ["地址", "人数"],
+            ["紫金小区1号楼1单元101室", 3],
+            ["紫金小区1号楼1单元102室", 2],
+            ["合计", 5],
+        ]
+        return text_table(folder / f"households_{encoding}.csv", lines, encoding)
+
+    add(f"csv_households_title_and_totals_{_encoding}", "households", _households,
+        Imported(2, notes=("the header is line 2", "line 5: a totals row (合计)")))  # fmt: skip
