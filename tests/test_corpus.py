@@ -29,9 +29,7 @@ from tests.data.corpus import CASES, Case, Imported, Refused
 CLI_FLAGS = {"source_layer": "--layer", "skip_bad": "--skip-bad"}
 # Options the domain's import_file does not take yet: the lead wires header_row into run.py.
 PENDING = {
-    name
-    for name in ("header_row",)
-    if name not in inspect.signature(run.import_file).parameters
+    name for name in ("header_row",) if name not in inspect.signature(run.import_file).parameters
 }
 
 

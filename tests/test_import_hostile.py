@@ -89,10 +89,17 @@ def test_geopackage_rows_are_fids_and_shapefile_rows_record_numbers(tmp_path: Pa
 @pytest.mark.parametrize("bad", ["NaN", "Infinity", "-Infinity"])
 def test_non_finite_coordinates_are_refused_naming_the_feature(tmp_path: Path, bad: str) -> None:
     path = tmp_path / "p.geojson"
-    feature = '{{"type":"Feature","properties":{{"n":{n}}},"geometry":{{"type":"Polygon",' \
-        '"coordinates":[[[111,35],[{x},35],[111.1,35.1],[111,35]]]}}}}'  # fmt: skip
-    path.write_text('{"type":"FeatureCollection","features":[' + feature.format(n=1, x=111.1)
-                    + "," + feature.format(n=2, x=bad) + "]}")  # fmt: skip
+    feature = (
+        '{{"type":"Feature","properties":{{"n":{n}}},"geometry":{{"type":"Polygon",'
+        '"coordinates":[[[111,35],[{x},35],[111.1,35.1],[111,35]]]}}}}'
+    )
+    path.write_text(
+        '{"type":"FeatureCollection","features":['
+        + feature.format(n=1, x=111.1)
+        + ","
+        + feature.format(n=2, x=bad)
+        + "]}"
+    )
     message = refusal(path)
     assert "p.geojson, feature 2, column geometry" in message
     assert "a coordinate is not a finite number" in message
@@ -100,8 +107,10 @@ def test_non_finite_coordinates_are_refused_naming_the_feature(tmp_path: Path, b
 
 def test_a_null_geometry_reaches_the_checks(tmp_path: Path) -> None:
     path = tmp_path / "n.geojson"
-    path.write_text('{"type":"FeatureCollection","features":[{"type":"Feature",'
-                    '"properties":{"n":1},"geometry":null}]}')  # fmt: skip
+    path.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature",'
+        '"properties":{"n":1},"geometry":null}]}'
+    )
     rows = read_all(open_source(path))
     assert rows["geometry"].tolist() == [None]
 
@@ -118,8 +127,10 @@ def test_nul_characters_are_refused_naming_line_column_value(
 
 def test_nul_in_a_geojson_property_never_reaches_the_store(tmp_path: Path) -> None:
     path = tmp_path / "n.geojson"
-    path.write_text('{"type":"FeatureCollection","features":[{"type":"Feature",'
-                    '"properties":{"name":"a\\u0000b"},"geometry":null}]}')  # fmt: skip
+    path.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature",'
+        '"properties":{"name":"a\\u0000b"},"geometry":null}]}'
+    )
     try:
         names = read_all(open_source(path))["name"].tolist()
     except ImportFileError as error:  # refused: it must say where
@@ -132,8 +143,11 @@ def test_a_prj_proj_cannot_use(tmp_path: Path) -> None:
     path = shapefile_zip(tmp_path / "local.zip", streets(1).to_crs(4546), prj=LOCAL_CS)
     # Caller says no --crs was given: refused, saying to give one.
     message = refusal(path, declared_crs=False)
-    assert "its .prj names a coordinate system that cannot be converted to WGS 84 (Site grid)" \
-        in message and "--crs" in message  # fmt: skip
+    assert (
+        "its .prj names a coordinate system that cannot be converted to WGS 84 (Site grid)"
+        in message
+        and "--crs" in message
+    )
     # Given: the file's system does not matter.
     given = open_source(path, declared_crs=True)
     assert given.crs is None and given.warnings == [] and len(read_all(given)) == 1
@@ -152,12 +166,14 @@ def test_zip_bombs_are_refused_before_reading(tmp_path: Path) -> None:
     assert len(read_all(open_source(rezip(tmp_path / "t.zip", parts, zipfile.ZIP_STORED)))) == 1
 
 
-def test_zip_over_the_total_size_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_zip_over_the_total_size_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from geo_api.importer import archive
 
     monkeypatch.setattr(archive, "MAX_UNPACKED", 1000)
     path = rezip(tmp_path / "big.zip", {"a.txt": b"x" * 600, "b.txt": b"y" * 600})
-    with zipfile.ZipFile(path) as opened, pytest.raises(ImportFileError, match="at member b.txt"):
+    with zipfile.ZipFile(path) as opened, pytest.raises(ImportFileError, match=r"at member b\.txt"):
         check_zip(path, opened)
 
 
@@ -165,8 +181,10 @@ def test_xlsx_with_a_dtd_is_refused(tmp_path: Path) -> None:
     path = workbook(tmp_path / "d.xlsx", [("党员", [MEMBER_HEADER, *members(1)], "visible")])
     parts = zip_members(path)
     # UTF-16 XML, with comments before the DTD: still found.
-    parts["xl/styles.xml"] = ('<?xml version="1.0" encoding="UTF-16"?><!-- x --><!doctype s '
-                              '[<!ENTITY e SYSTEM "file:///etc/passwd">]><s/>').encode("utf-16")  # fmt: skip
+    parts["xl/styles.xml"] = (
+        '<?xml version="1.0" encoding="UTF-16"?><!-- x --><!doctype s '
+        '[<!ENTITY e SYSTEM "file:///etc/passwd">]><s/>'
+    ).encode("utf-16")
     message = refusal(rezip(path, parts))
     assert "part xl/styles.xml declares a document type (<!DOCTYPE)" in message
 

@@ -35,7 +35,10 @@ def sheet(path: Path, rows: list[list[object]]) -> Path:
         ([["侯马市花名册"], ["姓名", "电话"], ["张三", "138"]], 2),
         ([["花名册"], [None], ["姓名", "电话", "地址"], ["张三", 138, None]], 3),
         # a "填报单位 … 日期" line is narrower than the table
-        ([["填报单位：路东", "日期：2023"], ["姓名", "电话", "地址", "人数"], ["张", 1, "x", 2]], 2),
+        (
+            [["填报单位：路东", "日期：2023"], ["姓名", "电话", "地址", "人数"], ["张", 1, "x", 2]],
+            2,
+        ),
         # a row of numbers is data, not a header
         ([[1, 2, 3], [4, 5, 6]], None),
         ([["姓名", "电话"]], None),  # a header needs a row after it
@@ -48,10 +51,14 @@ def test_find_header(rows: list[list[object]], header: int | None) -> None:
 
 @pytest.mark.parametrize("titles", [1, 2, 3])
 def test_title_rows_above_the_header_are_skipped_and_noted(tmp_path: Path, titles: int) -> None:
-    above: list[list[object]] = [["侯马市路东街道报到党员花名册"], ["填报单位：路东", None, None,
-                                 "2023年5月6日"], [None]]  # fmt: skip
-    path = merge(sheet(tmp_path / "t.xlsx", above[:titles] + [MEMBER_HEADER, *members(2)]),
-                 ["A1:E1"])  # fmt: skip
+    above: list[list[object]] = [
+        ["侯马市路东街道报到党员花名册"],
+        ["填报单位：路东", None, None, "2023年5月6日"],
+        [None],
+    ]
+    path = merge(
+        sheet(tmp_path / "t.xlsx", [*above[:titles], MEMBER_HEADER, *members(2)]), ["A1:E1"]
+    )
     source = open_source(path)
     assert source.columns == MEMBER_HEADER
     rows = read_all(source)
@@ -80,7 +87,9 @@ def test_header_row_given_and_its_mistakes(tmp_path: Path) -> None:
 
 
 def test_merged_cells_inside_the_table_stay_refused(tmp_path: Path) -> None:
-    path = merge(sheet(tmp_path / "m.xlsx", [["标题"], MEMBER_HEADER, *members(3)]), ["A1:E1", "B3:B4"])
+    path = merge(
+        sheet(tmp_path / "m.xlsx", [["标题"], MEMBER_HEADER, *members(3)]), ["A1:E1", "B3:B4"]
+    )
     with pytest.raises(ImportFileError, match=r"m.xlsx, sheet 党员: merged cells B3:B4"):
         open_source(path)
 
@@ -88,10 +97,12 @@ def test_merged_cells_inside_the_table_stay_refused(tmp_path: Path) -> None:
 def test_hidden_sheets_are_read_only_by_name(tmp_path: Path) -> None:
     path = workbook(
         tmp_path / "h.xlsx",
-        [("旧", [MEMBER_HEADER, *members(4)], "veryHidden"),
-         ("新", [MEMBER_HEADER, *members(2)], "visible"),
-         ("空", [], "visible")],
-    )  # fmt: skip
+        [
+            ("旧", [MEMBER_HEADER, *members(4)], "veryHidden"),
+            ("新", [MEMBER_HEADER, *members(2)], "visible"),
+            ("空", [], "visible"),
+        ],
+    )
     source = open_source(path)
     assert len(read_all(source)) == 2
     assert source.notes == ["hidden sheet(s) 旧 not read: name one (--sheet) to import it"]
@@ -99,7 +110,11 @@ def test_hidden_sheets_are_read_only_by_name(tmp_path: Path) -> None:
 
 
 def test_formulas_read_as_their_saved_values_with_notes(tmp_path: Path) -> None:
-    rows: list[list[object]] = [["姓名", "人数", "户数"], ["张三", "=1+2", "=B2*2"], ["李四", "=4", 1]]
+    rows: list[list[object]] = [
+        ["姓名", "人数", "户数"],
+        ["张三", "=1+2", "=B2*2"],
+        ["李四", "=4", 1],
+    ]
     path = cache_formulas(sheet(tmp_path / "f.xlsx", rows), {"B2": 3, "C2": 6, "B3": 4})
     source = open_source(path)
     got = read_all(source)
@@ -124,8 +139,9 @@ def test_totals_rows_are_skipped_in_sheets_and_csv(tmp_path: Path, word: str) ->
     rows: list[list[object]] = [MEMBER_HEADER, *members(2), [None, word, None, None, None]]
     source = open_source(sheet(tmp_path / "t.xlsx", rows))
     assert read_all(source)["_row"].tolist() == [2, 3]
-    assert source.notes == [f"sheet 党员, row 4: a totals row ({word.strip()}) skipped: it is not "
-                            "a record"]  # fmt: skip
+    assert source.notes == [
+        f"sheet 党员, row 4: a totals row ({word.strip()}) skipped: it is not a record"
+    ]
     lines = [MEMBER_HEADER, ["张三", "138", "", "", ""], [word, "1", "", "", ""], ["李四", "139"]]
     source = open_source(text_table(tmp_path / "t.csv", lines))
     assert read_all(source)["_row"].tolist() == [2, 4]
@@ -140,8 +156,11 @@ def test_a_total_inside_a_longer_text_is_data(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
 def test_csv_title_lines_and_header_row(tmp_path: Path, encoding: str) -> None:
-    lines: list[list[object]] = [["侯马市花名册", None, None], ["姓名", "电话", "地址"],
-                                 ["张三", "138", "新田路"]]  # fmt: skip
+    lines: list[list[object]] = [
+        ["侯马市花名册", None, None],
+        ["姓名", "电话", "地址"],
+        ["张三", "138", "新田路"],
+    ]
     path = text_table(tmp_path / "t.csv", lines, encoding)
     source = open_source(path)
     assert source.columns == ["姓名", "电话", "地址"]

@@ -18,8 +18,8 @@ from geo_api.importer.values import parse_date, scientific_digits, to_text
         (0.1 + 0.2, "0.3"),  # as Excel shows it, not 0.30000000000000004
         (2.5, "2.5"),
         (float("nan"), None),
-        (datetime(2023, 5, 6), "2023-05-06"),
-        (datetime(2023, 5, 6, 8, 30), "2023-05-06T08:30:00"),
+        (datetime(2023, 5, 6), "2023-05-06"),  # noqa: DTZ001 (naive, as Excel stores it)
+        (datetime(2023, 5, 6, 8, 30), "2023-05-06T08:30:00"),  # noqa: DTZ001
         (date(2023, 5, 6), "2023-05-06"),
         (True, "true"),
         ("", None),

@@ -64,9 +64,7 @@ def open_csv(file: Path, encoding: str | None, header_row: int | None = None) ->
     while not header.names[named - 1].strip():
         named -= 1
     first = header.skipped + 1
-    columns = check_columns(
-        file, header.names[:named], lambda i: f"line {first}, column {i + 1}"
-    )
+    columns = check_columns(file, header.names[:named], lambda i: f"line {first}, column {i + 1}")
     unnamed = [f"{_UNNAMED}{i + 1}" for i in range(named, len(header.names))]
 
     def read(rows: int) -> Iterator[pd.DataFrame]:

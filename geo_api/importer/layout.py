@@ -71,7 +71,9 @@ class FormulaNotes:
         self.cached: dict[int, list[str]] = {}
         self.uncached: list[tuple[str, str]] = []
 
-    def check(self, number: int, written: Sequence[ReadOnlyCell | EmptyCell], saved: list[object]) -> None:
+    def check(
+        self, number: int, written: Sequence[ReadOnlyCell | EmptyCell], saved: list[object]
+    ) -> None:
         """Note the formula cells of row ``number`` (``written`` as in the file)."""
         for i, cell in enumerate(written[: len(self.columns)]):
             if cell.data_type != "f":

@@ -13,13 +13,12 @@ its sums would land as one.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-
-import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -173,7 +172,7 @@ def refuse_nul(
         has = values.str.contains("\x00", regex=False, na=False).to_numpy(dtype=bool)
         if has.any():
             k = int(np.flatnonzero(has)[0])
-            row = int(chunk[ROW].iat[k])
+            row = int(chunk[ROW].to_numpy()[k])
             raise ImportFileError(
                 file,
                 "a NUL character (\\x00) inside the value, which text cannot hold: "
@@ -211,8 +210,9 @@ def without_totals(
             totals[np.flatnonzero(short)[words.notna().to_numpy()]] = True
     if not totals.any():
         return chunk
-    for k in np.flatnonzero(totals):
-        row = int(chunk[ROW].iat[k])
-        cell = next(v for v in chunk.iloc[k][columns] if totals_word(v))
+    numbers = chunk[ROW].to_numpy()
+    for k in np.flatnonzero(totals).tolist():
+        row = int(numbers[k])
+        cell = next(str(v) for v in chunk.iloc[k][columns] if totals_word(v))
         notes.append(f"{label(row)}: a totals row ({cell.strip()}) skipped: it is not a record")
     return chunk[~totals].reset_index(drop=True)

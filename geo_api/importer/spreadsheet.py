@@ -148,7 +148,7 @@ def _rows(
         raise TypeError(f"sheet {title} is not a worksheet")
     # The stored dimensions can be wrong (some writers leave "A1"): read what is there.
     sheet.reset_dimensions()
-    rows = enumerate(sheet.iter_rows(), start=1)
+    rows: Iterator[tuple[int, Cells]] = enumerate(sheet.iter_rows(), start=1)  # type: ignore[arg-type]
     while True:
         try:
             number, cells = next(rows)
@@ -219,9 +219,7 @@ def _chunks(
         rows = _rows(file, stack.enter_context(_workbook(file)), title)
         as_written = None
         if formulas:
-            as_written = _rows(
-                file, stack.enter_context(_workbook(file, formulas=True)), title
-            )
+            as_written = _rows(file, stack.enter_context(_workbook(file, formulas=True)), title)
         numbers: list[int] = []
         cells: dict[str, list[str | None]] = {name: [] for name in columns}
         for number, row in rows:

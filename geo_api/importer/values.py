@@ -65,7 +65,9 @@ def column_text(series: pd.Series) -> pd.Series:
 
 
 # 2023-05-06, 2023.5.6, 2023/5/6, 2023-5-6 (a time after it is allowed: 2023-05-06 00:00:00).
-_YMD = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_YMD = re.compile(
+    r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
 _CHINESE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SERIAL = re.compile(r"^\d{1,6}(?:\.0+)?$")
@@ -93,8 +95,8 @@ def parse_date(text: str | None, *, excel_serial: bool = False) -> date | None:
         serial = int(float(value))
         if serial < 1 or serial == 60:  # 60 is 1900-02-29, which never was
             return None
-        day = _EXCEL_EPOCH + timedelta(days=serial + (1 if serial < 60 else 0))
-        return day if day.year <= _YEARS[1] else None
+        moment = _EXCEL_EPOCH + timedelta(days=serial + (1 if serial < 60 else 0))
+        return moment if moment.year <= _YEARS[1] else None
     return None
 
 

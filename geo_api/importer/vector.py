@@ -230,7 +230,9 @@ def _read_checked(reading: _Reading, has_geometry: bool, start: int, rows: int) 
     try:
         return _read(reading.gdal_path, reading.layer, reading.codec, has_geometry, start, rows)
     except UnicodeDecodeError:
-        bad = _first_undecodable(reading.gdal_path, reading.layer, reading.codec, start, start + rows)
+        bad = _first_undecodable(
+            reading.gdal_path, reading.layer, reading.codec, start, start + rows
+        )
         raise ImportFileError(
             reading.file,
             f"text that is not valid {reading.codec}{reading.origin}: give the file's encoding",
@@ -270,7 +272,8 @@ def _repaired(reading: _Reading, start: int, rows: int) -> Any:
     fixed = shapely.from_wkb(wkb, on_invalid="fix")
     given = np.asarray([w is not None for w in wkb], dtype=bool)
     numbers = _numbers(reading.fmt, read, start)
-    for k in np.flatnonzero(given & shapely.is_missing(as_is) & ~shapely.is_missing(fixed)):
+    closed = given & shapely.is_missing(as_is) & ~shapely.is_missing(fixed)
+    for k in np.flatnonzero(closed).tolist():
         reading.notes.append(
             f"{reading.label(numbers[k])}: a polygon ring was not closed (its last point is not "
             "its first): closed it"

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-TOPICS = ("reading",)
+TOPICS = ("reading", "hostile")  # the lead adds "checks"
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,28 @@ class Case:
     make: Callable[[Path], Path]  # writes the file into the folder given; returns its path
     options: dict[str, object]
     expect: Expect
+
+
+Maker = Callable[[Path], Path]
+
+
+class Cases(list[Case]):
+    """A topic module's cases, with helpers to register them."""
+
+    def add(self, name: str, layer: str, make: Maker, expect: Expect, **options: object) -> None:
+        """Add a case made by ``make``."""
+        self.append(Case(name, layer, make, dict(options), expect))
+
+    def case(
+        self, name: str, layer: str, expect: Expect, **options: object
+    ) -> Callable[[Maker], Maker]:
+        """Decorator: add the decorated maker as a case."""
+
+        def register(make: Maker) -> Maker:
+            self.add(name, layer, make, expect, **options)
+            return make
+
+        return register
 
 
 def _collect() -> list[Case]:

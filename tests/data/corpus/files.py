@@ -74,13 +74,8 @@ def cache_formulas(path: Path, cached: dict[str, object]) -> Path:
     xml = members[part].decode()
     for ref, value in cached.items():
         kind = ' t="str"' if isinstance(value, str) else ""
-        xml, found = re.subn(
-            rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/>',
-            lambda m, kind=kind, value=value: (
-                f'<c r="{ref}"{m.group(1)}{kind}><f>{m.group(2)}</f><v>{value}</v>'
-            ),
-            xml,
-        )
+        pattern = rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/>'
+        xml, found = re.subn(pattern, rf'<c r="{ref}"\1{kind}><f>\2</f><v>{value}</v>', xml)
         if found != 1:
             raise ValueError(f"no formula cell {ref} in {path.name}")
     members[part] = xml.encode()
@@ -153,7 +148,8 @@ def point_feature(properties: dict[str, object], coordinates: str) -> str:
     import json
 
     props = json.dumps(properties, ensure_ascii=False)
-    return f'{{"type": "Feature", "properties": {props}, "geometry": {{"type": "Point", "coordinates": [{coordinates}]}}}}'
+    geometry = f'{{"type": "Point", "coordinates": [{coordinates}]}}'
+    return f'{{"type": "Feature", "properties": {props}, "geometry": {geometry}}}'
 
 
 def point() -> Point:
