@@ -505,3 +505,16 @@ def test_odd_declared_encodings_are_named_not_crashed_on(tmp_path: Path, codec: 
     path.write_text("地址,人数\n水岸明珠3-2-501,2\n", encoding="utf-8")
     with pytest.raises(ImportFileError):
         list(open_source(path, encoding=codec).chunks())
+
+
+def test_every_format_says_where_a_row_is(tmp_path: Path) -> None:
+    csv = open_source(write_csv(tmp_path / "a.csv", [HEADER, *ROWS]))
+    xlsx = open_source(workbook(tmp_path / "a.xlsx", [HEADER, *ROWS]))
+    pyogrio.write_dataframe(people(), tmp_path / "a.geojson")
+    geojson = open_source(tmp_path / "a.geojson")
+    assert [s.label(2) for s in (csv, xlsx, geojson)] == [
+        "line 2",
+        "sheet 户籍, row 2",
+        "feature 2",
+    ]
+    assert csv.notes == xlsx.notes == geojson.notes == []

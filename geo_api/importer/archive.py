@@ -29,10 +29,26 @@ _PROLOG_BLOCK = 4096
 _PROLOG_LIMIT = 1 << 20
 
 
+# What Python's zipfile (and GDAL's /vsizip/) unpack; Windows' Deflate64 is not among them.
+_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+
+
 def check_zip(file: Path, archive: zipfile.ZipFile) -> None:
-    """Refuse a zip whose members unpack too big, or too many times their packed size."""
+    """Refuse a zip whose members unpack too big, or too many times their packed size,
+    or cannot be unpacked at all (a password, an unusual compression)."""
     total = 0
     for member in archive.infolist():
+        if member.flag_bits & 0x1:
+            raise ImportFileError(
+                file, f"member {member.filename} is protected by a password: zip it without one"
+            )
+        if member.compress_type not in _METHODS:
+            raise ImportFileError(
+                file,
+                f"member {member.filename} is packed with compression method "
+                f"{member.compress_type} (Deflate64 is 9), which cannot be unpacked here: "
+                "zip it again with ordinary (Deflate) compression",
+            )
         total += member.file_size
         if total > MAX_UNPACKED:
             raise ImportFileError(

@@ -103,6 +103,8 @@ def _read_header(file: Path, codec: str, header_row: int | None) -> _Header:
                 starts.append(start)
                 head.append((len(head) + 1, [v or None for v in record]))
             number = header_row or find_header(head) or 1
+            if not head:
+                raise ImportFileError(file, "no header: the first line must name the columns")
             if number > len(head):
                 raise ImportFileError(file, f"no header: the file has no record {number}")
             names = [str(v or "") for v in head[number - 1][1]]

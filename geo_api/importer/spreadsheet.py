@@ -114,6 +114,8 @@ def _sheet_title(file: Path, book: Workbook, sheet: str | None, notes: list[str]
         if sheet not in states:
             raise ImportFileError(file, f"sheet {sheet} is a chart, not a table")
         return sheet
+    if not states:
+        raise ImportFileError(file, "no worksheet: the workbook holds only charts")
     hidden = [title for title, state in states.items() if state != "visible"]
     visible = [title for title, state in states.items() if state == "visible"]
     filled = [title for title in visible if _has_values(file, book, title)]

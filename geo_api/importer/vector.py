@@ -37,6 +37,7 @@ pyogrio.set_gdal_config_options({"GDAL_SKIP": "VRT OGR_VRT"})
 
 _GDAL_ERRORS = (DataSourceError, DataLayerError, FieldError, shapely.errors.GEOSException)
 NO_PRJ = "no .prj: the coordinate system is unknown"
+BAD_PRJ = "its .prj names no coordinate system GDAL can read: the coordinate system is unknown"
 NO_CRS = "the file names no coordinate system: it is unknown"
 _KIND: dict[Format, str] = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shapefile": "Shapefile"}
 
@@ -177,7 +178,9 @@ def _warnings(
     unless the caller gives the system."""
     if not has_geometry or crs is not None or declared:
         return []
-    return [NO_PRJ if shapes is not None and not shapes.has_prj else NO_CRS]
+    if shapes is not None:
+        return [BAD_PRJ if shapes.has_prj else NO_PRJ]
+    return [NO_CRS]
 
 
 @dataclass(frozen=True)

@@ -155,3 +155,19 @@ def point_feature(properties: dict[str, object], coordinates: str) -> str:
 def point() -> Point:
     """A point in the city."""
     return Point(LON, LAT)
+
+
+def mark_members(path: Path, *, flag: int = 0, method: int | None = None) -> Path:
+    """Set bits of every member's flags (1: a password) or its compression method (9:
+    Deflate64) in the zip's headers, as other zip tools write them."""
+    data = bytearray(path.read_bytes())
+    for signature, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = data.find(signature)
+        while start != -1:
+            flags = int.from_bytes(data[start + at : start + at + 2], "little") | flag
+            data[start + at : start + at + 2] = flags.to_bytes(2, "little")
+            if method is not None:
+                data[start + at + 2 : start + at + 4] = method.to_bytes(2, "little")
+            start = data.find(signature, start + 4)
+    path.write_bytes(bytes(data))
+    return path

@@ -17,6 +17,7 @@ from tests.data.corpus.files import (
     LAT,
     LON,
     MEMBER_HEADER,
+    mark_members,
     members,
     point_feature,
     rezip,
@@ -168,6 +169,19 @@ def _bomb(folder: Path) -> Path:
     parts = zip_members(shapefile_zip(folder / "bomb.zip", streets(1)))
     parts["bomb.dbf"] = parts["bomb.dbf"] + b" " * (8 << 20)  # 8 MB of spaces packs ~1,000 times
     return rezip(folder / "bomb.zip", parts)
+
+
+for _what, _marks in (("password", {"flag": 1}), ("deflate64", {"method": 9})):
+
+    def _marked(folder: Path, what: str = _what, marks: dict[str, int] = _marks) -> Path:
+        return mark_members(shapefile_zip(folder / f"{what}.zip", streets(1)), **marks)
+
+    CASES.add(
+        f"zip_member_{_what}",
+        "streets",
+        _marked,
+        Refused((f"{_what}.zip", "password" if _what == "password" else "Deflate64")),
+    )
 
 
 @CASES.case("xlsx_bomb_sheet", "members", Refused(("bomb.xlsx", "zip bomb")))
