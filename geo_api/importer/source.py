@@ -168,10 +168,12 @@ def refuse_nul(
 ) -> None:
     """A NUL character in a value: an error naming the row, column and value."""
     for name in columns:
-        values = chunk[name]
-        has = values.str.contains("\x00", regex=False, na=False).to_numpy(dtype=bool)
-        if has.any():
-            k = int(np.flatnonzero(has)[0])
+        values = chunk[name].tolist()
+        # One search of the column joined (at C speed) before looking cell by cell.
+        if "\x00" not in _joined(values):
+            continue
+        k = next((i for i, v in enumerate(values) if v and "\x00" in v), None)
+        if k is not None:
             row = int(chunk[ROW].to_numpy()[k])
             raise ImportFileError(
                 file,
@@ -180,7 +182,7 @@ def refuse_nul(
                 where=label(row),
                 row=row,
                 column=name,
-                value=values.iat[k],
+                value=values[k],
             )
 
 
@@ -188,6 +190,8 @@ def refuse_nul(
 TOTALS = frozenset({"合计", "小计", "总计", "共计", "累计", "total", "subtotal", "grandtotal"})
 _NOISE = re.compile(r"[\s:：]+")
 _LONGEST_TOTAL = 16
+# Every totals word holds 计 or "otal" (in any case or width).
+_MAYBE_TOTAL = re.compile("计|[oOｏＯ][tTｔＴ][aAａＡ][lLｌＬ]")
 
 
 def totals_word(text: object) -> str | None:
@@ -202,17 +206,27 @@ def without_totals(
     chunk: pd.DataFrame, columns: list[str], label: Callable[[int], str], notes: list[str]
 ) -> pd.DataFrame:
     """The chunk without its totals rows (a cell reading 合计, 小计, 总计, Total …), noted."""
-    totals = np.zeros(len(chunk), dtype=bool)
+    found: dict[int, str] = {}
     for name in columns:
-        short = chunk[name].str.len().le(_LONGEST_TOTAL).fillna(False).to_numpy(dtype=bool)
-        if short.any():
-            words = chunk[name][short].map(totals_word)
-            totals[np.flatnonzero(short)[words.notna().to_numpy()]] = True
-    if not totals.any():
+        values = chunk[name].tolist()
+        if not _MAYBE_TOTAL.search(_joined(values)):
+            continue  # the usual case, found by one search of the whole column
+        for k, value in enumerate(values):
+            # totals_word, the costly test, only for the cells that could be one.
+            if value and k not in found and _MAYBE_TOTAL.search(value) and totals_word(value):
+                found[k] = value.strip()
+    if not found:
         return chunk
     numbers = chunk[ROW].to_numpy()
-    for k in np.flatnonzero(totals).tolist():
-        row = int(numbers[k])
-        cell = next(str(v) for v in chunk.iloc[k][columns] if totals_word(v))
-        notes.append(f"{label(row)}: a totals row ({cell.strip()}) skipped: it is not a record")
-    return chunk[~totals].reset_index(drop=True)
+    for k in sorted(found):
+        notes.append(
+            f"{label(int(numbers[k]))}: a totals row ({found[k]}) skipped: it is not a record"
+        )
+    keep = np.ones(len(chunk), dtype=bool)
+    keep[list(found)] = False
+    return chunk[keep].reset_index(drop=True)
+
+
+def _joined(values: list[str | None]) -> str:
+    """A column's texts as one string, to search it once."""
+    return "\n".join([v for v in values if v])
