@@ -323,16 +323,22 @@ def test_xlsx_sheet_choice(tmp_path: Path) -> None:
     data.append(["姓名"])
     data.append(["张三"])
     book.save(path)
-    assert read_all(open_source(path))["名称"].tolist() == ["首页"]
+    assert "2 sheets hold data (说明, 户籍): say which to import" in error_of(path)
+    assert read_all(open_source(path, sheet="说明"))["名称"].tolist() == ["首页"]
     assert read_all(open_source(path, sheet="户籍"))["姓名"].tolist() == ["张三"]
     assert "no sheet '人口'; the sheets are: 说明, 户籍" in error_of(path, sheet="人口")
 
 
-def test_xlsx_formula_names_the_cell(tmp_path: Path) -> None:
+def test_xlsx_formula_never_calculated_reads_empty_with_a_note(tmp_path: Path) -> None:
+    # openpyxl saves formulas without a value, as a workbook never opened in Excel.
     rows: list[list[object]] = [["姓名", "人数"], ["张三", 3], ["李四", "=SUM(B2:B2)"]]
     path = workbook(tmp_path / "f.xlsx", rows)
-    message = error_of(path)
-    assert "sheet 户籍, cell B3: formula =SUM(B2:B2): paste values instead" in message
+    source = open_source(path)
+    assert read_all(source)["人数"].tolist() == ["3", None]
+    assert source.notes == [
+        "sheet 户籍, cell B3: formula =SUM(B2:B2) has no saved value (the workbook was never "
+        "calculated in Excel?): read as empty"
+    ]
 
 
 def test_xlsx_merged_cells_name_the_range(tmp_path: Path) -> None:
@@ -503,3 +509,16 @@ def test_odd_declared_encodings_are_named_not_crashed_on(tmp_path: Path, codec: 
     path.write_text("地址,人数\n水岸明珠3-2-501,2\n", encoding="utf-8")
     with pytest.raises(ImportFileError):
         list(open_source(path, encoding=codec).chunks())
+
+
+def test_every_format_says_where_a_row_is(tmp_path: Path) -> None:
+    csv = open_source(write_csv(tmp_path / "a.csv", [HEADER, *ROWS]))
+    xlsx = open_source(workbook(tmp_path / "a.xlsx", [HEADER, *ROWS]))
+    pyogrio.write_dataframe(people(), tmp_path / "a.geojson")
+    geojson = open_source(tmp_path / "a.geojson")
+    assert [s.label(2) for s in (csv, xlsx, geojson)] == [
+        "line 2",
+        "sheet 户籍, row 2",
+        "feature 2",
+    ]
+    assert csv.notes == xlsx.notes == geojson.notes == []

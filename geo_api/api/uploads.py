@@ -24,6 +24,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from geo_api.errors import InvalidInputError, OverloadedError, PayloadTooLargeError
+from geo_api.importer.read import check_name
 from geo_api.settings import UploadSettings
 
 MB = 1024**2
@@ -70,6 +71,7 @@ class _Parts:
         # The client's own name for the file (its suffix says its format); any folder
         # part is dropped so that the name cannot point outside the upload's folder.
         name = Path(options.get(b"filename", b"").decode("utf-8", "replace")).name
+        check_name(name)  # before the name is used to save it
         self.names[field] = name
         path = self.folder / field / (name if name not in ("", ".", "..") else "upload")
         path.parent.mkdir()

@@ -42,6 +42,10 @@ def import_layer(
     rejects: Annotated[
         Path | None, typer.Option(help="where rejected rows go (default: FILE.rejects.csv)")
     ] = None,
+    header_row: Annotated[
+        int | None,
+        typer.Option(min=1, help="the row (as Excel numbers it) or line holding the header"),
+    ] = None,
     repair: Annotated[
         bool, typer.Option(help="mend invalid outlines with make_valid (each one reported)")
     ] = False,
@@ -76,6 +80,7 @@ def import_layer(
                 source_layer=source_layer,
                 mapping=columns,
                 skip_bad=skip_bad,
+                header_row=header_row,
                 repair=repair,
                 accept_overlaps=accept_overlaps,
                 progress=lambda rows: bar.update(task, completed=rows),

@@ -4,7 +4,9 @@ Values stay text (``dtype=str``); only an empty cell becomes None, so "NA" or
 "0123" reach the validator as typed. ``_row`` is the line the record starts on,
 counting the header as line 1 and the lines inside quoted multi-line cells, so
 a message points where a text editor does. Blank lines are rows (the validator
-rejects them), except at the end of the file.
+rejects them), except at the end of the file. Title lines above the header (a
+CSV saved from a sheet with a title) are skipped with a note: the header is
+``header_row`` if given, else the first record that looks like one (layout.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pandas as pd
 
 from geo_api.importer.encoding import codec_name, detect_text_encoding, first_decode_error
 from geo_api.importer.errors import ImportFileError
+from geo_api.importer.layout import find_header
 from geo_api.importer.source import (
     ROW,
     Source,
@@ -30,8 +33,10 @@ from geo_api.importer.source import (
 from geo_api.importer.values import column_text
 
 _DELIMITERS = (",", "\t", ";", "|")
+_SNIFF_LINES = 5
 # pandas names for unnamed trailing columns; no header can clash (they are stripped).
 _UNNAMED = " unnamed "
+HEAD_ROWS = 30  # records looked at to find the header
 _FIELDS_SEEN = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
@@ -41,21 +46,25 @@ class _Header:
 
     names: list[str]
     delimiter: str
-    lines: int
+    lines: int  # the last line of the header
+    skipped: int  # lines above the header (a title)
+    record: int  # the header's record number (1-based), as header_row counts
 
 
-def open_csv(file: Path, encoding: str | None) -> Source:
+def open_csv(file: Path, encoding: str | None, header_row: int | None = None) -> Source:
     """Open a CSV: its encoding (declared, else detected), header, and a first row.
 
     Unnamed columns at the end of the header (a trailing delimiter, as Excel
     writes for a formatted empty column) are dropped if they hold no value.
     """
     codec = codec_name(file, encoding) if encoding else detect_text_encoding(file)
-    header = _read_header(file, codec)
+    header = _read_header(file, codec, header_row)
+    notes = [_title_note(header, header_row)] if header.skipped else []
     named = len(header.names)
     while not header.names[named - 1].strip():
         named -= 1
-    columns = check_columns(file, header.names[:named], lambda i: f"line 1, column {i + 1}")
+    first = header.skipped + 1
+    columns = check_columns(file, header.names[:named], lambda i: f"line {first}, column {i + 1}")
     unnamed = [f"{_UNNAMED}{i + 1}" for i in range(named, len(header.names))]
 
     def read(rows: int) -> Iterator[pd.DataFrame]:
@@ -69,22 +78,42 @@ def open_csv(file: Path, encoding: str | None) -> Source:
         crs=None,
         encoding=codec,
         has_geometry=False,
+        notes=notes,
         _reader=read,
+        _label=lambda row: f"line {row}",
     )
 
 
-def _read_header(file: Path, codec: str) -> _Header:
+def _read_header(file: Path, codec: str, header_row: int | None) -> _Header:
     """The header, and a check that some row follows it (a header alone has no rows)."""
+    if header_row is not None and header_row < 1:
+        raise ImportFileError(file, f"header row {header_row}: rows are numbered from 1")
     try:
         with file.open(encoding=codec, newline="") as text:
-            delimiter = _sniff(text.readline())
+            delimiter = _sniff("".join(text.readline() for _ in range(_SNIFF_LINES)))
             text.seek(0)
             reader = csv.reader(text, delimiter=delimiter)
-            names = next(reader, None)
-            if names is None or not any(name.strip() for name in names):
+            head: list[tuple[int, list[object]]] = []
+            starts: list[int] = []
+            while len(head) < HEAD_ROWS:
+                start = reader.line_num + 1
+                record = next(reader, None)
+                if record is None:
+                    break
+                starts.append(start)
+                head.append((len(head) + 1, [v or None for v in record]))
+            number = header_row or find_header(head) or 1
+            if not head:
                 raise ImportFileError(file, "no header: the first line must name the columns")
-            lines = reader.line_num
-            if not any(any(record) for record in reader):
+            if number > len(head):
+                raise ImportFileError(file, f"no header: the file has no record {number}")
+            names = [str(v or "") for v in head[number - 1][1]]
+            if not any(name.strip() for name in names):
+                where = f"line {starts[number - 1]}"
+                raise ImportFileError(file, f"no header: {where} must name the columns")
+            lines = starts[number] - 1 if number < len(starts) else reader.line_num
+            rest = (values for _, values in head[number:])
+            if not any(any(v) for v in rest) and not any(any(r) for r in reader):
                 raise ImportFileError(file, "no rows: the file has a header but no data")
     except UnicodeDecodeError:
         raise _decode_error(file, codec) from None
@@ -92,7 +121,14 @@ def _read_header(file: Path, codec: str) -> _Header:
         raise ImportFileError(file, f"cannot be read as {codec}: {error}") from None
     except csv.Error as error:
         raise ImportFileError(file, f"not a readable CSV: {error}") from None
-    return _Header(names, delimiter, lines)
+    return _Header(names, delimiter, lines, starts[number - 1] - 1, number)
+
+
+def _title_note(header: _Header, given: int | None) -> str:
+    """Which lines above the header were skipped."""
+    how = "as given" if given else "the first line that looks like one"
+    span = "line 1" if header.skipped == 1 else f"lines 1-{header.skipped}"
+    return f"the header is line {header.skipped + 1} ({how}); {span} above it skipped"
 
 
 def _sniff(first_line: str) -> str:
@@ -116,6 +152,7 @@ def _chunks(
             file,
             sep=header.delimiter,
             header=0,
+            skiprows=header.skipped,
             names=columns + unnamed,
             index_col=False,
             dtype=str,

@@ -219,8 +219,8 @@ def _phones(column: pd.Series, errors: RowErrors, flags: list[str]) -> pd.Series
         errors.flag((problems == why).to_numpy(), "phone", column, why)
     for k in np.flatnonzero(lost & ~errors.bad).tolist():
         flags.append(
-            f"row {errors.rows[k]}, {column.name} {column.iat[k]!r}: looks like a landline that lost "
-            "its leading 0 (a number cell?)"
+            f"row {errors.rows[k]}, {column.name} {column.iat[k]!r}: looks like a landline "
+            "that lost its leading 0 (a number cell?)"
         )
     return phone
 

@@ -78,17 +78,24 @@ def import_file(
     accept_overlaps: bool = False,
     progress: Progress | None = None,
     node_crossings: bool | None = None,
+    header_row: int | None = None,
 ) -> ImportReport:
     """Import ``path`` into ``layer``; see the module docstring. ``progress`` is told
     the rows read so far, chunk by chunk; ``node_crossings`` how the network rebuilt after
     roads land joins ways (None: as the last build)."""
     spec = layer_named(layer)
-    source = open_source(path, layer=source_layer, encoding=encoding, sheet=sheet)
+    source = open_source(
+        path,
+        layer=source_layer,
+        encoding=encoding,
+        sheet=sheet,
+        header_row=header_row,
+        declared_crs=crs is not None,
+    )
     fields = map_columns(source.columns, layer, mapping).fields
     _refuse_unusable(spec, source, fields)
     options = Options(repair=repair, accept_overlaps=accept_overlaps)
     report = ImportReport(layer, path.name, "", warnings=[*source.warnings, *spec.warnings(fields)])
-    report.notes += getattr(source, "notes", [])
     run = _Run(spec, source, fields, crs, city_bounds(conn))
     state = spec.prepare(conn, fields, options)
     landings = spec.landings(fields, _located(source, fields))
@@ -98,6 +105,9 @@ def import_file(
         if progress is not None:
             progress(report.rows_in)
     report.rejects.sort(key=lambda r: r.row)  # file order, whatever the check order
+    # What the reader did (a title row skipped, formulas' saved values, totals rows left
+    # out): readers add to it while they read, so it is complete only now.
+    report.notes[:0] = source.notes
     if report.rows_in == 0:
         raise ImportFileError(path, "no rows")
     if report.rejects and not skip_bad:
@@ -284,13 +294,13 @@ def _named(reject: Reject, run: _Run) -> Reject:
     # A reason that points at another row ("the same home as row 5") says it as the
     # file's program does ("line 5", "feature 5").
     reason = _rows_named(reject.reason, run.source)
-    return replace(reject, column=column, where=run.source.describe_row(reject.row), reason=reason)
+    return replace(reject, column=column, where=run.source.label(reject.row), reason=reason)
 
 
 def _rows_named(text: str, source: Source) -> str:
     """A text that points at rows ("the same home as row 5") says them as the file's
     program does ("line 5", "feature 5")."""
-    return _ROW_NUMBER.sub(lambda m: source.describe_row(int(m.group(1))), text)
+    return _ROW_NUMBER.sub(lambda m: source.label(int(m.group(1))), text)
 
 
 def _outside_parents(conn: Connection, spec: Layer[Any]) -> list[str]:

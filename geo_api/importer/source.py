@@ -4,10 +4,17 @@ The readers differ (CSV, XLSX, vector files) but each chunk looks the same:
 ``_row`` (the number a user sees for that row), the attribute columns as str
 or None, and ``geometry`` (shapely) when the file has geometry. The helpers
 here check header names and shape the chunks the same way for every reader.
+
+What every format gets from ``Source.chunks``: a NUL character in a value is
+refused (PostgreSQL text cannot hold one), and in tables (CSV, XLSX) a totals
+row (合计, 小计, 总计, Total) is skipped with a note: it is not a record, and
+its sums would land as one.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,13 +43,18 @@ class Source:
     encoding: str | None  # the codec the text is read with
     has_geometry: bool
     warnings: list[str] = field(default_factory=list)
+    # What the reading did that the user should know (a title row skipped, a formula's
+    # cached value used, a totals row left out). Readers add to it while chunks are
+    # read, so copy it after the last chunk.
+    notes: list[str] = field(default_factory=list)
     _reader: ChunkReader = field(kw_only=True, repr=False, compare=False)
+    _label: Callable[[int], str] = field(
+        kw_only=True, default=lambda row: f"row {row}", repr=False, compare=False
+    )
 
-    def describe_row(self, row: int) -> str:
-        """A row's ``_row`` as the user's program shows it: Excel's row, a CSV's line,
-        a Shapefile's record, a GeoJSON's or GeoPackage's feature."""
-        word = {"csv": "line", "xlsx": "row", "shapefile": "record"}.get(self.format, "feature")
-        return f"{word} {row}"
+    def label(self, row: int) -> str:
+        """Where a user finds ``_row`` ``row``: "line 7", "sheet 户籍, row 7", "feature fid 7"."""
+        return self._label(row)
 
     def chunks(self, rows: int = 100_000) -> Iterator[pd.DataFrame]:
         """The rows in order, at most ``rows`` per chunk, read as they are needed.
@@ -50,10 +62,20 @@ class Source:
         Each chunk has ``_row``, the attribute columns (object dtype: str or
         None) and, when ``has_geometry``, ``geometry``. Raises ImportFileError
         for a problem found only on reading (bad bytes further down a file).
+        A chunk may be shorter than ``rows`` where totals rows were left out.
         """
         if rows < 1:
             raise ValueError(f"rows per chunk must be positive, not {rows}")
-        return self._reader(rows)
+        return self._checked(self._reader(rows))
+
+    def _checked(self, chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        """Refuse NUL characters; in tables, leave out totals rows with a note."""
+        for chunk in chunks:
+            refuse_nul(self.path, chunk, self.columns, self.label)
+            if self.format in ("csv", "xlsx"):
+                chunk = without_totals(chunk, self.columns, self.label, self.notes)
+            if len(chunk):
+                yield chunk
 
 
 def check_columns(file: Path, names: Sequence[object], label: Callable[[int], str]) -> list[str]:
@@ -139,3 +161,72 @@ def rebatch(chunks: Iterator[pd.DataFrame], rows: int) -> Iterator[pd.DataFrame]
             pending, count = ([rest], len(rest)) if len(rest) else ([], 0)
     if count:
         yield pd.concat(pending, ignore_index=True).reset_index(drop=True)
+
+
+def refuse_nul(
+    file: Path, chunk: pd.DataFrame, columns: list[str], label: Callable[[int], str]
+) -> None:
+    """A NUL character in a value: an error naming the row, column and value."""
+    for name in columns:
+        values = chunk[name].tolist()
+        # One search of the column joined (at C speed) before looking cell by cell.
+        if "\x00" not in _joined(values):
+            continue
+        k = next((i for i, v in enumerate(values) if v and "\x00" in v), None)
+        if k is not None:
+            row = int(chunk[ROW].to_numpy()[k])
+            raise ImportFileError(
+                file,
+                "a NUL character (\\x00) inside the value, which text cannot hold: "
+                "delete it (the file may be damaged, or not text)",
+                where=label(row),
+                row=row,
+                column=name,
+                value=values[k],
+            )
+
+
+# What a totals row's label reads, once spaces and a trailing colon are gone.
+TOTALS = frozenset({"合计", "小计", "总计", "共计", "累计", "total", "subtotal", "grandtotal"})
+_NOISE = re.compile(r"[\s:：]+")
+_LONGEST_TOTAL = 16
+# Every totals word holds 计 or "otal" (in any case or width).
+_MAYBE_TOTAL = re.compile("计|[oOｏＯ][tTｔＴ][aAａＡ][lLｌＬ]")
+
+
+def totals_word(text: object) -> str | None:
+    """The totals word a cell reads ("合 计：" → "合计"), or None."""
+    if not isinstance(text, str) or len(text) > _LONGEST_TOTAL:
+        return None
+    word = _NOISE.sub("", unicodedata.normalize("NFKC", text)).casefold()
+    return word if word in TOTALS else None
+
+
+def without_totals(
+    chunk: pd.DataFrame, columns: list[str], label: Callable[[int], str], notes: list[str]
+) -> pd.DataFrame:
+    """The chunk without its totals rows (a cell reading 合计, 小计, 总计, Total …), noted."""
+    found: dict[int, str] = {}
+    for name in columns:
+        values = chunk[name].tolist()
+        if not _MAYBE_TOTAL.search(_joined(values)):
+            continue  # the usual case, found by one search of the whole column
+        for k, value in enumerate(values):
+            # totals_word, the costly test, only for the cells that could be one.
+            if value and k not in found and _MAYBE_TOTAL.search(value) and totals_word(value):
+                found[k] = value.strip()
+    if not found:
+        return chunk
+    numbers = chunk[ROW].to_numpy()
+    for k in sorted(found):
+        notes.append(
+            f"{label(int(numbers[k]))}: a totals row ({found[k]}) skipped: it is not a record"
+        )
+    keep = np.ones(len(chunk), dtype=bool)
+    keep[list(found)] = False
+    return chunk[keep].reset_index(drop=True)
+
+
+def _joined(values: list[str | None]) -> str:
+    """A column's texts as one string, to search it once."""
+    return "\n".join([v for v in values if v])

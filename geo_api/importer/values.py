@@ -4,12 +4,17 @@ Readers do not convert types: the validator parses each field and reports the
 bad values. Cells that a format already typed (numbers in XLSX or a .dbf,
 dates in a GeoPackage) are written back as the text a person would have typed:
 whole numbers without ".0", dates as ISO 8601, true/false. Empty is None.
+
+``parse_date`` and ``scientific_digits`` are for the row checks: the dates
+officers type, and phone or ID numbers that Excel turned into 1.38E+10.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -43,7 +48,8 @@ def _float_text(number: float) -> str | None:
         return None
     if number.is_integer() and abs(number) < _EXACT_INTEGERS:
         return str(int(number))
-    return repr(number)
+    # 15 significant digits, as Excel shows a number: 0.1 + 0.2 reads "0.3".
+    return f"{number:.15g}"
 
 
 def _datetime_text(moment: datetime) -> str:
@@ -56,3 +62,52 @@ def _datetime_text(moment: datetime) -> str:
 def column_text(series: pd.Series) -> pd.Series:
     """A column as object dtype of str or None, whatever its dtype was."""
     return pd.Series([to_text(v) for v in series.tolist()], index=series.index, dtype=object)
+
+
+# 2023-05-06, 2023.5.6, 2023/5/6, 2023-5-6 (a time after it is allowed: 2023-05-06 00:00:00).
+_YMD = re.compile(
+    r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+_CHINESE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SERIAL = re.compile(r"^\d{1,6}(?:\.0+)?$")
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01, counting Excel's phantom 1900-02-29
+_YEARS = (1900, 2100)
+_SCIENTIFIC = re.compile(r"^[+-]?(\d+)(?:\.(\d*))?[eE]\+?(\d+)$")
+
+
+def parse_date(text: str | None, *, excel_serial: bool = False) -> date | None:
+    """A date as officers write it, or None: 2023-05-06, 2023.5.6, 2023/5/6, 2023年5月6日,
+    20230506; an Excel serial number (45052) only when ``excel_serial`` (the cell was a date)."""
+    if text is None:
+        return None
+    value = unicodedata.normalize("NFKC", str(text)).strip()
+    found = _YMD.match(value) or _CHINESE.match(value) or _COMPACT.match(value)
+    if found:
+        year, month, day = (int(g) for g in found.groups())
+        if not _YEARS[0] <= year <= _YEARS[1]:
+            return None
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
+    if excel_serial and _SERIAL.match(value):
+        serial = int(float(value))
+        if serial < 1 or serial == 60:  # 60 is 1900-02-29, which never was
+            return None
+        moment = _EXCEL_EPOCH + timedelta(days=serial + (1 if serial < 60 else 0))
+        return moment if moment.year <= _YEARS[1] else None
+    return None
+
+
+def scientific_digits(text: str | None) -> bool:
+    """Whether ``text`` is a whole number in scientific notation that lost digits:
+    "1.38E+10" stands for an 11-digit number but shows only 3 of them."""
+    if text is None:
+        return False
+    found = _SCIENTIFIC.match(unicodedata.normalize("NFKC", str(text)).strip())
+    if not found:
+        return False
+    whole, fraction, exponent = found.group(1), found.group(2) or "", int(found.group(3))
+    shown = len(whole.lstrip("0") or "0") + len(fraction.rstrip("0"))
+    return shown < len(whole.lstrip("0") or "0") + exponent

@@ -3,8 +3,9 @@
 Read-only openpyxl (the only mode that streams a big sheet) does not report
 merged cells, which live after the cell data in the sheet's XML. This pass
 streams the sheet part of the .xlsx (a zip) in blocks and picks out the merged
-ranges, and whether any cell holds a formula, so both can be refused before a
-single row is read.
+ranges (refused inside the table before a single row is read), and whether
+any cell holds a formula (only then is the sheet read a second time, as
+written, to note each formula cell).
 """
 
 from __future__ import annotations

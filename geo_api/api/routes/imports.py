@@ -69,6 +69,7 @@ async def upload(
     sheet: Annotated[str | None, Query(max_length=100)] = None,
     source_layer: Annotated[str | None, Query(max_length=100)] = None,
     skip_bad: bool = False,
+    header_row: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     repair: bool = False,
     accept_overlaps: bool = False,
 ) -> dict[str, Any]:
@@ -90,6 +91,7 @@ async def upload(
             "source_layer": source_layer,
             "mapping": _mapping(files.get("mapping"), names.get("mapping", "")),
             "skip_bad": skip_bad,
+            "header_row": header_row,
             "repair": repair,
             "accept_overlaps": accept_overlaps,
         }

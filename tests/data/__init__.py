@@ -1,0 +1,1 @@
+"""Test data: files made by scripts, for the tests and for people to look at."""
