@@ -101,7 +101,7 @@ def test_bad_rows_fail_the_whole_import_naming_row_field_and_value(
     assert "feature 2, code '12345': must be 12 digits" in message
     assert "feature 3, name: missing" in message
     assert "feature 4, street_code '999999999': no street with this code" in message
-    assert "feature 5, code" in message and "duplicate: row 1 has it" in message
+    assert "feature 5, code" in message and "duplicate: feature 1 has it" in message
     assert count(conn, "community") == before
 
 
@@ -136,7 +136,7 @@ def test_an_invalid_boundary_is_rejected_or_repaired_when_asked(
     savepoint.rollback()
     report = import_file(conn, "communities", path, repair=True)
     assert report.landed.inserted == 1
-    repaired = [n for n in report.notes if n.startswith("row 1: invalid outline repaired")]
+    repaired = [n for n in report.notes if n.startswith("feature 1: invalid outline repaired")]
     before, after = (float(v.replace(",", "")) for v in re.findall(r"([\d,.]+) m²", repaired[0]))
     # The bowtie's two lobes cancel in the ring's signed area; the mended one keeps both.
     assert before < after and after > 10_000

@@ -35,9 +35,10 @@ class OutsideParent:
     def message(self) -> str:
         """A sentence naming the child, its parent and by how much it is out."""
         unit = "m away" if self.table == "household" else "m² outside"
+        # Named as people know them (a code, a number), not by the store's ids.
         return (
-            f"{self.table} {self.id} ({self.label}) lies outside its {self.parent_table} "
-            f"{self.parent_id}: {self.outside:,.1f} {unit}"
+            f"{self.table} {self.label} lies outside its {self.parent_table}: "
+            f"{self.outside:,.1f} {unit}"
         )
 
 

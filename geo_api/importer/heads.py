@@ -119,7 +119,7 @@ def check_heads(
     errors.flag(col["name"].isna().to_numpy(), "name", None, "missing")
     phone = col["phone"].map(lambda p: None if p is None else normalise_phone(str(p)))
     errors.flag(phone.isna().to_numpy(), "phone", None, "missing")
-    problems = phone.map(lambda p: None if p is None else phone_problem(p))
+    problems = phone.map(lambda p: None if not isinstance(p, str) else phone_problem(p))
     for why in sorted(set(problems.dropna())):
         errors.flag((problems == why).to_numpy(), "phone", col["phone"], why)
     # Where they live: a household of the store, by its address.

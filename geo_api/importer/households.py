@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 import geopandas as gpd
@@ -213,8 +214,10 @@ def _phones(column: pd.Series, errors: RowErrors, flags: list[str]) -> pd.Series
     """Phones normalised; unusable ones rejected; a landline that lost its leading 0 (a
     number cell ate it) is kept as given and flagged, naming the row and column."""
     phone = column.map(lambda p: None if p is None else normalise_phone(str(p)))
-    lost = phone.map(lambda p: p is not None and lost_leading_zero(p)).to_numpy()
-    problems = phone.map(lambda p: None if p is None else phone_problem(p)).where(~lost, None)
+    lost = phone.map(lambda p: isinstance(p, str) and lost_leading_zero(p)).to_numpy()
+    problems = phone.map(lambda p: None if not isinstance(p, str) else phone_problem(p)).where(
+        ~lost, None
+    )
     for why in sorted(set(problems.dropna())):
         errors.flag((problems == why).to_numpy(), "phone", column, why)
     for k in np.flatnonzero(lost & ~errors.bad).tolist():
@@ -227,7 +230,8 @@ def _phones(column: pd.Series, errors: RowErrors, flags: list[str]) -> pd.Series
 
 def _dates(column: pd.Series, errors: RowErrors) -> pd.Series:
     """Registration dates; text that says no date is rejected."""
-    when = column.map(lambda d: None if d is None else parse_date(str(d)))
+    when = column.map(lambda d: None if d is None else parse_date(str(d))).astype(object)
+    when = when.where(when.map(lambda d: isinstance(d, date)), None)
     errors.flag(
         (column.notna() & when.isna()).to_numpy(),
         "registered_on",

@@ -10,7 +10,7 @@ so imported members start unplaced. Phones are checked as Chinese numbers:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
@@ -112,7 +112,7 @@ def check_members(
     errors.flag((name.fillna("").str.len() > 50).to_numpy(), "name", name, "longer than 50")
     phone = col["phone"].map(lambda p: None if p is None else normalise_phone(str(p)))
     errors.flag(phone.isna().to_numpy(), "phone", None, "missing")
-    problems = phone.map(lambda p: None if p is None else phone_problem(p))
+    problems = phone.map(lambda p: None if not isinstance(p, str) else phone_problem(p))
     for why in sorted(set(problems.dropna())):
         errors.flag((problems == why).to_numpy(), "phone", col["phone"], why)
     when = col["registered_on"].map(lambda d: None if d is None else parse_date(str(d)))
@@ -125,7 +125,7 @@ def check_members(
     today = datetime.now(CHINA).date()
     if "registered_on" in fields:
         errors.flag(col["registered_on"].isna().to_numpy(), "registered_on", None, "missing")
-    future = when.map(lambda d: d is not None and d > today).to_numpy(dtype=bool)
+    future = when.map(lambda d: isinstance(d, date) and d > today).to_numpy(dtype=bool)
     errors.flag(future, "registered_on", col["registered_on"], "in the future")
     for k, key in enumerate(zip(name.tolist(), phone.tolist(), strict=True)):
         if not errors.bad[k]:
@@ -140,7 +140,7 @@ def check_members(
     nowhere = ~np.isfinite(lon) & col["address"].isna().to_numpy()
     errors.flag(nowhere, "address", None, "no address and no point: where does the member live?")
     good = ~errors.bad
-    registered = when.map(lambda d: today if d is None else d)  # no column: registered today
+    registered = when.map(lambda d: d if isinstance(d, date) else today)  # none: today
     points = [
         shapely.Point(x, y) if np.isfinite(x) else None
         for x, y in zip(lon[good], lat[good], strict=True)

@@ -21,6 +21,9 @@ from shapely.geometry import Point, Polygon
 STREET = "141081001"
 COMMUNITY = "141081001001"
 LON, LAT = 111.37, 35.62
+# New areas go east of the test city's streets (still inside its extent's margin), where
+# they overlap nothing: overlaps between areas of a level refuse an import.
+AREA_LON = 111.465
 
 MEMBER_HEADER = ["姓名", "电话", "经度", "纬度", "报到日期"]
 
@@ -117,7 +120,7 @@ def streets(count: int) -> gpd.GeoDataFrame:
             "code": [f"1410819{i:02d}" for i in range(1, count + 1)],
             "name": [f"新街道{i}" for i in range(1, count + 1)],
         },
-        geometry=[square(LON + i * 0.01, LAT) for i in range(count)],
+        geometry=[square(AREA_LON + i * 0.01, LAT) for i in range(count)],
         crs="EPSG:4326",
     )
 

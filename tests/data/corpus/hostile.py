@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tests.data.corpus import Cases, Imported, Refused
 from tests.data.corpus.files import (
+    AREA_LON,
     COMMUNITY,
     LAT,
     LON,
@@ -35,7 +36,11 @@ CASES = Cases()
 
 
 @CASES.case(
-    "gpkg_ring_not_closed", "streets", Imported(2, notes=("feature fid 2: a polygon ring",))
+    "gpkg_ring_not_closed",
+    "streets",
+    # Closed by the reader (said), the ring then crosses itself: rejected naming the defect.
+    Imported(1, rejects=((2, "geometry"),), notes=("feature fid 2: a polygon ring",)),
+    skip_bad=True,
 )
 def _open_ring(folder: Path) -> Path:
     import sqlite3
@@ -52,7 +57,7 @@ def _open_ring(folder: Path) -> Path:
         shapely.from_wkb(bytes(wkb))  # a closed ring before the edit
         points = struct.unpack("<I", wkb[9:13])[0]
         last = 13 + (points - 1) * 16
-        wkb[last : last + 8] = struct.pack("<d", LON + 0.0123)  # the ring no longer closes
+        wkb[last : last + 8] = struct.pack("<d", AREA_LON + 0.0123)  # the ring no longer closes
         db.execute("UPDATE streets SET geom = ? WHERE fid = 2", (blob[: 8 + envelope] + wkb,))
     return path
 

@@ -14,8 +14,8 @@ import geopandas as gpd
 
 from tests.data.corpus import Cases, Imported, Refused
 from tests.data.corpus.files import (
+    AREA_LON,
     LAT,
-    LON,
     MEMBER_HEADER,
     cache_formulas,
     members,
@@ -270,7 +270,7 @@ for _encoding in ("utf-8", "gbk"):
 def _gbk_communities(folder: Path) -> Path:
     frame = gpd.GeoDataFrame(
         {"社区代码": ["141081001099"], "社区名称": ["新建社区"], "街道代码": ["141081001"]},
-        geometry=[square(LON, LAT, 0.003)],
+        geometry=[square(AREA_LON, LAT, 0.003)],
         crs="EPSG:4326",
     )
     folder_shp = folder / "gbk_communities"
