@@ -44,13 +44,12 @@ from geo_api.assign.pricing import (
     OVER_TARGET_COST,
     UNCOVERED_COST,
     Flow,
-    arc_cost,
     candidates,
-    columns,
+    dense_cost,
     levels,
-    optimal_flow,
-    violations,
+    solve,
 )
+from geo_api.assign.proof import grids, optimal_flow
 from geo_api.assign.solver import UNASSIGNED, Heads, Households, Solution
 from geo_api.db.models import AssignReason
 
@@ -68,6 +67,13 @@ T = TypeVar("T", Households, Heads)
 # A unit's households with the same previous head are one flow node when they all
 # live this close to their centre (a stairwell is about 14 x 12 m).
 GROUP_RADIUS_M = 12.0
+# A household's own metres differ from its node's by at most this (whole metres,
+# both ends rounded): within twice that of its best place at the nodes' prices,
+# a place is worth reconsidering household by household.
+NEAR_BEST = 2 * (int(GROUP_RADIUS_M) + 1)
+# Up to this many node-head pairs, the flow takes every arc of the grid at once
+# (a grid of 1,000 households is about 60 nodes and 60 heads).
+COMPLETE_MAX = 20_000
 
 
 def solve_community_flow(homes: Households, heads: Heads) -> Solution:
@@ -124,9 +130,14 @@ def solve_graph(homes: Households, heads: Heads, aggregate: bool = True) -> Solu
     if n == 0 or m == 0:
         return Solution(head_of, reason, distance)
     nodes, member, size = _nodes(homes, aggregate)
-    flow = optimal_flow(nodes, size, heads, *candidates(nodes, heads))
+    pairs = sum(len(hi) * len(hj) for _, hi, hj in grids(nodes, heads))
+    if pairs <= COMPLETE_MAX:  # every arc: small enough to need no list and no proof
+        i, j = _every_arc(nodes, heads)
+        flow, price = optimal_flow(nodes, size, heads, i, j, complete=True)
+    else:
+        flow, price = optimal_flow(nodes, size, heads, *candidates(nodes, heads))
     if aggregate:
-        flow = _households(homes, heads, member, flow)
+        flow = _households(homes, heads, member, flow, price)
     used = flow.units > 0
     head_of[flow.i[used]] = heads.id[flow.j[used]]
     assigned = flow.i[used]
@@ -137,35 +148,66 @@ def solve_graph(homes: Households, heads: Heads, aggregate: bool = True) -> Solu
     return Solution(head_of, reason, distance)
 
 
-def _households(homes: Households, heads: Heads, member: list[np.ndarray], flow: Flow) -> Flow:
-    """The nodes' optimal flow, given to their households: the nearest of a node
-    take its places, then the prices check the answer with each household's own
-    metres over every arc; where it is not the optimum (a node's centre is not
-    its households), the grid is solved household by household from there."""
+def _households(
+    homes: Households, heads: Heads, member: list[np.ndarray], flow: Flow, price: np.ndarray
+) -> Flow:
+    """The nodes' optimal flow, given to their households (the nearest of a node
+    take its places), then made the optimum of the households' own costs.
+
+    A node is measured from its centre, so a household near a tie may be better
+    off at another head. At the nodes' head prices, a household whose places
+    other than its own all cost more than NEAR_BEST above its best keeps its
+    place; the others are solved again among their near places, in what room
+    the heads have left. proof.py then proves the answer optimal over every arc
+    (or, where it cannot, solves once more with the arcs it cannot rule out).
+    """
     n = len(homes.id)
     head_col = _spread(homes, heads, member, flow)
-    # Each household gets the arcs its node's flow took, with its own costs;
-    # pricing adds any other that would help.
-    node_of = np.empty(n, dtype=np.int64)
-    node_of[np.concatenate(member)] = np.repeat(np.arange(len(member)), [len(p) for p in member])
-    used = np.flatnonzero(flow.units > 0)
-    order = used[np.argsort(flow.i[used], kind="stable")]
-    arc_i, arc_j = flow.i[order], flow.j[order]
-    first = np.searchsorted(arc_i, node_of, side="left")
-    counts = np.searchsorted(arc_i, node_of, side="right") - first
-    starts = np.repeat(first - np.cumsum(counts) + counts, counts)
-    hi = np.repeat(np.arange(n), counts)
-    hj = arc_j[starts + np.arange(counts.sum())]
-    units = (head_col[hi] == hj).astype(np.int64)
-    mine = Flow(hi, hj, units, (head_col < 0).astype(np.int64))
-    ones = np.ones(n, dtype=np.int64)
-    found = violations(homes, ones, heads, mine, arc_cost(homes, heads, hi, hj))
-    if found is not None and len(found[0]) == 0:
-        return mine  # proven optimal as it is
-    more_i, more_j = found if found is not None else (hi[:0], hj[:0])
-    return optimal_flow(
-        homes, ones, heads, np.concatenate([hi, more_i]), np.concatenate([hj, more_j])
+    p_all = np.minimum(price, UNCOVERED_COST)
+    costs: dict[int, np.ndarray] = {}
+    for g, hi, hj in grids(homes, heads):
+        if len(hi) == 0:
+            continue
+        cost = costs[g] = dense_cost(homes, heads, hi, hj)
+        local = np.full(len(heads.id), -1, dtype=np.int64)
+        local[hj] = np.arange(len(hj))
+        now = np.where(head_col[hi] >= 0, local[head_col[hi]], -1)
+        priced = cost + p_all[hj]
+        best = np.minimum(priced.min(axis=1), UNCOVERED_COST)
+        near = priced <= best[:, None] + NEAR_BEST
+        held = np.flatnonzero(now >= 0)
+        near[held, now[held]] = True
+        free = (near.sum(axis=1) > 1) | (now < 0)
+        if not free.any():
+            continue
+        # The others stay: their heads have that much less room.
+        kept = np.bincount(now[~free & (now >= 0)], minlength=len(hj))
+        room = _take(heads, hj)
+        room.max_capacity = room.max_capacity - kept
+        room.capacity = np.maximum(room.capacity - kept, 0)
+        rows, cols = np.nonzero(near[free])
+        part = solve(np.ones(int(free.sum()), dtype=np.int64), room, rows, cols, cost[free][rows, cols])
+        moved = hi[free]
+        head_col[moved] = -1
+        taken = part.units > 0
+        head_col[moved[part.i[taken]]] = hj[part.j[taken]]
+    assigned = np.flatnonzero(head_col >= 0)
+    mine = Flow(
+        assigned,
+        head_col[assigned],
+        np.ones(len(assigned), dtype=np.int64),
+        (head_col < 0).astype(np.int64),
     )
+    ones = np.ones(n, dtype=np.int64)
+    return optimal_flow(homes, ones, heads, mine.i, mine.j, (mine, price), costs)[0]
+
+
+def _every_arc(agents: Households, heads: Heads) -> tuple[np.ndarray, np.ndarray]:
+    """Every (agent, head) pair within a grid."""
+    parts = [(np.repeat(hi, len(hj)), np.tile(hj, len(hi))) for _, hi, hj in grids(agents, heads)]
+    if not parts:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _nodes(homes: Households, aggregate: bool) -> tuple[Households, list[np.ndarray], np.ndarray]:
@@ -196,22 +238,23 @@ def _spread(homes: Households, heads: Heads, member: list[np.ndarray], flow: Flo
     stairwell's worth), and those a node leaves out are the farthest."""
     head_col = np.full(len(homes.id), -1, dtype=np.int64)
     used = np.flatnonzero(flow.units > 0)
-    used = used[np.argsort(flow.i[used], kind="stable")]
-    seats = np.repeat(flow.j[used], flow.units[used])
-    node_of_seat = np.repeat(flow.i[used], flow.units[used])
-    bounds = np.flatnonzero(np.diff(node_of_seat)) + 1
-    for part in np.split(np.arange(len(seats)), bounds) if len(seats) else []:
-        node = int(node_of_seat[part[0]])
-        pool, mine = member[node], seats[part]
-        if len(pool) > 1 and (len(mine) < len(pool) or (mine != mine[0]).any()):
-            metres = np.zeros((len(pool), len(pool)))
-            metres[:, : len(mine)] = np.hypot(
-                homes.xy[pool, None, 0] - heads.xy[None, mine, 0],
-                homes.xy[pool, None, 1] - heads.xy[None, mine, 1],
-            )
-            rows, cols = linear_sum_assignment(metres)
-            order = pool[rows[np.argsort(cols)]]
-        else:
-            order = pool
-        head_col[order[: len(mine)]] = mine
+    arcs_of = np.bincount(flow.i[used], minlength=len(member))
+    size = np.array([len(p) for p in member])
+    # A node all of whose households go to one head: no choice to make.
+    whole = used[(arcs_of[flow.i[used]] == 1) & (flow.units[used] == size[flow.i[used]])]
+    if len(whole):
+        households = np.concatenate([member[k] for k in flow.i[whole].tolist()])
+        head_col[households] = np.repeat(flow.j[whole], size[flow.i[whole]])
+    split = used[~np.isin(used, whole)]
+    split = split[np.argsort(flow.i[split], kind="stable")]
+    for node in np.unique(flow.i[split]).tolist():
+        arcs = split[flow.i[split] == node]
+        pool, mine = member[node], np.repeat(flow.j[arcs], flow.units[arcs])
+        metres = np.zeros((len(pool), len(pool)))
+        metres[:, : len(mine)] = np.hypot(
+            homes.xy[pool, None, 0] - heads.xy[None, mine, 0],
+            homes.xy[pool, None, 1] - heads.xy[None, mine, 1],
+        )
+        rows, cols = linear_sum_assignment(metres)
+        head_col[pool[rows[np.argsort(cols)]][: len(mine)]] = mine
     return head_col

@@ -1,23 +1,10 @@
-"""The least-cost flow over every household-head arc, without building every arc.
+"""The assignment's costs, the first arcs, and one min-cost flow (OR-Tools).
 
-The flow's costs are the assignment's rules (flow.py): whole metres, plus a
-penalty for each level left (unit, building, compound, grid), plus KEEP_BONUS
-unless the head is the household's previous one; a head's places up to its
-target are free, up to its maximum cost OVER_TARGET_COST each; leaving a
-household out costs UNCOVERED_COST.
-
-A grid of a thousand households and fifty heads has fifty thousand arcs, and
-most are never worth taking, so the flow starts from a short list per
-household (candidates) and then proves the answer optimal over *all* arcs, the
-way column generation does: from the solved flow, each head gets a price (what
-one more household costs it: nothing below target, OVER_TARGET_COST below its
-maximum, or passing one of its households on to another head, and that head's
-price in turn: a shortest path, found by Bellman-Ford over the heads). Each
-household's price is its cheapest open option. An arc left out whose cost plus
-its head's price is below the household's price would lower the total: it is
-added and the flow solved again. When no such arc is left, the prices prove
-that no arc left out could help, so the answer is the optimum of the complete
-graph (linear-programming duality: the prices are feasible potentials).
+The flow's costs are the assignment's rules: whole metres, plus a penalty for
+each level left (unit, building, compound, grid), plus KEEP_BONUS unless the
+head is the household's previous one; a head's places up to its target are
+free, up to its maximum cost OVER_TARGET_COST each; leaving a household out
+costs UNCOVERED_COST. proof.py makes the flow optimal over every arc.
 """
 
 from __future__ import annotations
@@ -44,7 +31,6 @@ OVER_TARGET_COST = 3_000_000  # beyond target only when nobody in the grid has r
 KEEP_BONUS = 50  # metres' worth of staying with the previous head
 UNCOVERED_COST = 100_000_000
 CANDIDATES = 8  # nearest heads of the grid on the first list, beside the own building's
-ADD_PER_ROUND = 8  # arcs a household gains at most per round, the most profitable first
 
 
 class Agents(Protocol):
@@ -141,25 +127,7 @@ def columns(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where(found, order[at], -1).astype(np.int64)
 
 
-def optimal_flow(
-    agents: Agents, size: np.ndarray, heads: Heads, i: np.ndarray, j: np.ndarray
-) -> Flow:
-    """The least-cost flow over every arc within a grid, starting from arcs (i, j)
-    and adding those the prices find worth it until none is (module docstring)."""
-    m = len(heads.id)
-    while True:
-        cost = arc_cost(agents, heads, i, j)
-        flow = _solve(size, heads, i, j, cost)
-        found = violations(agents, size, heads, flow, cost)
-        if found is None:  # a solved flow is optimal on its own arcs: a bug if not
-            raise RuntimeError("the min-cost flow's answer has a negative cycle")
-        add_i, add_j = found
-        if len(add_i) == 0:
-            return flow
-        i, j = unique_pairs(np.concatenate([i, add_i]), np.concatenate([j, add_j]), m)
-
-
-def _solve(size: np.ndarray, heads: Heads, i: np.ndarray, j: np.ndarray, cost: np.ndarray) -> Flow:
+def solve(size: np.ndarray, heads: Heads, i: np.ndarray, j: np.ndarray, cost: np.ndarray) -> Flow:
     """One min-cost flow (OR-Tools) over the arcs given: agents, heads, a sink."""
     g, m = len(size), len(heads.id)
     sink = g + m
@@ -186,95 +154,27 @@ def _solve(size: np.ndarray, heads: Heads, i: np.ndarray, j: np.ndarray, cost: n
     return Flow(i, j, flows[: len(i)], flows[len(i) + 2 * m :])
 
 
-def prices(
-    size: np.ndarray, heads: Heads, flow: Flow, cost: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """(each head's price, each agent's price): the lowest prices at which nobody
-    would rather take another open place (potentials: shortest paths from the sink
-    through the flow's residual graph). None when there are none: the flow is not
-    optimal even on its own arcs.
-
-    A head's price starts at what its last place cost (OVER_TARGET_COST over
-    target, else nothing); an agent's is its cost plus its head's price
-    (UNCOVERED_COST when left out); a head must then be dear enough that no agent
-    with an arc to it would rather move: Bellman-Ford, raising prices until stable.
-    """
-    m = len(heads.id)
-    load = np.bincount(flow.j, weights=flow.units, minlength=m)
-    price = np.where(load > heads.capacity, OVER_TARGET_COST, np.where(load > 0, 0.0, -np.inf))
-    held = np.flatnonzero(flow.units > 0)
-    room = np.flatnonzero(flow.units < size[flow.i])
-    room = room[np.argsort(flow.i[room], kind="stable")]
-    # An edge per (agent held by a head, another arc of that agent with room): the
-    # second head's price must reach the first's plus what the move would save.
-    open_i = flow.i[room]
-    first = np.searchsorted(open_i, flow.i[held], side="left")
-    counts = np.searchsorted(open_i, flow.i[held], side="right") - first
-    pick = room[np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())]
-    tail = np.repeat(flow.j[held], counts)
-    end = flow.j[pick]
-    gain = np.repeat(cost[held], counts) - cost[pick]
-    # Agents left out would pay up to UNCOVERED_COST for a place.
-    out = np.isin(flow.i[room], np.flatnonzero(flow.left_out > 0))
-    np.maximum.at(price, flow.j[room[out]], UNCOVERED_COST - cost[room[out]])
-    for _ in range(m + 2):  # Bellman-Ford, in (max, +)
-        higher = price.copy()
-        np.maximum.at(higher, end, price[tail] + gain)
-        if np.array_equal(higher, price):
-            break
-        price = higher
-    else:
-        return None  # prices rise for ever: a cycle that lowers the cost
-    agent = np.where(flow.left_out > 0, float(UNCOVERED_COST), -np.inf)
-    np.maximum.at(agent, flow.i[held], cost[held] + price[flow.j[held]])
-    # Places still open must not be dearer than they cost: a head below target has
-    # a free place, one below its maximum one at OVER_TARGET_COST, and anyone may
-    # be left out at UNCOVERED_COST.
-    ceiling = np.where(
-        load < heads.capacity,
-        0.0,
-        np.where(load < heads.max_capacity, OVER_TARGET_COST, np.inf),
+def dense_cost(agents: Agents, heads: Heads, hi: np.ndarray, hj: np.ndarray) -> np.ndarray:
+    """arc_cost for every agent of ``hi`` and head of ``hj`` (one grid), as a matrix."""
+    xy_a, xy_h = agents.xy[hi], heads.xy[hj]
+    metres = np.rint(
+        np.hypot(xy_a[:, None, 0] - xy_h[None, :, 0], xy_a[:, None, 1] - xy_h[None, :, 1])
+    ).astype(np.int64)
+    same = [
+        agents.unit[hi][:, None] == heads.unit[hj][None, :],
+        agents.building[hi][:, None] == heads.building[hj][None, :],
+        agents.compound[hi][:, None] == heads.compound[hj][None, :],
+    ]
+    penalty = np.where(
+        same[0],
+        LEVEL_COST[AssignReason.own_unit],
+        np.where(
+            same[1],
+            LEVEL_COST[AssignReason.same_building],
+            np.where(
+                same[2], LEVEL_COST[AssignReason.same_compound], LEVEL_COST[AssignReason.same_grid]
+            ),
+        ),
     )
-    if (price > ceiling).any() or (agent[flow.left_out < size] > UNCOVERED_COST).any():
-        return None
-    # A head nobody reaches is priced at its open place.
-    return np.where(np.isneginf(price), ceiling, price), agent
-
-
-def violations(
-    agents: Agents, size: np.ndarray, heads: Heads, flow: Flow, cost: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Arcs not in the flow's graph that would lower its cost: cost plus the head's
-    price below the agent's price; up to ADD_PER_ROUND per agent, best first.
-    None when the flow is not optimal even on its own arcs (no prices)."""
-    found = prices(size, heads, flow, cost)
-    if found is None:
-        return None
-    head_price, agent_price = found
-    m = len(heads.id)
-    have = flow.i.astype(np.int64) * m + flow.j
-    found_i: list[np.ndarray] = []
-    found_j: list[np.ndarray] = []
-    for g in np.unique(heads.grid):
-        hj = np.flatnonzero(heads.grid == g)
-        hi = np.flatnonzero(agents.grid == g)
-        if len(hi) == 0:
-            continue
-        ii, jj = np.repeat(hi, len(hj)), np.tile(hj, len(hi))
-        gain = (arc_cost(agents, heads, ii, jj) + head_price[jj] - agent_price[ii]).reshape(
-            len(hi), len(hj)
-        )
-        worth = gain < 0
-        if not worth.any():
-            continue
-        # The best ADD_PER_ROUND per agent, arcs already in the graph aside.
-        worth &= ~np.isin((ii * m + jj).reshape(len(hi), len(hj)), have)
-        rank = np.argsort(np.where(worth, gain, np.inf), axis=1)[:, :ADD_PER_ROUND]
-        chosen = np.take_along_axis(worth, rank, axis=1)
-        rows = np.broadcast_to(np.arange(len(hi))[:, None], rank.shape)
-        found_i.append(hi[rows[chosen]])
-        found_j.append(hj[rank[chosen]])
-    if not found_i:
-        empty = np.array([], dtype=np.int64)
-        return empty, empty
-    return np.concatenate(found_i), np.concatenate(found_j)
+    keep = np.where(agents.previous[hi][:, None] == heads.id[hj][None, :], 0, KEEP_BONUS)
+    return np.asarray(metres + penalty + keep, dtype=np.int64)
