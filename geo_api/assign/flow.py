@@ -49,7 +49,7 @@ from geo_api.assign.pricing import (
     levels,
     solve,
 )
-from geo_api.assign.proof import grids, optimal_flow
+from geo_api.assign.proof import grid_prices, grids, optimal_flow
 from geo_api.assign.solver import UNASSIGNED, Heads, Households, Solution
 from geo_api.db.models import AssignReason
 
@@ -137,7 +137,7 @@ def solve_graph(homes: Households, heads: Heads, aggregate: bool = True) -> Solu
     else:
         flow, price = optimal_flow(nodes, size, heads, *candidates(nodes, heads))
     if aggregate:
-        flow = _households(homes, heads, member, flow, price)
+        flow = _households(homes, heads, nodes, member, flow, price)
     used = flow.units > 0
     head_of[flow.i[used]] = heads.id[flow.j[used]]
     assigned = flow.i[used]
@@ -149,48 +149,67 @@ def solve_graph(homes: Households, heads: Heads, aggregate: bool = True) -> Solu
 
 
 def _households(
-    homes: Households, heads: Heads, member: list[np.ndarray], flow: Flow, price: np.ndarray
+    homes: Households,
+    heads: Heads,
+    nodes: Households,
+    member: list[np.ndarray],
+    flow: Flow,
+    price: np.ndarray,
 ) -> Flow:
     """The nodes' optimal flow, given to their households (the nearest of a node
     take its places), then made the optimum of the households' own costs.
 
-    A node is measured from its centre, so a household near a tie may be better
-    off at another head. At the nodes' head prices, a household whose places
-    other than its own all cost more than NEAR_BEST above its best keeps its
-    place; the others are solved again among their near places, in what room
-    the heads have left. proof.py then proves the answer optimal over every arc
-    (or, where it cannot, solves once more with the arcs it cannot rule out).
+    A node is measured from its centre, and its households differ from it by at
+    most their distance to it (plus a metre of rounding): its slack. At the
+    nodes' head prices, a node whose place beats every other by twice its slack
+    leaves each of its households at its best place: those stay, proven. The
+    households of the other nodes are solved again among their places within
+    NEAR_BEST of their best, in the room the heads have left; if the nodes'
+    prices then show each of them at its best too, the whole is proven optimal
+    (the prices are a dual solution). Otherwise proof.py finds prices of its own
+    or solves once more with the arcs its bound cannot rule out.
     """
     n = len(homes.id)
     head_col = _spread(homes, heads, member, flow)
+    sizes = np.array([len(p) for p in member])
+    node_of = np.empty(n, dtype=np.int64)
+    node_of[np.concatenate(member)] = np.repeat(np.arange(len(member)), sizes)
+    slack = np.zeros(len(member))
+    np.maximum.at(slack, node_of, np.hypot(*(homes.xy - nodes.xy[node_of]).T))
+    slack = np.where(sizes > 1, slack + 1, 0.0)  # one household: its node is itself
+    place = _place(flow, len(member))
     p_all = np.minimum(price, UNCOVERED_COST)
-    costs: dict[int, np.ndarray] = {}
-    for g, hi, hj in grids(homes, heads):
+    proven = True
+    for (_, hi, hj), (_, ai, _) in zip(grids(homes, heads), grids(nodes, heads), strict=True):
         if len(hi) == 0:
             continue
-        cost = costs[g] = dense_cost(homes, heads, hi, hj)
         local = np.full(len(heads.id), -1, dtype=np.int64)
         local[hj] = np.arange(len(hj))
-        now = np.where(head_col[hi] >= 0, local[head_col[hi]], -1)
-        priced = cost + p_all[hj]
-        best = np.minimum(priced.min(axis=1), UNCOVERED_COST)
-        near = priced <= best[:, None] + NEAR_BEST
-        held = np.flatnonzero(now >= 0)
-        near[held, now[held]] = True
-        free = (near.sum(axis=1) > 1) | (now < 0)
-        if not free.any():
-            continue
-        # The others stay: their heads have that much less room.
-        kept = np.bincount(now[~free & (now >= 0)], minlength=len(hj))
-        room = _take(heads, hj)
-        room.max_capacity = room.max_capacity - kept
-        room.capacity = np.maximum(room.capacity - kept, 0)
-        rows, cols = np.nonzero(near[free])
-        part = solve(np.ones(int(free.sum()), dtype=np.int64), room, rows, cols, cost[free][rows, cols])
-        moved = hi[free]
-        head_col[moved] = -1
-        taken = part.units > 0
-        head_col[moved[part.i[taken]]] = hj[part.j[taken]]
+        node_cost = dense_cost(nodes, heads, ai, hj)
+        at = np.where(place[ai] >= 0, local[np.maximum(place[ai], 0)], -1)
+        clear = _clear(node_cost + p_all[hj], at, slack[ai], place[ai] == -2)
+        free_node = np.zeros(len(member), dtype=bool)
+        free_node[ai[~clear]] = True
+        free = hi[free_node[node_of[hi]]]
+        cost = dense_cost(homes, heads, free, hj)
+        now = _resolve(heads, hj, local, cost, p_all[hj], head_col, free, hi)
+        head_col[free] = np.where(now >= 0, hj[np.maximum(now, 0)], -1)
+        # Prices for the grid, from the households solved again (exact) and the
+        # clear nodes (each household within its node's slack).
+        load = np.bincount(local[head_col[hi][head_col[hi] >= 0]], minlength=len(hj))
+        target = heads.capacity[hj]
+        base = np.where(load > target, OVER_TARGET_COST, np.where(load > 0, 0.0, -np.inf))
+        p = grid_prices(
+            np.concatenate([cost, node_cost[clear]]),
+            np.concatenate([now, at[clear]]),
+            np.concatenate([np.zeros(len(free)), slack[ai[clear]]]),
+            np.ones(len(free) + int(clear.sum()), dtype=bool),
+            base,
+        )
+        ceiling = np.where(
+            load < target, 0.0, np.where(load < heads.max_capacity[hj], OVER_TARGET_COST, np.inf)
+        )
+        proven = proven and p is not None and bool((p <= ceiling).all())
     assigned = np.flatnonzero(head_col >= 0)
     mine = Flow(
         assigned,
@@ -198,8 +217,71 @@ def _households(
         np.ones(len(assigned), dtype=np.int64),
         (head_col < 0).astype(np.int64),
     )
+    if proven:
+        return mine
     ones = np.ones(n, dtype=np.int64)
-    return optimal_flow(homes, ones, heads, mine.i, mine.j, (mine, price), costs)[0]
+    return optimal_flow(homes, ones, heads, mine.i, mine.j, (mine, price))[0]
+
+
+def _place(flow: Flow, n_nodes: int) -> np.ndarray:
+    """Each node's one head (column) when all its households go there, -1 when all
+    are left out, -2 when they are split."""
+    used = np.flatnonzero(flow.units > 0)
+    arcs = np.bincount(flow.i[used], minlength=n_nodes)
+    place = np.where(arcs == 0, -1, -2)
+    whole = used[(arcs[flow.i[used]] == 1) & (flow.left_out[flow.i[used]] == 0)]
+    place[flow.i[whole]] = flow.j[whole]
+    return place
+
+
+def _clear(priced: np.ndarray, at: np.ndarray, slack: np.ndarray, split: np.ndarray) -> np.ndarray:
+    """Nodes wholly at one place (a head's column ``at``, or left out: -1) that beats
+    every other place by twice their slack at these prices (``priced``: node x
+    head), so every household of theirs is at its best place too."""
+    rows = np.arange(len(at))
+    placed = at >= 0
+    mine = np.where(placed, priced[rows, np.maximum(at, 0)], UNCOVERED_COST)
+    others = priced.astype(float)
+    others[rows[placed], at[placed]] = np.inf
+    rival = np.minimum(
+        others.min(axis=1, initial=np.inf), np.where(placed, UNCOVERED_COST, np.inf)
+    )
+    return ~split & (rival - mine >= 2 * slack) & (mine + slack <= UNCOVERED_COST)
+
+
+def _resolve(
+    heads: Heads,
+    hj: np.ndarray,
+    local: np.ndarray,
+    cost: np.ndarray,
+    price: np.ndarray,
+    head_col: np.ndarray,
+    free: np.ndarray,
+    grid_homes: np.ndarray,
+) -> np.ndarray:
+    """The ``free`` households of one grid solved again among their places within
+    NEAR_BEST of their best at the nodes' prices (and their own), in the room the
+    others leave; the new head (column within ``hj``) of each, or -1."""
+    now = np.where(head_col[free] >= 0, local[np.maximum(head_col[free], 0)], -1)
+    if len(free) == 0:
+        return now
+    priced = cost + price
+    best = np.minimum(priced.min(axis=1), UNCOVERED_COST)
+    near = priced <= best[:, None] + NEAR_BEST
+    held = np.flatnonzero(now >= 0)
+    near[held, now[held]] = True
+    others = grid_homes[head_col[grid_homes] >= 0]
+    others = others[~np.isin(others, free)]
+    kept = np.bincount(local[head_col[others]], minlength=len(hj))
+    room = _take(heads, hj)
+    room.max_capacity = room.max_capacity - kept
+    room.capacity = np.maximum(room.capacity - kept, 0)
+    rows, cols = np.nonzero(near)
+    part = solve(np.ones(len(free), dtype=np.int64), room, rows, cols, cost[rows, cols])
+    taken = part.units > 0
+    now[:] = -1
+    now[part.i[taken]] = part.j[taken]
+    return now
 
 
 def _every_arc(agents: Households, heads: Heads) -> tuple[np.ndarray, np.ndarray]:

@@ -157,24 +157,11 @@ def solve(size: np.ndarray, heads: Heads, i: np.ndarray, j: np.ndarray, cost: np
 def dense_cost(agents: Agents, heads: Heads, hi: np.ndarray, hj: np.ndarray) -> np.ndarray:
     """arc_cost for every agent of ``hi`` and head of ``hj`` (one grid), as a matrix."""
     xy_a, xy_h = agents.xy[hi], heads.xy[hj]
-    metres = np.rint(
-        np.hypot(xy_a[:, None, 0] - xy_h[None, :, 0], xy_a[:, None, 1] - xy_h[None, :, 1])
-    ).astype(np.int64)
-    same = [
-        agents.unit[hi][:, None] == heads.unit[hj][None, :],
-        agents.building[hi][:, None] == heads.building[hj][None, :],
-        agents.compound[hi][:, None] == heads.compound[hj][None, :],
-    ]
-    penalty = np.where(
-        same[0],
-        LEVEL_COST[AssignReason.own_unit],
-        np.where(
-            same[1],
-            LEVEL_COST[AssignReason.same_building],
-            np.where(
-                same[2], LEVEL_COST[AssignReason.same_compound], LEVEL_COST[AssignReason.same_grid]
-            ),
-        ),
-    )
-    keep = np.where(agents.previous[hi][:, None] == heads.id[hj][None, :], 0, KEEP_BONUS)
-    return np.asarray(metres + penalty + keep, dtype=np.int64)
+    metres = np.hypot(xy_a[:, None, 0] - xy_h[None, :, 0], xy_a[:, None, 1] - xy_h[None, :, 1])
+    # Units lie in buildings, buildings in compounds: the levels shared add up.
+    shared = (agents.compound[hi][:, None] == heads.compound[hj][None, :]).astype(np.int8)
+    shared += agents.building[hi][:, None] == heads.building[hj][None, :]
+    shared += agents.unit[hi][:, None] == heads.unit[hj][None, :]
+    penalty = np.array([LEVEL_COST[r] for r in reversed(LEVELS)])[shared]
+    keep = KEEP_BONUS * (agents.previous[hi][:, None] != heads.id[hj][None, :])
+    return np.asarray(np.rint(metres).astype(np.int64) + penalty + keep, dtype=np.int64)

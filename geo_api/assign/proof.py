@@ -151,30 +151,16 @@ def certify(
         row[hi] = np.arange(len(hi))
         col = np.full(m, -1, dtype=np.int64)
         col[hj] = np.arange(len(hj))
-        cost = (costs[g] if costs is not None else dense_cost(agents, heads, hi, hj)).astype(float)
+        cost = costs[g] if costs is not None else dense_cost(agents, heads, hi, hj)
+        # A row per arc holding units, and per agent with units left out.
         mine = held[heads.grid[flow.j[held]] == g]
-        c = col[flow.j[mine]]
-        order = np.argsort(c, kind="stable")
-        r, c = row[flow.i[mine]][order], c[order]
-        # An agent held at head j could move to j': j' must be priced above j by
-        # what the move would save (the most any of j's agents would save).
-        gain = np.full((len(hj), len(hj)), -np.inf)
-        if len(c):
-            starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
-            gain[c[starts]] = np.maximum.reduceat(cost[r, c][:, None] - cost[r], starts, axis=0)
-        out = row[np.flatnonzero(flow.left_out > 0)]
-        out = out[out >= 0]
-        p = np.maximum(base, (UNCOVERED_COST - cost[out]).max(axis=0, initial=-np.inf))
-        for _ in range(len(hj) + 2):  # Bellman-Ford in (max, +): prices rise until stable
-            higher = np.maximum(p, (p[:, None] + gain).max(axis=0))
-            if np.array_equal(higher, p):
-                break
-            p = higher
-        else:
-            return None  # prices rise for ever: a cycle of moves that lowers the cost
-        stay = size[hi][r] > flow.left_out[hi][r]  # may be left out instead
-        if (cost[r, c][stay] + p[c][stay] > UNCOVERED_COST).any():
-            return None  # someone held pays more than leaving them out would
+        out = hi[flow.left_out[hi] > 0]
+        r = np.concatenate([row[flow.i[mine]], row[out]])
+        at = np.concatenate([col[flow.j[mine]], np.full(len(out), -1)])
+        stay = np.concatenate([size[flow.i[mine]] > flow.left_out[flow.i[mine]], np.ones(len(out), bool)])
+        p = grid_prices(cost[r], at, np.zeros(len(r)), stay, base)
+        if p is None:
+            return None
         price[hj] = p
     ceiling = np.where(
         load < heads.capacity, 0.0, np.where(load < heads.max_capacity, OVER_TARGET_COST, np.inf)
@@ -182,6 +168,43 @@ def certify(
     if (price > ceiling).any():
         return None  # a head with an open place someone would take
     return np.where(np.isneginf(price), ceiling, price)
+
+
+def grid_prices(
+    cost: np.ndarray, at: np.ndarray, slack: np.ndarray, stay: np.ndarray, base: np.ndarray
+) -> np.ndarray | None:
+    """The lowest head prices (from ``base``) at which no row would rather move, or
+    None: rows of costs to every head of one grid, each at a head (column) or
+    left out (-1); a row's costs may be off by up to its ``slack`` either way (a
+    node standing for households around it), so each is taken at its worst. A
+    row that ``stay`` marks could be left out instead, and must not pay more."""
+    m = cost.shape[1]
+    cost = cost.astype(float)
+    held = np.flatnonzero(at >= 0)
+    rows = held[np.argsort(at[held], kind="stable")]
+    c = at[rows]
+    # A row held at head j could move to j': j' must be priced above j by what
+    # the move would save (the most any of j's rows would save).
+    gain = np.full((m, m), -np.inf)
+    if len(c):
+        starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+        saved = cost[rows, c][:, None] - cost[rows] + 2 * slack[rows][:, None]
+        gain[c[starts]] = np.maximum.reduceat(saved, starts, axis=0)
+        np.fill_diagonal(gain, -np.inf)  # staying put is no move
+    out = np.flatnonzero(at < 0)
+    wish = UNCOVERED_COST - cost[out] + slack[out][:, None]
+    p = np.maximum(base, wish.max(axis=0, initial=-np.inf))
+    for _ in range(m + 2):  # Bellman-Ford in (max, +): prices rise until stable
+        higher = np.maximum(p, (p[:, None] + gain).max(axis=0, initial=-np.inf))
+        if np.array_equal(higher, p):
+            break
+        p = higher
+    else:
+        return None  # prices rise for ever: a cycle of moves that lowers the cost
+    paid = cost[rows, c] + slack[rows] + p[c]
+    if (paid[stay[rows]] > UNCOVERED_COST).any():
+        return None  # a row held pays more than leaving it out would
+    return p
 
 
 def grids(agents: Agents, heads: Heads) -> list[tuple[int, np.ndarray, np.ndarray]]:
