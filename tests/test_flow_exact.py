@@ -98,7 +98,10 @@ def sent_past_own_compound(homes: Households, heads: Heads, solution: Solution) 
             continue
         own = np.flatnonzero(under & (heads.compound == homes.compound[i]))
         rows = np.full(len(own), i)
-        if len(own) and (pair_cost(homes, heads, rows, own) < pair_cost(homes, heads, [i], [j])).any():
+        if (
+            len(own)
+            and (pair_cost(homes, heads, rows, own) < pair_cost(homes, heads, [i], [j])).any()
+        ):
             count += 1
     return count
 

@@ -11,21 +11,23 @@ it leads to the household's previous head (so an unchanged city keeps its
 assignment, ties included). The costs and the solve are in pricing.py.
 
 The answer is the optimum over every household-head arc of the grid, not over
-a shortlist: the flow starts from the heads of the own building, the previous
-head and the nearest heads, and pricing adds any other arc that would lower the
-total, until the prices prove that none would. (The solver once reached the
-heads beyond the shortlist through hubs at a flat cost; a household then went
-to another compound's head on the list rather than to its own compound's head
-off it, and the whole was 1 to 3% above the optimum of its own costs.)
+a shortlist. A grid's nodes (below) take every arc to its heads at once when
+that is small (COMPLETE_MAX), else the own building's heads, the previous head
+and the nearest heads; proof.py then proves the answer optimal with head
+prices, or adds the arcs its bound cannot rule out and solves once more. (The
+solver once reached the heads beyond its shortlist through hubs at a flat
+cost: a household went to another compound's head on the list rather than to
+its own compound's head off it, 1 to 3% above the optimum of its own costs.)
 
 Households never leave their grid (nor, so, their community), so each grid is
 solved on its own. The households of a unit that share a previous head and live
 within GROUP_RADIUS_M of their centre are first one node carrying that many
 units of flow (a stairwell: about 28 households per node on the
 1,000,000-household city); the flow says how many go to which head, and within
-the node the nearest go first. Since the node is measured from its centre, its
-households' answer is then checked with their own metres by the same prices,
-and solved again household by household where it is not the optimum. Same
+the node the nearest go first. A node is measured from its centre, so its
+households are then checked with their own metres against the nodes' prices:
+those whose node was clearly at its best stay, the others are solved again
+household by household, and the whole is proven optimal (_households). Same
 interface as the greedy solver.
 """
 
@@ -243,9 +245,7 @@ def _clear(priced: np.ndarray, at: np.ndarray, slack: np.ndarray, split: np.ndar
     mine = np.where(placed, priced[rows, np.maximum(at, 0)], UNCOVERED_COST)
     others = priced.astype(float)
     others[rows[placed], at[placed]] = np.inf
-    rival = np.minimum(
-        others.min(axis=1, initial=np.inf), np.where(placed, UNCOVERED_COST, np.inf)
-    )
+    rival = np.minimum(others.min(axis=1, initial=np.inf), np.where(placed, UNCOVERED_COST, np.inf))
     return ~split & (rival - mine >= 2 * slack) & (mine + slack <= UNCOVERED_COST)
 
 

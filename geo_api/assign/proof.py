@@ -157,7 +157,9 @@ def certify(
         out = hi[flow.left_out[hi] > 0]
         r = np.concatenate([row[flow.i[mine]], row[out]])
         at = np.concatenate([col[flow.j[mine]], np.full(len(out), -1)])
-        stay = np.concatenate([size[flow.i[mine]] > flow.left_out[flow.i[mine]], np.ones(len(out), bool)])
+        stay = np.concatenate(
+            [size[flow.i[mine]] > flow.left_out[flow.i[mine]], np.ones(len(out), bool)]
+        )
         p = grid_prices(cost[r], at, np.zeros(len(r)), stay, base)
         if p is None:
             return None
@@ -265,5 +267,3 @@ def unproven(
         empty = np.array([], dtype=np.int64)
         return empty, empty
     return np.concatenate(found_i), np.concatenate(found_j)
-
-
