@@ -246,7 +246,8 @@ def _clear(priced: np.ndarray, at: np.ndarray, slack: np.ndarray, split: np.ndar
     others = priced.astype(float)
     others[rows[placed], at[placed]] = np.inf
     rival = np.minimum(others.min(axis=1, initial=np.inf), np.where(placed, UNCOVERED_COST, np.inf))
-    return ~split & (rival - mine >= 2 * slack) & (mine + slack <= UNCOVERED_COST)
+    clear = ~split & (rival - mine >= 2 * slack) & (mine + slack <= UNCOVERED_COST)
+    return np.asarray(clear, dtype=bool)
 
 
 def _resolve(

@@ -80,7 +80,7 @@ def arc_cost(agents: Agents, heads: Heads, i: np.ndarray, j: np.ndarray) -> np.n
 
 def candidates(agents: Agents, heads: Heads) -> tuple[np.ndarray, np.ndarray]:
     """The first list of (agent, head) arcs: the own building's heads, the previous
-    head and the CANDIDATES nearest heads of the grid; pricing adds what it lacks."""
+    head and the CANDIDATES nearest heads of the grid; proof.py adds what it lacks."""
     n = len(agents.grid)
     i_parts: list[np.ndarray] = []
     j_parts: list[np.ndarray] = []

@@ -206,7 +206,7 @@ def grid_prices(
     paid = cost[rows, c] + slack[rows] + p[c]
     if (paid[stay[rows]] > UNCOVERED_COST).any():
         return None  # a row held pays more than leaving it out would
-    return p
+    return np.asarray(p, dtype=float)
 
 
 def grids(agents: Agents, heads: Heads) -> list[tuple[int, np.ndarray, np.ndarray]]:
