@@ -259,7 +259,8 @@ def unproven(
         if spent < bound:
             raise RuntimeError(f"grid {g}: a flow below its own lower bound")
         room = cost - q[:, None] <= spent - bound
-        room &= ~np.isin((ii * m + jj).reshape(len(hi), len(hj)), have)
+        # Arcs already there aside (only this grid's: isin sorts what it is given).
+        room &= ~np.isin((ii * m + jj).reshape(len(hi), len(hj)), have[arc_grid == g])
         rows, cols = np.nonzero(room)
         found_i.append(hi[rows])
         found_j.append(hj[cols])
