@@ -3,7 +3,8 @@
 Rows, all on the same households, heads and machine:
 
 * global flow           one min-cost flow over the whole city, a node per
-                        household: the anchor for quality and for time;
+                        household, proven optimal over every arc: the anchor
+                        for quality and for time;
 * flow, per community   the engine's unit of work, one community at a time
                         (each split into its grids, which share no arc, and a
                         unit's households with the same previous head as one
