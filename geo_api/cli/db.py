@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from geo_api.cli.ui import table
-from geo_api.db import migrate
-from geo_api.db.engine import cluster_for, database_url, make_engine
-from geo_api.db.validation import validation_report
+from geo_api.cli.ui import step, table
+from geo_api.cli.words import t
 from geo_api.errors import GridgovError
-from geo_api.settings import DatabaseSettings
-from maps.validation import validation_page
-from maps.vendor import inline_assets
+
+if TYPE_CHECKING:
+    from geo_api.settings import DatabaseSettings
 
 app = typer.Typer(
-    help="Run the embedded PostGIS cluster and manage the schema.", no_args_is_help=True
+    help="Run the embedded PostGIS cluster and manage the schema.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 log = logging.getLogger(__name__)
 
@@ -34,6 +33,11 @@ def _external(settings: DatabaseSettings) -> bool:
 @app.command()
 def up() -> None:
     """Start the embedded cluster (initialising it the first time) and migrate the schema."""
+    step("starting")
+    from geo_api.db import migrate
+    from geo_api.db.engine import cluster_for, database_url, make_engine
+    from geo_api.settings import DatabaseSettings
+
     settings = DatabaseSettings()
     url = database_url(settings)
     engine = make_engine(url, pool_size=1)
@@ -46,6 +50,9 @@ def up() -> None:
 @app.command()
 def down() -> None:
     """Stop the embedded cluster (its data stays in its folder)."""
+    from geo_api.db.engine import cluster_for
+    from geo_api.settings import DatabaseSettings
+
     settings = DatabaseSettings()
     if _external(settings):
         return
@@ -56,20 +63,31 @@ def down() -> None:
 @app.command()
 def status() -> None:
     """Where the store is, whether it runs, and its schema revision."""
+    # No Alembic nor SQLAlchemy here: status answers at once (geo_api.db.revisions).
+    from geo_api.db.cluster import Cluster, cluster_root
+    from geo_api.db.revisions import libpq_url, script_heads, stored_revision
+    from geo_api.settings import DatabaseSettings
+
     settings = DatabaseSettings()
     rows: dict[str, object] = {}
+    url = libpq_url(settings.database_url) if settings.database_url else None
     if not _external(settings):
-        rows.update(cluster_for(settings).status())
-    if settings.database_url or rows.get("running"):
-        engine = make_engine(database_url(settings, start=False), pool_size=1)
-        rows["schema revision"] = migrate.current_revision(engine) or "none (run gridgov db up)"
-    rows["expected revision"] = migrate.head_revision() or "-"
+        cluster = Cluster(cluster_root(settings.cluster_dir))
+        rows.update(cluster.status())
+        url = cluster.libpq_url() if rows.get("running") else None
+    if url:
+        rows["schema revision"] = stored_revision(url) or t("none (run gridgov db up)")
+    rows["expected revision"] = ", ".join(script_heads()) or "-"
     table("store", rows)
 
 
 @app.command("migrate")
 def migrate_cmd(revision: str = typer.Argument("head", help="target revision")) -> None:
     """Migrate the schema up to a revision (default: the newest)."""
+    step("migrating the schema")
+    from geo_api.db import migrate
+    from geo_api.db.engine import database_url, make_engine
+
     engine = make_engine(database_url(), pool_size=1)
     migrate.upgrade(engine, revision)
     log.info("schema at revision %s", migrate.current_revision(engine))
@@ -80,6 +98,10 @@ def downgrade(
     revision: str = typer.Argument(..., help="target revision; 'base' drops every table"),
 ) -> None:
     """Migrate the schema down to a revision."""
+    step("migrating the schema")
+    from geo_api.db import migrate
+    from geo_api.db.engine import database_url, make_engine
+
     engine = make_engine(database_url(), pool_size=1)
     migrate.downgrade(engine, revision)
     log.info("schema at revision %s", migrate.current_revision(engine) or "base")
@@ -100,6 +122,14 @@ def check(
 ) -> None:
     """Validate the store across rows: siblings that overlap, parents' area no child
     covers, children outside their parent, households outside their compound."""
+    step("checking the store")
+    import pandas as pd
+
+    from geo_api.db.engine import database_url, make_engine
+    from geo_api.db.validation import validation_report
+    from maps.validation import validation_page
+    from maps.vendor import inline_assets
+
     engine = make_engine(database_url(), pool_size=1)
     with engine.connect() as conn:
         problems = validation_report(conn)
