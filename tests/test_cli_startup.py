@@ -64,13 +64,13 @@ def test_the_cli_copies_of_the_domain_defaults_are_the_domains() -> None:
     from geo_api.importer.run import LAYERS
 
     assert (choices.DEMO_HOUSEHOLDS, choices.DEMO_SEED) == (DEMO_HOUSEHOLDS, DEMO_SEED)
-    assert choices.IMPORT_LAYERS == tuple(LAYERS)
+    assert tuple(LAYERS) == choices.IMPORT_LAYERS
     assert set(choices.SOLVERS) == set(SOLVERS)
     assert choices.RECRUIT_REACH_M == REACH_M
-    assert choices.GAP_NAMES == tuple(GAP_NAMES)
+    assert tuple(GAP_NAMES) == choices.GAP_NAMES
     assert choices.GRID_HOUSEHOLD_LIMIT == GRID_HOUSEHOLD_LIMIT
-    assert choices.REACHES_M == tuple(REACHES_M)
-    assert choices.EXPORT_FORMATS == tuple(FORMATS)
+    assert tuple(REACHES_M) == choices.REACHES_M
+    assert tuple(FORMATS) == choices.EXPORT_FORMATS
 
 
 def test_status_reads_the_same_head_revision_as_alembic() -> None:

@@ -53,7 +53,7 @@ def test_a_revoked_session_says_so(client: TestClient, conn: Connection) -> None
 def test_an_expired_session_says_so(client: TestClient, conn: Connection) -> None:
     key = create_key(conn, "short session", "command")
     token, _ = issue_token(conn, key, seconds=60, now=time.time() - 3600)
-    path, query = _login_target(client, token)
+    _path, query = _login_target(client, token)
     assert query["ended"] == ["expired"]
     page = client.get("/login", params={"next": WALL, "ended": "expired"}).text
     assert "登录已过期" in page and "has expired" in page
