@@ -17,6 +17,7 @@ from geo_api.api import errors
 from geo_api.api.auth import Gate, authenticate
 from geo_api.api.routes import (
     assign,
+    communities,
     exports,
     gaps,
     heads,
@@ -126,6 +127,7 @@ def create_app(url: str | None = None) -> FastAPI:
         app.include_router(module.router)
     # Everything else needs a key whose role the policy table allows (geo_api.auth).
     for module in (
+        communities,
         lookup,
         heads,
         households,

@@ -10,6 +10,8 @@ from geo_api.cli.ui import listing, out
 from geo_api.cli.words import t
 from geo_api.cli.work import store
 
+WIDE = 120  # columns a terminal needs for the map links
+
 
 def communities(
     street: Annotated[
@@ -23,12 +25,19 @@ def communities(
 
     with store().connect() as conn:
         rows = list_communities(conn, street)
+    settings = ServerSettings()
+    base = f"http://{settings.host}:{settings.port}"
+    wide = out.width >= WIDE  # room for each community's map link in the table
     listing(
         "communities",
-        ("name", "code", "street", "grids", "compounds", "households", "map"),
-        [(r.name, r.code, r.street, r.grids, r.compounds, r.households, r.map_path) for r in rows],
+        ("name", "code", "street", "grids", "compounds", "households", *(("map",) * wide)),
+        [
+            (r.name, r.code, r.street, r.grids, r.compounds, r.households)
+            + ((f"{base}{r.map_path}",) if wide else ())
+            for r in rows
+        ],
     )
-    settings = ServerSettings()
-    out.print(
-        f"{t('maps at')} http://{settings.host}:{settings.port}/maps/communities/…", highlight=False
-    )
+    if not wide:
+        out.print(
+            f"{t('maps at')}: {base}/maps/communities/<{t('code')}|{t('name')}>", highlight=False
+        )

@@ -73,6 +73,12 @@ def step(message: str) -> None:
     console.print(f"[dim]{t(message)}…[/]", highlight=False)
 
 
+def _width(title: str) -> int:
+    from rich.cells import cell_len
+
+    return min(cell_len(t(title)) + 2, 80)
+
+
 def _cell(value: object) -> str:
     if isinstance(value, bool):  # before int: a bool is an int
         return t("yes") if value else t("no")
@@ -90,7 +96,10 @@ def table(
     (``names``: the row keys are names, such as layers, and stay as they are)."""
     from rich.table import Table
 
-    grid = Table(title=t(title), title_justify="left", show_header=any(headers))
+    # At least as wide as the title, which would otherwise wrap inside a narrow table.
+    grid = Table(
+        title=t(title), title_justify="left", show_header=any(headers), min_width=_width(title)
+    )
     grid.add_column(t(headers[0]), overflow="fold")
     grid.add_column(t(headers[1]), justify="right", overflow="fold")
     for key, value in rows.items():
@@ -102,7 +111,7 @@ def listing(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
     """Print a table of rows; every cell wraps (folds) to keep it within the terminal."""
     from rich.table import Table
 
-    grid = Table(title=t(title), title_justify="left")
+    grid = Table(title=t(title), title_justify="left", min_width=_width(title))
     for column in columns:
         grid.add_column(t(column), overflow="fold")
     for row in rows:

@@ -48,8 +48,8 @@ def resolve_code(conn: Connection, level: str, given: str) -> str:
     if level not in LEVELS:
         raise InvalidInputError(f"unknown level {level!r}; use one of {', '.join(LEVELS)}")
     wanted = given.strip()
-    if not wanted or wanted.isdigit():
-        return wanted
+    if not wanted or (wanted.isascii() and any(c.isdigit() for c in wanted)):
+        return wanted  # a code, or a mistyped one: the caller's check names what is wrong
     _, label, suffix = LEVELS[level]
     places = _places(conn, level)
     if any(p.code == wanted for p in places):

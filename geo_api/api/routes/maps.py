@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from geo_api.api.auth import CallerDep
 from geo_api.api.deps import Read
 from geo_api.errors import ForbiddenError
+from geo_api.lookup.places import resolve_code
 from geo_api.settings import MapSettings
 from maps.command_centre import command_centre_page
 from maps.officers import officer_page
@@ -65,18 +66,22 @@ def command_centre(read: Read, opts: Options) -> HTMLResponse:
 
 @router.get("/maps/communities/{code}", response_class=HTMLResponse)
 def community_map(code: str, caller: CallerDep, read: Read, opts: Options) -> HTMLResponse:
-    """A community's map for its officers: buildings by coverage, unit heads, gaps."""
-    if caller.scoped and code != caller.community_code:
-        raise ForbiddenError(f"community {code} lies outside your area")
+    """A community's map for its officers: buildings by coverage, unit heads, gaps.
+    ``code`` is its 12-digit code or its name (开发区社区)."""
     with read() as conn:
+        code = resolve_code(conn, "community", code)
+        if caller.scoped and code != caller.community_code:
+            raise ForbiddenError(f"community {code} lies outside your area")
         return HTMLResponse(officer_page(conn, "community", code, opts))
 
 
 @router.get("/maps/grids/{code}", response_class=HTMLResponse)
 def grid_map(code: str, caller: CallerDep, read: Read, opts: Options) -> HTMLResponse:
-    """A grid's map for its officer: buildings by coverage, unit heads, gaps."""
-    inside = code.startswith(caller.community_code or "") and caller.grid_code in (None, code)
-    if caller.scoped and not inside:
-        raise ForbiddenError(f"grid {code} lies outside your area")
+    """A grid's map for its officer: buildings by coverage, unit heads, gaps. ``code``
+    is its 15-digit code or its name."""
     with read() as conn:
+        code = resolve_code(conn, "grid", code)
+        inside = code.startswith(caller.community_code or "") and caller.grid_code in (None, code)
+        if caller.scoped and not inside:
+            raise ForbiddenError(f"grid {code} lies outside your area")
         return HTMLResponse(officer_page(conn, "grid", code, opts))
