@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy import Engine
 
 from geo_api.cli import choices
 
@@ -78,3 +79,10 @@ def test_status_reads_the_same_head_revision_as_alembic() -> None:
     from geo_api.db.revisions import script_heads
 
     assert script_heads() == [migrate.head_revision()]
+
+
+def test_status_reads_the_stored_revision_as_alembic_does(engine: Engine, db_url: str) -> None:
+    from geo_api.db import migrate
+    from geo_api.db.revisions import libpq_url, stored_revision
+
+    assert stored_revision(libpq_url(db_url)) == migrate.current_revision(engine) is not None
