@@ -163,3 +163,24 @@ def test_a_saved_map_opened_later_shows_the_datas_day(
         read_at = datetime.fromisoformat(seen.page.evaluate("window.gg_read_at"))
     assert status.startswith("Updated") and "2031" not in status
     assert read_at.astimezone().strftime("%d/%m/%Y") in status
+
+
+def test_demo_twice_prints_the_same_key(
+    run: Run,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    scratch_url: str,
+    tmp_path: Path,
+) -> None:
+    import geo_api.cli.city as city_cli
+
+    monkeypatch.setenv("GEO_API_DATABASE_URL", scratch_url)
+    monkeypatch.setattr(city_cli, "demo_key_file", lambda: tmp_path / "demo-key")
+    keys = []
+    for _ in range(2):
+        code, out, err = run("demo", "--households", "1000", "--no-serve", "--lang", "en")
+        assert code == 0, err
+        keys.append(next(word for word in out.split() if word.startswith("gg_")))
+    assert keys[0] == keys[1] and "the same command-centre key" in out
+    code, out, err = run("demo", "--households", "1000", "--no-serve", "--new-key")
+    assert code == 0, err
+    assert keys[0] not in out and "新的" in out

@@ -121,10 +121,14 @@ def demo(
         print_gaps(find_gaps(conn))
     key, fresh = demo_key(engine, new_key)
     engine.dispose()
-    said = "a new" if fresh else "the same"
+    said = t("a new") if fresh else t("the same")
     out.print(
-        f"sign in at http://{host}:{port}/login with {said} command-centre key of the demo "
-        f"(kept in {demo_key_file()}; `gridgov demo --new-key` replaces it):\n{key}",
+        t("sign in at {url} with {said} command-centre key of the demo").format(
+            url=f"http://{host}:{port}/login", said=said
+        )
+        + " "
+        + t("(kept in {path}; `gridgov demo --new-key` replaces it):").format(path=demo_key_file())
+        + f"\n{key}",
         soft_wrap=True,
         highlight=False,
     )

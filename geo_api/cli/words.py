@@ -215,6 +215,12 @@ ZH: Final[dict[str, str]] = {
     "none (run gridgov db up)": "无（请运行 gridgov db up）",
     "network": "沿道路步行",
     "straight": "直线",
+    "sign in at {url} with {said} command-centre key of the demo": (
+        "请在 {url} 用演示的{said}指挥中心密钥登录"
+    ),
+    "(kept in {path}; `gridgov demo --new-key` replaces it):": (
+        "（保存在 {path}；`gridgov demo --new-key` 可更换）："
+    ),
     "a new": "新的",
     "the same": "原来的",
 }
