@@ -7,7 +7,7 @@ UV := uv
 # uv uses the system Python (3.11+) and never downloads one.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test install install-test system system-test python assets lint pytest bench bench-kmeans bench-maps bench-tipg \
+.PHONY: demo test install install-test system system-test python assets lint pytest bench bench-cli bench-kmeans bench-maps bench-tipg \
 	serve down clean
 
 demo: install  ## set up everything and serve the demo city
@@ -44,6 +44,9 @@ bench: install  ## every benchmark on the stored city (options: run the scripts 
 	$(UV) run python scripts/bench/assign.py
 	$(UV) run python scripts/bench/gaps.py
 	$(UV) run python scripts/bench/export.py
+
+bench-cli: install  ## how soon the gridgov command answers, against a bare import of Typer
+	$(UV) run python scripts/bench/cli_startup.py
 
 bench-maps: install-test  ## map pages' size and first render in Chromium, against a bare folium page
 	$(UV) run python scripts/bench/map_page.py

@@ -31,7 +31,16 @@ from maps.coverage import (
 )
 from maps.labels import gap_label
 from maps.options import PageOptions
-from maps.page import LegendItem, add_search, finish, js_format, new_map, panel, sql_format
+from maps.page import (
+    LegendItem,
+    add_search,
+    data_time,
+    finish,
+    js_format,
+    new_map,
+    panel,
+    sql_format,
+)
 from maps.reach import add_roads, add_service_areas
 from maps.theme import LOAD_COLOURS, SEVERITY_COLOURS, area_style
 from maps.vector_tiles import add_tile_layers
@@ -227,6 +236,7 @@ def gap_legends(opts: PageOptions) -> list[tuple[str, list[LegendItem]]]:
 def command_centre_page(conn: Connection, opts: PageOptions | None = None) -> str:
     """The whole command-centre page as HTML."""
     opts = opts or PageOptions()
+    read_at = data_time(conn)
     # Open on where people live (the compounds), not the whole county.
     bounds = layers.compound_extent(conn)
     if bounds is None:
@@ -249,7 +259,7 @@ def command_centre_page(conn: Connection, opts: PageOptions | None = None) -> st
     title = opts.t("title.command_centre")
     legends = [*gap_legends(opts), choropleth_legend(opts), buildings_legend(opts)]
     rows = [(key, opts.t(f"figure.{key}"), figures[key]) for key in FIGURES]
-    return finish(m, opts, title, panel(opts, title, rows, legends))
+    return finish(m, opts, title, panel(opts, title, rows, legends), read_at)
 
 
 def _text(value: object) -> str:

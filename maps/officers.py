@@ -23,7 +23,7 @@ from maps import coverage_layers, layers
 from maps.command_centre import add_areas, add_gaps, add_stations, gap_legends
 from maps.coverage import add_buildings, buildings_legend
 from maps.options import PageOptions
-from maps.page import Bounds, add_search, finish, new_map, panel, sql_format
+from maps.page import Bounds, add_search, data_time, finish, new_map, panel, sql_format
 from maps.theme import LOAD_COLOURS, building_class
 
 CODE_DIGITS = {"community": 12, "grid": 15}
@@ -144,6 +144,7 @@ def officer_figures(
 def officer_page(conn: Connection, level: str, code: str, opts: PageOptions | None = None) -> str:
     """The map of one community (level 'community') or grid ('grid') as HTML."""
     opts = opts or PageOptions()
+    read_at = data_time(conn)
     area = find_area(conn, level, code)
     buildings = coverage_layers.buildings(conn, **area.scope)
     heads = coverage_layers.unit_heads(conn, **area.scope)
@@ -165,4 +166,4 @@ def officer_page(conn: Connection, level: str, code: str, opts: PageOptions | No
     title = f"{area.name} {area.code} · {opts.t('title.' + level)}"
     rows = [(key, opts.t(f"figure.{key}"), value) for key, value in figures.items()]
     legends = [buildings_legend(opts), *gap_legends(opts)]
-    return finish(m, opts, title, panel(opts, title, rows, legends))
+    return finish(m, opts, title, panel(opts, title, rows, legends), read_at)

@@ -7,6 +7,7 @@ import html
 import json
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import folium
@@ -16,12 +17,13 @@ from folium import plugins
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
+from sqlalchemy import Connection, text
 
 from maps.basemaps import add_basemap
 from maps.options import PageOptions
 from maps.shift import latlon_to_gcj02
 from maps.theme import page_css
-from maps.vendor import localise
+from maps.vendor import font_links, localise
 
 # gridgov's icon (a grid of four cells) as a data: URI.
 FAVICON = (
@@ -110,8 +112,13 @@ class PageScript(MacroElement):
           var map = {{ this._parent.get_name() }};
           window.gg_map = map;
           var status = document.getElementById('gg-status');
+          // The time the data was read, not the time the page was opened: a saved
+          // page opened days later must not look fresh.
+          window.gg_read_at = {{ this.read_at|tojson }};
           if (status) status.textContent = {{ this.updated|tojson }} + ' '
-            + new Date().toLocaleTimeString({{ this.locale|tojson }});
+            + new Date(window.gg_read_at).toLocaleString({{ this.locale|tojson }}, {
+                year: 'numeric', month: '2-digit', day: '2-digit',
+                hour: '2-digit', minute: '2-digit'});
           {%- if this.refresh_ms %}
           var health = location.pathname.replace(/\\/maps\\/.*$/, '/health');
           window.gg_refresh = function () {
@@ -133,9 +140,10 @@ class PageScript(MacroElement):
         """
     )
 
-    def __init__(self, opts: PageOptions) -> None:
+    def __init__(self, opts: PageOptions, read_at: datetime) -> None:
         super().__init__()
         self._name = "PageScript"
+        self.read_at = read_at.isoformat(timespec="seconds")
         self.refresh_ms = (opts.refresh_s or 0) * 1000
         self.updated = opts.t("refresh.updated")
         self.locale = "zh-CN" if opts.lang == "zh" else "en-GB"
@@ -232,17 +240,26 @@ def panel(
     )
 
 
-def finish(m: folium.Map, opts: PageOptions, title: str, panel_html: str) -> str:
-    """Add the controls and the page script, and render with gridgov's assets."""
+def data_time(conn: Connection) -> datetime:
+    """When the data of a page is read: the start of the store's transaction, which
+    every read of the page shares (its snapshot)."""
+    return conn.execute(text("SELECT now()")).scalar_one()  # type: ignore[no-any-return]
+
+
+def finish(m: folium.Map, opts: PageOptions, title: str, panel_html: str, read_at: datetime) -> str:
+    """Add the controls and the page script (which shows ``read_at``, the data's time),
+    and render with gridgov's assets."""
     # On the big screen nobody picks layers, and the open list hid a third of the map.
     folium.LayerControl(collapsed=opts.big).add_to(m)
     plugins.Fullscreen(title=opts.t("fullscreen"), title_cancel=opts.t("fullscreen.exit")).add_to(m)
-    PageScript(opts).add_to(m)
+    PageScript(opts, read_at).add_to(m)
     root = m.get_root()
     assert isinstance(root, Figure)
     root.html.add_child(folium.Element(page_css(opts.big) + panel_html))
     # The icon inside the page: a file opened offline has no /favicon.ico to ask for.
     root.header.add_child(folium.Element(f'<link rel="icon" href="{FAVICON}">'))
+    # Chinese needs a font: gridgov's own, since a wall screen's PC may have none.
+    root.header.add_child(folium.Element(font_links(opts.base_url)))
     root.title = title
     localise(root, opts.base_url)
     page = str(root.render())

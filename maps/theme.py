@@ -53,6 +53,9 @@ def building_class(households: int, covered: int) -> str:
 
 
 _COMMON = """
+  body, .leaflet-container, .gg-panel, .leaflet-control-layers, .leaflet-popup-content,
+  .leaflet-tooltip, .leaflet-control-search .search-input {
+    font-family:'Noto Sans SC', 'Noto Sans CJK SC', sans-serif;}
   .gg-panel {position:fixed; top:56px; left:60px; z-index:1000; padding:8px 12px;
     border-radius:6px; max-height:calc(100% - 24px); overflow:auto;}
   .gg-panel h1 {margin:0 0 4px;}
@@ -68,13 +71,14 @@ _COMMON = """
   .leaflet-control-search {clear:both;}
 """
 _OFFICE = """
-  .gg-panel {background:rgba(255,255,255,.92); font:13px/1.5 sans-serif; box-shadow:0 1px 4px #999;}
+  .gg-panel {background:rgba(255,255,255,.92); font-size:13px; line-height:1.5;
+    box-shadow:0 1px 4px #999;}
   .gg-panel h1 {font-size:16px;}
   .folium-map {background:#f4f1ea;}
 """
 _BIG = """
   .folium-map {background:#0b1622;}
-  .gg-panel {background:rgba(12,24,38,.93); color:#e8f1fa; font:22px/1.45 sans-serif;
+  .gg-panel {background:rgba(12,24,38,.93); color:#e8f1fa; font-size:22px; line-height:1.45;
     box-shadow:0 0 14px #000; left:70px; top:64px;}
   .gg-panel h1 {font-size:32px; color:#fff;}
   .gg-panel td.fig {color:#ffd54f; padding-left:24px;}

@@ -61,6 +61,15 @@ SWAGGER_UI: Final[dict[str, str]] = {
     "favicon": "swagger-ui-dist/favicon-32x32.png",
 }
 
+# Fonts the pages name in their own CSS (maps/theme.py). Noto Sans SC comes from
+# @fontsource as ~100 @font-face blocks, each a woff2 file for one unicode-range: a
+# browser fetches only the blocks whose characters a page shows, and a self-contained
+# page (inline_assets) carries only those, so Chinese renders without any system font.
+FONTS: Final[dict[str, str]] = {
+    "noto_sans_sc": "@fontsource/noto-sans-sc/400.css",
+}
+WEB_FONT: Final = "Noto Sans SC"
+
 MISSING_ASSETS_MESSAGE: Final = (
     f"Map assets are not installed in {VENDOR_ROOT}: run `make assets` "
     "(cd maps/assets && npm ci) to install the pinned JS/CSS that map pages need."
@@ -76,7 +85,13 @@ class AssetsMissingError(RuntimeError):
 
 
 def _every_asset() -> list[str]:
-    return [*ASSETS.values(), *SWAGGER_UI.values()]
+    return [*ASSETS.values(), *SWAGGER_UI.values(), *FONTS.values()]
+
+
+def font_links(base_url: str = DEFAULT_BASE_URL) -> str:
+    """The <link> tags of the pages' web fonts."""
+    base = base_url.rstrip("/")
+    return "".join(f'<link rel="stylesheet" href="{base}/{rel}">' for rel in FONTS.values())
 
 
 def assets_installed() -> bool:
@@ -164,7 +179,37 @@ def _read_asset(rel: str) -> Path:
     return path
 
 
-def _inline_css(rel: str) -> str:
+_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}")
+_UNICODE_RANGE = re.compile(r"unicode-range:\s*([^;}]+)")
+
+
+def _in_range(spec: str, used: set[int]) -> bool:
+    """Whether a CSS unicode-range (U+4e00-4e0f,U+20ac,…) holds any of ``used``."""
+    for part in spec.split(","):
+        bounds = part.strip().removeprefix("U+").removeprefix("u+")
+        if "?" in bounds:  # U+4?? : a wildcard range
+            low, high = int(bounds.replace("?", "0"), 16), int(bounds.replace("?", "f"), 16)
+        else:
+            first, _, last = bounds.partition("-")
+            low, high = int(first, 16), int(last or first, 16)
+        if any(low <= c <= high for c in used):
+            return True
+    return False
+
+
+def subset_font_faces(css: str, text: str) -> str:
+    """The CSS without the @font-face blocks whose unicode-range holds none of the
+    characters of ``text``: a page carries the font files it needs, not all 100."""
+    used = {ord(c) for c in set(text)}
+
+    def keep(match: re.Match[str]) -> str:
+        found = _UNICODE_RANGE.search(match.group(0))
+        return match.group(0) if found is None or _in_range(found.group(1), used) else ""
+
+    return _FONT_FACE.sub(keep, css)
+
+
+def _inline_css(rel: str, text: str = "") -> str:
     css_dir = Path(rel).parent
 
     def embed(match: re.Match[str]) -> str:
@@ -175,6 +220,8 @@ def _inline_css(rel: str) -> str:
         return f'url("{_data_uri(target)}")'
 
     css = _WOFF2_SRC.sub(r"src:\1", _read_asset(rel).read_text(encoding="utf-8"))
+    if rel in FONTS.values():
+        css = subset_font_faces(css, text)
     css = _CSS_URL.sub(embed, css)
     return css.replace("</style", r"<\/style")
 
@@ -211,4 +258,5 @@ def inline_assets(html: str, base_url: str = DEFAULT_BASE_URL) -> str:
     link = re.compile(rf'<link\b[^>]*\bhref="{prefix}([^"]+)"[^>]*>')
     # Functions, not replacement strings, so backslashes in the assets stay literal.
     html = script.sub(lambda m: f"<script>{_inline_js(m.group(1))}</script>", html)
-    return link.sub(lambda m: f"<style>{_inline_css(m.group(1))}</style>", html)
+    text = html  # the characters the page shows, for the fonts' subsets
+    return link.sub(lambda m: f"<style>{_inline_css(m.group(1), text)}</style>", html)

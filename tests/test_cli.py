@@ -72,7 +72,7 @@ def test_gaps_prints_a_table_per_community(run: Run, tmp_path: Path) -> None:
 
 
 def test_assign_reports_no_churn_on_a_rerun(run: Run) -> None:
-    code, out, err = run("assign")
+    code, out, err = run("assign", "--lang", "en")
     assert code == 0, err
     churn = next(line for line in out.splitlines() if "moved to another head (churn)" in line)
     assert churn.strip("│ ").endswith(" 0"), churn
@@ -84,7 +84,7 @@ def test_assign_reports_no_churn_on_a_rerun(run: Run) -> None:
 
 
 def test_recruit_prints_coverage_before_and_after(run: Run) -> None:
-    code, out, err = run("recruit", "--reach", "250")
+    code, out, err = run("recruit", "--reach", "250", "--lang", "en")
     assert code == 0, err
     assert "over target: now" in out and "new unit heads proposed" in out
     code, _, err = run("recruit", "--community", "999999999999")
@@ -116,7 +116,7 @@ def test_export_with_people_is_audited(run: Run, tmp_path: Path, engine: Engine)
 
 
 def test_db_status_and_check(run: Run) -> None:
-    code, out, _ = run("db", "status")
+    code, out, _ = run("db", "status", "--lang", "en")
     assert code == 0 and "schema revision" in out
     code, _, err = run("db", "check")
     assert code == 0 and "inside its parent" in err
@@ -204,7 +204,7 @@ def test_import_reports_counts_and_writes_rejects(run: Run, tmp_path: Path, db_u
         .read_text(encoding="utf-8-sig")
         .startswith("row,field,value,reason")
     )
-    code, out, err = run("import", "streets", str(path), "--skip-bad")
+    code, out, err = run("import", "streets", str(path), "--skip-bad", "--lang", "en")
     assert code == 0, err
     rejected = next(line for line in out.splitlines() if "rejected" in line and "│" in line)
     assert rejected.strip("│ ").endswith("1"), rejected
@@ -244,5 +244,5 @@ def test_keys_from_the_command_line(run: Run, engine: Engine) -> None:
         assert caller_for(conn, key) is None
     code, _, err = run("users", "revoke", "cli admin")
     assert code == 1 and "no live key" in err
-    code, out, _ = run("audit", "--limit", "5")
+    code, out, _ = run("audit", "--limit", "5", "--lang", "en")
     assert code == 0 and "personal data read in full" in out

@@ -14,6 +14,8 @@ from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as EnginePoolTimeout
 
+from geo_api.api.auth import KEY_COOKIE
+from geo_api.auth.tokens import session_end
 from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import (
     BusyError,
@@ -65,8 +67,10 @@ def status_for(exc: Exception) -> int:
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, UnauthorizedError) and _wants_page(request):
-        # A person opening a map in a browser signs in, then comes back.
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        # A person opening a map in a browser signs in, then comes back to the same page
+        # with the same query (a wall screen's ?screen=big&refresh=60); told why, when
+        # the session they had ended.
+        return _to_login(request)
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else None
     if isinstance(exc, DatabaseUnavailableError):
@@ -74,6 +78,19 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, OverloadedError):
         headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+
+
+def _to_login(request: Request) -> Response:
+    """The redirect to the sign-in page, with where to return and why."""
+    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = f"/login?next={quote(back, safe='/')}"
+    session = request.cookies.get(KEY_COOKIE)
+    if session:
+        target += f"&ended={session_end(session)}"
+    response = RedirectResponse(target, status_code=303)
+    if session:
+        response.delete_cookie(KEY_COOKIE)  # a dead session is not sent again
+    return response
 
 
 def _wants_page(request: Request) -> bool:

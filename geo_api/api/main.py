@@ -20,6 +20,7 @@ from geo_api.api.bodies import BodyLimit
 from geo_api.api.limits import guard
 from geo_api.api.routes import (
     assign,
+    communities,
     exports,
     gaps,
     heads,
@@ -147,6 +148,7 @@ def create_app(url: str | None = None) -> FastAPI:
         app.include_router(module.router)
     # Everything else needs a key whose role the policy table allows (geo_api.auth).
     for module in (
+        communities,
         lookup,
         heads,
         households,

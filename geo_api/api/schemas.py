@@ -343,3 +343,15 @@ class ErrorOut(BaseModel):
     validating the request)."""
 
     detail: str | list[dict[str, Any]]
+
+
+class CommunityListed(BaseModel):
+    """A community by name and code, with its size and the link to its map."""
+
+    code: str = Field(description="12-digit statistical code")
+    name: str = Field(description="its name, which works wherever the code does")
+    street: str
+    grids: int
+    compounds: int
+    households: int
+    map: str = Field(description="its officers' map: /maps/communities/{code}")

@@ -76,6 +76,8 @@ class Proposal:
     community_code: str
     kind: str  # "member" (registered party member) or "volunteer"
     covers: dict[int, int]  # unit id -> households
+    # unit id -> its address: compound, building and unit (水岸明珠3号楼2单元)
+    unit_names: dict[int, str] = field(default_factory=dict)
 
     @property
     def households(self) -> int:
@@ -160,7 +162,25 @@ def propose_recruits(
             # The left-out households are covered first, then those over target.
             report.left_out_after -= min(taken, int(left))
             report.over_target_after -= max(0, min(taken - int(left), int(over)))
+    _name_units(conn, report.proposals)
     return report
+
+
+UNIT_NAMES_SQL = text("""
+SELECT u.id, format('%s%s号楼%s单元', cp.name, b.number, u.number) AS name
+FROM unit u JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
+WHERE u.id = ANY(:ids)""")
+
+
+def _name_units(conn: Connection, proposals: list[Proposal]) -> None:
+    """Give each proposal the addresses of the units it covers: people know
+    3号楼2单元, not unit ids."""
+    ids = sorted({u for p in proposals for u in p.covers})
+    if not ids:
+        return
+    names = {int(r.id): str(r.name) for r in conn.execute(UNIT_NAMES_SQL, {"ids": ids})}
+    for p in proposals:
+        p.unit_names = {u: names.get(u, str(u)) for u in p.covers}
 
 
 def solve_cover(

@@ -36,6 +36,7 @@ POLICY: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt"): ALL,
     ("GET", "/maps/command-centre"): NO_PERSONAL,
     ("GET", "/maps/communities/{code}"): ALL,
+    ("GET", "/communities"): ALL,  # names and codes; an officer's own only
     ("GET", "/maps/grids/{code}"): ALL,
     # OGC API - Features: the published layers, without personal data; city-wide,
     # but an officer's own community (or grid) only.

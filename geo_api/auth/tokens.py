@@ -108,3 +108,12 @@ def caller_for_credential(
     if query is None:
         return None
     return credential_caller(credential, conn.execute(*query).first())
+
+
+def session_end(credential: str, now: float | None = None) -> str:
+    """Why a sign-in that no longer works ended: "expired" for a token past its time,
+    else "revoked" (its key was revoked, or replaced, as `gridgov demo --new-key` does)."""
+    expires = token_expiry(credential)
+    if expires is not None and expires <= (now if now is not None else time.time()):
+        return "expired"
+    return "revoked"

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from geo_api.cli.ui import table
-from geo_api.db import backup as backups
-from geo_api.db import migrate
-from geo_api.db.durability import durability_problems, durability_settings
-from geo_api.db.engine import cluster_for, database_url, make_engine
-from geo_api.db.validation import validation_report
+from geo_api.cli.ui import step, table
+from geo_api.cli.words import t
 from geo_api.errors import GridgovError
-from geo_api.settings import DatabaseSettings
-from maps.validation import validation_page
-from maps.vendor import inline_assets
+
+if TYPE_CHECKING:
+    from geo_api.settings import DatabaseSettings
 
 app = typer.Typer(
-    help="Run the embedded PostGIS cluster and manage the schema.", no_args_is_help=True
+    help="Run the embedded PostGIS cluster and manage the schema.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 log = logging.getLogger(__name__)
 
@@ -36,6 +33,12 @@ def _external(settings: DatabaseSettings) -> bool:
 @app.command()
 def up() -> None:
     """Start the embedded cluster (initialising it the first time) and migrate the schema."""
+    step("starting")
+    from geo_api.db import migrate
+    from geo_api.db.durability import durability_problems, durability_settings
+    from geo_api.db.engine import cluster_for, database_url, make_engine
+    from geo_api.settings import DatabaseSettings
+
     settings = DatabaseSettings()
     url = database_url(settings)
     engine = make_engine(url, pool_size=1)
@@ -51,6 +54,9 @@ def up() -> None:
 @app.command()
 def down() -> None:
     """Stop the embedded cluster (its data stays in its folder)."""
+    from geo_api.db.engine import cluster_for
+    from geo_api.settings import DatabaseSettings
+
     settings = DatabaseSettings()
     if _external(settings):
         return
@@ -61,23 +67,31 @@ def down() -> None:
 @app.command()
 def status() -> None:
     """Where the store is, whether it runs, and its schema revision."""
+    # No Alembic nor SQLAlchemy here: status answers at once (geo_api.db.revisions).
+    from geo_api.db.cluster import Cluster, cluster_root
+    from geo_api.db.revisions import libpq_url, script_heads, stored_revision
+    from geo_api.settings import DatabaseSettings
+
     settings = DatabaseSettings()
     rows: dict[str, object] = {}
+    url = libpq_url(settings.database_url) if settings.database_url else None
     if not _external(settings):
-        rows.update(cluster_for(settings).status())
-    if settings.database_url or rows.get("running"):
-        engine = make_engine(database_url(settings, start=False), pool_size=1)
-        rows["schema revision"] = migrate.current_revision(engine) or "none (run gridgov db up)"
-        with engine.connect() as conn:
-            problems = durability_problems(durability_settings(conn))
-        rows["durable"] = "; ".join(problems) if problems else "yes"
-    rows["expected revision"] = migrate.head_revision() or "-"
+        cluster = Cluster(cluster_root(settings.cluster_dir))
+        rows.update(cluster.status())
+        url = cluster.libpq_url() if rows.get("running") else None
+    if url:
+        rows["schema revision"] = stored_revision(url) or t("none (run gridgov db up)")
+    rows["expected revision"] = ", ".join(script_heads()) or "-"
     table("store", rows)
 
 
 @app.command("migrate")
 def migrate_cmd(revision: str = typer.Argument("head", help="target revision")) -> None:
     """Migrate the schema up to a revision (default: the newest)."""
+    step("migrating the schema")
+    from geo_api.db import migrate
+    from geo_api.db.engine import database_url, make_engine
+
     engine = make_engine(database_url(), pool_size=1)
     migrate.upgrade(engine, revision)
     log.info("schema at revision %s", migrate.current_revision(engine))
@@ -88,6 +102,10 @@ def downgrade(
     revision: str = typer.Argument(..., help="target revision; 'base' drops every table"),
 ) -> None:
     """Migrate the schema down to a revision."""
+    step("migrating the schema")
+    from geo_api.db import migrate
+    from geo_api.db.engine import database_url, make_engine
+
     engine = make_engine(database_url(), pool_size=1)
     migrate.downgrade(engine, revision)
     log.info("schema at revision %s", migrate.current_revision(engine) or "base")
@@ -108,6 +126,14 @@ def check(
 ) -> None:
     """Validate the store across rows: siblings that overlap, parents' area no child
     covers, children outside their parent, households outside their compound."""
+    step("checking the store")
+    import pandas as pd
+
+    from geo_api.db.engine import database_url, make_engine
+    from geo_api.db.validation import validation_report
+    from maps.validation import validation_page
+    from maps.vendor import inline_assets
+
     engine = make_engine(database_url(), pool_size=1)
     with engine.connect() as conn:
         problems = validation_report(conn)
@@ -136,6 +162,9 @@ def backup_cmd(
     file: Annotated[Path, typer.Argument(help="the backup to write (pg_dump custom format)")],
 ) -> None:
     """Write the whole store to FILE, with the server's own pg_dump."""
+    from geo_api.db import backup as backups
+    from geo_api.db.engine import database_url, make_engine
+
     engine = make_engine(database_url(), pool_size=1)
     revision = backups.backup(engine, file)
     log.info("wrote %s (%s bytes, schema revision %s)", file, f"{file.stat().st_size:,}", revision)
@@ -148,6 +177,9 @@ def restore_cmd(
 ) -> None:
     """Replace the store with FILE, then migrate it to this gridgov's schema. A backup
     of a newer schema is refused, and so is a store holding data without --force."""
+    from geo_api.db import backup as backups
+    from geo_api.db.engine import database_url, make_engine
+
     engine = make_engine(database_url(), pool_size=1)
     done = backups.restore(engine, file, force=force)
     table(

@@ -5,21 +5,24 @@ from __future__ import annotations
 import csv
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from geo_api.cli.ui import progress_bar, table
+from geo_api.cli import choices
+from geo_api.cli.ui import progress_bar, step, table
+from geo_api.cli.words import t
 from geo_api.cli.work import store
-from geo_api.importer.checks import Reject
-from geo_api.importer.columns import load_mapping
-from geo_api.importer.run import LAYERS, ImportRejectedError, import_file
+from geo_api.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from geo_api.importer.checks import Reject
 
 log = logging.getLogger(__name__)
 
 
 def import_layer(
-    layer: Annotated[str, typer.Argument(help=f"one of: {', '.join(LAYERS)}")],
+    layer: Annotated[str, typer.Argument(help=f"one of: {', '.join(choices.IMPORT_LAYERS)}")],
     file: Annotated[
         Path,
         typer.Argument(help="GeoJSON, GeoPackage, zipped Shapefile, CSV, XLSX, .osm.pbf (roads)"),
@@ -64,6 +67,12 @@ def import_layer(
 ) -> None:
     """Import a file into a layer. Without --skip-bad, one bad row stops the import and
     the store is unchanged; re-importing the same file changes nothing."""
+    if not file.is_file():
+        raise InvalidInputError(f"{file}: no such file")
+    step("importing")
+    from geo_api.importer.columns import load_mapping
+    from geo_api.importer.run import ImportRejectedError, import_file
+
     columns = load_mapping(mapping) if mapping else None
     target = rejects or file.with_name(file.name + ".rejects.csv")
     engine = store()
@@ -97,7 +106,7 @@ def import_layer(
     if report.rejects:
         _write_rejects(target, report.rejects)
     table(
-        f"import of {file.name} into {layer}",
+        f"{t('import of')} {file.name} {t('into')} {layer}",
         {
             "coordinate system": report.crs,
             "rows in the file": report.rows_in,

@@ -1,4 +1,9 @@
-"""The gridgov command: wiring of the sub-commands, and error handling."""
+"""The gridgov command: wiring of the sub-commands, and error handling.
+
+Importing this module (and so `gridgov --help`) loads Typer and Rich only: each
+command imports the domain, and with it pandas, geopandas, SciPy, OR-Tools or
+Folium, in its body, when it runs (tests/test_cli_startup.py holds this).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,21 @@ import logging
 import sys
 from typing import Annotated
 
-import pandas as pd
 import typer
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from geo_api import __version__
-from geo_api.cli import city, db, imports, maps, network, serve, users, work
-from geo_api.cli.ui import console, setup_logging
-from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
-from geo_api.errors import GridgovError
+from geo_api.cli import city, db, imports, maps, network, places, serve, users, words, work
+from geo_api.cli.failures import explain
+from geo_api.cli.ui import console, fresh_consoles, setup_logging
 
 app = typer.Typer(
     help="gridgov: urban grid governance (网格化治理) on PostGIS.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help: Typer's Rich help imports Markdown and Pygments, a second on a busy
+    # machine before `gridgov --help` can answer.
+    rich_markup_mode=None,
 )
 app.add_typer(db.app, name="db")
 app.add_typer(network.app, name="network")
@@ -35,6 +40,7 @@ app.command()(work.recruit)
 app.command()(work.gaps)
 app.command()(network.site)
 app.command()(work.export)
+app.command()(places.communities)
 app.command("map")(maps.map_page)
 app.command()(serve.serve)
 
@@ -48,27 +54,37 @@ def _version(value: bool) -> None:
 @app.callback()
 def options(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log in detail")] = False,
+    lang: Annotated[
+        str,
+        typer.Option(
+            help="the language of tables and messages: zh (Chinese, the default) or en; "
+            "may be given after the command too (gridgov gaps --lang en)"
+        ),
+    ] = words.DEFAULT_LANG,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version")
     ] = False,
 ) -> None:
     """Options for every command."""
+    words.set_lang(lang)
     setup_logging(verbose)
 
 
 def main() -> None:
-    """Entry point: run the command; a domain error prints its message and exits 1."""
+    """Entry point: run the command; a user's mistake prints one line and exits 1."""
+    # --lang may follow any command; `gridgov map` also takes it as the page's language.
+    sys.argv[1:] = words.lang_hoisted(sys.argv[1:])
+    fresh_consoles()
     try:
+        words.set_lang(words.lang_in(sys.argv[1:]))
         app()
-    except GridgovError as exc:
+    except KeyboardInterrupt:
+        console.print(words.t("interrupted"))
+        sys.exit(130)
+    except Exception as exc:
+        message = explain(exc)
+        if message is None:
+            raise  # not a user's mistake: a bug, whose traceback we need
         logging.getLogger("gridgov").debug("failed", exc_info=True)
-        console.print(f"[bold red]error:[/] {exc}")
-        sys.exit(1)
-    except (ProgrammingError, pd.errors.DatabaseError) as exc:
-        if not is_unmigrated(exc):
-            raise
-        console.print(f"[bold red]error:[/] {NOT_MIGRATED}")
-        sys.exit(1)
-    except OperationalError as exc:
-        console.print(f"[bold red]error:[/] the database is unavailable: {exc.orig}")
+        console.print(f"[bold red]{words.t('error')}:[/] {message}", soft_wrap=True)
         sys.exit(1)

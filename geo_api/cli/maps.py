@@ -9,13 +9,10 @@ from typing import Annotated
 
 import typer
 
-from geo_api.cli.work import store
+from geo_api.cli.ui import step
+from geo_api.cli.words import lang, t
+from geo_api.cli.work import code_of, store
 from geo_api.errors import InvalidInputError
-from geo_api.settings import MapSettings
-from maps.command_centre import command_centre_page
-from maps.officers import officer_page
-from maps.options import page_options
-from maps.vendor import inline_assets
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +22,13 @@ def map_page(
         "command-centre.html"
     ),
     community: Annotated[
-        str | None, typer.Option(help="a community's map for its officers (12-digit code)")
+        str | None,
+        typer.Option(help="a community's map for its officers: its 12-digit code or its name"),
     ] = None,
     grid: Annotated[
-        str | None, typer.Option(help="a grid's map for its officer (15-digit code)")
+        str | None,
+        typer.Option(help="a grid's map for its officer: its 15-digit code or its name"),
     ] = None,
-    lang: Annotated[str, typer.Option(help="zh (Chinese, the default) or en")] = "zh",
     big: Annotated[bool, typer.Option("--big", help="the dark big-screen theme")] = False,
     basemap: Annotated[
         str,
@@ -42,15 +40,23 @@ def map_page(
 ) -> None:
     """Write a map page with every script, style and font inlined, to send to people
     who cannot reach the server (it opens with no network; a basemap needs its tiles).
-    The file is a snapshot: it does not refresh, and households and buildings are in
-    it (not vector tiles), whatever the city's size."""
+    The file is a snapshot of the data at the time it was read (the page says when):
+    it does not refresh, and households and buildings are in it (not vector tiles),
+    whatever the city's size. The page's language is the run's: --lang en for English."""
     if out.suffix.lower() not in (".html", ".htm"):
         raise InvalidInputError(f"the map is an HTML page: give a .html path, not {out}")
     if community and grid:
         raise InvalidInputError("give --community CODE or --grid CODE, not both")
+    step("drawing the map")
+    from geo_api.settings import MapSettings
+    from maps.command_centre import command_centre_page
+    from maps.officers import officer_page
+    from maps.options import page_options
+    from maps.vendor import inline_assets
+
     opts = page_options(
         screen="big" if big else "normal",
-        lang=lang,
+        lang=lang(),
         refresh=0,  # a file has no server to reload from
         basemap=basemap,
         tiles=False,  # nor one to serve tiles
@@ -58,7 +64,8 @@ def map_page(
     )
     with store().connect() as conn:
         if community or grid:
-            level, code = ("community", community) if community else ("grid", grid)
+            level, given = ("community", community) if community else ("grid", grid)
+            code = code_of(conn, level, given)
             assert code is not None
             page = officer_page(conn, level, code, opts)
         else:
@@ -66,4 +73,4 @@ def map_page(
     page = inline_assets(page)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
-    log.info("wrote %s (%.1f MB)", out, out.stat().st_size / 1e6)
+    log.info("%s %s (%.1f MB)", t("wrote"), out, out.stat().st_size / 1e6)

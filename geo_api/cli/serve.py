@@ -2,25 +2,70 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from geo_api.api.main import create_app
-from geo_api.db.engine import database_url
-from geo_api.settings import ServerSettings
+from geo_api.cli.ui import step
+from geo_api.errors import GridgovError
 
 log = logging.getLogger(__name__)
-DEFAULTS = ServerSettings()
+
+
+class PortBusyError(GridgovError):
+    """The address the server should listen on is taken (another gridgov, most likely)."""
+
+
+def server_address(host: str | None, port: int | None) -> tuple[str, int]:
+    """The host and port to serve on: the options, else GEO_API_HOST and GEO_API_PORT."""
+    from geo_api.settings import ServerSettings
+
+    settings = ServerSettings()
+    return host or settings.host, port if port is not None else settings.port
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail at once, before any slow work, when host:port cannot be listened on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # As uvicorn binds: a port left in TIME_WAIT by a stopped server is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortBusyError(
+                    f"port {port} on {host} is in use (is gridgov already serving there?); "
+                    f"stop it, or pick another port: GEO_API_PORT=8765 or --port 8765"
+                ) from None
+            raise PortBusyError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="address to listen on")] = DEFAULTS.host,
-    port: Annotated[int, typer.Option(help="port to listen on")] = DEFAULTS.port,
+    host: Annotated[
+        str | None, typer.Option(help="address to listen on [default: GEO_API_HOST, 127.0.0.1]")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="port to listen on [default: GEO_API_PORT, 8000]")
+    ] = None,
 ) -> None:
     """Serve the API (docs at /docs) and the command-centre map."""
+    host, port = server_address(host, port)
+    check_port(host, port)
+    step("starting the server")
+    run_server(host, port)
+
+
+def run_server(host: str, port: int) -> None:
+    """Start the embedded cluster if needed, then serve until Ctrl-C."""
+    import uvicorn
+
+    from geo_api.api.main import create_app
+    from geo_api.db.engine import database_url
+
     url = database_url()  # start the embedded cluster before the first request
     log.info("serving on http://%s:%d (API docs at /docs)", host, port)
     uvicorn.run(create_app(url), host=host, port=port, log_level="info")

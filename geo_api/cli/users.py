@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from geo_api.auth.audit import audit_rows
-from geo_api.auth.keys import create_key, list_keys, revoke_key
 from geo_api.auth.roles import LABELS, ROLES
-from geo_api.cli.ui import out
-from geo_api.cli.work import store
+from geo_api.cli.ui import listing, out
+from geo_api.cli.words import t
+from geo_api.cli.work import code_of, store
 
-app = typer.Typer(help="Make, list and revoke API keys.", no_args_is_help=True)
+app = typer.Typer(
+    help="Make, list and revoke API keys.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 def _show_key(name: str, role: str, key: str) -> None:
@@ -27,6 +27,8 @@ def create_admin(
     name: Annotated[str, typer.Option(help="whose key it is")] = "admin",
 ) -> None:
     """Make an admin key: the first key of a new store, since no key is built in."""
+    from geo_api.auth.keys import create_key
+
     with store().begin() as conn:
         key = create_key(conn, name, "admin")
     _show_key(name, "admin", key)
@@ -36,40 +38,59 @@ def create_admin(
 def create(
     name: Annotated[str, typer.Argument(help="whose key it is (unique)")],
     role: Annotated[str, typer.Option(help=f"one of: {', '.join(ROLES)}")],
-    community: Annotated[str | None, typer.Option(help="an officer's community code")] = None,
-    grid: Annotated[str | None, typer.Option(help="an officer's grid code")] = None,
+    community: Annotated[
+        str | None, typer.Option(help="an officer's community: its code or its name")
+    ] = None,
+    grid: Annotated[
+        str | None, typer.Option(help="an officer's grid: its code or its name")
+    ] = None,
     per_minute: Annotated[int, typer.Option(help="requests a minute")] = 600,
 ) -> None:
     """Make a key for a role; officers are held to their community or grid."""
+    from geo_api.auth.keys import create_key
+
     with store().begin() as conn:
-        key = create_key(conn, name, role, community=community, grid=grid, per_minute=per_minute)
+        key = create_key(
+            conn,
+            name,
+            role,
+            community=code_of(conn, "community", community),
+            grid=code_of(conn, "grid", grid),
+            per_minute=per_minute,
+        )
     _show_key(name, role, key)
 
 
 @app.command("list")
 def list_cmd() -> None:
     """Every key: whose, role, area, and whether revoked (never the key itself)."""
+    from geo_api.auth.keys import list_keys
+
     with store().connect() as conn:
         rows = list_keys(conn)
-    grid = Table(title="API keys")
-    for column in ("name", "role", "starts", "area", "per minute", "made", "revoked"):
-        grid.add_column(column)
-    for r in rows:
-        grid.add_row(
-            r.name,
-            r.role,
-            r.prefix + "…",
-            r.grid or r.community or "city",
-            str(r.per_minute),
-            f"{r.created_at:%Y-%m-%d %H:%M}",
-            f"{r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "",
-        )
-    out.print(grid)
+    listing(
+        "API keys",
+        ("name", "role", "starts", "area", "per minute", "made", "revoked"),
+        [
+            (
+                r.name,
+                r.role,
+                r.prefix + "…",
+                r.grid or r.community or t("city"),
+                str(r.per_minute),
+                f"{r.created_at:%Y-%m-%d %H:%M}",
+                f"{r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "",
+            )
+            for r in rows
+        ],
+    )
 
 
 @app.command()
 def revoke(name: Annotated[str, typer.Argument(help="the key's name")]) -> None:
     """Revoke a key; it stops working within seconds."""
+    from geo_api.auth.keys import revoke_key
+
     with store().begin() as conn:
         revoke_key(conn, name)
     out.print(f"revoked the key of {name}")
@@ -80,18 +101,22 @@ def audit(
     limit: Annotated[int, typer.Option(help="rows, newest first")] = 50,
 ) -> None:
     """Who read which personal data, when, and why (admins' and officers' reads)."""
+    from geo_api.auth.audit import audit_rows
+
     with store().connect() as conn:
         rows = audit_rows(conn, limit=limit, key=key)
-    grid = Table(title="personal data read in full")
-    for column in ("when", "key", "role", "request", "records", "why"):
-        grid.add_column(column)
-    for r in rows:
-        grid.add_row(
-            f"{r['at']:%Y-%m-%d %H:%M:%S}",
-            r["key_name"],
-            r["role"],
-            r["action"],
-            r["records"],
-            r["reason"] or "",
-        )
-    out.print(grid)
+    listing(
+        "personal data read in full",
+        ("when", "key", "role", "request", "records", "why"),
+        [
+            (
+                f"{r['at']:%Y-%m-%d %H:%M:%S}",
+                r["key_name"],
+                r["role"],
+                r["action"],
+                r["records"],
+                r["reason"] or "",
+            )
+            for r in rows
+        ],
+    )

@@ -1,46 +1,57 @@
-"""gridgov assign, gaps, export: the daily work over the store."""
+"""gridgov assign, capacity, recruit, gaps, export: the daily work over the store.
+
+The domain is imported inside each command (see geo_api.cli.main)."""
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from sqlalchemy import Engine
 
-from geo_api.assign.capacity import set_community_capacity, set_head_capacity
-from geo_api.assign.engine import RunReport, run_assignment
-from geo_api.assign.parallel import SOLVERS
-from geo_api.assign.recruit import REACH_M, propose_recruits
-from geo_api.auth.audit import record_operator
-from geo_api.cli.ui import matrix, out, progress_bar, table
-from geo_api.db.engine import database_url, make_engine
+from geo_api.cli import choices
+from geo_api.cli.ui import listing, out, progress_bar, step, table
+from geo_api.cli.words import lang, t
 from geo_api.errors import InvalidInputError
-from geo_api.export.layers import FORMATS, LAYER_NAMES, check_target, export_layers
-from geo_api.export.people import audit_records
-from geo_api.gaps.access import REACHES_M, parse_reaches
-from geo_api.gaps.export import write_gaps
-from geo_api.gaps.finder import GAP_NAMES, GAP_TYPES, find_gaps, summary
-from geo_api.gaps.types import GRID_HOUSEHOLD_LIMIT
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+    from geo_api.assign.engine import RunReport
 
 log = logging.getLogger(__name__)
 
 
 def store() -> Engine:
     """An engine on the configured store (starting the embedded cluster if needed)."""
+    from geo_api.db.engine import database_url, make_engine
+
     return make_engine(database_url(), pool_size=2)
+
+
+def code_of(conn: Connection, level: str, given: str | None) -> str | None:
+    """The code a --community, --grid or --compound option names, by code or by name."""
+    if given is None:
+        return None
+    from geo_api.lookup.places import resolve_code
+
+    return resolve_code(conn, level, given)
 
 
 def assign_all(engine: Engine, solver: str = "flow") -> RunReport:
     """Run the engine with a progress bar and print its report."""
-    if solver not in SOLVERS:
-        raise InvalidInputError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
+    if solver not in choices.SOLVERS:
+        raise InvalidInputError(
+            f"unknown solver {solver!r}; use one of {', '.join(choices.SOLVERS)}"
+        )
+    from geo_api.assign.engine import run_assignment
+
     with engine.connect() as conn:
         households = conn.exec_driver_sql("SELECT count(*) FROM household").scalar_one()
     with progress_bar() as bar, engine.begin() as conn:
-        task = bar.add_task("assigning households", total=households)
+        task = bar.add_task(t("assigning households"), total=households)
         report = run_assignment(conn, progress=lambda n: bar.advance(task, n), solver=solver)
     rows: dict[str, object] = {
         "households": report.households,
@@ -50,15 +61,16 @@ def assign_all(engine: Engine, solver: str = "flow") -> RunReport:
         "moved to another head (churn)": report.moved,
         "newly covered": report.added,
         "no longer covered": report.dropped,
-        **{f"reason: {k}": v for k, v in report.by_reason.items()},
+        **{f"{t('reason')}: {k}": v for k, v in report.by_reason.items()},
         "seconds": f"{report.seconds:.2f}",
     }
-    table(f"assignment run {report.run_id}", rows)
+    table(f"{t('assignment run')} {report.run_id}", rows)
     table(
         "places covered",
         {
-            c.level: f"{c.own:,} own, {c.nearest:,} nearest, {c.uncovered:,} uncovered"
-            + (f" ({c.changed:,} changed)" if c.changed else "")
+            c.level: f"{c.own:,} {t('own')}, {c.nearest:,} {t('nearest')}, "
+            f"{c.uncovered:,} {t('uncovered')}"
+            + (f" ({c.changed:,} {t('changed')})" if c.changed else "")
             for c in report.places
         },
         ("level", "covered by"),
@@ -93,41 +105,54 @@ def assign(
 ) -> None:
     """Assign every household to a unit head (own unit, then building, compound, grid),
     every building and compound to a head, every grid to an officer."""
+    step("assigning households")
     assign_all(store(), solver)
+
+
+Community = Annotated[
+    str | None, typer.Option(help="a community: its 12-digit code or its name (开发区社区)")
+]
 
 
 def capacity(
     target: Annotated[int | None, typer.Option(help="households a unit head should cover")] = None,
     maximum: Annotated[int | None, typer.Option(help="households a unit head may cover")] = None,
-    community: Annotated[
-        str | None, typer.Option(help="12-digit code: set the community's heads")
-    ] = None,
+    community: Community = None,
     head: Annotated[int | None, typer.Option(help="a unit head's id: set theirs only")] = None,
 ) -> None:
     """Set unit heads' target and maximum, for a community or one head; the next
     gridgov assign applies them. For a head, leave both out to follow the community."""
     if (community is None) == (head is None):
         raise InvalidInputError("say either --community CODE or --head ID")
+    if community is not None and (target is None or maximum is None):
+        raise InvalidInputError("a community needs both --target and --maximum")
+    step("connecting to the store")
+    from geo_api.assign.capacity import set_community_capacity, set_head_capacity
+
     with store().begin() as conn:
         if community is not None:
-            if target is None or maximum is None:
-                raise InvalidInputError("a community needs both --target and --maximum")
-            table("community setting", set_community_capacity(conn, community, target, maximum))
+            assert target is not None and maximum is not None
+            code = code_of(conn, "community", community)
+            assert code is not None
+            table("community setting", set_community_capacity(conn, code, target, maximum))
         else:
             assert head is not None
             table("head setting", set_head_capacity(conn, head, target, maximum))
 
 
 def recruit(
-    community: Annotated[str | None, typer.Option(help="12-digit community code")] = None,
+    community: Community = None,
     reach: Annotated[
         float, typer.Option(help="metres a new head may live from the unit they take")
-    ] = REACH_M,
+    ] = choices.RECRUIT_REACH_M,
 ) -> None:
     """Propose the fewest new unit heads, among party members and volunteers, to cover
     the households left out and those over their head's target."""
+    step("proposing new unit heads")
+    from geo_api.assign.recruit import propose_recruits
+
     with store().connect() as conn:
-        report = propose_recruits(conn, community, reach)
+        report = propose_recruits(conn, code_of(conn, "community", community), reach)
     table(
         "coverage now and with the proposed heads",
         {
@@ -141,25 +166,34 @@ def recruit(
         },
     )
     if report.proposals:
-        grid = Table(title="proposed unit heads", title_justify="left")
-        for column in ("household", "address", "kind", "households", "units"):
-            grid.add_column(column)
+        rows = []
         for p in report.proposals:
-            grid.add_row(
-                str(p.household_id),
-                p.address,
-                "党员" if p.kind == "member" else "志愿者",
-                str(p.households),
-                ", ".join(str(u) for u in p.covers),
-            )
-        out.print(grid)
+            units = [
+                f"{_short(p.unit_names.get(u, str(u)), p.address)} ({n})"
+                for u, n in p.covers.items()
+            ]
+            kind = t("party member") if p.kind == "member" else t("volunteer")
+            rows.append((p.address, kind, p.households, ", ".join(units)))
+        listing("proposed unit heads", ("candidate", "kind", "households", "units"), rows)
+
+
+def _short(unit: str, address: str) -> str:
+    """A unit's address without its compound when the candidate lives in that compound."""
+    found = UNIT_ADDRESS.match(unit)
+    if found and found.group(1) and found.group(1) in address:
+        return found.group(2)
+    return unit
+
+
+UNIT_ADDRESS = re.compile(r"^(.*?)(\d+号楼\d+单元)$")
 
 
 def gaps(
     gap_type: Annotated[
-        list[str] | None, typer.Option("--type", help=f"one of: {', '.join(GAP_NAMES)}")
+        list[str] | None,
+        typer.Option("--type", help=f"one of: {', '.join(choices.GAP_NAMES)}"),
     ] = None,
-    community: Annotated[str | None, typer.Option(help="12-digit community code")] = None,
+    community: Community = None,
     geojson: Annotated[
         Path | None,
         typer.Option(
@@ -168,34 +202,73 @@ def gaps(
     ] = None,
     grid_limit: Annotated[
         int, typer.Option(help="households above which a grid is a gap")
-    ] = GRID_HOUSEHOLD_LIMIT,
+    ] = choices.GRID_HOUSEHOLD_LIMIT,
     reach: Annotated[
         str, typer.Option(help="the 5-, 10- and 15-minute walks in metres")
-    ] = ",".join(map(str, REACHES_M)),
+    ] = ",".join(map(str, choices.REACHES_M)),
 ) -> None:
     """Find coverage gaps and print a summary table per community."""
+    step("finding gaps")
+    from geo_api.gaps.access import parse_reaches
+    from geo_api.gaps.finder import find_gaps
+
     reaches = parse_reaches(reach)
     with store().connect() as conn:
         frame = find_gaps(
-            conn, types=gap_type, community=community, grid_limit=grid_limit, reaches=reaches
+            conn,
+            types=gap_type,
+            community=code_of(conn, "community", community),
+            grid_limit=grid_limit,
+            reaches=reaches,
         )
-    labels = {gap.name: gap.label for gap in GAP_TYPES}
-    if len(frame):
-        matrix("gaps per community", summary(frame), labels)
-    else:
-        out.print("no gaps")
-    table("gaps by type", frame["type"].value_counts().to_dict(), ("type", "gaps"))
+    print_gaps(frame)
     if geojson:
+        from geo_api.gaps.export import write_gaps
+
         write_gaps(frame, geojson)
-        log.info("wrote %d gaps to %s", len(frame), geojson)
-    out.print("where to act: `gridgov recruit` (new unit heads), `gridgov site` (new outposts)")
+        log.info("%s %d → %s", t("wrote"), len(frame), geojson)
+    out.print(t("where to act: `gridgov recruit` (new unit heads), `gridgov site` (new outposts)"))
+
+
+def print_gaps(frame: object) -> None:
+    """The gaps per community (each type and count on one wrapped line, so the table
+    fits 80 columns), then the count of each type, in the run's language."""
+    import pandas as pd
+
+    from geo_api.gaps.finder import GAP_TYPES
+    from maps.labels import gap_label
+
+    assert isinstance(frame, pd.DataFrame)
+    names = {g.name: gap_label(g.name, g.label, lang()) for g in GAP_TYPES}
+    if not len(frame):
+        out.print(t("no gaps"))
+        return
+    named = frame.fillna({"community_name": t("(no community)")})
+    order = list(names)
+    rows = []
+    for community, part in named.groupby("community_name", sort=True):
+        counts = part["type"].value_counts()
+        kinds = [f"{names[n]} {int(counts[n]):,}" for n in order if n in counts]
+        rows.append((str(community), len(part), ("；" if lang() == "zh" else "; ").join(kinds)))
+    listing("gaps per community", ("community", "gaps", "gaps (by type)"), rows)
+    counts = frame["type"].value_counts()
+    listing(
+        "gaps by type",
+        ("type", "code", "gaps"),
+        [(names[n], n, int(counts[n])) for n in order if n in counts],
+    )
 
 
 def export(
-    fmt: Annotated[str, typer.Option("--format", help=f"one of: {', '.join(FORMATS)}")] = "gpkg",
+    fmt: Annotated[
+        str, typer.Option("--format", help=f"one of: {', '.join(choices.EXPORT_FORMATS)}")
+    ] = "gpkg",
     dest: Annotated[
         Path, typer.Option("--out", help="a .gpkg file, or a folder for the other formats")
     ] = Path("gridgov.gpkg"),
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="replace what is already at --out")
+    ] = False,
     people: Annotated[
         bool,
         typer.Option(
@@ -210,10 +283,16 @@ def export(
 ) -> None:
     """Export every layer for GIS (no personal data, unless --people): GeoPackage, or a
     folder of GeoJSON, Shapefile, FlatGeobuf, CSV (WKT) or GeoParquet files."""
+    step("exporting layers")
+    from geo_api.auth.audit import record_operator
+    from geo_api.export.layers import LAYER_NAMES, check_target, export_layers
+    from geo_api.export.people import audit_records
+
     check_target(fmt, dest)
+    _free_target(dest, overwrite)
     engine = store()
     with progress_bar() as bar, engine.connect() as conn:
-        task = bar.add_task("exporting layers", total=len(LAYER_NAMES))
+        task = bar.add_task(t("exporting layers"), total=len(LAYER_NAMES))
         written = export_layers(
             conn,
             fmt,
@@ -225,4 +304,15 @@ def export(
         with engine.begin() as conn:
             action = f"gridgov export --format {fmt} --people"
             record_operator(conn, action, audit_records(written), reason)
-    table(f"exported to {dest}", written, ("layer", "features"))
+    table(f"{t('exported to')} {dest}", written, ("layer", "features"), names=True)
+
+
+def _free_target(dest: Path, overwrite: bool) -> None:
+    """Refuse to write over an existing file or a folder with files in it, unless asked."""
+    taken = dest.is_file() or (dest.is_dir() and any(dest.iterdir()))
+    if taken and not overwrite:
+        raise InvalidInputError(f"{dest} already exists; give --overwrite to replace it")
+    if dest.is_file() and dest.suffix.lower() != ".gpkg":
+        raise InvalidInputError(f"{dest} is a file: this format writes a folder")
+    if taken and dest.is_file():
+        dest.unlink()

@@ -17,8 +17,7 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy.engine import URL
+from urllib.parse import quote
 
 from geo_api.errors import ClusterError
 
@@ -145,6 +144,8 @@ class Cluster:
 
     def url(self) -> str:
         """The SQLAlchemy URL of the cluster's gridgov database."""
+        from sqlalchemy.engine import URL  # here: `gridgov db status` needs no SQLAlchemy
+
         state = self.state()
         return URL.create(
             "postgresql+psycopg",
@@ -154,6 +155,12 @@ class Cluster:
             port=state.port,
             database=DATABASE,
         ).render_as_string(hide_password=False)
+
+    def libpq_url(self) -> str:
+        """The same database as a libpq URL, for psycopg alone (no SQLAlchemy)."""
+        state = self.state()
+        password = quote(state.password, safe="")
+        return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{state.port}/{DATABASE}"
 
     # -- commands ------------------------------------------------------------
     def _run(self, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -21,18 +21,30 @@ MEDIA = {
 
 def write_gaps(frame: gpd.GeoDataFrame, path: Path) -> None:
     """Write the gaps to ``path``, in the format its extension names."""
+    write_layer(frame, path, "gaps")
+
+
+def check_suffix(path: Path, what: str = "gaps") -> str:
+    """The file kind a path's extension names (gpkg, csv, geojson), or a clear error."""
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise InvalidInputError(
-            f"{path.name}: write gaps to .gpkg, .csv or .geojson, not {path.suffix or 'nothing'}"
+            f"{path.name}: write {what} to .gpkg, .csv or .geojson, not {path.suffix or 'nothing'}"
         )
+    return kind
+
+
+def write_layer(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    """Write a layer (the gaps, proposed sites) to ``path``, in the format its
+    extension names: a GeoPackage layer, CSV with WKT, or GeoJSON."""
+    kind = check_suffix(path, layer)
     path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "csv":
         plain = frame.drop(columns="geometry").assign(wkt=frame.geometry.to_wkt())
         # UTF-8 with BOM: Excel, where planners open CSV, then shows the Chinese.
         plain.to_csv(path, index=False, encoding="utf-8-sig")
     elif kind == "gpkg":
-        pyogrio.write_dataframe(frame, path, layer="gaps", driver="GPKG")
+        pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
     else:
         path.write_text(frame.to_json(drop_id=True, ensure_ascii=False), encoding="utf-8")
 

@@ -130,3 +130,28 @@ def _describe(
         row = sites.iloc[c]
         out.append(Site(str(row["name"]), float(row["lon"]), float(row["lat"]), gains[c]))
     return out
+
+
+def sites_frame(plan: SitingPlan) -> gpd.GeoDataFrame:
+    """The proposed sites as points (EPSG:4326): the k best ranked first, then the
+    fewest that reach everyone (``set`` says which list a row is from)."""
+    rows = [
+        {
+            "set": kind,
+            "rank": n,
+            "name": s.name,
+            "households": s.households,
+            "lon": s.lon,
+            "lat": s.lat,
+            "reach_m": plan.reach_m,
+            "method": plan.method,
+        }
+        for kind, sites in (("best_k", plan.sites), ("cover_all", plan.cover_all))
+        for n, s in enumerate(sites, start=1)
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["set", "rank", "name", "households", "lon", "lat", "reach_m", "method"]
+    )
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326"
+    )

@@ -27,9 +27,19 @@ input[type=password] {{width:100%; padding:6px; font:inherit; margin:6px 0 12px;
 <form method="post" action="/login"><h1>网格化治理 · 登录</h1>
 <label>API 密钥 (API key)<input type="password" name="key" autofocus required></label>
 <input type="hidden" name="next" value="{next}">
-<p class="error">{error}</p><button type="submit">登录 Sign in</button>
+<p class="error" role="alert">{error}</p><button type="submit">登录 Sign in</button>
 <p><small>管理员用 <code>gridgov users create</code> 生成密钥。
 An admin makes keys with <code>gridgov users create</code>.</small></p></form></body></html>"""
+
+
+# Why the form is shown again, when a session that worked has ended.
+ENDED = {
+    "expired": "登录已过期，请重新登录。Your sign-in has expired: sign in again.",
+    "revoked": (
+        "登录所用的密钥已被吊销或更换，请用新密钥登录。"
+        "The key you signed in with was revoked or replaced: sign in with a new one."
+    ),
+}
 
 
 def _safe(next_path: str) -> str:
@@ -40,9 +50,11 @@ def _safe(next_path: str) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(next: str = "/maps/command-centre") -> HTMLResponse:
-    """The sign-in form."""
-    return HTMLResponse(PAGE.format(next=html.escape(_safe(next)), error=""))
+def login_page(next: str = "/maps/command-centre", ended: str | None = None) -> HTMLResponse:
+    """The sign-in form; ``ended`` (expired, revoked) says why the last session ended,
+    and ``next`` is the page (with its query) to return to."""
+    note = ENDED.get(ended or "", "")
+    return HTMLResponse(PAGE.format(next=html.escape(_safe(next)), error=html.escape(note)))
 
 
 @router.post("/login", response_model=None)

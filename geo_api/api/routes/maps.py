@@ -17,6 +17,7 @@ from geo_api.api.auth import CallerDep
 from geo_api.api.deps import Read, Transaction
 from geo_api.db.results import stored
 from geo_api.errors import ForbiddenError
+from geo_api.lookup.places import resolve_code
 from geo_api.settings import MapSettings
 from maps.command_centre import command_centre_page
 from maps.officers import officer_page
@@ -88,7 +89,10 @@ def command_centre(request: Request, read: Read, opts: Options) -> Response:
 def community_map(
     request: Request, code: str, caller: CallerDep, read: Read, opts: Options
 ) -> Response:
-    """A community's map for its officers: buildings by coverage, unit heads, gaps."""
+    """A community's map for its officers: buildings by coverage, unit heads, gaps.
+    ``code`` is its 12-digit code or its name (开发区社区)."""
+    with read() as conn:
+        code = resolve_code(conn, "community", code)
     if caller.scoped and code != caller.community_code:
         raise ForbiddenError(f"community {code} lies outside your area")
     return _page(
@@ -101,7 +105,10 @@ def community_map(
 
 @router.get("/maps/grids/{code}", response_class=HTMLResponse)
 def grid_map(request: Request, code: str, caller: CallerDep, read: Read, opts: Options) -> Response:
-    """A grid's map for its officer: buildings by coverage, unit heads, gaps."""
+    """A grid's map for its officer: buildings by coverage, unit heads, gaps. ``code``
+    is its 15-digit code or its name."""
+    with read() as conn:
+        code = resolve_code(conn, "grid", code)
     inside = code.startswith(caller.community_code or "") and caller.grid_code in (None, code)
     if caller.scoped and not inside:
         raise ForbiddenError(f"grid {code} lies outside your area")

@@ -1,0 +1,93 @@
+"""The schema revisions without Alembic: what `gridgov db status` shows, read in
+milliseconds. Importing Alembic (and SQLAlchemy, and every migration script with
+it) takes seconds on a busy machine; geo_api.db.migrate does the migrating.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from geo_api.errors import GridgovError
+
+VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+
+
+def _assigned(tree: ast.Module, name: str) -> object:
+    """The literal a script assigns to ``name`` at its top level (None if it does not)."""
+    for node in tree.body:
+        target: ast.expr
+        value: ast.expr | None
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == name and value is not None:
+            return ast.literal_eval(value)
+    return None
+
+
+def script_heads(folder: Path = VERSIONS) -> list[str]:
+    """The revisions no other script builds on (one, unless the history branches)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in folder.glob("*.py"):
+        tree = ast.parse(script.read_text(encoding="utf-8"))
+        revision = _assigned(tree, "revision")
+        if not isinstance(revision, str):
+            continue
+        revisions.add(revision)
+        down = _assigned(tree, "down_revision")
+        if isinstance(down, str):
+            parents.add(down)
+        elif isinstance(down, tuple | list):  # a merge names several
+            parents.update(str(d) for d in down)
+    return sorted(revisions - parents)
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    """A SQLAlchemy URL (postgresql+psycopg://…) as libpq takes it (postgresql://…)."""
+    scheme, sep, rest = sqlalchemy_url.partition("://")
+    return f"{scheme.split('+')[0]}{sep}{rest}"
+
+
+REVISION_SQL = (
+    "SELECT CASE WHEN to_regclass('alembic_version') IS NULL THEN '' ELSE "
+    "(SELECT string_agg(version_num, ', ' ORDER BY version_num) FROM alembic_version) END"
+)
+
+
+class StoreUnreachableError(GridgovError):
+    """The store did not answer a status query."""
+
+
+def stored_revision(url: str) -> str | None:
+    """The revision the store at a libpq URL is at (None: not migrated).
+
+    Asked through psql when it is installed: importing psycopg costs more than the
+    whole of `gridgov db status` may take on a busy machine."""
+    psql = shutil.which("psql")
+    if psql is None:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            row = conn.execute(REVISION_SQL).fetchone()
+        return (str(row[0]) if row else "") or None
+    done = subprocess.run(
+        [psql, "-X", "-A", "-t", "-w", "-q", "-v", "ON_ERROR_STOP=1", "-c", REVISION_SQL, url],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PGCONNECT_TIMEOUT": "5"},
+        check=False,
+    )
+    if done.returncode != 0:
+        reason = next((line for line in done.stderr.splitlines() if line.strip()), "no answer")
+        raise StoreUnreachableError(
+            f"the database is unavailable ({reason.removeprefix('psql: ')})"
+        )
+    return done.stdout.strip() or None
