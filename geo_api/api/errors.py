@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from urllib.parse import quote
 
 import pandas as pd
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from geo_api.api.credentials import KEY_COOKIE
 from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import (
     BusyError,
@@ -55,8 +57,21 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, UnauthorizedError) and _wants_page(request):
         # A person opening a map in a browser signs in, then comes back.
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else None
+    headers = None
+    if isinstance(exc, UnauthorizedError):
+        headers = {"WWW-Authenticate": challenge(request)}
+    elif isinstance(exc, RateLimitedError):
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
     return JSONResponse({"detail": str(exc)}, status_code=status_for(exc), headers=headers)
+
+
+def challenge(request: Request) -> str:
+    """The schemes a 401 offers: Bearer, and Basic (user: the key's name, password: the
+    key) for QGIS and GDAL; not Basic to a browser signed in by cookie, which would
+    pop up a password dialog over the map."""
+    if KEY_COOKIE in request.cookies:
+        return "Bearer"
+    return 'Bearer, Basic realm="gridgov", charset="UTF-8"'
 
 
 def _wants_page(request: Request) -> bool:
