@@ -16,6 +16,7 @@ from geo_api.importer.columns import load_mapping
 from geo_api.importer.run import LAYERS, import_file
 
 router = APIRouter(tags=["data"])
+MAX_NAME_BYTES = 200  # file systems take 255 bytes a name; the temporary folder adds none
 MAX_BYTES = 2 * 1024**3  # a 2 GB register is streamed to disk, never held in memory
 SHOWN_REJECTS = 1000
 
@@ -41,9 +42,7 @@ def upload(
     ``mapping`` file (JSON or TOML: {field: column}) names columns the aliases miss."""
     if layer not in LAYERS:
         raise InvalidInputError(f"unknown layer {layer!r}; importable: {', '.join(LAYERS)}")
-    name = Path(file.filename or "").name
-    if name in ("", ".", ".."):
-        raise InvalidInputError("the upload has no file name: name it, e.g. 户籍.csv")
+    name = _file_name(file.filename)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         _save(file, path, name)
@@ -78,6 +77,21 @@ def upload(
         "notes": report.notes,
         "warnings": report.warnings,
     }
+
+
+def _file_name(given: str | None) -> str:
+    """The upload's file name (its last part), checked: one the disk can hold."""
+    name = Path(given or "").name
+    if name in ("", ".", ".."):
+        raise InvalidInputError("the upload has no file name: name it, e.g. 户籍.csv")
+    if "\x00" in name or any(ord(c) < 32 for c in name):
+        raise InvalidInputError(f"the file name {name[:60]!r} holds control characters")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise InvalidInputError(
+            f"the file name {name[:40]!r}… is {len(name.encode('utf-8'))} bytes long; "
+            f"rename the file to at most {MAX_NAME_BYTES} bytes"
+        )
+    return name
 
 
 def _save(file: UploadFile, path: Path, name: str) -> None:

@@ -15,7 +15,7 @@ from geo_api.ogc import collections as docs
 from geo_api.ogc import html
 from geo_api.ogc.crs import CRS_URIS, parse_bbox, parse_crs
 from geo_api.ogc.features import feature_collection, feature_document
-from geo_api.ogc.query import DEFAULT_LIMIT, MAX_LIMIT, ItemQuery
+from geo_api.ogc.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, ItemQuery
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 
@@ -98,7 +98,7 @@ def items(
     area: AreaDep,
     collection_id: str,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     after: Annotated[
         str | None,
         Query(
