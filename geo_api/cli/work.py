@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +21,7 @@ from geo_api.cli.ui import matrix, out, progress_bar, table
 from geo_api.db.engine import database_url, make_engine
 from geo_api.errors import InvalidInputError
 from geo_api.export.layers import FORMATS, LAYER_NAMES, check_target, export_layers
-from geo_api.export.people import audit_records
+from geo_api.export.people import audit_records, written_privately
 from geo_api.gaps.access import REACHES_M, parse_reaches
 from geo_api.gaps.export import write_gaps
 from geo_api.gaps.finder import GAP_NAMES, GAP_TYPES, find_gaps, summary
@@ -212,7 +214,10 @@ def export(
     folder of GeoJSON, Shapefile, FlatGeobuf, CSV (WKT) or GeoParquet files."""
     check_target(fmt, dest)
     engine = store()
-    with progress_bar() as bar, engine.connect() as conn:
+    shown: dict[str, list[int]] = {}
+    # Personal data is written readable by its owner only (0600), not world-readable.
+    private = written_privately(dest) if people else nullcontext()
+    with progress_bar() as bar, engine.connect() as conn, private:
         task = bar.add_task("exporting layers", total=len(LAYER_NAMES))
         written = export_layers(
             conn,
@@ -220,9 +225,10 @@ def export(
             dest,
             progress=lambda _n, _r: bar.advance(task),
             people="full" if people else None,
+            shown=shown,
         )
     if people:
         with engine.begin() as conn:
             action = f"gridgov export --format {fmt} --people"
-            record_operator(conn, action, audit_records(written), reason)
+            record_operator(conn, action, audit_records(written, shown), reason)
     table(f"exported to {dest}", written, ("layer", "features"))

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import Engine
 
+from geo_api.api.auth import CallerDep, purpose
 from geo_api.api.deps import Read, Tx
 from geo_api.api.schemas import AssignmentRun, Recruits
 from geo_api.assign.engine import run_assignment
 from geo_api.assign.recruit import REACH_M, propose_recruits
+from geo_api.auth.audit import record
+from geo_api.privacy import mask_address
 
 router = APIRouter(tags=["command centre"])
 
@@ -24,6 +28,8 @@ def assign(tx: Tx, solver: Literal["greedy", "flow"] = "flow") -> dict[str, Any]
 
 @router.get("/recruits", response_model=Recruits)
 def recruits(
+    request: Request,
+    caller: CallerDep,
     read: Read,
     community: Annotated[
         str | None, Query(pattern=r"^[0-9]{12}$", description="12-digit community code")
@@ -31,10 +37,21 @@ def recruits(
     reach_m: Annotated[float, Query(gt=0, le=2000)] = REACH_M,
 ) -> dict[str, Any]:
     """The fewest new unit heads, among party members and volunteers, that would cover
-    the households left out and those over target; coverage now and with them."""
+    the households left out and those over target; coverage now and with them. The
+    candidates' home addresses are in full for admins (audited), down to the unit
+    for the command centre."""
+    reason = purpose(request)
     with read() as conn:
         report = propose_recruits(conn, community, reach_m)
     out = asdict(report)
     for proposal, row in zip(report.proposals, out["proposals"], strict=True):
         row["households"] = proposal.households
+        if not caller.reveals:
+            row["address"] = mask_address(row["address"])
+    if caller.reveals and report.proposals:
+        # Committed on its own, as every audited read: the log outlives the request.
+        engine: Engine = request.app.state.engine
+        with engine.begin() as conn:
+            shown = [f"household:{p.household_id}" for p in report.proposals]
+            record(conn, caller, f"{request.method} {request.url.path}", shown, reason)
     return out

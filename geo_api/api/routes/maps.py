@@ -65,9 +65,16 @@ def command_centre(read: Read, opts: Options) -> HTMLResponse:
 
 @router.get("/maps/communities/{code}", response_class=HTMLResponse)
 def community_map(code: str, caller: CallerDep, read: Read, opts: Options) -> HTMLResponse:
-    """A community's map for its officers: buildings by coverage, unit heads, gaps."""
+    """A community's map for its officers: buildings by coverage, unit heads, gaps. A
+    grid officer's key opens their grid's map only (/maps/grids/{grid})."""
     if caller.scoped and code != caller.community_code:
         raise ForbiddenError(f"community {code} lies outside your area")
+    if caller.scoped and caller.grid_code is not None:
+        # The community's map shows every grid's heads and rooms: not theirs to see.
+        raise ForbiddenError(
+            f"your area is grid {caller.grid_code}, not all of community {code}: "
+            f"open /maps/grids/{caller.grid_code}"
+        )
     with read() as conn:
         return HTMLResponse(officer_page(conn, "community", code, opts))
 
