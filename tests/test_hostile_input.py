@@ -63,7 +63,7 @@ def test_malformed_tokens_are_401(client: TestClient, token: str) -> None:
 def test_hostile_uploads_get_a_422(
     client: TestClient, name: str, crs: str | None, named: str
 ) -> None:
-    body = "lon,lat,room\n111.3,35.6,501\n".encode()
+    body = b"lon,lat,room\n111.3,35.6,501\n"
     params = {"crs": crs} if crs else {}
     got = client.post("/imports/households", params=params, files={"file": (name, body)})
     assert got.status_code == 422, got.text

@@ -61,8 +61,10 @@ def test_a_heads_page_audits_the_households_it_shows(
     client: TestClient, keys: dict[str, str], conn: Connection, engine: Engine
 ) -> None:
     head = conn.execute(
-        text("SELECT head_id FROM assignment WHERE valid_to IS NULL GROUP BY head_id "
-             "HAVING count(*) > 3 ORDER BY head_id LIMIT 1")
+        text(
+            "SELECT head_id FROM assignment WHERE valid_to IS NULL GROUP BY head_id "
+            "HAVING count(*) > 3 ORDER BY head_id LIMIT 1"
+        )
     ).scalar_one()
     page = client.get(
         f"/heads/{head}", params={"limit": 3, "offset": 1}, headers={"X-API-Key": keys["admin"]}
@@ -89,5 +91,7 @@ def test_a_grid_officer_sees_their_grid_only(
     signed = client.post("/login", data={"key": key}, headers=NO_KEY, follow_redirects=False)
     assert signed.headers["location"] == f"/maps/grids/{grid}"
     with engine.begin() as committed:
-        committed.execute(text("DELETE FROM api_key WHERE key_hash = encode(sha256(:k), 'hex')"),
-                          {"k": key.encode()})
+        committed.execute(
+            text("DELETE FROM api_key WHERE key_hash = encode(sha256(:k), 'hex')"),
+            {"k": key.encode()},
+        )

@@ -76,7 +76,10 @@ def hostile_case(draw: st.DrawFn, operation: Any) -> schemathesis.Case:
         else:
             case.path_parameters = {**(case.path_parameters or {}), name: value}
     if draw(st.booleans()):
-        case.headers = {**(case.headers or {}), "X-Purpose": draw(st.sampled_from(HOSTILE_PURPOSES))}
+        case.headers = {
+            **(case.headers or {}),
+            "X-Purpose": draw(st.sampled_from(HOSTILE_PURPOSES)),
+        }
     return case
 
 

@@ -8,7 +8,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 import stat
 import time
 from collections.abc import Iterator
@@ -67,9 +66,7 @@ def test_a_dump_of_the_store_mints_no_token(conn: Connection) -> None:
     assert caller_for_credential(conn, far) is None
 
 
-def test_logout_ends_the_session_everywhere(
-    db_url: str, committed_key: tuple[str, str]
-) -> None:
+def test_logout_ends_the_session_everywhere(db_url: str, committed_key: tuple[str, str]) -> None:
     _, key = committed_key
     with TestClient(create_app(db_url)) as browser:
         signed = browser.post("/login", data={"key": key}, follow_redirects=False)
@@ -128,8 +125,7 @@ def test_wrong_keys_are_throttled_per_address(
     monkeypatch.setenv("GEO_API_AUTH_FAILURES_PER_MINUTE", "5")
     with TestClient(create_app(db_url)) as app:
         statuses = [
-            app.get("/gaps", headers={"X-API-Key": f"gg_wrong{i}"}).status_code
-            for i in range(8)
+            app.get("/gaps", headers={"X-API-Key": f"gg_wrong{i}"}).status_code for i in range(8)
         ]
         assert statuses == [401] * 5 + [429] * 3
         # The address is held off, whatever it sends next: a right key, Basic, a token.
@@ -191,8 +187,13 @@ def test_the_access_log_keeps_no_address() -> None:
     assert private_path(path) == "/lookup/address?q=***&x=1"
     assert private_path("/lookup?lon=111.3&lat=35.6") == "/lookup?lon=111.3&lat=35.6"
     record = logging.LogRecord(
-        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-        ("127.0.0.1:5000", "GET", path, "1.1", 200), None,
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", path, "1.1", 200),
+        None,
     )
     assert PrivateQueryFilter().filter(record)
     assert "501" not in record.getMessage() and "q=***" in record.getMessage()

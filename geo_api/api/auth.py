@@ -86,9 +86,7 @@ class Gate:
         """Count a wrong key against the address it came from."""
         self.failures.spend(client, self.settings.auth_failures_per_minute, time.monotonic())
 
-    def _admit(
-        self, given: Credential, found: tuple[Caller, int] | None, client: str
-    ) -> Caller:
+    def _admit(self, given: Credential, found: tuple[Caller, int] | None, client: str) -> Caller:
         if found is None or (given.user is not None and given.user != found[0].name):
             self.failed(client)
             raise UnauthorizedError(REFUSED + HOW)
@@ -118,13 +116,13 @@ async def authenticate(request: Request) -> Caller:
     gate: Gate = request.app.state.gate
     pool: StatementPool = request.app.state.statements
     caller = await gate.verify_async(given, client_address(request), pool.fetch_one)
-    if given.cookie and request.method not in SAFE_METHODS:
-        if not same_origin(request, gate.settings.public_url):
-            raise ForbiddenError(
-                f"{request.method} {request.url.path} with the sign-in cookie must come "
-                "from gridgov's own pages (Origin or Referer); scripts send the key in a "
-                "header instead"
-            )
+    writes = given.cookie and request.method not in SAFE_METHODS
+    if writes and not same_origin(request, gate.settings.public_url):
+        raise ForbiddenError(
+            f"{request.method} {request.url.path} with the sign-in cookie must come "
+            "from gridgov's own pages (Origin or Referer); scripts send the key in a "
+            "header instead"
+        )
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
     if not allowed(request.method, path, caller.role):

@@ -35,8 +35,8 @@ from geo_api.api.routes import (
 )
 from geo_api.api.schemas import ErrorOut
 from geo_api.auth.policy import PUBLIC
-from geo_api.db.engine import database_url, make_engine
 from geo_api.auth.secret import server_secret
+from geo_api.db.engine import database_url, make_engine
 from geo_api.db.statements import StatementPool
 from geo_api.settings import AuthSettings
 from maps.vendor import DEFAULT_BASE_URL, SWAGGER_UI, VENDOR_ROOT, assets_installed

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-
 import logging
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import tempfile
+from pathlib import Path
 
 
 def main(url: str, user: str, key: str, counts_file: str) -> int:
@@ -20,7 +21,7 @@ def main(url: str, user: str, key: str, counts_file: str) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # A throwaway QGIS profile and authentication database, not the user's own.
     os.environ["QGIS_AUTH_DB_DIR_PATH"] = tempfile.mkdtemp(prefix="gridgov-qgis-auth-")
-    from qgis.core import (  # noqa: PLC0415 - after the environment is set
+    from qgis.core import (
         Qgis,
         QgsApplication,
         QgsAuthMethodConfig,
@@ -42,8 +43,7 @@ def main(url: str, user: str, key: str, counts_file: str) -> int:
     if not ok or not config.id():
         print("could not store the Basic authentication configuration", file=sys.stderr)
         return 1
-    with open(counts_file, encoding="utf-8") as source:
-        expected: dict[str, int] = json.load(source)
+    expected: dict[str, int] = json.loads(Path(counts_file).read_text(encoding="utf-8"))
 
     def layer(name: str, authcfg: str | None) -> QgsVectorLayer:
         uri = QgsDataSourceUri()
