@@ -87,7 +87,7 @@ class Gate:
         self.failures.spend(client, self.settings.auth_failures_per_minute, time.monotonic())
 
     def _admit(self, given: Credential, found: tuple[Caller, int] | None, client: str) -> Caller:
-        if found is None or (given.user is not None and given.user != found[0].name):
+        if found is None or (given.user is not None and not same_user(given.user, found[0])):
             self.failed(client)
             raise UnauthorizedError(REFUSED + HOW)
         caller, per_minute = found
@@ -99,6 +99,14 @@ class Gate:
                 retry_after=wait,
             )
         return caller
+
+
+def same_user(user: str, caller: Caller) -> bool:
+    """Whether HTTP Basic's user name is the key's. QGIS 3.22 encodes it as Latin-1, so
+    each Chinese character of a name arrives as '?': that form is the key's name too
+    (the key, 256 random bits, is what proves who calls; the name must only agree)."""
+    as_latin1 = caller.name.encode("latin-1", errors="replace").decode("latin-1")
+    return user in (caller.name, as_latin1)
 
 
 def client_address(request: Request) -> str:
