@@ -19,8 +19,9 @@ from pathlib import Path
 def main(url: str, user: str, key: str, counts_file: str) -> int:
     """Open each collection with the OAPIF provider and count its features."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    # A throwaway QGIS profile and authentication database, not the user's own.
-    os.environ["QGIS_AUTH_DB_DIR_PATH"] = tempfile.mkdtemp(prefix="gridgov-qgis-auth-")
+    # A throwaway authentication database, not the user's own (deleted at the end).
+    auth_dir = tempfile.TemporaryDirectory(prefix="gridgov-qgis-auth-")
+    os.environ["QGIS_AUTH_DB_DIR_PATH"] = auth_dir.name
     from qgis.core import (
         Qgis,
         QgsApplication,
@@ -70,6 +71,7 @@ def main(url: str, user: str, key: str, counts_file: str) -> int:
         print("a layer opened without authentication: the API is not guarded", file=sys.stderr)
         failed += 1
     app.exitQgis()
+    auth_dir.cleanup()
     print("all collections match" if not failed else f"{failed} check(s) failed")
     return 1 if failed else 0
 
