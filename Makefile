@@ -7,7 +7,7 @@ UV := uv
 # uv uses the system Python (3.11+) and never downloads one.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test install install-test system system-test python assets lint pytest bench bench-cli bench-kmeans bench-maps bench-tipg \
+.PHONY: demo test install install-test system system-test python assets lint pytest bench bench-cli test-qgis bench-kmeans bench-maps bench-tipg \
 	serve down clean
 
 demo: install  ## set up everything and serve the demo city
@@ -17,6 +17,9 @@ test: install-test lint pytest  ## install what tests need, then lint, type-chec
 
 install: system python assets
 install-test: system-test python assets
+
+test-qgis: install  ## Debian's QGIS opens every OGC collection with HTTP Basic (not in make test)
+	scripts/qgis/test-qgis.sh
 
 system:
 	scripts/install-system.sh

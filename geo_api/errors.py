@@ -45,7 +45,12 @@ class ForbiddenError(GridgovError):
 
 
 class RateLimitedError(GridgovError):
-    """Too many requests for one key (HTTP 429)."""
+    """Too many requests for one key, or too many wrong keys from one address (HTTP 429);
+    ``retry_after`` is the seconds to wait (the Retry-After header)."""
+
+    def __init__(self, message: str, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class OverloadedError(GridgovError):

@@ -69,3 +69,21 @@ class UploadSettings(BaseSettings):
     import_child: bool = True
     import_memory_mb: int = Field(2048, ge=64)  # above what the child starts with
     import_timeout_s: int = Field(3600, ge=1)
+
+
+class AuthSettings(BaseSettings):
+    """Signing tokens, the service's public address, and failed sign-ins."""
+
+    model_config = SettingsConfigDict(env_prefix="GEO_API_", env_file=".env", extra="ignore")
+
+    # Signs tokens. Unset: a random one is made on first start in .gridgov/secret
+    # (mode 600), outside the database, so a dump of the store cannot mint tokens.
+    secret: str | None = None
+    secret_file: Path = Field(default_factory=lambda: project_home() / ".gridgov" / "secret")
+    # The URL clients reach gridgov at (https://gis.example.cn/gridgov): OGC links are
+    # built from it, never from the request's Host header.
+    public_url: str | None = None
+    # Host names the server answers to (comma-separated; the public URL's is added).
+    allowed_hosts: str = "localhost,127.0.0.1"
+    # Wrong keys a client address may send a minute before it gets 429s.
+    auth_failures_per_minute: int = Field(default=30, ge=1)

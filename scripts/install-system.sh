@@ -3,6 +3,7 @@
 #   scripts/install-system.sh          PostgreSQL + PostGIS + pgRouting, Node.js/npm, Python, uv
 #   scripts/install-system.sh --test   and what the tests need: Chromium, CJK fonts, GDAL
 #   scripts/install-system.sh --bench  and what benchmarks use: wrk
+#   scripts/install-system.sh --qgis   QGIS and its Python bindings (make test-qgis)
 set -euo pipefail
 
 packages=(postgresql postgresql-contrib postgresql-postgis postgresql-pgrouting python3 python3-venv)
@@ -12,7 +13,9 @@ for option in "$@"; do
     # Chromium for page tests, CJK fonts so screenshots show Chinese, gdal-bin for ogrinfo.
     --test) packages+=(chromium fonts-noto-cjk gdal-bin) ;;
     --bench) packages+=(wrk) ;;
-    *) echo "usage: $0 [--test] [--bench]" >&2; exit 2 ;;
+    # Debian's own QGIS (3.22 on bookworm), for make test-qgis; curl to wait for the server.
+    --qgis) packages+=(qgis python3-qgis curl) ;;
+    *) echo "usage: $0 [--test] [--bench] [--qgis]" >&2; exit 2 ;;
   esac
 done
 

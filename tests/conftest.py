@@ -38,6 +38,13 @@ from geo_api.demo.city import City, generate_city
 from geo_api.demo.load import load_city
 from tests import browser
 
+# TestClient's requests name the host "testserver"; the server's secret (which signs
+# tokens) goes to a folder of the run's own, not the checkout's .gridgov.
+os.environ.setdefault("GEO_API_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+os.environ.setdefault(
+    "GEO_API_SECRET_FILE", str(Path(tempfile.mkdtemp(prefix="gridgov-secret-")) / "secret")
+)
+
 TEST_HOUSEHOLDS = 1_000
 TEST_SEED = 7
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -112,7 +113,13 @@ def test_export_with_people_is_audited(run: Run, tmp_path: Path, engine: Engine)
                     WHERE action = 'gridgov export --format csv --people'""")
         ).one()
     assert row.key_name.startswith("cli:") and row.role == "admin" and row.reason == "核查"
-    assert row.records.startswith("heads:") and ",households:" in row.records
+    # How many, and which (issue 20): "heads:57", "head:1-57", "household:1-1000", ...
+    records = row.records.split(",")
+    assert any(r.startswith("heads:") for r in records)
+    assert any(r.startswith("households:") for r in records)
+    assert any(r.startswith("household:") for r in records)
+    # Written readable by its owner only (issue 20).
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in out.iterdir())
 
 
 def test_db_status_and_check(run: Run) -> None:

@@ -4,6 +4,7 @@ the audit log with how many records it held."""
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,7 +17,8 @@ from sqlalchemy import Connection, Engine, text
 
 from geo_api.catalogue.scope import Area
 from geo_api.export.layers import export_layers
-from geo_api.privacy import mask_name, mask_phone
+from geo_api.export.people import written_privately
+from geo_api.privacy import mask_address, mask_name, mask_phone, mask_room
 
 OFFICERS_COMMUNITY = "SELECT community_id FROM compound ORDER BY id LIMIT 1"
 
@@ -73,6 +75,17 @@ def test_an_officers_variant_holds_their_area(conn: Connection, tmp_path: Path) 
     assert found == homes and written["households"] == len(homes)
 
 
+def audited_ids(records: list[str], kind: str) -> set[int]:
+    """The ids of ``kind`` an audit row's records name ("household:1-40" is 40)."""
+    ids: set[int] = set()
+    for entry in records:
+        name, _, span = entry.partition(":")
+        if name == kind:
+            first, _, last = span.partition("-")
+            ids |= set(range(int(first), int(last or first) + 1))
+    return ids
+
+
 def last_audit(engine: Engine, key_name: str, action: str) -> Any:
     with engine.connect() as db:
         return db.execute(
@@ -101,7 +114,11 @@ def test_full_exports_over_http_are_audited(
     assert all(names[i] == (n, p) for i, n, p in heads[["id", "name", "phone"]].itertuples(False))
     row = last_audit(engine, f"test {role}", "GET /exports/gpkg?people=true")
     assert row is not None and row.role == role and row.reason == "走访"
-    assert row.records == f"heads:{len(heads)},households:{len(households)}"
+    # How many of each layer, and which: the ids exported, as ranges (issue 20).
+    records = row.records.split(",")
+    assert {f"heads:{len(heads)}", f"households:{len(households)}"} <= set(records)
+    assert audited_ids(records, "household") == set(households["id"])
+    assert audited_ids(records, "head") == set(heads["id"])
     if role == "officer":
         everyone = conn.execute(text("SELECT count(*) FROM household")).scalar_one()
         assert 0 < len(households) < everyone
@@ -116,6 +133,12 @@ def test_the_command_centre_gets_masks_and_planners_nothing(
     names = stored(conn, "SELECT id, name, phone FROM head")
     masked = {i: (mask_name(n), mask_phone(p)) for i, (n, p) in names.items()}
     assert by_id(heads, "name", "phone") == masked
+    # Households' addresses down to the unit, without the room (issue 20).
+    homes = pyogrio.read_dataframe(saved(response.content, tmp_path), layer="households")
+    full = stored(conn, "SELECT id, address, room FROM household")
+    shown = by_id(homes, "address", "room")
+    assert shown == {i: (mask_address(a), mask_room(r)) for i, (a, r) in full.items()}
+    assert all(a.endswith("单元***") and r == "***" for a, r in shown.values())
     # Masks show no one: nothing to audit, as for the command centre's other answers.
     assert last_audit(engine, "test command", "GET /exports/gpkg?people=true") is None
     planner = {"X-API-Key": keys["planner"]}
@@ -123,3 +146,18 @@ def test_the_command_centre_gets_masks_and_planners_nothing(
     assert refused.status_code == 403
     assert "may not export personal data" in refused.json()["detail"]
     assert client.get("/exports/gpkg", headers=planner).status_code == 200
+
+
+def test_a_people_export_from_the_cli_is_owner_only(tmp_path: Path, conn: Connection) -> None:
+    folder = tmp_path / "people"
+    with written_privately(folder):
+        export_layers(conn, "csv", folder, people="full")
+    files = list(folder.rglob("*"))
+    assert files and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    single = tmp_path / "people.gpkg"
+    single.write_bytes(b"")
+    single.chmod(0o644)  # written over: tightened too
+    with written_privately(single):
+        export_layers(conn, "gpkg", single, people="full")
+    assert stat.S_IMODE(single.stat().st_mode) == 0o600

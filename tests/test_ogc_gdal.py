@@ -75,3 +75,28 @@ def test_gap_areas_copy_as_multipolygons(live_server: str, engine: Engine, tmp_p
     copied = pyogrio.read_dataframe(target)
     assert len(copied) == expected > 0
     assert set(copied.geom_type) == {"MultiPolygon"}
+
+
+@pytest.mark.parametrize("auth", ["BASIC", None])
+def test_gdal_with_http_basic_as_qgis_322_sends_it(
+    live_server: str, engine: Engine, auth: str | None
+) -> None:
+    """Issue 14: user the key's name, password the key, with no header of gridgov's
+    own: GDAL_HTTP_AUTH=BASIC sends it at once; without it, GDAL answers the 401's
+    challenge."""
+    with engine.connect() as conn:
+        expected = store_count(conn, "grids")
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "GDAL_HTTP_HEADERS"},
+        "GDAL_HTTP_USERPWD": f"test command:{browser.API_KEY}",
+    }
+    if auth:
+        env["GDAL_HTTP_AUTH"] = auth
+    args = [str(OGRINFO), "-ro", "-so", f"OAPIF:{live_server}/ogc", "grids"]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    found = re.search(r"Feature Count: (\d+)", done.stdout)
+    assert found and int(found.group(1)) == expected
+    env["GDAL_HTTP_USERPWD"] = f"test command:{browser.API_KEY}x"
+    wrong = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False, env=env)
+    assert wrong.returncode != 0 and "401" in wrong.stderr + wrong.stdout

@@ -1,14 +1,16 @@
 """Authentication on every request: the key, its role, its rate, and officers' areas.
 
-A key comes as ``Authorization: Bearer <key>``, as ``X-API-Key``, or, for map pages
-in a browser, as the cookie that /login sets. Verified keys are cached for
-CACHE_SECONDS, so a revoked key stops working within that time. Each key has its
-own budget of requests per minute (a token bucket in this process).
+A key comes as ``Authorization: Bearer <key>``, as ``X-API-Key``, as HTTP Basic
+(user: the key's name, password: the key; what every QGIS and GDAL build can
+send), or, for map pages in a browser, as the cookie that /login sets. Keys and
+tokens are checked against the store on every request (one indexed statement on
+the asyncio pool), so a revoked key or a signed-out token is refused on the next
+request, on every worker. Each key has its own budget of requests per minute, and
+each client address a budget of failed attempts (token buckets in this process).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -18,110 +20,117 @@ from urllib.parse import unquote
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from geo_api.api.credentials import SAFE_METHODS, Credential, credential, same_origin
 from geo_api.auth.audit import people_in, record
-from geo_api.auth.keys import hash_key
 from geo_api.auth.policy import allowed
 from geo_api.auth.roles import LABELS, Caller
-from geo_api.auth.tokens import credential_caller, credential_query, token_expiry
+from geo_api.auth.throttle import Buckets
+from geo_api.auth.tokens import credential_caller, credential_query
 from geo_api.db.statements import FetchOne, StatementPool
-from geo_api.errors import ForbiddenError, RateLimitedError, UnauthorizedError
+from geo_api.errors import (
+    ForbiddenError,
+    InvalidInputError,
+    RateLimitedError,
+    UnauthorizedError,
+)
+from geo_api.settings import AuthSettings
 
 T = TypeVar("T")
-KEY_COOKIE = "gridgov_key"
-CACHE_SECONDS = 5.0
 HOW = (
-    "send your API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>', or a "
-    "token from POST /oauth/token as 'Authorization: Bearer <token>'; an admin makes "
-    "keys with `gridgov users create`"
+    "send your API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>', as HTTP "
+    "Basic (user: the key's name, password: the key), or a token from POST /oauth/token "
+    "as 'Authorization: Bearer <token>'; an admin makes keys with `gridgov users create`"
 )
+REFUSED = "unknown, expired or revoked API key or token; "
 
 
 @dataclass
 class Gate:
-    """The app's key cache and rate buckets."""
+    """The app's rate buckets: per key, and failed attempts per client address."""
 
     engine: Engine
-    cache: dict[str, tuple[float, Caller, int]] = field(default_factory=dict)
-    buckets: dict[int, tuple[float, float]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    settings: AuthSettings = field(default_factory=AuthSettings)
+    buckets: Buckets[int] = field(default_factory=Buckets)
+    failures: Buckets[str] = field(default_factory=Buckets)
 
-    def verify(self, key: str) -> Caller:
-        """The caller of a key or token, from the cache or the store (for sync routes:
-        sign-in and the token endpoint)."""
-        found = self._known(key)
-        if found is None:
-            query = credential_query(key)
-            row = None
-            if query is not None:
-                with self.engine.connect() as conn:
-                    row = conn.execute(*query).first()
-            found = self._remember(key, credential_caller(key, row))
-        return self._admit(found)
+    def verify(self, given: Credential, client: str) -> Caller:
+        """The caller of a key or token, from the store (for sync routes: sign-in)."""
+        self.admit_client(client)
+        query = credential_query(given.secret)
+        row = None
+        if query is not None:
+            with self.engine.connect() as conn:
+                row = conn.execute(*query).first()
+        return self._admit(given, credential_caller(given.secret, row), client)
 
-    async def verify_async(self, key: str, fetch: FetchOne) -> Caller:
-        """The same on the event loop: a key the cache does not hold is looked up on the
-        API's asyncio pool, so checking it never blocks other requests."""
-        found = self._known(key)
-        if found is None:
-            query = credential_query(key)
-            row = await fetch(*query) if query is not None else None
-            holder = credential_caller(key, SimpleNamespace(**row) if row else None)
-            found = self._remember(key, holder)
-        return self._admit(found)
+    async def verify_async(self, given: Credential, client: str, fetch: FetchOne) -> Caller:
+        """The same on the event loop, on the API's asyncio pool, so checking a key never
+        blocks other requests."""
+        self.admit_client(client)
+        query = credential_query(given.secret)
+        row = await fetch(*query) if query is not None else None
+        holder = credential_caller(given.secret, SimpleNamespace(**row) if row else None)
+        return self._admit(given, holder, client)
 
-    def _known(self, key: str) -> tuple[Caller, int] | None:
-        hit = self.cache.get(hash_key(key))
-        return (hit[1], hit[2]) if hit is not None and hit[0] >= time.monotonic() else None
+    def admit_client(self, client: str) -> None:
+        """Refuse (429) an address that sent too many wrong keys lately, before its next
+        guess is even checked."""
+        per_minute = self.settings.auth_failures_per_minute
+        wait = self.failures.wait(client, per_minute, time.monotonic())
+        if wait > 0:
+            raise RateLimitedError(
+                f"too many wrong keys from {client}; retry in {wait:.0f} s", retry_after=wait
+            )
 
-    def _remember(self, key: str, found: tuple[Caller, int] | None) -> tuple[Caller, int]:
-        """Cache a holder for CACHE_SECONDS (a token not past its expiry); 401 for none."""
-        if found is None:
-            raise UnauthorizedError("unknown, expired or revoked API key or token; " + HOW)
-        now = time.monotonic()
-        until = now + CACHE_SECONDS
-        expires = token_expiry(key)
-        if expires is not None:
-            until = min(until, now + expires - time.time())
-        self.cache[hash_key(key)] = (until, found[0], found[1])
-        return found
+    def failed(self, client: str) -> None:
+        """Count a wrong key against the address it came from."""
+        self.failures.spend(client, self.settings.auth_failures_per_minute, time.monotonic())
 
-    def _admit(self, found: tuple[Caller, int]) -> Caller:
+    def _admit(self, given: Credential, found: tuple[Caller, int] | None, client: str) -> Caller:
+        if found is None or (given.user is not None and not same_user(given.user, found[0])):
+            self.failed(client)
+            raise UnauthorizedError(REFUSED + HOW)
         caller, per_minute = found
-        self.throttle(caller, per_minute, time.monotonic())
+        wait = self.buckets.spend(caller.key_id, per_minute, time.monotonic())
+        if wait > 0:
+            raise RateLimitedError(
+                f"key {caller.name!r} is over its {per_minute} requests a minute; "
+                f"retry in {wait:.1f} s",
+                retry_after=wait,
+            )
         return caller
 
-    def throttle(self, caller: Caller, per_minute: int, now: float) -> None:
-        """Spend one token of the key's bucket, or refuse."""
-        with self.lock:
-            tokens, since = self.buckets.get(caller.key_id, (float(per_minute), now))
-            tokens = min(float(per_minute), tokens + (now - since) * per_minute / 60)
-            if tokens < 1:
-                self.buckets[caller.key_id] = (tokens, now)
-                wait = (1 - tokens) * 60 / per_minute
-                raise RateLimitedError(
-                    f"key {caller.name!r} is over its {per_minute} requests a minute; "
-                    f"retry in {wait:.1f} s"
-                )
-            self.buckets[caller.key_id] = (tokens - 1, now)
+
+def same_user(user: str, caller: Caller) -> bool:
+    """Whether HTTP Basic's user name is the key's. QGIS 3.22 encodes it as Latin-1, so
+    each Chinese character of a name arrives as '?': that form is the key's name too
+    (the key, 256 random bits, is what proves who calls; the name must only agree)."""
+    as_latin1 = caller.name.encode("latin-1", errors="replace").decode("latin-1")
+    return user in (caller.name, as_latin1)
 
 
-def _key(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    # Trimmed: a key pasted into QGIS or GDAL_HTTP_HEADERS often brings a space along.
-    given = request.headers.get("x-api-key") or request.cookies.get(KEY_COOKIE) or ""
-    return given.strip() or None
+def client_address(request: Request) -> str:
+    """The address a request comes from (behind a proxy, uvicorn's --proxy-headers
+    makes it the client's)."""
+    return request.client.host if request.client else "unknown"
 
 
 async def authenticate(request: Request) -> Caller:
-    """The caller of this request, allowed by the policy table; 401, 403 or 429 else."""
-    key = _key(request)
-    if not key:
+    """The caller of this request, allowed by the policy table; 401, 403 or 429 else.
+    A write carried by the sign-in cookie must come from gridgov's own pages (CSRF)."""
+    given = credential(request)
+    if given is None:
         raise UnauthorizedError("this needs an API key: " + HOW)
     gate: Gate = request.app.state.gate
     pool: StatementPool = request.app.state.statements
-    caller = await gate.verify_async(key, pool.fetch_one)
+    caller = await gate.verify_async(given, client_address(request), pool.fetch_one)
+    writes = given.cookie and request.method not in SAFE_METHODS
+    if writes and not same_origin(request, gate.settings.public_url):
+        raise ForbiddenError(
+            f"{request.method} {request.url.path} with the sign-in cookie must come "
+            "from gridgov's own pages (Origin or Referer); scripts send the key in a "
+            "header instead"
+        )
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
     if not allowed(request.method, path, caller.role):
@@ -150,7 +159,12 @@ def check_area(caller: Caller, community_id: int | None, grid_id: int | None, wh
 def purpose(request: Request) -> str | None:
     """Why the caller reads: the X-Purpose header, percent-encoded for Chinese text."""
     given = request.headers.get("x-purpose")
-    return unquote(given)[:200] if given else None
+    if not given:
+        return None
+    reason = unquote(given)[:200]
+    if any(ord(c) < 32 and c not in "\t" for c in reason):
+        raise InvalidInputError(f"X-Purpose {given[:40]!r} holds control characters")
+    return reason
 
 
 def audited(request: Request, caller: Caller, answer: T) -> T:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from urllib.parse import quote
 
 import pandas as pd
@@ -14,7 +15,7 @@ from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as EnginePoolTimeout
 
-from geo_api.api.auth import KEY_COOKIE
+from geo_api.api.credentials import KEY_COOKIE
 from geo_api.auth.tokens import session_end
 from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import (
@@ -71,13 +72,16 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         # with the same query (a wall screen's ?screen=big&refresh=60); told why, when
         # the session they had ended.
         return _to_login(request)
-    status = status_for(exc)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else None
-    if isinstance(exc, DatabaseUnavailableError):
+    headers = None
+    if isinstance(exc, UnauthorizedError):
+        headers = {"WWW-Authenticate": challenge(request)}
+    elif isinstance(exc, RateLimitedError):
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
+    elif isinstance(exc, DatabaseUnavailableError):
         headers = {"Retry-After": str(RETRY_AFTER_S)}
-    if isinstance(exc, OverloadedError):
+    elif isinstance(exc, OverloadedError):
         headers = {"Retry-After": str(exc.retry_after_s)}
-    return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc), headers=headers)
 
 
 def _to_login(request: Request) -> Response:
@@ -91,6 +95,15 @@ def _to_login(request: Request) -> Response:
     if session:
         response.delete_cookie(KEY_COOKIE)  # a dead session is not sent again
     return response
+
+
+def challenge(request: Request) -> str:
+    """The schemes a 401 offers: Bearer, and Basic (user: the key's name, password: the
+    key) for QGIS and GDAL; not Basic to a browser signed in by cookie, which would
+    pop up a password dialog over the map."""
+    if KEY_COOKIE in request.cookies:
+        return "Bearer"
+    return 'Bearer, Basic realm="gridgov", charset="UTF-8"'
 
 
 def _wants_page(request: Request) -> bool:

@@ -12,12 +12,14 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from geo_api import __version__
 from geo_api.api import errors
 from geo_api.api.auth import Gate, authenticate
 from geo_api.api.bodies import BodyLimit
 from geo_api.api.limits import guard
+from geo_api.api.middleware import RefuseNul, allowed_hosts, keep_access_log_private
 from geo_api.api.routes import (
     assign,
     communities,
@@ -37,8 +39,10 @@ from geo_api.api.routes import (
 )
 from geo_api.api.schemas import ErrorOut
 from geo_api.auth.policy import PUBLIC
+from geo_api.auth.secret import server_secret
 from geo_api.db.engine import database_url, make_engine
 from geo_api.db.statements import StatementPool
+from geo_api.settings import AuthSettings
 from maps.vendor import DEFAULT_BASE_URL, SWAGGER_UI, VENDOR_ROOT, assets_installed
 
 log = logging.getLogger(__name__)
@@ -53,12 +57,12 @@ GUARDED_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
     }
     for status, text in (
-        (401, "no API key, or an unknown or revoked one"),
+        (401, "no API key, or an unknown, revoked or signed-out one"),
         (403, "the key's role or area does not reach this"),
         (404, "what was named does not exist"),
         (422, "a value the request gives is invalid: the message names it"),
         (413, "the request body is too large"),
-        (429, "the key is over its requests a minute"),
+        (429, "the key is over its requests a minute, or the address sent too many wrong keys"),
         (503, "the store is not migrated, has no city yet, or is down, or the route is busy"),
     )
 }
@@ -67,6 +71,11 @@ GUARDED_RESPONSES: dict[int | str, dict[str, Any]] = {
 SECURITY_SCHEMES: dict[str, Any] = {
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
     "bearer": {"type": "http", "scheme": "bearer", "description": "an API key or a token"},
+    "basic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "user: the key's name; password: the key (QGIS, GDAL)",
+    },
     "oauth2": {
         "type": "oauth2",
         "description": "client id: the key's name; client secret: the key",
@@ -102,8 +111,10 @@ FAVICON = (
 )
 
 
-def create_app(url: str | None = None) -> FastAPI:
-    """The app; the engine is made in the lifespan (from ``url`` or the settings)."""
+def create_app(url: str | None = None, host: str | None = None) -> FastAPI:
+    """The app; the engine is made in the lifespan (from ``url`` or the settings).
+    ``host``: the address the server is bound to, answered to as a Host name."""
+    settings = AuthSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -111,7 +122,8 @@ def create_app(url: str | None = None) -> FastAPI:
         engine = make_engine(target)
         app.state.engine = engine
         app.state.statements = StatementPool(target)
-        app.state.gate = Gate(engine)
+        app.state.gate = Gate(engine, settings)
+        server_secret(settings)  # made now, not by the first sign-in
         await app.state.statements.open()
         yield
         await app.state.statements.close()
@@ -126,6 +138,11 @@ def create_app(url: str | None = None) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
+    # Links (OGC) are built from the Host header unless GEO_API_PUBLIC_URL is set:
+    # only the service's own names are answered, so no request can plant another.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings, host))
+    app.add_middleware(RefuseNul)
+    keep_access_log_private()
     document_security(app)
     # Answers go out compressed (GeoJSON, HTML and JSON shrink five to ten times), but
     # not files that are compressed already or streamed exports: their zip or

@@ -22,17 +22,34 @@ PEOPLE = {
 
 
 def people_in(answer: Any, kind: str = "head") -> list[str]:
-    """The people an answer shows ("head:12", "officer:3"), found by their keys."""
+    """The people an answer shows ("head:12", "officer:3"), found by their keys, and the
+    households whose address and room it shows ("household:40")."""
     found: list[str] = []
     if isinstance(answer, dict):
         if "name" in answer and "phone" in answer and "id" in answer:
             found.append(f"{kind}:{answer['id']}")
+        if "address" in answer and "room" in answer and "id" in answer:
+            found.append(f"household:{answer['id']}")
         for key, value in answer.items():
             found += people_in(value, PEOPLE.get(key, kind))
     elif isinstance(answer, list):
         for item in answer:
             found += people_in(item, kind)
     return found
+
+
+def id_ranges(kind: str, ids: Iterable[int]) -> list[str]:
+    """Records for many ids of one kind, runs of consecutive ids as one range
+    ("household:1-40", "household:45"): an export's thousands of households in a line."""
+    out: list[str] = []
+    ordered = sorted(set(ids))
+    start = 0
+    for i in range(1, len(ordered) + 1):
+        if i == len(ordered) or ordered[i] != ordered[i - 1] + 1:
+            first, last = ordered[start], ordered[i - 1]
+            out.append(f"{kind}:{first}" if first == last else f"{kind}:{first}-{last}")
+            start = i
+    return out
 
 
 def record(

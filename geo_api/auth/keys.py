@@ -21,15 +21,14 @@ from geo_api.errors import InvalidInputError, NotFoundError
 
 PREFIX = "gg_"
 
-_CALLER = """
+CALLER_TEMPLATE = """
 SELECT k.id, k.name, k.role, k.per_minute, k.key_hash, k.community_id,
        c.code AS community_code, k.grid_id, g.code AS grid_code
 FROM api_key k LEFT JOIN community c ON c.id = k.community_id
 LEFT JOIN grid g ON g.id = k.grid_id
 WHERE {which} AND k.revoked_at IS NULL
 """
-CALLER_SQL = text(_CALLER.format(which="k.key_hash = :hash"))
-CALLER_BY_ID_SQL = text(_CALLER.format(which="k.id = :id"))
+CALLER_SQL = text(CALLER_TEMPLATE.format(which="k.key_hash = :hash"))
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,8 @@ def caller_of(row: Row[Any]) -> tuple[Caller, int]:
 
 
 def revoke_key(conn: Connection, name: str) -> None:
-    """Revoke the key named ``name``; it stops working at once."""
+    """Revoke the key named ``name``; it stops working at once, on every worker (keys
+    and tokens are checked against the store on every request)."""
     done = conn.execute(
         text("UPDATE api_key SET revoked_at = now() WHERE name = :n AND revoked_at IS NULL"),
         {"n": name},

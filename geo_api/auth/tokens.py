@@ -2,9 +2,11 @@
 credentials grant, used as RFC 6750's bearer token), so that QGIS, scripts and the
 browser's cookie need not carry the key itself.
 
-A token is ``ggt_<key id>.<expiry>.<signature>``: the signature is an HMAC-SHA256
-of the id and expiry under the key's stored hash, so the store keeps no tokens,
-a token cannot be altered or extended, and revoking the key ends its tokens.
+A token is ``ggt_<key id>.<expiry>.<signature>``: the signature is an HMAC-SHA256 of
+the id, the expiry and the key's hash under the server's secret (geo_api.auth.secret),
+which the store does not hold, so a dump of the store cannot mint one. The store
+keeps only the tokens ended early (signed out: ``ended_session``); revoking the key
+ends its tokens, and no token lasts more than MAX_TOKEN_SECONDS.
 """
 
 from __future__ import annotations
@@ -15,26 +17,32 @@ import hmac
 import time
 from typing import Any
 
-from sqlalchemy import Connection, TextClause
+from sqlalchemy import Connection, TextClause, text
 
-from geo_api.auth.keys import (
-    CALLER_BY_ID_SQL,
-    CALLER_SQL,
-    PREFIX,
-    caller_for,
-    caller_of,
-    hash_key,
-)
+from geo_api.auth.keys import CALLER_SQL, CALLER_TEMPLATE, PREFIX, caller_of, hash_key
 from geo_api.auth.roles import Caller
+from geo_api.auth.secret import server_secret
 from geo_api.errors import InvalidInputError, UnauthorizedError
 
 TOKEN_PREFIX = "ggt_"  # noqa: S105 - a marker, not a secret
 TOKEN_SECONDS = 3600  # an hour, as OAuth2 clients expect; they ask again
 MAX_TOKEN_SECONDS = 7 * 86400  # the sign-in cookie's week
+# A key's id is an int4 and an expiry fits in 11 digits until the year 5138: longer
+# digit runs are no token (and would cost int() time, or overflow the column).
+MAX_ID = 2**31 - 1
+MAX_DIGITS = 11
+
+TOKEN_CALLER_SQL = text(
+    CALLER_TEMPLATE.format(
+        which="k.id = :id AND NOT EXISTS "
+        "(SELECT 1 FROM ended_session s WHERE s.token_hash = :token)"
+    )
+)
 
 
 def _signature(key_hash: str, payload: str) -> str:
-    digest = hmac.new(bytes.fromhex(key_hash), payload.encode(), hashlib.sha256).digest()
+    message = f"{payload}.{key_hash}".encode()
+    digest = hmac.new(server_secret(), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -45,14 +53,15 @@ def issue_token(
     an unknown or revoked key."""
     if not 1 <= seconds <= MAX_TOKEN_SECONDS:
         raise InvalidInputError(f"a token lasts 1 to {MAX_TOKEN_SECONDS} s, not {seconds}")
-    found = caller_for(conn, key)
-    if found is None:
+    row = None
+    if key.startswith(PREFIX):
+        row = conn.execute(CALLER_SQL, {"hash": hash_key(key)}).first()
+    if row is None:
         raise UnauthorizedError("unknown or revoked API key")
-    caller = found[0]
+    caller = caller_of(row)[0]
     expires = int(now if now is not None else time.time()) + seconds
     payload = f"{caller.key_id}.{expires}"
-    # The key's stored hash is its SHA-256, known here without asking the store again.
-    return f"{TOKEN_PREFIX}{payload}.{_signature(hash_key(key), payload)}", caller
+    return f"{TOKEN_PREFIX}{payload}.{_signature(row.key_hash, payload)}", caller
 
 
 def _parts(token: str) -> tuple[int, int, str] | None:
@@ -60,9 +69,17 @@ def _parts(token: str) -> tuple[int, int, str] | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     parts = token.removeprefix(TOKEN_PREFIX).split(".")
-    if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit()):
+    if len(parts) != 3 or not all(
+        0 < len(part) <= MAX_DIGITS and part.isascii() and part.isdigit() for part in parts[:2]
+    ):
         return None
-    return int(parts[0]), int(parts[1]), parts[2]
+    key_id, expires = int(parts[0]), int(parts[1])
+    return (key_id, expires, parts[2]) if key_id <= MAX_ID else None
+
+
+def token_hash(token: str) -> str:
+    """How the store names a token it keeps (ended sessions): never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def token_expiry(token: str) -> int | None:
@@ -75,26 +92,29 @@ def credential_query(
     credential: str, now: float | None = None
 ) -> tuple[TextClause, dict[str, Any]] | None:
     """The statement that finds a key's or a token's holder (None for a credential
-    that can name nobody: malformed, or a token past its expiry)."""
+    that can name nobody: malformed, a token past its expiry, or one that claims to
+    last longer than any token is issued for)."""
     if credential.startswith(TOKEN_PREFIX):
         parts = _parts(credential)
-        if parts is None or parts[1] <= (now if now is not None else time.time()):
+        at = now if now is not None else time.time()
+        if parts is None or not at < parts[1] <= at + MAX_TOKEN_SECONDS:
             return None
-        return CALLER_BY_ID_SQL, {"id": parts[0]}
-    if not credential.startswith(PREFIX):
+        return TOKEN_CALLER_SQL, {"id": parts[0], "token": token_hash(credential)}
+    if not credential.startswith(PREFIX) or len(credential) > 200:
         return None
     return CALLER_SQL, {"hash": hash_key(credential)}
 
 
 def credential_caller(credential: str, row: Any) -> tuple[Caller, int] | None:
     """The holder of a credential, from the row its query found (None: no row, or a
-    token whose signature is not the key's), and their requests per minute."""
+    token whose signature is not the server's for that key), and their requests per
+    minute."""
     if row is None:
         return None
     parts = _parts(credential)
-    if parts is not None:  # a token: signed under the key's stored hash
+    if parts is not None:  # a token: signed under the server's secret
         expected = _signature(row.key_hash, f"{parts[0]}.{parts[1]}")
-        if not hmac.compare_digest(expected, parts[2]):
+        if not hmac.compare_digest(expected.encode(), parts[2].encode()):
             return None
     return caller_of(row)
 
@@ -103,7 +123,8 @@ def caller_for_credential(
     conn: Connection, credential: str, now: float | None = None
 ) -> tuple[Caller, int] | None:
     """The caller of an API key or of a token, and their requests per minute; None if
-    unknown or revoked, or for a token malformed, altered or expired (at ``now``)."""
+    unknown or revoked, or for a token malformed, altered, signed out or expired (at
+    ``now``)."""
     query = credential_query(credential, now)
     if query is None:
         return None
@@ -117,3 +138,19 @@ def session_end(credential: str, now: float | None = None) -> str:
     if expires is not None and expires <= (now if now is not None else time.time()):
         return "expired"
     return "revoked"
+
+
+def end_session(conn: Connection, token: str) -> bool:
+    """Sign a token out: it is refused from the next request on, on every worker.
+    False for a string that is no live token. Ended tokens past their expiry are
+    forgotten here, since they are refused anyway."""
+    parts = _parts(token)
+    if parts is None or caller_for_credential(conn, token) is None:
+        return False
+    conn.execute(text("DELETE FROM ended_session WHERE expires_at < now()"))
+    conn.execute(
+        text("""INSERT INTO ended_session (token_hash, key_id, expires_at)
+                VALUES (:token, :key, to_timestamp(:expires)) ON CONFLICT DO NOTHING"""),
+        {"token": token_hash(token), "key": parts[0], "expires": parts[1]},
+    )
+    return True

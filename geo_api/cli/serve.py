@@ -65,7 +65,14 @@ def run_server(host: str, port: int) -> None:
 
     from geo_api.api.main import create_app
     from geo_api.db.engine import database_url
+    from geo_api.settings import AuthSettings
 
     url = database_url()  # start the embedded cluster before the first request
     log.info("serving on http://%s:%d (API docs at /docs)", host, port)
-    uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+    if host in ("0.0.0.0", "::") and not AuthSettings().public_url:  # noqa: S104
+        log.warning(
+            "listening on every address: set GEO_API_PUBLIC_URL (or GEO_API_ALLOWED_HOSTS) "
+            "to the name clients use, or they get 400 'Invalid host header'"
+        )
+    app = create_app(url, host=host)
+    uvicorn.run(app, host=host, port=port, log_level="info")

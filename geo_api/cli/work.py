@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -286,12 +287,15 @@ def export(
     step("exporting layers")
     from geo_api.auth.audit import record_operator
     from geo_api.export.layers import LAYER_NAMES, check_target, export_layers
-    from geo_api.export.people import audit_records
+    from geo_api.export.people import audit_records, written_privately
 
     check_target(fmt, dest)
     _free_target(dest, overwrite)
     engine = store()
-    with progress_bar() as bar, engine.connect() as conn:
+    shown: dict[str, list[int]] = {}
+    # Personal data is written readable by its owner only (0600), not world-readable.
+    private = written_privately(dest) if people else nullcontext()
+    with progress_bar() as bar, engine.connect() as conn, private:
         task = bar.add_task(t("exporting layers"), total=len(LAYER_NAMES))
         written = export_layers(
             conn,
@@ -299,11 +303,12 @@ def export(
             dest,
             progress=lambda _n, _r: bar.advance(task),
             people="full" if people else None,
+            shown=shown,
         )
     if people:
         with engine.begin() as conn:
             action = f"gridgov export --format {fmt} --people"
-            record_operator(conn, action, audit_records(written), reason)
+            record_operator(conn, action, audit_records(written, shown), reason)
     table(f"{t('exported to')} {dest}", written, ("layer", "features"), names=True)
 
 

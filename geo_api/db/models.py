@@ -705,3 +705,17 @@ class StoredResult(Base):
     version: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class EndedSession(Base):
+    """A token signed out before its expiry (/logout): refused from then on. Only the
+    token's SHA-256 is kept; rows past the expiry are deleted, as the token is dead.
+    No foreign key to api_key: a city reload truncates that table with CASCADE."""
+
+    __tablename__ = "ended_session"
+    __table_args__ = (Index("ix_ended_session_expires_at", "expires_at"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -76,12 +76,13 @@ def export_layers(
     area: Area | None = None,
     people: Variant | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    shown: dict[str, list[int]] | None = None,
 ) -> dict[str, int]:
     """Write every layer to ``out``: one GeoPackage file, or a folder of files, one
     per layer, in the other formats; the number of features of each layer. With an
     ``area``, only what lies in it (an officer's community or grid); with ``people``,
     households and heads carry their personal data (geo_api.export.people), in full
-    or masked."""
+    or masked, and in full the ids written go into ``shown`` for the audit log."""
     check_target(fmt, out)
     if chunk_rows < 1:
         raise InvalidInputError(f"chunk_rows must be at least 1, not {chunk_rows}")
@@ -93,7 +94,7 @@ def export_layers(
     written: dict[str, int] = {}
     gaps = area_gaps(conn, area)  # once, for both gap layers
     for published in LAYERS:
-        layer, masks = personal_layer(published, people)
+        layer, masks = personal_layer(published, people, shown)
         condition, params = where(layer, area)
         stream = store_stream(conn, layer, condition, params, chunk_rows, masks)
         written[layer.name] = write_stream(stream, fmt, out)

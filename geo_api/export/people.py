@@ -4,20 +4,26 @@ remarks), heads with their name and phone.
 
 Planners' exports never carry it. Admins and officers get it in full (officers
 for their own area only), and the caller records each such export in the audit
-log; the command centre gets names and phones masked (张*明, 138****1234), as in
-its other answers.
+log with the ids it held; the command centre gets names and phones masked (张*明,
+138****1234), as in its other answers, and addresses down to the unit without the
+room.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
+from geo_api.auth.audit import id_ranges
 from geo_api.auth.roles import LABELS, Caller
 from geo_api.catalogue.layers import Layer
 from geo_api.errors import ForbiddenError
 from geo_api.export.batches import Transform
-from geo_api.privacy import mask_name, mask_phone
+from geo_api.privacy import mask_address, mask_name, mask_phone, mask_room
 
 Variant = Literal["full", "masked"]
 
@@ -29,6 +35,7 @@ class Personal:
     table: str
     columns: tuple[str, ...]
     masks: dict[str, Transform] = field(default_factory=dict)
+    kind: str = ""  # what the audit log calls one record: "household", "head"
 
 
 PERSONAL = {
@@ -36,13 +43,16 @@ PERSONAL = {
         "household",
         ("address", "room", "household_no", "head_name", "phone", "registered_on", "remarks"),
         {
+            "address": mask_address,
+            "room": mask_room,
             "head_name": mask_name,
             "phone": mask_phone,
             "household_no": mask_name,
             "remarks": lambda value: "***",
         },
+        "household",
     ),
-    "heads": Personal("head", ("name", "phone"), {"name": mask_name, "phone": mask_phone}),
+    "heads": Personal("head", ("name", "phone"), {"name": mask_name, "phone": mask_phone}, "head"),
 }
 
 
@@ -69,14 +79,46 @@ def with_people(layer: Layer) -> Layer:
     return replace(layer, sql=sql, title_en=f"{layer.title_en}, with personal data")
 
 
-def personal_layer(layer: Layer, variant: Variant | None) -> tuple[Layer, dict[str, Transform]]:
-    """The layer as the variant exports it, and the masks its values go through."""
+def _noting(ids: list[int]) -> Callable[[Any], Any]:
+    def note(value: Any) -> Any:
+        ids.append(int(value))
+        return value
+
+    return note
+
+
+def personal_layer(
+    layer: Layer, variant: Variant | None, shown: dict[str, list[int]] | None = None
+) -> tuple[Layer, dict[str, Transform]]:
+    """The layer as the variant exports it, and the masks its values go through; in
+    full, the ids written are noted in ``shown`` (for the audit log) as they stream."""
     if variant is None or layer.name not in PERSONAL:
         return layer, {}
-    masks = PERSONAL[layer.name].masks if variant == "masked" else {}
+    masks = dict(PERSONAL[layer.name].masks) if variant == "masked" else {}
+    if variant == "full" and shown is not None:
+        masks["id"] = _noting(shown.setdefault(layer.name, []))
     return with_people(layer), masks
 
 
-def audit_records(written: dict[str, int]) -> list[str]:
-    """What the audit log says an export with personal data held: "households:60000"."""
-    return [f"{name}:{written[name]}" for name in PERSONAL if name in written]
+def audit_records(written: dict[str, int], shown: dict[str, list[int]]) -> list[str]:
+    """What the audit log says an export with personal data held: how many of each
+    layer ("households:60000") and which ("household:1-59998", "household:60000")."""
+    counts = [f"{name}:{written[name]}" for name in PERSONAL if name in written]
+    ranges = [r for name, ids in shown.items() for r in id_ranges(PERSONAL[name].kind, ids)]
+    return counts + ranges
+
+
+@contextmanager
+def written_privately(target: Path) -> Iterator[None]:
+    """Files of an export with personal data are made 0600 (folders 0700), readable by
+    their owner only: the process's umask is 077 while it writes, and whatever was at
+    ``target`` before (a file written over) is tightened after."""
+    before = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(before)
+        paths = [target, *target.rglob("*")] if target.is_dir() else [target]
+        for path in paths:
+            if path.exists():
+                path.chmod(0o700 if path.is_dir() else 0o600)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
+from pyproj.exceptions import CRSError, ProjError
 
 from geo_api.errors import InvalidInputError
 from geo_api.geo.china import bd09_to_wgs84, gcj02_to_wgs84
@@ -46,10 +46,19 @@ class SourceCRS:
                 f"unknown coordinate system {text!r}: use an EPSG code (4326, 4490, 3857, "
                 "4534-4554), wgs84, cgcs2000, gcj02 (AMap, Tencent) or bd09 (Baidu)"
             ) from error
-        return cls(crs.to_string(), crs)
+        return cls.of(crs, text)
 
     @classmethod
-    def of(cls, crs: CRS) -> SourceCRS:
+    def of(cls, crs: CRS, named: str | None = None) -> SourceCRS:
+        """A PROJ system, if it converts to WGS 84 (not one of another body's, such as
+        IAU_2015:30100 on the Moon); InvalidInputError names it else."""
+        try:
+            Transformer.from_crs(crs, 4326, always_xy=True)
+        except ProjError as error:
+            raise InvalidInputError(
+                f"coordinate system {named or crs.to_string()!r} ({crs.name}) cannot be "
+                "converted to WGS 84: gridgov takes systems of the Earth, such as EPSG:4490"
+            ) from error
         return cls(crs.to_string(), crs)
 
     @property

@@ -163,7 +163,12 @@ NAME_BYTES = 255
 
 
 def check_name(name: str) -> None:
-    """Refuse a file name longer than a file system holds (255 bytes: 85 Chinese characters)."""
+    """Refuse a file name longer than a file system holds (255 bytes: 85 Chinese characters),
+    or one holding control characters (a NUL cannot be in a path)."""
+    if any(ord(c) < 32 for c in name):
+        raise ImportFileError(
+            "upload", f"the file name {name[:60]!r} holds control characters: rename the file"
+        )
     if len(name.encode()) > NAME_BYTES:
         raise ImportFileError(
             _short(name),

@@ -10,6 +10,7 @@ from geo_api.ogc.crs import CRS84, Bbox, Crs
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
+MAX_OFFSET = 2**31 - 1  # past any layer's rows; PostgreSQL's OFFSET is a bigint
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,8 @@ class ItemQuery:
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= MAX_LIMIT:
             raise InvalidInputError(f"limit must be 1 to {MAX_LIMIT}, not {self.limit}")
-        if self.offset < 0:
-            raise InvalidInputError(f"offset must be 0 or more, not {self.offset}")
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise InvalidInputError(f"offset must be 0 to {MAX_OFFSET}, not {self.offset}")
 
 
 @dataclass

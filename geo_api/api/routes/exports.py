@@ -25,7 +25,8 @@ MEDIA = {fmt: GPKG_MEDIA if fmt == "gpkg" else "application/zip" for fmt in FORM
 Format = Literal["gpkg", "geojson", "shp", "fgb", "csv", "parquet"]
 PEOPLE_HELP = (
     "add households' addresses and rooms and heads' names and phones: in full for admins "
-    "and officers (audited), masked for the command centre, refused to planners"
+    "and officers (audited with the ids exported), masked for the command centre "
+    "(addresses down to the unit, no room), refused to planners"
 )
 
 
@@ -52,7 +53,8 @@ def export(
     try:
         with read() as conn:
             target = workdir / ("gridgov.gpkg" if fmt == "gpkg" else "gridgov")
-            written = export_layers(conn, fmt, target, area=area, people=variant)
+            shown: dict[str, list[int]] = {}
+            written = export_layers(conn, fmt, target, area=area, people=variant, shown=shown)
         path = (
             target
             if fmt == "gpkg"
@@ -63,7 +65,7 @@ def export(
             engine: Engine = request.app.state.engine
             with engine.begin() as log:
                 action = f"GET /exports/{fmt}?people=true"
-                record(log, caller, action, audit_records(written), purpose(request))
+                record(log, caller, action, audit_records(written, shown), purpose(request))
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise

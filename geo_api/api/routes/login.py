@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from geo_api.api.auth import KEY_COOKIE, Gate
-from geo_api.auth.tokens import issue_token
-from geo_api.errors import GridgovError
+from geo_api.api.auth import Gate, client_address
+from geo_api.api.credentials import KEY_COOKIE, Credential, same_origin
+from geo_api.auth.tokens import end_session, issue_token
+from geo_api.errors import GridgovError, RateLimitedError
 
 router = APIRouter(tags=["sign in"], include_in_schema=False)
 COOKIE_DAYS = 7
@@ -65,17 +66,28 @@ def login(
 ) -> Response:
     """Check the key; keep it in a cookie and go on, or show the form again."""
     gate: Gate = request.app.state.gate
+    if "origin" in request.headers and not same_origin(request, gate.settings.public_url):
+        # A page elsewhere must not sign a browser in under someone else's key.
+        page = PAGE.format(next="/", error="sign in from gridgov's own page")
+        return HTMLResponse(page, status_code=403)
     try:
-        caller = gate.verify(key.strip())
+        caller = gate.verify(Credential(key.strip()), client_address(request))
         # The cookie holds a token for the week, not the key (geo_api.auth.tokens).
         with gate.engine.connect() as conn:
             kept, _ = issue_token(conn, key.strip(), seconds=COOKIE_DAYS * 86400)
     except GridgovError as error:
         page = PAGE.format(next=html.escape(_safe(next)), error=html.escape(str(error)))
+        if isinstance(error, RateLimitedError):
+            retry = {"Retry-After": str(max(1, round(error.retry_after)))}
+            return HTMLResponse(page, status_code=429, headers=retry)
         return HTMLResponse(page, status_code=401)
     target = _safe(next)
     if caller.role == "officer" and target == "/maps/command-centre":
-        target = f"/maps/communities/{caller.community_code}"
+        target = (
+            f"/maps/grids/{caller.grid_code}"
+            if caller.grid_code
+            else f"/maps/communities/{caller.community_code}"
+        )
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         KEY_COOKIE,
@@ -88,9 +100,15 @@ def login(
     return response
 
 
-@router.get("/logout")
-def logout() -> Response:
-    """Forget the key."""
+@router.api_route("/logout", methods=["GET", "POST"])
+def logout(request: Request) -> Response:
+    """End the session: the cookie's token is refused from now on, on every worker,
+    and the browser forgets it."""
+    kept = request.cookies.get(KEY_COOKIE)
+    if kept:
+        gate: Gate = request.app.state.gate
+        with gate.engine.begin() as conn:
+            end_session(conn, kept.strip())
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(KEY_COOKIE)
     return response

@@ -90,11 +90,18 @@ def community_map(
     request: Request, code: str, caller: CallerDep, read: Read, opts: Options
 ) -> Response:
     """A community's map for its officers: buildings by coverage, unit heads, gaps.
-    ``code`` is its 12-digit code or its name (开发区社区)."""
+    ``code`` is its 12-digit code or its name (开发区社区). A grid officer's key opens
+    their grid's map only (/maps/grids/{grid})."""
     with read() as conn:
         code = resolve_code(conn, "community", code)
     if caller.scoped and code != caller.community_code:
         raise ForbiddenError(f"community {code} lies outside your area")
+    if caller.scoped and caller.grid_code is not None:
+        # The community's map shows every grid's heads and rooms: not theirs to see.
+        raise ForbiddenError(
+            f"your area is grid {caller.grid_code}, not all of community {code}: "
+            f"open /maps/grids/{caller.grid_code}"
+        )
     return _page(
         request,
         read,

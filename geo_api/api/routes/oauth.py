@@ -3,8 +3,6 @@ token that expires, for QGIS's OAuth2 authentication, scripts and Swagger UI."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated
 from urllib.parse import unquote
 
@@ -12,9 +10,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from geo_api.api.auth import Gate
+from geo_api.api.auth import Gate, client_address
+from geo_api.api.credentials import basic_pair
 from geo_api.auth.tokens import TOKEN_SECONDS, issue_token
-from geo_api.errors import UnauthorizedError
+from geo_api.errors import RateLimitedError, UnauthorizedError
 
 router = APIRouter(tags=["sign in"])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -36,8 +35,12 @@ class OAuthError(BaseModel):
     error_description: str
 
 
-def _error(status: int, error: str, description: str) -> JSONResponse:
+def _error(
+    status: int, error: str, description: str, retry_after: float | None = None
+) -> JSONResponse:
     headers = {**NO_STORE}
+    if retry_after is not None:
+        headers["Retry-After"] = str(max(1, round(retry_after)))
     if status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="gridgov"'
     body = OAuthError(error=error, error_description=description).model_dump()
@@ -46,15 +49,8 @@ def _error(status: int, error: str, description: str) -> JSONResponse:
 
 def _basic(request: Request) -> tuple[str, str] | None:
     """client_id and client_secret from an HTTP Basic header (RFC 6749 2.3.1)."""
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("basic "):
-        return None
-    try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, colon, secret = decoded.partition(":")
-    return (unquote(client_id), unquote(secret)) if colon else None
+    pair = basic_pair(request.headers.get("authorization", ""))
+    return (unquote(pair[0]), unquote(pair[1])) if pair else None
 
 
 @router.post(
@@ -63,6 +59,7 @@ def _basic(request: Request) -> tuple[str, str] | None:
     responses={
         400: {"model": OAuthError, "description": "not a client-credentials request"},
         401: {"model": OAuthError, "description": "unknown or revoked client"},
+        429: {"model": OAuthError, "description": "too many wrong keys from this address"},
     },
 )
 def token(
@@ -84,12 +81,18 @@ def token(
     if not client_secret:
         return _error(401, "invalid_client", "send the API key as the client secret")
     gate: Gate = request.app.state.gate
+    client = client_address(request)
     try:
+        gate.admit_client(client)
         with gate.engine.connect() as conn:
             issued, caller = issue_token(conn, client_secret.strip())
+    except RateLimitedError as limited:
+        return _error(429, "slow_down", str(limited), limited.retry_after)
     except UnauthorizedError as refused:
+        gate.failed(client)
         return _error(401, "invalid_client", str(refused))
     if client_id and client_id != caller.name:
+        gate.failed(client)
         return _error(401, "invalid_client", f"the key is not {client_id!r}'s")
     body = Token(access_token=issued, expires_in=TOKEN_SECONDS, role=caller.role)
     return JSONResponse(body.model_dump(), headers=NO_STORE)

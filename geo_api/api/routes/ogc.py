@@ -15,7 +15,7 @@ from geo_api.ogc import collections as docs
 from geo_api.ogc import html
 from geo_api.ogc.crs import CRS_URIS, parse_bbox, parse_crs
 from geo_api.ogc.features import feature_collection, feature_document
-from geo_api.ogc.query import DEFAULT_LIMIT, MAX_LIMIT, ItemQuery
+from geo_api.ogc.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, ItemQuery
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 
@@ -31,10 +31,22 @@ OPENAPI_GEOJSON: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _service(request: Request) -> str:
+    """The service's root URL: GEO_API_PUBLIC_URL, else the (trusted) Host asked."""
+    public: str | None = request.app.state.gate.settings.public_url
+    return public.rstrip("/") if public else str(request.base_url).rstrip("/")
+
+
 def _roots(request: Request) -> tuple[str, str]:
     """The OGC API's root URL and the whole service's."""
-    service = str(request.base_url).rstrip("/")
+    service = _service(request)
     return f"{service}/ogc", service
+
+
+def _asked(request: Request) -> str:
+    """The URL asked, under the service's root URL (for self and paging links)."""
+    query = request.url.query
+    return _service(request) + request.url.path + (f"?{query}" if query else "")
 
 
 def _answer(
@@ -95,7 +107,7 @@ def items(
             description=f"features a page, at most {MAX_LIMIT} (more is taken as {MAX_LIMIT})",
         ),
     ] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     after: Annotated[
         str | None,
         Query(
@@ -124,7 +136,7 @@ def items(
     )
     root = _roots(request)[0]
     with read() as conn:
-        doc = feature_collection(conn, collection_id, query, str(request.url), root, area)
+        doc = feature_collection(conn, collection_id, query, _asked(request), root, area)
     page = html.items_page(docs.COLLECTIONS[collection_id][1], doc) if f == "html" else ""
     response = _answer(doc, f, page, "application/geo+json")
     response.headers["Content-Crs"] = f"<{out_crs.uri}>"
@@ -150,7 +162,7 @@ def item(
     root = _roots(request)[0]
     with read() as conn:
         doc = feature_document(
-            conn, collection_id, feature_id, out_crs, str(request.url), root, area
+            conn, collection_id, feature_id, out_crs, _asked(request), root, area
         )
     page = html.item_page(docs.COLLECTIONS[collection_id][1], doc) if f == "html" else ""
     response = _answer(doc, f, page, "application/geo+json")
