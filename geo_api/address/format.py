@@ -71,6 +71,12 @@ def address_prefix(
     lettered = "label" if label and label[:-1] else ("letter" if label else None)
     shape = (lettered, building is not None or label is not None, unit is not None)
     separator = _separator(street, community, name, shape)
+    if separator is None and community is not None:
+        # A compound named like a generic word (家园, 花园…) runs into its community's
+        # name (新田社区家园 reads as one compound): the address goes without the
+        # community, which only tells apart compounds of one name.
+        community = None
+        separator = _separator(street, community, name, shape)
     if separator is None:
         raise InvalidInputError(
             f"compound {compound!r} (community {community!r}): no written address reads "
