@@ -230,3 +230,21 @@ def test_a_pasted_key_with_spaces_still_opens(client: TestClient, keys: dict[str
         {"X-API-Key": "", "Authorization": f"Bearer {keys['planner']} "},
     ):
         assert client.get("/gaps", headers=headers).status_code == 200
+
+
+def test_ogc_next_pages_spend_nothing_of_the_key_s_rate(engine: Engine, db_url: str) -> None:
+    """Issue 21: a GDAL copy of a collection at 10 features a page took 600 requests a
+    minute; the pages after the first (next links) are not counted."""
+    with engine.begin() as conn:
+        key = create_key(conn, "pager", "planner", per_minute=2)
+    with TestClient(create_app(db_url), headers={"X-API-Key": key}) as pager:
+        first = pager.get("/ogc/collections/households/items?f=json&limit=5")
+        assert first.status_code == 200
+        link = next(lk["href"] for lk in first.json()["links"] if lk["rel"] == "next")
+        for _ in range(5):
+            page = pager.get(link)
+            assert page.status_code == 200, page.text
+            link = next(lk["href"] for lk in page.json()["links"] if lk["rel"] == "next")
+        assert pager.get("/ogc/collections/households/items?f=json&offset=5").status_code == 200
+        statuses = [pager.get("/ogc/collections/grids?f=json").status_code for _ in range(2)]
+    assert statuses == [200, 429]

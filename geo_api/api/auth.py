@@ -63,14 +63,18 @@ class Gate:
                 row = conn.execute(*query).first()
         return self._admit(given, credential_caller(given.secret, row), client)
 
-    async def verify_async(self, given: Credential, client: str, fetch: FetchOne) -> Caller:
+    async def verify_async(
+        self, given: Credential, client: str, fetch: FetchOne, *, paging: bool = False
+    ) -> Caller:
         """The same on the event loop, on the API's asyncio pool, so checking a key never
-        blocks other requests."""
+        blocks other requests. ``paging``: the request follows a next link of an OGC
+        collection, which spends nothing of the key's requests a minute (a download of
+        one collection counts once, however many pages GDAL or QGIS ask for)."""
         self.admit_client(client)
         query = credential_query(given.secret)
         row = await fetch(*query) if query is not None else None
         holder = credential_caller(given.secret, SimpleNamespace(**row) if row else None)
-        return self._admit(given, holder, client)
+        return self._admit(given, holder, client, paging=paging)
 
     def admit_client(self, client: str) -> None:
         """Refuse (429) an address that sent too many wrong keys lately, before its next
@@ -86,11 +90,20 @@ class Gate:
         """Count a wrong key against the address it came from."""
         self.failures.spend(client, self.settings.auth_failures_per_minute, time.monotonic())
 
-    def _admit(self, given: Credential, found: tuple[Caller, int] | None, client: str) -> Caller:
+    def _admit(
+        self,
+        given: Credential,
+        found: tuple[Caller, int] | None,
+        client: str,
+        *,
+        paging: bool = False,
+    ) -> Caller:
         if found is None or (given.user is not None and not same_user(given.user, found[0])):
             self.failed(client)
             raise UnauthorizedError(REFUSED + HOW)
         caller, per_minute = found
+        if paging:
+            return caller
         wait = self.buckets.spend(caller.key_id, per_minute, time.monotonic())
         if wait > 0:
             raise RateLimitedError(
@@ -109,6 +122,17 @@ def same_user(user: str, caller: Caller) -> bool:
     return user in (caller.name, as_latin1)
 
 
+def next_page(request: Request) -> bool:
+    """Whether the request is a further page of an OGC collection's items (a next link:
+    ``after=`` or an offset past the first page)."""
+    path = request.url.path
+    if not (path.startswith("/ogc/collections/") and path.endswith("/items")):
+        return False
+    query = request.query_params
+    offset = query.get("offset", "0")
+    return "after" in query or (offset.isdigit() and int(offset) > 0)
+
+
 def client_address(request: Request) -> str:
     """The address a request comes from (behind a proxy, uvicorn's --proxy-headers
     makes it the client's)."""
@@ -123,7 +147,9 @@ async def authenticate(request: Request) -> Caller:
         raise UnauthorizedError("this needs an API key: " + HOW)
     gate: Gate = request.app.state.gate
     pool: StatementPool = request.app.state.statements
-    caller = await gate.verify_async(given, client_address(request), pool.fetch_one)
+    caller = await gate.verify_async(
+        given, client_address(request), pool.fetch_one, paging=next_page(request)
+    )
     writes = given.cookie and request.method not in SAFE_METHODS
     if writes and not same_origin(request, gate.settings.public_url):
         raise ForbiddenError(

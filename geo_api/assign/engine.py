@@ -24,7 +24,7 @@ from geo_api.assign.places import CoverReport, assign_places
 from geo_api.assign.solver import UNASSIGNED, Heads, Households
 from geo_api.db.bulk import copy_frame, read_frame
 from geo_api.errors import BusyError, InvalidInputError, StoreNotReadyError
-from geo_api.geo.crs import metric_epsg, to_metres
+from geo_api.geo.crs import city_epsg, to_metres
 
 LOCK_KEY = 0x67726964  # "grid": one assignment run at a time across the store
 
@@ -149,7 +149,7 @@ def _frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
     held = heads["id"].map(locked.groupby("head_id").size()).fillna(0).astype(int)
     heads["capacity"] = (heads["capacity"] - held).clip(lower=0)
     heads["max_capacity"] = heads["max_capacity"] - held
-    epsg = metric_epsg(float(homes["lon"].mean()))
+    epsg = city_epsg(float(homes["lon"].mean()), float(homes["lat"].mean()))
     homes = homes[~homes["id"].isin(locked["household_id"])].reset_index(drop=True)
     return homes, heads, locked, epsg
 

@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 from sqlalchemy import Connection, text
 
 from geo_api.errors import NotFoundError
-from geo_api.geo.crs import metric_epsg, to_metres
+from geo_api.geo.crs import city_epsg, to_metres
 
 REACH_M = 300.0  # the 5-minute life circle: a head should live this close
 SECONDS_PER_PHASE = 5.0  # per community and objective; past it, the best found so far
@@ -134,7 +134,7 @@ def propose_recruits(
         conn,
         params={"communities": [int(c) for c in demand["community"].unique()]},
     )
-    epsg = metric_epsg(float(demand["lon"].mean()))
+    epsg = city_epsg(float(demand["lon"].mean()), float(demand["lat"].mean()))
     demand[["x", "y"]] = to_metres(demand["lon"].to_numpy(), demand["lat"].to_numpy(), epsg)
     people[["x", "y"]] = to_metres(people["lon"].to_numpy(), people["lat"].to_numpy(), epsg)
     for cid, need in demand.groupby("community"):

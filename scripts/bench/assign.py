@@ -42,7 +42,7 @@ from geo_api.assign.flow import solve_graph
 from geo_api.assign.parallel import Task, solve_tasks
 from geo_api.assign.solver import UNASSIGNED, Heads, Households, Solution
 from geo_api.db.engine import make_engine
-from geo_api.geo.crs import metric_epsg, to_metres
+from geo_api.geo.crs import city_epsg, to_metres
 
 Solver = Callable[[Households, Heads], Solution]
 
@@ -54,7 +54,7 @@ def load(url: str) -> tuple[Households, Heads, np.ndarray, np.ndarray]:
         homes = pd.read_sql_query(text(HOUSEHOLDS_SQL), conn)
         heads = pd.read_sql_query(text(HEADS_SQL), conn)
     engine.dispose()
-    epsg = metric_epsg(float(homes["lon"].mean()))
+    epsg = city_epsg(float(homes["lon"].mean()), float(homes["lat"].mean()))
     h = Households(
         homes["id"].to_numpy(),
         homes["unit"].to_numpy(),

@@ -36,7 +36,7 @@ from benchkit import console, prepare
 from geo_api.db.engine import make_engine
 from geo_api.gaps.access import CIRCLES, circle_params
 from geo_api.gaps.finder import GAP_NAMES, find_gaps
-from geo_api.geo.crs import metric_epsg
+from geo_api.geo.crs import city_epsg
 from geo_api.network.walk import STRAIGHT_SQL
 
 REACH = circle_params("beyond_10min_walk", (300, 500, 1000))
@@ -78,7 +78,9 @@ def strtree_count(conn: Connection) -> Callable[[], int]:
         geom_col="geom",
         params={"t": REACH["tiers"]},
     )
-    epsg = metric_epsg(float(homes.total_bounds[[0, 2]].mean()))
+    epsg = city_epsg(
+        float(homes.total_bounds[[0, 2]].mean()), float(homes.total_bounds[[1, 3]].mean())
+    )
     units = homes.to_crs(epsg).geometry.to_numpy()
     sites = stations.to_crs(epsg).geometry.to_numpy()
     weights = homes["n"].to_numpy()
