@@ -78,14 +78,14 @@ def _cli(case: Case, path: Path, conn: Connection, monkeypatch: pytest.MonkeyPat
     """``gridgov import LAYER FILE --options`` in-process; the report taken from the run."""
     sources = _Sources(monkeypatch)
     reports: list[run.ImportReport] = []
-    real = cli_imports.import_file
+    real = run.import_file
 
     def keep(*args: Any, **kwargs: Any) -> run.ImportReport:
         report = real(*args, **kwargs)
         reports.append(report)
         return report
 
-    monkeypatch.setattr(cli_imports, "import_file", keep)
+    monkeypatch.setattr(run, "import_file", keep)
     monkeypatch.setattr(cli_imports, "store", lambda: _Store(conn))
     args = ["import", case.layer, str(path)]
     for name, value in case.options.items():

@@ -54,9 +54,9 @@ def test_a_new_unit_head_lands_and_mistakes_are_named(conn: Connection, tmp_path
         import_file(conn, "heads", path)
     savepoint.rollback()
     message = str(raised.value)
-    assert "line 3, 角色 '村长'" in message
-    assert "line 4, 电话 '12345'" in message
-    assert "line 5, 地址 '不存在花园': no such compound" in message
+    assert "(line 3), 角色 '村长'" in message
+    assert "(line 4), 电话 '12345'" in message
+    assert "(line 5), 地址 '不存在花园': no such compound" in message
     report = import_file(conn, "heads", path, skip_bad=True)
     assert report.landed.inserted == 1
     head = conn.execute(

@@ -122,7 +122,10 @@ def test_nul_characters_are_refused_naming_line_column_value(
     path = tmp_path / name
     path.write_bytes("姓名,编码\n张三,1\n路东,1410810\x0001\n".encode(encoding))
     message = refusal(path)
-    assert f"{name}, line 3, column 编码, value '1410810\\x0001': a NUL character" in message
+    assert (
+        f"{name}, data row 2 (line 3), column 编码, value '1410810\\x0001': a NUL character"
+        in message
+    )
 
 
 def test_nul_in_a_geojson_property_never_reaches_the_store(tmp_path: Path) -> None:

@@ -125,11 +125,11 @@ def test_mistakes_are_named_and_nothing_lands(conn: Connection, tmp_path: Path) 
     savepoint.rollback()
     message = str(raised.value)
     assert "5 of 6 rows rejected" in message
-    assert "line 2, 地址 '不存在花园': no such compound" in message
-    assert "line 3, 人数 'abc': not a whole number" in message
-    assert "line 4, 经度/纬度" in message and "swapped" in message
-    assert "the same home as line" in message
-    assert "line 7, 经度/纬度 '116.39, 39.9 → lon 116.39" in message
+    assert "(line 2), 地址 '不存在花园': no such compound" in message
+    assert "(line 3), 人数 'abc': not a whole number" in message
+    assert "(line 4), 经度/纬度" in message and "swapped" in message
+    assert "the same home as data row" in message
+    assert "(line 7), 经度/纬度 '116.39, 39.9 → lon 116.39" in message
     assert "outside the city" in message
     assert count(conn) == before
     report = import_file(conn, "households", path, skip_bad=True)

@@ -67,7 +67,7 @@ def test_member_mistakes_are_named(conn: Connection, tmp_path: Path) -> None:
         import_file(conn, "members", path)
     savepoint.rollback()
     message = str(raised.value)
-    assert "line 2, 手机 '12345': not a Chinese phone number" in message
-    assert "line 3, 姓名: missing" in message
-    assert "line 4, 报到日期 '2099-01-01': in the future" in message
-    assert "line 6, 手机" in message and "the same member as line 5" in message
+    assert "(line 2), 手机 '12345': not a Chinese phone number" in message
+    assert "(line 3), 姓名: missing" in message
+    assert "(line 4), 报到日期 '2099-01-01': in the future" in message
+    assert "(line 6), 手机" in message and "the same member as data row 4 (line 5)" in message

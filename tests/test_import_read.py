@@ -517,7 +517,7 @@ def test_every_format_says_where_a_row_is(tmp_path: Path) -> None:
     pyogrio.write_dataframe(people(), tmp_path / "a.geojson")
     geojson = open_source(tmp_path / "a.geojson")
     assert [s.label(2) for s in (csv, xlsx, geojson)] == [
-        "line 2",
+        "data row 1 (line 2)",
         "sheet 户籍, row 2",
         "feature 2",
     ]

@@ -67,11 +67,11 @@ def test_register_columns_are_kept_and_phones_and_dates_checked(
         finally:
             savepoint.rollback()
     message = str(raised.value)
-    assert "line 4, 联系电话 '1.38E+10': digits lost to scientific notation" in message
-    assert "line 5, 登记日期 '2023-13-01': not a date" in message
+    assert "(line 4), 联系电话 '1.38E+10': digits lost to scientific notation" in message
+    assert "(line 5), 登记日期 '2023-13-01': not a date" in message
     report = import_file(conn, "households", path, skip_bad=True)
     assert report.landed.inserted == 2 and len(report.rejects) == 2
-    assert any("line 3, 联系电话 '3575123456': looks like a landline that lost its leading 0" in n
+    assert any("(line 3), 联系电话 '3575123456': looks like a landline that lost its leading 0" in n
                for n in report.notes)  # fmt: skip
     first = stored(conn, int(u["id"]), "9101").iloc[0]
     assert (first["head_name"], first["phone"], first["remarks"]) == ("王大明", "13812345678",
@@ -95,8 +95,8 @@ def test_several_households_in_one_room_by_number_or_head(conn: Connection, tmp_
     report = import_file(conn, "households", path, skip_bad=True)
     assert report.landed.inserted == 5 and len(report.rejects) == 1
     assert (
-        report.rejects[0].where == "line 7"
-        and "the same home as line 6" in report.rejects[0].reason
+        report.rejects[0].where == "data row 6 (line 7)"
+        and "the same home as data row 5 (line 6)" in report.rejects[0].reason
     )
     assert list(stored(conn, int(u["id"]), "9201")["household_no"]) == ["1", "2"]
     assert list(stored(conn, int(u["id"]), "9202")["household_no"]) == ["", "丁"]

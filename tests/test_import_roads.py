@@ -135,12 +135,12 @@ def test_gates_land_and_join_the_network(conn: Connection, tmp_path: Path) -> No
     )
     frame.to_csv(tmp_path / "gates.csv", index=False)
     savepoint = conn.begin_nested()
-    with pytest.raises(ImportRejectedError, match="line 3, 小区代码 'nope'"):
+    with pytest.raises(ImportRejectedError, match=r"\(line 3\), 小区代码 'nope'"):
         import_file(conn, "gates", tmp_path / "gates.csv")
     savepoint.rollback()
     report = import_file(conn, "gates", tmp_path / "gates.csv", skip_bad=True)
     assert report.landed.inserted == 1 and len(report.rejects) == 2
-    assert "line 2 names this compound's gate" in report.rejects[-1].message()
+    assert "(line 2) names this compound's gate" in report.rejects[-1].message()
     entries = conn.execute(
         text("""SELECT count(*) FROM network_entry e JOIN compound_gate g
                 ON g.compound_id = e.compound_id AND g.geom = e.geom

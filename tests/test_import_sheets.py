@@ -145,7 +145,9 @@ def test_totals_rows_are_skipped_in_sheets_and_csv(tmp_path: Path, word: str) ->
     lines = [MEMBER_HEADER, ["张三", "138", "", "", ""], [word, "1", "", "", ""], ["李四", "139"]]
     source = open_source(text_table(tmp_path / "t.csv", lines))
     assert read_all(source)["_row"].tolist() == [2, 4]
-    assert source.notes == [f"line 3: a totals row ({word.strip()}) skipped: it is not a record"]
+    assert source.notes == [
+        f"data row 2 (line 3): a totals row ({word.strip()}) skipped: it is not a record"
+    ]
 
 
 def test_a_total_inside_a_longer_text_is_data(tmp_path: Path) -> None:

@@ -58,12 +58,12 @@ def test_station_mistakes_are_named(conn: Connection, tmp_path: Path) -> None:
         import_file(conn, "stations", tmp_path / "bad.csv")
     savepoint.rollback()
     message = str(raised.value)
-    assert "line 2, 层级 '省级'" in message
-    assert "line 3, 面积 '-5" in message
+    assert "(line 2), 层级 '省级'" in message
+    assert "(line 3), 面积 '-5" in message
     # A community station without its community's code takes the one it stands in.
     report = import_file(conn, "stations", tmp_path / "bad.csv", skip_bad=True)
     assert report.landed.inserted == 1
-    assert any("given the one they stand in (line 4 → " in n for n in report.notes), report.notes
+    assert any("(line 4) → " in n for n in report.notes), report.notes
 
 
 def test_a_file_without_hours_keeps_the_stored_hours(conn: Connection, tmp_path: Path) -> None:

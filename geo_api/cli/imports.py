@@ -67,6 +67,9 @@ def import_layer(
 ) -> None:
     """Import a file into a layer. Without --skip-bad, one bad row stops the import and
     the store is unchanged; re-importing the same file changes nothing."""
+    from geo_api.importer.read import check_name
+
+    check_name(file.name)  # a name too long for the disk is a user's mistake, not a crash
     if not file.is_file():
         raise InvalidInputError(f"{file}: no such file")
     step("importing")

@@ -11,10 +11,11 @@ CSV saved from a sheet with a title) are skipped with a note: the header is
 
 from __future__ import annotations
 
+import bisect
 import csv
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +68,10 @@ def open_csv(file: Path, encoding: str | None, header_row: int | None = None) ->
     columns = check_columns(file, header.names[:named], lambda i: f"line {first}, column {i + 1}")
     unnamed = [f"{_UNNAMED}{i + 1}" for i in range(named, len(header.names))]
 
+    lines = _Lines(header.lines + 1)
+
     def read(rows: int) -> Iterator[pd.DataFrame]:
-        chunks = _chunks(file, codec, header, (columns, unnamed), rows)
+        chunks = _chunks(file, codec, header, (columns, unnamed), rows, lines)
         return rebatch(without_trailing_empty(chunks, columns), rows)
 
     return Source(
@@ -80,8 +83,33 @@ def open_csv(file: Path, encoding: str | None, header_row: int | None = None) ->
         has_geometry=False,
         notes=notes,
         _reader=read,
-        _label=lambda row: f"line {row}",
+        _label=lines.label,
     )
+
+
+@dataclass
+class _Lines:
+    """Which data row starts on which line, as a spreadsheet program counts rows and a
+    text editor lines: they differ after a cell with line breaks. Only those records
+    are remembered (where a later row's count shifts), so memory stays small."""
+
+    first: int  # the line the first data row starts on
+    shifts: list[int] = field(default_factory=list)  # lines after which rows shift
+    extra: list[int] = field(default_factory=list)  # lines skipped so far, at each
+
+    def record(self, starts: np.ndarray, spans: np.ndarray) -> None:
+        """Remember the records of a chunk that span several lines."""
+        for start, span in zip(starts[spans > 1].tolist(), spans[spans > 1].tolist(), strict=True):
+            if self.shifts and start <= self.shifts[-1]:
+                continue  # read again (chunks may be read more than once)  # fmt: skip
+            self.shifts.append(int(start))
+            self.extra.append((self.extra[-1] if self.extra else 0) + int(span) - 1)
+
+    def label(self, line: int) -> str:
+        """ "data row 5 (line 6)": the record's place among the data rows, and its line."""
+        before = bisect.bisect_left(self.shifts, line)
+        skipped = self.extra[before - 1] if before else 0
+        return f"data row {line - self.first + 1 - skipped} (line {line})"
 
 
 def _read_header(file: Path, codec: str, header_row: int | None) -> _Header:
@@ -139,7 +167,12 @@ def _sniff(first_line: str) -> str:
 
 
 def _chunks(
-    file: Path, codec: str, header: _Header, names: tuple[list[str], list[str]], rows: int
+    file: Path,
+    codec: str,
+    header: _Header,
+    names: tuple[list[str], list[str]],
+    rows: int,
+    lines: _Lines,
 ) -> Iterator[pd.DataFrame]:
     """Chunks as pandas parses them, with ``_row`` and text columns.
 
@@ -167,6 +200,7 @@ def _chunks(
                 texts = {name: column_text(chunk[name]) for name in columns}
                 spans = _line_spans(texts, len(chunk))
                 starts = line + np.cumsum(spans) - spans
+                lines.record(starts, spans)
                 _refuse_unnamed(file, chunk[unnamed], starts)
                 out = pd.DataFrame({ROW: starts, **texts})
                 line += int(spans.sum())

@@ -216,7 +216,10 @@ for _word in ("合计", "小计", "总计：", "Total", "合 计"):
         f"xlsx_totals_{_word}", "members", _totals_xlsx, Imported(3, notes=("row 5: a totals row",))
     )
     CASES.add(
-        f"csv_totals_{_word}", "members", _totals_csv, Imported(2, notes=("line 4: a totals row",))
+        f"csv_totals_{_word}",
+        "members",
+        _totals_csv,
+        Imported(2, notes=("(line 4): a totals row",)),
     )
 
 
@@ -299,5 +302,5 @@ for _encoding in ("utf-8", "gbk"):
         f"csv_households_title_and_totals_{_encoding}",
         "households",
         _households,
-        Imported(2, notes=("the header is line 2", "line 5: a totals row (合计)")),
+        Imported(2, notes=("the header is line 2", "(line 5): a totals row (合计)")),
     )
