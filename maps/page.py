@@ -124,7 +124,8 @@ class PageScript(MacroElement):
           window.gg_refresh = function () {
             return fetch(health, {cache: 'no-store'}).then(function (r) {
               if (!r.ok) throw new Error('HTTP ' + r.status);
-              location.reload();
+              // Read the answer to its end first: a reload would abort it half-read.
+              return r.text().then(function () { location.reload(); });
             }).catch(function () {
               if (status) status.textContent = {{ this.offline|tojson }};
             });

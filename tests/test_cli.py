@@ -205,11 +205,11 @@ def test_import_reports_counts_and_writes_rejects(run: Run, tmp_path: Path, db_u
     path = tmp_path / "streets.geojson"
     frame.to_file(path)
     code, _, err = run("import", "streets", str(path))
-    assert code == 1 and "row 1, code '12': must be 9 digits" in err
+    assert code == 1 and "feature 1, code '12': must be 9 digits" in err
     assert (
         (tmp_path / "streets.geojson.rejects.csv")
         .read_text(encoding="utf-8-sig")
-        .startswith("row,field,value,reason")
+        .startswith("row,where,column,value,reason")
     )
     code, out, err = run("import", "streets", str(path), "--skip-bad", "--lang", "en")
     assert code == 0, err

@@ -69,7 +69,8 @@ def status() -> None:
     """Where the store is, whether it runs, and its schema revision."""
     # No Alembic nor SQLAlchemy here: status answers at once (geo_api.db.revisions).
     from geo_api.db.cluster import Cluster, cluster_root
-    from geo_api.db.revisions import libpq_url, script_heads, stored_revision
+    from geo_api.db.durability import durability_problems
+    from geo_api.db.revisions import durability, libpq_url, script_heads, stored_revision
     from geo_api.settings import DatabaseSettings
 
     settings = DatabaseSettings()
@@ -81,6 +82,8 @@ def status() -> None:
         url = cluster.libpq_url() if rows.get("running") else None
     if url:
         rows["schema revision"] = stored_revision(url) or t("none (run gridgov db up)")
+        problems = durability_problems(durability(url))
+        rows["durable"] = "; ".join(problems) if problems else t("yes")
     rows["expected revision"] = ", ".join(script_heads()) or "-"
     table("store", rows)
 

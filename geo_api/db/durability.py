@@ -7,7 +7,10 @@ it finds rather than overriding it.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 # What each setting must be for an acknowledged commit to survive a crash, and why.
 REQUIRED = {
@@ -24,6 +27,8 @@ FLUSHING = {"on", "local", "remote_write", "remote_apply"}
 
 def durability_settings(conn: Connection) -> dict[str, str]:
     """The server's fsync, full_page_writes and synchronous_commit, as it runs them."""
+    from sqlalchemy import text
+
     return {
         name: str(conn.execute(text("SELECT current_setting(:n)"), {"n": name}).scalar_one())
         for name in REQUIRED

@@ -67,7 +67,24 @@ class StoreUnreachableError(GridgovError):
 
 
 def stored_revision(url: str) -> str | None:
-    """The revision the store at a libpq URL is at (None: not migrated).
+    """The revision the store at a libpq URL is at (None: not migrated)."""
+    return ask(url, REVISION_SQL) or None
+
+
+DURABILITY_SQL = (
+    "SELECT current_setting('fsync') || ',' || current_setting('full_page_writes') || ',' "
+    "|| current_setting('synchronous_commit')"
+)
+
+
+def durability(url: str) -> dict[str, str]:
+    """The server's fsync, full_page_writes and synchronous_commit, as it runs them."""
+    fsync, pages, commit = ask(url, DURABILITY_SQL).split(",")
+    return {"fsync": fsync, "full_page_writes": pages, "synchronous_commit": commit}
+
+
+def ask(url: str, sql: str) -> str:
+    """One value of one query, from the store at a libpq URL.
 
     Asked through psql when it is installed: importing psycopg costs more than the
     whole of `gridgov db status` may take on a busy machine."""
@@ -76,10 +93,10 @@ def stored_revision(url: str) -> str | None:
         import psycopg
 
         with psycopg.connect(url, connect_timeout=5) as conn:
-            row = conn.execute(REVISION_SQL).fetchone()
-        return (str(row[0]) if row else "") or None
+            row = conn.execute(sql).fetchone()
+        return str(row[0]) if row and row[0] is not None else ""
     done = subprocess.run(
-        [psql, "-X", "-A", "-t", "-w", "-q", "-v", "ON_ERROR_STOP=1", "-c", REVISION_SQL, url],
+        [psql, "-X", "-A", "-t", "-w", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql, url],
         capture_output=True,
         text=True,
         env={**os.environ, "PGCONNECT_TIMEOUT": "5"},
@@ -90,4 +107,4 @@ def stored_revision(url: str) -> str | None:
         raise StoreUnreachableError(
             f"the database is unavailable ({reason.removeprefix('psql: ')})"
         )
-    return done.stdout.strip() or None
+    return done.stdout.strip()

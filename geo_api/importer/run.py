@@ -84,6 +84,8 @@ def import_file(
     the rows read so far, chunk by chunk; ``node_crossings`` how the network rebuilt after
     roads land joins ways (None: as the last build)."""
     spec = layer_named(layer)
+    if crs is not None:
+        SourceCRS.parse(crs)  # a system that does not exist is refused before any reading
     source = open_source(
         path,
         layer=source_layer,
