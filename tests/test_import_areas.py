@@ -97,10 +97,12 @@ def test_bad_rows_fail_the_whole_import_naming_row_field_and_value(
         import_file(conn, "communities", path)
     savepoint.rollback()  # what the CLI's and the API's transactions do
     message = str(raised.value)
-    assert "4 of 6 rows rejected, nothing imported" in message
+    assert "3 of 6 rows rejected, nothing imported" in message
     assert "feature 2, code '12345': must be 12 digits" in message
     assert "feature 3, name: missing" in message
-    assert "feature 4, street_code '999999999': no street with this code" in message
+    # Row 4's code names no street and it gives no street code: it takes the street it
+    # lies in (said in the notes), as any area or cell without its parent's code does.
+    assert "feature 4" not in message
     assert "feature 5, code" in message and "duplicate: feature 1 has it" in message
     assert count(conn, "community") == before
 
@@ -114,8 +116,9 @@ def test_skip_bad_lands_the_good_rows_and_accounts_for_every_row(
     # The good rows are copies of stored communities under new codes: overlaps, accepted.
     report = import_file(conn, "communities", path, skip_bad=True, accept_overlaps=True)
     assert report.rows_in == 6 == report.rows_landed + len(report.rejects)
-    assert len(report.rejects) == 4 and report.landed.inserted == 2
-    assert count(conn, "community") == before + 2
+    assert len(report.rejects) == 3 and report.landed.inserted == 3
+    assert count(conn, "community") == before + 3
+    assert any("placed in the street they lie in (feature 4 → 141081" in n for n in report.notes)
 
 
 def test_an_invalid_boundary_is_rejected_or_repaired_when_asked(

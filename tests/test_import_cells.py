@@ -60,3 +60,30 @@ def test_a_new_building_lands_and_mistakes_are_named(conn: Connection, tmp_path:
         {"c": buildings.loc[0, "小区编码"]},
     ).scalar_one()
     assert number == 99
+
+
+def test_a_unit_without_its_building_number_takes_the_building_it_lies_in(
+    conn: Connection, tmp_path: Path
+) -> None:
+    """Issue 21: the parent of any area or cell is found by location when its code is
+    absent, and the choice is reported."""
+    import geopandas as gpd
+    import shapely
+
+    code, building, x, y = conn.execute(
+        text(
+            "SELECT cp.code, b.id, ST_X(ST_PointOnSurface(b.geom)), "
+            "ST_Y(ST_PointOnSurface(b.geom)) "
+            "FROM building b JOIN compound cp ON cp.id = b.compound_id ORDER BY b.id LIMIT 1"
+        )
+    ).one()
+    footprint = shapely.box(x - 0.00001, y - 0.00001, x + 0.00001, y + 0.00001)
+    path = tmp_path / "units.geojson"
+    gpd.GeoDataFrame({"单元": [9]}, geometry=[footprint], crs=4326).to_file(path)
+    report = import_file(conn, "units", path)
+    assert report.landed.inserted == 1
+    assert any(f"feature 1 → {code} " in n for n in report.notes), report.notes
+    placed = conn.execute(
+        text("SELECT building_id FROM unit WHERE number = 9 AND building_id = :b"), {"b": building}
+    ).all()
+    assert len(placed) == 1

@@ -40,9 +40,6 @@ class AreaKind:
     parent_field: str | None  # the canonical field naming the parent's code
     prefix: int  # digits of the own code that make the parent's code
     multi: bool  # stored as MultiPolygon
-    # Statistical codes say their parent: a prefix that names none is an error. Free
-    # codes (compounds) do not: without a parent code the outline's place decides.
-    by_location: bool = False
 
 
 @dataclass
@@ -103,7 +100,8 @@ class AreaLayer(Layer[AreaState]):
             more = len(state.placed) - SHOWN_CHOICES
             also = f"; and {more} more" if more > 0 else ""
             notes.append(
-                f"{len(state.placed)} {self.name} had no {self.kind.parent} code: placed in the "
+                f"{len(state.placed)} {self.name} had no {self.kind.parent} code (nor one their "
+                f"own code names): placed in the "
                 f"{self.kind.parent} they lie in ({shown}{also})"
             )
         codes = list(state.seen)
@@ -214,10 +212,6 @@ def _parents(
         given,
         f"no {kind.parent} with this code in the store: import the {kind.parent}s first",
     )
-    if not kind.by_location:
-        errors.flag((given.isna() & found.isna()).to_numpy(), kind.parent_field, derived,
-                    f"no {kind.parent} with this code (the code's first {kind.prefix} digits) "
-                    f"in the store: import the {kind.parent}s first")  # fmt: skip
     lost = (found.isna() & ~unknown).to_numpy() & ~errors.bad
     found = found.astype(object)
     if lost.any():
@@ -286,7 +280,6 @@ COMPOUNDS = AreaLayer(
         "grid_code",
         15,
         False,
-        by_location=True,
     ),
     "compounds (小区): one polygon each, coded up to 20 letters or digits, in a grid",
     _fields(

@@ -104,8 +104,8 @@ class CellLayer(Layer[CellState]):
         shown = "; ".join(state.placed[:SHOWN_CHOICES])
         more = len(state.placed) - SHOWN_CHOICES
         return [
-            f"{len(state.placed)} {self.name} had no compound code: placed in the compound "
-            f"they lie in ({shown}{f'; and {more} more' if more > 0 else ''})"
+            f"{len(state.placed)} {self.name} had no compound code or building number: placed "
+            f"where they lie ({shown}{f'; and {more} more' if more > 0 else ''})"
         ]
 
 
@@ -154,13 +154,18 @@ def check_cells(
         building_label = cell.map(lambda v: None if v is None else lettered(str(v)))
         building = _whole(cell.where(building_label.isna(), None), errors, "building", 999,
                           needed=False)  # fmt: skip
-        errors.flag(cell.isna().to_numpy(), "building", None, "missing")
-        named = building_label.where(
+        # Without its building's number, a unit is in the building its footprint lies in.
+        located = _buildings_at(cell, lonlat, errors, state)
+        named = located.where(located.notna(), None).astype(object)
+        named = named.where(named.notna(), building_label)
+        named = named.where(
             building_label.notna(), building.map(lambda b: "" if b is None else str(int(b)))
         )
         parent_key = compound + "/" + named
         parent_field, parent_rule = "building", "no such building of this compound"
     parent = parent_key.map(lambda k: state.parents.get(str(k)))
+    if layer == "units":
+        parent = parent.where(located.isna(), located.map(lambda b: _building_id(b)))
     errors.flag(
         (parent.isna() & compound.notna()).to_numpy(),
         parent_field,
@@ -217,6 +222,29 @@ def _lettered_numbers(
     return out
 
 
+def _buildings_at(
+    cell: pd.Series, lonlat: np.ndarray, errors: RowErrors, state: CellState
+) -> pd.Series:
+    """For units without their building's number: "#<building id>" of the building the
+    footprint lies in (None elsewhere); a footprint in no building is rejected."""
+    found = pd.Series([None] * len(cell), dtype=object)
+    lost = cell.isna().to_numpy() & ~errors.bad
+    if lost.any():
+        hits = parents_at(state.conn, "building", lonlat[lost])
+        for k, hit in zip(np.flatnonzero(lost).tolist(), hits, strict=True):
+            if hit is not None:
+                found.iat[k] = f"#{hit.id}"
+                state.placed.append(f"row {errors.rows[k]} → {hit.code}")
+    errors.flag(lost & found.isna().to_numpy(), "building", None,
+                "no building number, and the footprint lies in no stored building")  # fmt: skip
+    return found
+
+
+def _building_id(key: object) -> int | None:
+    """The id in a "#<id>" key of _buildings_at."""
+    return int(str(key)[1:]) if isinstance(key, str) and key.startswith("#") else None
+
+
 def _compound_codes(
     given: pd.Series, lonlat: np.ndarray, errors: RowErrors, state: CellState
 ) -> pd.Series:
@@ -267,7 +295,11 @@ UNITS = CellLayer(
         Field(
             "compound_code", "code", "the compound's code (else the compound the footprint lies in)"
         ),
-        Field("building", "whole number", "the building's number in its compound"),
+        Field(
+            "building",
+            "whole number",
+            "the building's number in its compound (else the building the footprint lies in)",
+        ),
         Field(
             "number",
             "whole number",
@@ -275,5 +307,5 @@ UNITS = CellLayer(
             ("单元", "单元号", "编号"),
         ),
     ),
-    {"building", "number"},
+    {"number"},
 )
