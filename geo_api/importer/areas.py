@@ -24,9 +24,13 @@ from geo_api.importer.coords import SourceCRS
 from geo_api.importer.layer import Field, Landing, Layer, Options, Rebuild
 from geo_api.importer.overlaps import refuse_overlaps
 from geo_api.importer.points import Bounds, city_bounds
-from geo_api.importer.shapes import areas_m2, parents_at, reject_unplaceable, repair_notes
-
-SHOWN_CHOICES = 5
+from geo_api.importer.shapes import (
+    areas_m2,
+    parents_at,
+    placed_note,
+    reject_unplaceable,
+    repair_notes,
+)
 
 
 @dataclass(frozen=True)
@@ -94,16 +98,12 @@ class AreaLayer(Layer[AreaState]):
 
     def after(self, conn: Connection, state: AreaState, options: Options) -> list[str]:
         """Parents chosen by location, then overlaps and slivers among siblings."""
-        notes = []
-        if state.placed:
-            shown = "; ".join(state.placed[:SHOWN_CHOICES])
-            more = len(state.placed) - SHOWN_CHOICES
-            also = f"; and {more} more" if more > 0 else ""
-            notes.append(
-                f"{len(state.placed)} {self.name} had no {self.kind.parent} code (nor one their "
-                f"own code names): placed in the "
-                f"{self.kind.parent} they lie in ({shown}{also})"
-            )
+        parent = self.kind.parent
+        notes = placed_note(
+            f"{self.name} had no {parent} code (nor one their own code names): placed in the "
+            f"{parent} they lie in",
+            state.placed,
+        )
         codes = list(state.seen)
         notes += refuse_overlaps(conn, self.kind.table, codes, accept=options.accept_overlaps)
         return notes

@@ -23,7 +23,13 @@ from geo_api.importer.coords import SourceCRS
 from geo_api.importer.households import lettered
 from geo_api.importer.layer import Field, Landing, Layer, Options
 from geo_api.importer.points import Bounds, city_bounds
-from geo_api.importer.shapes import areas_m2, parents_at, reject_unplaceable, repair_notes
+from geo_api.importer.shapes import (
+    areas_m2,
+    parents_at,
+    placed_note,
+    reject_unplaceable,
+    repair_notes,
+)
 
 PARENTS_SQL = {
     "buildings": "SELECT code, id FROM compound",
@@ -31,7 +37,6 @@ PARENTS_SQL = {
     "units": """SELECT cp.code || '/' || coalesce(b.label, b.number::text), b.id FROM building b
                 JOIN compound cp ON cp.id = b.compound_id""",
 }
-SHOWN_CHOICES = 5
 
 
 @dataclass
@@ -99,14 +104,10 @@ class CellLayer(Layer[CellState]):
 
     def after(self, conn: Connection, state: CellState, options: Options) -> list[str]:
         """Which compound each footprint without a compound code was placed in."""
-        if not state.placed:
-            return []
-        shown = "; ".join(state.placed[:SHOWN_CHOICES])
-        more = len(state.placed) - SHOWN_CHOICES
-        return [
-            f"{len(state.placed)} {self.name} had no compound code or building number: placed "
-            f"where they lie ({shown}{f'; and {more} more' if more > 0 else ''})"
-        ]
+        return placed_note(
+            f"{self.name} had no compound code or building number: placed where they lie",
+            state.placed,
+        )
 
 
 def _whole(

@@ -16,6 +16,7 @@ from geo_api.importer.checks import RowErrors
 from geo_api.importer.points import Bounds
 
 GEOD = Geod(ellps="WGS84")
+SHOWN_CHOICES = 5  # parents chosen by location, listed in a note
 MIN_AREA_M2 = 1.0  # below this an outline is a sliver, not a place
 
 
@@ -104,3 +105,13 @@ def parents_at(conn: Connection, table: str, geoms: np.ndarray) -> list[Found | 
     for i, pid, label, comm in conn.execute(sql, {"points": list(points)}):
         found[int(i) - 1] = Found(int(pid), str(label), None if comm is None else int(comm))
     return found
+
+
+def placed_note(what: str, placed: list[str]) -> list[str]:
+    """One note for the rows whose parent was found by location ("row 3 → 1410…"), the
+    first few listed: "N <what> (row 3 → …; …; and M more)"."""
+    if not placed:
+        return []
+    shown = "; ".join(placed[:SHOWN_CHOICES])
+    more = len(placed) - SHOWN_CHOICES
+    return [f"{len(placed)} {what} ({shown}{f'; and {more} more' if more > 0 else ''})"]

@@ -22,7 +22,7 @@ from geo_api.importer.checks import Checked, RowErrors, text_column
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.layer import Field, Landing, Layer, Options
 from geo_api.importer.points import Bounds, city_bounds, point_coordinates
-from geo_api.importer.shapes import parents_at
+from geo_api.importer.shapes import parents_at, placed_note
 
 TIERS = {
     "city": "city",
@@ -63,7 +63,6 @@ TIERS = {
 }
 NEEDS_COMMUNITY = {"community", "outpost"}
 COLUMNS = ("name", "tier", "street_id", "community_id", "floor_area_m2", "hours", "geom")
-SHOWN_CHOICES = 5
 
 
 @dataclass
@@ -130,14 +129,10 @@ class StationLayer(Layer[StationState]):
 
     def after(self, conn: Connection, state: StationState, options: Options) -> list[str]:
         """Which community or street each station without a code was given."""
-        if not state.placed:
-            return []
-        shown = "; ".join(state.placed[:SHOWN_CHOICES])
-        more = len(state.placed) - SHOWN_CHOICES
-        return [
-            f"{len(state.placed)} stations had no community or street code: given the one "
-            f"they stand in ({shown}{f'; and {more} more' if more > 0 else ''})"
-        ]
+        return placed_note(
+            "stations had no community or street code: given the one they stand in",
+            state.placed,
+        )
 
 
 def communities(conn: Connection) -> dict[str, dict[str, tuple[int | None, int]]]:
