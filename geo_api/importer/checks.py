@@ -4,10 +4,14 @@ and the checked rows that go on to the store."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import shapely
+
+from geo_api.importer.phones import lost_leading_zero, normalise_phone, phone_problem
+from geo_api.importer.values import parse_date
 
 
 @dataclass(frozen=True)
@@ -139,3 +143,31 @@ def _areal_part(geom: shapely.Geometry) -> shapely.Geometry:
         parts = [g for g in shapely.get_parts(geom) if shapely.get_type_id(g) in (3, 6)]
         return shapely.union_all(parts) if parts else shapely.Polygon()
     return geom
+
+
+def phones(column: pd.Series, errors: RowErrors, flags: list[str]) -> pd.Series:
+    """A phone column normalised (geo_api.importer.phones); unusable numbers rejected; a
+    landline that lost its leading 0 (a number cell ate it) kept as given, and flagged
+    in ``flags`` naming the row and column."""
+    phone = column.map(lambda p: None if p is None else normalise_phone(str(p)))
+    lost = phone.map(lambda p: isinstance(p, str) and lost_leading_zero(p)).to_numpy()
+    problem = phone.map(lambda p: phone_problem(p) if isinstance(p, str) else None)
+    problem = problem.where(~lost, None)
+    for why in sorted(set(problem.dropna())):
+        errors.flag((problem == why).to_numpy(), "phone", column, why)
+    for k in np.flatnonzero(lost & ~errors.bad).tolist():
+        flags.append(
+            f"row {errors.rows[k]}, {column.name} {column.iat[k]!r}: looks like a landline "
+            "that lost its leading 0 (a number cell?)"
+        )
+    return phone
+
+
+def dates(column: pd.Series, errors: RowErrors, field: str) -> pd.Series:
+    """A date column as dates (values.parse_date: 2023-05-06, 2023.5.6, 2023年5月6日 …);
+    text that says no date is rejected."""
+    when = column.map(parse_date).astype(object)
+    when = when.where(when.map(lambda d: isinstance(d, date)), None)
+    errors.flag((column.notna() & when.isna()).to_numpy(), field, column,
+                "not a date (2023-05-06, 2023.5.6, 2023年5月6日)")  # fmt: skip
+    return when

@@ -17,11 +17,10 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from geo_api.address import parse_address
-from geo_api.importer.checks import Checked, RowErrors, text_column
+from geo_api.importer.checks import Checked, RowErrors, phones, text_column
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.households import Homes, _number, _place, _room, building_keys
 from geo_api.importer.layer import Field, Landing, Layer, Options
-from geo_api.importer.phones import normalise_phone, phone_problem
 
 ROLES = {
     "unit": "unit", "单元长": "unit", "联户长": "unit", "楼道长": "unit",
@@ -117,11 +116,8 @@ def check_heads(
     role = col["role"].map(lambda r: None if r is None else ROLES.get(str(r).strip().lower()))
     errors.flag(role.isna().to_numpy(), "role", col["role"], f"say one of {', '.join(ROLES)}")
     errors.flag(col["name"].isna().to_numpy(), "name", None, "missing")
-    phone = col["phone"].map(lambda p: None if p is None else normalise_phone(str(p)))
-    errors.flag(phone.isna().to_numpy(), "phone", None, "missing")
-    problems = phone.map(lambda p: None if not isinstance(p, str) else phone_problem(p))
-    for why in sorted(set(problems.dropna())):
-        errors.flag((problems == why).to_numpy(), "phone", col["phone"], why)
+    errors.flag(col["phone"].isna().to_numpy(), "phone", None, "missing")
+    phone = phones(col["phone"], errors, notes)
     # Where they live: a household of the store, by its address.
     address = col["household_address"].where(col["household_address"].notna(), col["address"])
     errors.flag(address.isna().to_numpy(), "address", None, "missing: where does the head live?")

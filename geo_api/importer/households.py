@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 
 import geopandas as gpd
@@ -24,11 +23,9 @@ from sqlalchemy import Connection, text
 from geo_api.address import compound_key, match_address, parse_address
 from geo_api.address.format import address_prefix
 from geo_api.errors import InvalidInputError
-from geo_api.importer.checks import Checked, RowErrors, text_column
+from geo_api.importer.checks import Checked, RowErrors, dates, phones, text_column
 from geo_api.importer.coords import SourceCRS
-from geo_api.importer.dates import parse_date
 from geo_api.importer.layer import Field, Landing, Layer, Options
-from geo_api.importer.phones import lost_leading_zero, normalise_phone, phone_problem
 from geo_api.importer.points import Bounds, city_bounds, point_coordinates
 
 UNITS_SQL = """
@@ -208,37 +205,6 @@ def _split(
             "in one room? give each its household number, 户号)",
         )
     return out
-
-
-def _phones(column: pd.Series, errors: RowErrors, flags: list[str]) -> pd.Series:
-    """Phones normalised; unusable ones rejected; a landline that lost its leading 0 (a
-    number cell ate it) is kept as given and flagged, naming the row and column."""
-    phone = column.map(lambda p: None if p is None else normalise_phone(str(p)))
-    lost = phone.map(lambda p: isinstance(p, str) and lost_leading_zero(p)).to_numpy()
-    problems = phone.map(lambda p: None if not isinstance(p, str) else phone_problem(p)).where(
-        ~lost, None
-    )
-    for why in sorted(set(problems.dropna())):
-        errors.flag((problems == why).to_numpy(), "phone", column, why)
-    for k in np.flatnonzero(lost & ~errors.bad).tolist():
-        flags.append(
-            f"row {errors.rows[k]}, {column.name} {column.iat[k]!r}: looks like a landline "
-            "that lost its leading 0 (a number cell?)"
-        )
-    return phone
-
-
-def _dates(column: pd.Series, errors: RowErrors) -> pd.Series:
-    """Registration dates; text that says no date is rejected."""
-    when = column.map(lambda d: None if d is None else parse_date(str(d))).astype(object)
-    when = when.where(when.map(lambda d: isinstance(d, date)), None)
-    errors.flag(
-        (column.notna() & when.isna()).to_numpy(),
-        "registered_on",
-        column,
-        "not a date (2023-05-06, 2023.5.6, 2023年5月6日)",
-    )
-    return when
 
 
 @dataclass
@@ -461,8 +427,8 @@ def check_households(
         col["volunteer"],
         "say 是/否, yes/no, true/false or 1/0",
     )
-    phone = _phones(col["phone"], errors, state.flags)
-    registered = _dates(col["registered_on"], errors)
+    phone = phones(col["phone"], errors, state.flags)
+    registered = dates(col["registered_on"], errors, "registered_on")
     unit_id, at_unit = _place(compound, community, building_no, unit_no, homes, errors)
     split = _split(unit_id, room, number, col["head_name"], state, errors)
     lon, lat = point_coordinates(chunk, col, crs, homes.bounds, errors)

@@ -19,11 +19,9 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection
 
-from geo_api.importer.checks import Checked, RowErrors, text_column
+from geo_api.importer.checks import Checked, RowErrors, dates, phones, text_column
 from geo_api.importer.coords import SourceCRS
-from geo_api.importer.dates import parse_date
 from geo_api.importer.layer import Field, Landing, Layer, Options
-from geo_api.importer.phones import normalise_phone, phone_problem
 from geo_api.importer.points import Bounds, city_bounds, point_coordinates
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -110,18 +108,10 @@ def check_members(
     name = col["name"]
     errors.flag(name.isna().to_numpy(), "name", None, "missing")
     errors.flag((name.fillna("").str.len() > 50).to_numpy(), "name", name, "longer than 50")
-    phone = col["phone"].map(lambda p: None if p is None else normalise_phone(str(p)))
-    errors.flag(phone.isna().to_numpy(), "phone", None, "missing")
-    problems = phone.map(lambda p: None if not isinstance(p, str) else phone_problem(p))
-    for why in sorted(set(problems.dropna())):
-        errors.flag((problems == why).to_numpy(), "phone", col["phone"], why)
-    when = col["registered_on"].map(lambda d: None if d is None else parse_date(str(d)))
-    errors.flag(
-        (col["registered_on"].notna() & when.isna()).to_numpy(),
-        "registered_on",
-        col["registered_on"],
-        "not a date (2024-03-01, 2024.3.1, 2024年3月1日)",
-    )
+    errors.flag(col["phone"].isna().to_numpy(), "phone", None, "missing")
+    flags: list[str] = []
+    phone = phones(col["phone"], errors, flags)
+    when = dates(col["registered_on"], errors, "registered_on")
     today = datetime.now(CHINA).date()
     if "registered_on" in fields:
         errors.flag(col["registered_on"].isna().to_numpy(), "registered_on", None, "missing")
@@ -157,4 +147,4 @@ def check_members(
         geometry=gpd.GeoSeries(points, crs=4326),
         crs=4326,
     )
-    return Checked(frame, errors.rejects, [])
+    return Checked(frame, errors.rejects, flags)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 
+from geo_api.importer.values import scientific_digits
+
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 # The normalised form of either: what PHONE matched before (members, heads).
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
 _NOISE = re.compile(r"[\s()（）]")
-_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 
 
 def normalise_phone(text: str) -> str:
@@ -34,7 +35,7 @@ def phone_problem(number: str) -> str | None:
     """Why a normalised number is not a usable phone, or None when it is."""
     if PHONE.match(number):
         return None
-    if _SCIENTIFIC.match(number):
+    if scientific_digits(number):
         return "digits lost to scientific notation: format the column as text and type it again"
     if number.endswith(".0") and number[:-2].isdigit():
         return "typed as a decimal number: format the column as text"
