@@ -6,7 +6,7 @@ use it; see ``parse`` for the forms understood, ``match`` for scoring and
 ``format`` for writing addresses that read back.
 """
 
-from geo_api.address.format import format_address
+from geo_api.address.format import format_address, lettered
 from geo_api.address.match import match_address, similarity
 from geo_api.address.numerals import parse_number
 from geo_api.address.parse import (
@@ -21,6 +21,7 @@ __all__ = [
     "ParsedAddress",
     "compound_key",
     "format_address",
+    "lettered",
     "match_address",
     "normalise",
     "parse_address",

@@ -21,6 +21,8 @@ from geo_api.errors import InvalidInputError
 # Between the compound name and the tail: nothing, or a boundary the parser keeps.
 SEPARATORS = ("", "·")
 _LABEL = re.compile(r"\d{0,4}[A-Za-z]", re.ASCII)
+# A building cell that names a lettered building: 12A, 12A号楼, 12-A, 12A座, A座, A栋.
+_LETTERED_CELL = re.compile(r"^(\d{0,4})[-\s]?([A-Za-z])\s*(?:号楼|号|楼|栋|幢|座)?$", re.ASCII)
 _ROOM = re.compile(r"\d{1,5}[A-Za-z]?", re.ASCII)
 # What the reading of an address depends on besides the names: whether the building
 # is a number, a number with a letter ("label") or a letter only ("letter"), and
@@ -163,3 +165,10 @@ def _check(building: int | None, unit: int | None, label: str | None) -> str | N
 def _reads_back(parsed: ParsedAddress, want: dict[str, object]) -> bool:
     """Whether ``parsed`` holds exactly the parts wanted."""
     return all(getattr(parsed, name) == value for name, value in want.items())
+
+
+def lettered(text: str) -> str | None:
+    """The label (building.label) a building cell names when it is lettered: "12A" for
+    12A, 12A号楼, 12-A or 12A座; "A" for A座 or A栋; None for a plain number."""
+    found = _LETTERED_CELL.match(text.strip())
+    return None if found is None else f"{found.group(1)}{found.group(2).upper()}"

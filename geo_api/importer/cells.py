@@ -17,10 +17,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from geo_api.address import parse_number
+from geo_api.address import lettered, parse_number
 from geo_api.importer.checks import Checked, RowErrors, polygons, text_column
 from geo_api.importer.coords import SourceCRS
-from geo_api.importer.households import lettered
 from geo_api.importer.layer import Field, Landing, Layer, Options
 from geo_api.importer.points import Bounds, city_bounds
 from geo_api.importer.shapes import (

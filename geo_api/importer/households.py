@@ -10,7 +10,6 @@ with no coordinates is placed at its unit. Rows are upserted on (unit, room).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -20,7 +19,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
-from geo_api.address import compound_key, match_address, parse_address
+from geo_api.address import compound_key, lettered, match_address, parse_address
 from geo_api.address.format import address_prefix
 from geo_api.errors import InvalidInputError
 from geo_api.importer.checks import Checked, RowErrors, dates, phones, text_column
@@ -40,7 +39,6 @@ TRUE = {"1", "true", "yes", "y", "是", "t", "√"}
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
 MAX_PERSONS = 30
 HOUSEHOLD_NO_MAX = 32
-LETTERED = re.compile(r"^(\d{0,4})[-\s]?([A-Za-z])\s*(?:号楼|号|楼|栋|幢|座)?$")
 SHOWN_FLAGS = 5
 
 
@@ -107,12 +105,6 @@ def building_keys(
     plain = values.where(label.isna(), None)
     number = _number(plain.astype(object), errors, name, 1, 999)
     return label.where(label.notna(), number).astype(object)
-
-
-def lettered(text: str) -> str | None:
-    """A lettered building's label ("12A" for 12A, 12A号楼, 12-A, 12A座; "A" for A座, A栋)."""
-    found = LETTERED.match(text.strip())
-    return None if found is None else f"{found.group(1)}{found.group(2).upper()}"
 
 
 def _number(values: pd.Series, errors: RowErrors, name: str, low: int, high: int) -> pd.Series:

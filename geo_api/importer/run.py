@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Geod, Transformer
+from pyproj import Transformer
 from pyproj.exceptions import ProjError
 from sqlalchemy import Connection
 
@@ -37,6 +37,7 @@ from geo_api.importer.points import Bounds, city_bounds
 from geo_api.importer.read import Source, open_source
 from geo_api.importer.registry import LAYERS, layer_named
 from geo_api.importer.report import ImportRejectedError, ImportReport
+from geo_api.importer.shapes import GEOD
 from geo_api.importer.upsert import upsert
 from geo_api.network.areas import build_service_areas
 from geo_api.network.build import rebuild
@@ -44,7 +45,6 @@ from geo_api.network.build import rebuild
 __all__ = ["LAYERS", "ImportRejectedError", "ImportReport", "import_file"]
 
 SHOWN_OUTSIDE = 20
-GEOD = Geod(ellps="WGS84")
 # The share of a file's first rows that must land in the city for its system to be
 # believed; below it the file is refused as a whole (a wrong .prj or --crs).
 IN_CITY_SHARE = 0.5
