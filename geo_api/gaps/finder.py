@@ -43,6 +43,24 @@ COLUMNS = [
 ]
 
 
+def check_filters(
+    conn: Connection, types: Iterable[str] | None, community: str | None
+) -> list[str] | None:
+    """The gap types asked for (None: all), checked, and the community's code checked:
+    an unknown type is a 422, an unknown community a 404."""
+    chosen = list(types) if types else None
+    unknown = sorted(set(chosen or ()) - set(GAP_NAMES))
+    if unknown:
+        raise InvalidInputError(
+            f"unknown gap type {', '.join(unknown)}; known: {', '.join(GAP_NAMES)}"
+        )
+    if community is not None:
+        known = conn.execute(text("SELECT 1 FROM community WHERE code = :c"), {"c": community})
+        if known.first() is None:
+            raise NotFoundError(f"no community has the code {community!r} (12 digits)")
+    return chosen
+
+
 def find_gaps(
     conn: Connection,
     types: Iterable[str] | None = None,
@@ -57,16 +75,7 @@ def find_gaps(
     5-, 10- and 15-minute walks in metres. Street-level gaps (territory) have no
     community and are left out when ``community`` is given.
     """
-    chosen = list(types) if types else GAP_NAMES
-    unknown = sorted(set(chosen) - set(GAP_NAMES))
-    if unknown:
-        raise InvalidInputError(
-            f"unknown gap type {', '.join(unknown)}; known: {', '.join(GAP_NAMES)}"
-        )
-    if community is not None:
-        known = conn.execute(text("SELECT 1 FROM community WHERE code = :c"), {"c": community})
-        if known.first() is None:
-            raise NotFoundError(f"no community has the code {community!r} (12 digits)")
+    chosen = check_filters(conn, types, community) or GAP_NAMES
     if grid_limit < 1:
         raise InvalidInputError(f"grid_limit must be at least 1 household, not {grid_limit}")
     check_reaches(reaches)

@@ -13,12 +13,12 @@ import io
 from collections.abc import Iterable
 
 import geopandas as gpd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo_api.db.results import stored
-from geo_api.errors import InvalidInputError, NotFoundError
+from geo_api.errors import InvalidInputError
 from geo_api.gaps.access import REACHES_M
-from geo_api.gaps.finder import GAP_NAMES, check_reaches, find_gaps
+from geo_api.gaps.finder import check_filters, check_reaches, find_gaps
 from geo_api.gaps.types import GRID_HOUSEHOLD_LIMIT
 
 KIND = "gaps"
@@ -64,16 +64,7 @@ def select_gaps(
     reaches: tuple[int, int, int] = REACHES_M,
 ) -> gpd.GeoDataFrame:
     """The same answer as find_gaps (same filters, same order), from the stored gaps."""
-    chosen = list(types) if types else None
-    unknown = sorted(set(chosen or ()) - set(GAP_NAMES))
-    if unknown:
-        raise InvalidInputError(
-            f"unknown gap type {', '.join(unknown)}; known: {', '.join(GAP_NAMES)}"
-        )
-    if community is not None:
-        known = conn.execute(text("SELECT 1 FROM community WHERE code = :c"), {"c": community})
-        if known.first() is None:
-            raise NotFoundError(f"no community has the code {community!r} (12 digits)")
+    chosen = check_filters(conn, types, community)
     frame = city_gaps(conn, grid_limit, reaches)
     keep = frame["type"].notna()
     if chosen is not None:
