@@ -719,3 +719,7 @@ class EndedSession(Base):
     key_id: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# The party-building tables share this metadata (and the migrations' comparison).
+import geo_api.db.party  # noqa: E402,F401
