@@ -7,13 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-def project_home() -> Path:
-    """The folder gridgov keeps its private state in (the source checkout, else the cwd)."""
-    checkout = Path(__file__).resolve().parents[1]
-    if (checkout / "pyproject.toml").exists():
-        return checkout
-    return Path.cwd()
+from geo_api.home import default_cluster_dir
+from geo_api.home import project_home as project_home  # re-exported for callers
 
 
 class DatabaseSettings(BaseSettings):
@@ -23,7 +18,7 @@ class DatabaseSettings(BaseSettings):
 
     # Unset: gridgov runs its own private PostGIS cluster (see geo_api.db.cluster).
     database_url: str | None = None
-    cluster_dir: Path = Field(default_factory=lambda: project_home() / ".gridgov" / "cluster")
+    cluster_dir: Path = Field(default_factory=default_cluster_dir)
 
 
 class ServerSettings(BaseSettings):

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from geo_api.cli import choices
+from geo_api.home import store_location
+from geo_api.settings import DatabaseSettings
 
 HEAVY = ("ortools", "scipy", "geopandas", "folium", "pandas", "sqlalchemy", "alembic")
 
@@ -52,6 +55,41 @@ def test_importing_the_cli_loads_no_heavy_library() -> None:
 def test_help_loads_no_heavy_library(args: list[str]) -> None:
     loaded = _loaded(*args)
     assert "typer" in loaded and loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_status_loads_neither_pydantic_nor_a_heavy_library() -> None:
+    """`gridgov db status` must answer in under 0.5 s: pydantic alone costs more than half
+    of that, and Typer from 0.29 imports it for every command (pyproject pins below)."""
+    loaded = _loaded("db", "status")
+    assert "typer" in loaded and "geo_api" in loaded
+    assert loaded.isdisjoint({*HEAVY, "pydantic", "pydantic_settings"}), sorted(
+        loaded & {*HEAVY, "pydantic", "pydantic_settings"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("environment", "dotenv"),
+    [
+        ({}, ""),
+        ({"GEO_API_DATABASE_URL": "postgresql://a@h/db"}, ""),
+        ({}, "GEO_API_DATABASE_URL=postgresql://from-file@h/db\nGEO_API_CLUSTER_DIR=/srv/c1\n"),
+        ({"GEO_API_CLUSTER_DIR": "/srv/env"}, "GEO_API_CLUSTER_DIR=/srv/file\n"),
+        ({"geo_api_database_url": "postgresql://lower@h/db"}, ""),
+        ({}, "# a comment\nexport GEO_API_DATABASE_URL='postgresql://q@h/db'\n"),
+    ],
+)
+def test_store_location_reads_what_database_settings_read(
+    environment: dict[str, str], dotenv: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """db status's pydantic-free reading of where the store is equals the settings'."""
+    for name in ("GEO_API_DATABASE_URL", "GEO_API_CLUSTER_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / ".env").write_text(dotenv, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    settings = DatabaseSettings()
+    assert store_location() == (settings.database_url, settings.cluster_dir)
 
 
 def test_the_cli_copies_of_the_domain_defaults_are_the_domains() -> None:

@@ -66,7 +66,7 @@ def generate(
 
 def demo_key_file() -> Path:
     """Where the demo's key is kept, readable by its owner only, to be shown again."""
-    from geo_api.settings import project_home
+    from geo_api.home import project_home
 
     return project_home() / ".gridgov" / "demo-key"
 

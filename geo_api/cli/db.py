@@ -71,13 +71,16 @@ def status() -> None:
     from geo_api.db.cluster import Cluster, cluster_root
     from geo_api.db.durability import durability_problems
     from geo_api.db.revisions import durability, libpq_url, script_heads, stored_revision
-    from geo_api.settings import DatabaseSettings
+    from geo_api.home import store_location
 
-    settings = DatabaseSettings()
+    # Not DatabaseSettings: pydantic would cost this command most of its time.
+    database_url, cluster_dir = store_location()
     rows: dict[str, object] = {}
-    url = libpq_url(settings.database_url) if settings.database_url else None
-    if not _external(settings):
-        cluster = Cluster(cluster_root(settings.cluster_dir))
+    url = libpq_url(database_url) if database_url else None
+    if database_url:
+        log.info("GEO_API_DATABASE_URL is set: gridgov uses that server and runs no cluster")
+    else:
+        cluster = Cluster(cluster_root(cluster_dir))
         rows.update(cluster.status())
         url = cluster.libpq_url() if rows.get("running") else None
     if url:
