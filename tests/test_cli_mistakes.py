@@ -75,6 +75,38 @@ def test_a_mistake_is_one_line_and_status_1(
 
 
 @pytest.mark.parametrize(
+    ("args", "zh", "en"),
+    [
+        (["--bogus"], "没有选项 --bogus", "no such option: --bogus"),
+        (["gaps", "--comunity", "x"], "没有选项 --comunity（可能是：--community", "did you mean"),
+        (["import"], "缺少参数 'layer'", "Missing argument 'layer'"),
+        (["import", "streets", "a.csv", "b.csv"], "多余的参数：b.csv", "unexpected extra"),
+        (["frob"], "没有这个命令：frob", "No such command 'frob'"),
+        (["capacity", "--target", "x"], "'--target' 的值无效", "Invalid value for '--target'"),
+    ],
+)
+def test_a_mistyped_command_line_is_one_line_and_status_1(
+    run: Run,  # noqa: F811
+    args: list[str],
+    zh: str,
+    en: str,
+) -> None:
+    """Click's own usage box (English, status 2) becomes one line in the run's language,
+    with where to read the command's usage."""
+    code, _, err = run(*args)
+    _one_clear_line(code, err, zh)
+    assert "用法见 gridgov" in err and "Usage:" not in err
+    code, _, err = run("--lang", "en", *args)
+    _one_clear_line(code, err, en)
+    assert "see gridgov" in err
+
+
+def test_asking_a_group_for_nothing_shows_its_help(run: Run) -> None:  # noqa: F811
+    code, out, err = run("db")
+    assert code == 2 and "Commands" in out + err and "错误" not in out + err
+
+
+@pytest.mark.parametrize(
     "args", [["gaps"], ["assign"], ["export", "--out", "x.gpkg"], ["communities"], ["db", "status"]]
 )
 def test_a_database_that_is_down(
@@ -115,7 +147,7 @@ def test_a_bug_still_shows_its_traceback(
 ) -> None:
     """Only users' mistakes are folded into one line: a bug must keep its traceback."""
 
-    def broken() -> None:
+    def broken(**_: object) -> None:
         raise ZeroDivisionError("a bug")
 
     import geo_api.cli.main as cli

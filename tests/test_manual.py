@@ -138,7 +138,9 @@ def test_a_household_moving_in_gets_a_head_at_once(conn: Connection) -> None:
     ).one()
     chain = move_in(conn, unit, "9901", 3, by="社区民警")
     assert chain["unit_head"]["id"] == head and chain["unit_head"]["reason"] == "own_unit"
-    assert chain["address"].endswith("9901室") and chain["persons"] == 3
+    assert chain["masked"] and chain["room"] == "***" and chain["persons"] == 3
+    stored = conn.execute(text("SELECT address FROM household WHERE id = :i"), {"i": chain["id"]})
+    assert stored.scalar_one().endswith("9901室")
     assert chain["unit_head"]["changed_by"] == "社区民警"
     assert chain["unit_head"]["load"] == load + 1
     # A later run keeps it where it is.

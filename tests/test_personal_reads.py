@@ -95,3 +95,79 @@ def test_a_grid_officer_sees_their_grid_only(
             text("DELETE FROM api_key WHERE key_hash = encode(sha256(:k), 'hex')"),
             {"k": key.encode()},
         )
+
+
+def test_the_command_centre_sees_covered_households_down_to_their_unit(
+    client: TestClient, conn: Connection, engine: Engine
+) -> None:
+    """The command role sees masks, so its reads of households are masked, not audited."""
+    head = conn.execute(
+        text("SELECT head_id FROM assignment WHERE valid_to IS NULL ORDER BY head_id LIMIT 1")
+    ).scalar_one()
+    items = client.get(f"/heads/{head}").json()["households"]["items"]
+    full = dict(conn.execute(text("SELECT id, address FROM household")).all())
+    assert items and all(h["masked"] and h["room"] == "***" for h in items)
+    for h in items:
+        assert h["address"].endswith("***") and h["address"] != full[h["id"]]
+    home = client.get(f"/households/{items[0]['id']}").json()
+    assert home["masked"] and home["room"] == "***" and home["address"].endswith("***")
+    assert audit_rows(engine, "test command", f"GET /heads/{head}") == []
+
+
+def test_a_grid_officer_reads_no_household_of_another_grid_through_a_stand_in_head(
+    client: TestClient, engine: Engine, conn: Connection
+) -> None:
+    """A building head standing in for a building of another grid (place_cover) covers
+    its households too; a grid officer sees those masked, and they are not recorded."""
+    own, other = conn.execute(
+        text("""SELECT a.id, b.id FROM building a JOIN compound ca ON ca.id = a.compound_id
+                JOIN compound cb ON cb.grid_id <> ca.grid_id
+                JOIN building b ON b.compound_id = cb.id
+                WHERE EXISTS (SELECT 1 FROM head WHERE role = 'building' AND building_id = a.id)
+                ORDER BY a.id, b.id LIMIT 1""")
+    ).one()
+    head = conn.execute(
+        text("SELECT min(id) FROM head WHERE role = 'building' AND building_id = :b"), {"b": own}
+    ).scalar_one()
+    conn.execute(
+        text("UPDATE place_cover SET valid_to = now() WHERE building_id = :b AND valid_to IS NULL"),
+        {"b": other},
+    )
+    conn.execute(
+        text("""INSERT INTO place_cover (level, building_id, head_id, reason, distance_m)
+                VALUES ('building', :b, :h, 'nearest', 100)"""),
+        {"b": other, "h": head},
+    )
+    grid = conn.execute(
+        text("""SELECT g.code FROM building b JOIN compound cp ON cp.id = b.compound_id
+                JOIN grid g ON g.id = cp.grid_id WHERE b.id = :b"""),
+        {"b": own},
+    ).scalar_one()
+    with engine.begin() as committed:
+        key = create_key(committed, f"stand-in officer {grid}", "officer", grid=grid)
+    try:
+        page = client.get(
+            f"/heads/{head}", params={"limit": 500}, headers={"X-API-Key": key}
+        ).json()["households"]["items"]
+        where = dict(
+            conn.execute(
+                text("SELECT h.id, u.building_id FROM household h JOIN unit u ON u.id = h.unit_id")
+            ).all()
+        )
+        outside = [h for h in page if where[h["id"]] == other]
+        inside = [h for h in page if where[h["id"]] == own]
+        assert outside and inside
+        assert all(h["masked"] and h["room"] == "***" for h in outside)
+        assert not any(h["masked"] for h in inside)
+        records = set(
+            audit_rows(engine, f"stand-in officer {grid}", f"GET /heads/{head}")[0].records.split(
+                ","
+            )
+        )
+        assert records == {f"household:{h['id']}" for h in inside} | {f"head:{head}"}
+    finally:
+        with engine.begin() as committed:
+            committed.execute(
+                text("DELETE FROM api_key WHERE key_hash = encode(sha256(:k), 'hex')"),
+                {"k": key.encode()},
+            )

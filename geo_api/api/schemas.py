@@ -70,6 +70,11 @@ class CoveredHousehold(BaseModel):
     reason: str | None
     distance_m: float | None
     valid_from: datetime | None
+    masked: bool = Field(
+        False,
+        description="address down to its unit and room hidden: the caller's role sees them "
+        "masked, or the household lies outside the caller's area",
+    )
 
 
 class HouseholdPage(BaseModel):
@@ -171,6 +176,9 @@ class HouseholdChain(BaseModel):
     address: str
     room: str
     persons: int
+    masked: bool = Field(
+        False, description="address down to its unit and room hidden for the caller's role"
+    )
     unit_id: int
     unit_number: int
     building_id: int

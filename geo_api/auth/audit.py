@@ -28,7 +28,7 @@ def people_in(answer: Any, kind: str = "head") -> list[str]:
     if isinstance(answer, dict):
         if "name" in answer and "phone" in answer and "id" in answer:
             found.append(f"{kind}:{answer['id']}")
-        if "address" in answer and "room" in answer and "id" in answer:
+        if "address" in answer and "room" in answer and "id" in answer and not answer.get("masked"):
             found.append(f"household:{answer['id']}")
         for key, value in answer.items():
             found += people_in(value, PEOPLE.get(key, kind))

@@ -17,6 +17,7 @@ from geo_api import __version__
 from geo_api.cli import city, db, imports, maps, network, places, serve, users, words, work
 from geo_api.cli.failures import explain
 from geo_api.cli.ui import console, fresh_consoles, setup_logging
+from geo_api.cli.usage import usage_line
 
 app = typer.Typer(
     help="gridgov: urban grid governance (网格化治理) on PostGIS.",
@@ -75,9 +76,18 @@ def main() -> None:
     # --lang may follow any command; `gridgov map` also takes it as the page's language.
     sys.argv[1:] = words.lang_hoisted(sys.argv[1:])
     fresh_consoles()
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
     try:
         words.set_lang(words.lang_in(sys.argv[1:]))
-        app()
+        # Not standalone: Click's usage errors come here, to be said in one line.
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        exc.show()  # asked for nothing: the group's help, as Click does
+        sys.exit(exc.exit_code)
+    except UsageError as exc:
+        console.print(f"[bold red]{words.t('error')}:[/] {usage_line(exc)}", soft_wrap=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         console.print(words.t("interrupted"))
         sys.exit(130)
@@ -88,3 +98,4 @@ def main() -> None:
         logging.getLogger("gridgov").debug("failed", exc_info=True)
         console.print(f"[bold red]{words.t('error')}:[/] {message}", soft_wrap=True)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -8,7 +8,7 @@ from typing import Any, TypedDict
 from sqlalchemy import Connection, text
 
 from geo_api.errors import InvalidInputError, NotFoundError
-from geo_api.privacy import mask_name, mask_phone
+from geo_api.privacy import mask_address, mask_name, mask_phone, mask_room
 
 MAX_PAGE = 500
 
@@ -34,8 +34,10 @@ COVERED_PLACES = """(SELECT {own} UNION SELECT pc.{level}_id FROM place_cover pc
 # The households a head covers: a unit head's are assigned to them; a building
 # or compound head covers every household of the buildings or compounds they cover.
 _HOUSEHOLD_PAGE = """
-SELECT h.id, h.address, h.room, h.persons, a.reason, a.distance_m, a.valid_from
+SELECT h.id, h.address, h.room, h.persons, a.reason, a.distance_m, a.valid_from,
+       cp.community_id, cp.grid_id
 FROM household h JOIN unit u ON u.id = h.unit_id JOIN building b ON b.id = u.building_id
+JOIN compound cp ON cp.id = b.compound_id
 LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
 WHERE {scope} ORDER BY h.id LIMIT :limit OFFSET :offset
 """
@@ -138,10 +140,37 @@ def summary(row: Any, reveal: bool = False) -> HeadSummary:
     )
 
 
+def covered_household(row: Any, full: bool) -> dict[str, Any]:
+    """A covered household as a page shows it: its address and room in full only when
+    ``full``; otherwise down to its unit (``masked``), and not a read of personal data."""
+    item = {k: row[k] for k in ("id", "persons", "reason", "distance_m", "valid_from")}
+    if full:
+        return {**item, "address": row["address"], "room": row["room"], "masked": False}
+    return {**item, "address": mask_address(row["address"]), "room": mask_room(row["room"]),
+            "masked": True}  # fmt: skip
+
+
+def _inside(row: Any, area: tuple[int | None, int | None]) -> bool:
+    """Whether a row (with community_id and grid_id) lies in an officer's area."""
+    community, grid = area
+    return (community is None or row["community_id"] == community) and (
+        grid is None or row["grid_id"] == grid
+    )
+
+
 def head_detail(
-    conn: Connection, head_id: int, limit: int = 100, offset: int = 0, reveal: bool = False
+    conn: Connection,
+    head_id: int,
+    limit: int = 100,
+    offset: int = 0,
+    reveal: bool = False,
+    area: tuple[int | None, int | None] = (None, None),
 ) -> dict[str, Any]:
-    """A head, where they serve, and a page of the households they cover."""
+    """A head, where they serve, and a page of the households they cover.
+
+    Households are shown in full only when ``reveal``, and then only those inside
+    ``area`` (community id, grid id; None: any): a building or compound head may cover
+    places of another grid (a 片长 standing in), which a grid officer must not read."""
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise InvalidInputError(f"limit must be 1 to {MAX_PAGE} and offset at least 0")
     row = conn.execute(
@@ -181,6 +210,6 @@ def head_detail(
             "total": row.load,
             "limit": limit,
             "offset": offset,
-            "items": [dict(h) for h in households],
+            "items": [covered_household(h, reveal and _inside(h, area)) for h in households],
         },
     }

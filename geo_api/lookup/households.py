@@ -15,6 +15,7 @@ from geo_api.lookup.heads import (
     officer_summary,
     summary,
 )
+from geo_api.privacy import mask_address, mask_room
 
 HOUSEHOLD_SQL = text("""
 SELECT h.id, h.address, h.room, h.persons, u.id AS unit_id, u.number AS unit_number,
@@ -79,8 +80,12 @@ def household_chain(
         CHAIN_SQL, {"building": home["building_id"], "compound": home["compound_id"]}
     ).all()
     officers = conn.execute(OFFICERS_SQL, {"grid": home["grid_id"]}).all()
+    shown = dict(home)
+    if not reveal:  # the home, as every page shows it to a role that sees masks
+        shown.update(address=mask_address(home["address"]), room=mask_room(home["room"]))
     return {
-        **dict(home),
+        **shown,
+        "masked": not reveal,
         "at": at,
         "grid_officers": [officer_summary(o, reveal) for o in officers],
         "unit_head": unit_head,

@@ -34,7 +34,14 @@ def head(
 ) -> dict[str, Any]:
     """A head (contacts masked), where they serve and a page of the households they cover."""
     with read() as conn:
-        answer = head_detail(conn, head_id, limit=limit, offset=offset, reveal=caller.reveals)
+        answer = head_detail(
+            conn,
+            head_id,
+            limit=limit,
+            offset=offset,
+            reveal=caller.reveals,
+            area=(caller.community_id, caller.grid_id) if caller.scoped else (None, None),
+        )
     check_area(caller, answer["community_id"], answer["grid_id"], "this head")
     return audited(request, caller, answer)
 
