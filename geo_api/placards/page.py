@@ -2,8 +2,11 @@
 
 The page is one sheet of A4 (``@page size: A4``); its table's type shrinks with
 the number of heads, and a long list is set in two columns, so a compound's
-placard still fits one page. The font is gridgov's own Noto Sans SC (the maps'),
-linked from the server, or inlined in the files the CLI and the PDF renderer use.
+placard still fits one page. A list longer than the smallest type can hold (a
+compound of some fifty buildings) ends where the sheet does, and the footer says
+how many heads more are on their buildings' own placards. The font is gridgov's own
+Noto Sans SC (the maps'), linked from the server, or inlined in the files the CLI
+and the PDF renderer use.
 """
 
 from __future__ import annotations
@@ -15,11 +18,15 @@ from maps.vendor import DEFAULT_BASE_URL, font_links
 
 TITLE = "三长信息公示牌"
 NOTE = "经本人同意公示的三长显示姓名和电话；其余姓名部分隐去，电话不公开。"
-# The table's height on the sheet, in points (A4 less margins, heading and footer).
-TABLE_PT = 500.0
-LINE = 1.9  # a row's height in ems, padding and rules included
-LARGEST_PT, SMALLEST_PT = 22.0, 8.0
+# The table's height on the sheet, in points (A4 less margins, heading and footer;
+# measured in Chromium: tests/test_placards.py).
+TABLE_PT = 430.0
+LINE = 2.0  # a row's height in ems, padding and rules included
+LARGEST_PT, SMALLEST_PT = 22.0, 7.5
 TWO_COLUMNS_FROM = 24  # rows at which the list is set in two columns
+# The most heads a sheet holds: two columns of the smallest type, less the header rows
+# and a row each for the footer's note of those left out.
+MOST_HEADS = 2 * (int(TABLE_PT / (SMALLEST_PT * LINE)) - 2)
 
 CSS = """
 @page { size: A4; margin: 12mm; }
@@ -79,8 +86,11 @@ def _tables(heads: list[PlacardHead], size: float, columns: int) -> str:
 
 def placard_html(placard: Placard, base_url: str = DEFAULT_BASE_URL) -> str:
     """The placard as one A4 HTML page (fonts linked under ``base_url``)."""
-    size, columns = type_size(len(placard.heads))
-    heads = _tables(placard.heads, size, columns) if placard.heads else "<p>暂无三长</p>"
+    listed = placard.heads[:MOST_HEADS]
+    size, columns = type_size(len(listed))
+    heads = _tables(listed, size, columns) if listed else "<p>暂无三长</p>"
+    more = len(placard.heads) - len(listed)
+    left_out = f"<div>另有{more}位三长，见各楼栋的公示牌</div>" if more else ""
     officers = "、".join(placard.officers) or "暂无"
     station = "暂无"
     if placard.station is not None:
@@ -95,7 +105,7 @@ def placard_html(placard: Placard, base_url: str = DEFAULT_BASE_URL) -> str:
 <header><h1>{TITLE}</h1><h2>{escape(placard.place)}</h2>
 <div class="community">{escape(placard.community)}</div></header>
 <div class="heads">{heads}</div>
-<footer><div>网格员：{escape(officers)}</div>
+<footer>{left_out}<div>网格员：{escape(officers)}</div>
 <div>最近的党群服务站：{escape(station)}</div>
 <div class="note">{NOTE}制表日期：{placard.made_on.isoformat()}</div>
 </footer></div></body></html>
