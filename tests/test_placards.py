@@ -305,3 +305,10 @@ def test_cli_me_heads_lists_a_community(run: Run, engine: Engine) -> None:
     assert code == 0 and "load/target/max" in out
     code, _, err = run("me", "heads", "--community", "999999999999")
     assert code == 1 and "999999999999" in err
+
+
+def test_help_of_the_new_commands(run: Run) -> None:
+    for command in (["placards"], ["me"], ["me", "heads"]):
+        code, out, _ = run(*command, "--help")
+        assert code == 0 and "Usage" in out, command
+    assert "--compound" in run("placards", "--help")[1]
