@@ -33,19 +33,21 @@ COMPOUND_SQL = text("""
 SELECT cp.id, cp.name AS compound, cp.grid_id, cp.community_id, c.name AS community
 FROM compound cp JOIN community c ON c.id = cp.community_id WHERE cp.id = :id""")
 
-# The heads serving now, with what they serve: (rank, role, id, serves), serves being
-# a unit's number or the buildings a building head covers.
+# The heads serving now, with what they serve: (rank, role, id, serves, number), serves
+# being a unit or the buildings a building head covers, and number its first number.
 _SERVING = SERVING_HEADS.format(compound=":compound", building=":building")
-BUILDING_HEADS = f"""SELECT rank, role, id, NULL AS serves FROM ({_SERVING}) s
-UNION SELECT 2, 'unit', hd.id, u.number || '单元' FROM head hd JOIN unit u ON u.id = hd.unit_id
+BUILDING_HEADS = f"""SELECT rank, role, id, NULL AS serves, 0 AS number FROM ({_SERVING}) s
+UNION SELECT 2, 'unit', hd.id, u.number || '单元', u.number
+    FROM head hd JOIN unit u ON u.id = hd.unit_id
     WHERE hd.role = 'unit' AND u.building_id = :building"""  # noqa: S608 - constant SQL
 COMPOUND_HEADS = """
-SELECT 0 AS rank, 'compound' AS role, id, '全小区' AS serves FROM head
+SELECT 0 AS rank, 'compound' AS role, id, '全小区' AS serves, 0 AS number FROM head
     WHERE role = 'compound' AND compound_id = :compound
-UNION SELECT 0, 'compound', head_id, '全小区' FROM place_cover
+UNION SELECT 0, 'compound', head_id, '全小区', 0 FROM place_cover
     WHERE level = 'compound' AND compound_id = :compound AND valid_to IS NULL
 UNION SELECT 1, 'building', s.head_id,
-             string_agg(coalesce(b.label, b.number::text), '、' ORDER BY b.number) || '号楼'
+             string_agg(coalesce(b.label, b.number::text), '、' ORDER BY b.number) || '号楼',
+             min(b.number)
     FROM (SELECT id AS head_id, building_id FROM head WHERE role = 'building'
           UNION SELECT head_id, building_id FROM place_cover
           WHERE level = 'building' AND valid_to IS NULL) s
@@ -55,7 +57,7 @@ HEADS_SQL = """
 SELECT s.rank, s.role, s.serves, hd.id, hd.name, hd.phone, hd.consent_public
 FROM ({serving}) s JOIN head hd ON hd.id = s.id AND hd.role = s.role
 WHERE hd.left_on IS NULL OR hd.left_on > current_date
-ORDER BY s.rank, s.serves, hd.id"""
+ORDER BY s.rank, s.number, hd.id"""
 
 # The station nearest on foot from a place: from the place's entries to the network
 # (its compound's gates, or its buildings' feet), then along the streets.

@@ -9,7 +9,6 @@ from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.lookup.places import resolve_code
 
 ROLE_TITLES = {"compound": "小区长", "building": "楼长", "unit": "单元长"}
-ROLE_ORDER = {"compound": 0, "building": 1, "unit": 2}
 
 
 def community_area(conn: Connection, given: str | None) -> Area:
