@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
+from geo_api.auth.keys import create_key
 from geo_api.importer.run import ImportRejectedError, import_file
 from geo_api.privacy import mask_name
 
@@ -277,3 +278,41 @@ def test_the_heads_import_reads_consent(conn: Connection, tmp_path: Path) -> Non
     with pytest.raises(ImportRejectedError) as refused:
         import_file(conn, "heads", path)
     assert "同意公示 '也许'" in str(refused.value)
+
+
+def test_a_grid_officer_s_day_is_their_grid(
+    client: TestClient, conn: Connection, engine: Engine
+) -> None:
+    grid = conn.execute(
+        text("""SELECT g.id, g.code, g.community_id FROM grid g
+                WHERE EXISTS (SELECT 1 FROM compound cp WHERE cp.grid_id = g.id)
+                ORDER BY (SELECT count(*) FROM grid o WHERE o.community_id = g.community_id) DESC,
+                         g.id LIMIT 1""")
+    ).first()
+    assert grid is not None
+    with engine.begin() as committed:
+        key = create_key(committed, f"day officer {grid.code}", "officer", grid=grid.code)
+    mine = {"X-API-Key": key}
+    # Its community's other grids first: the compounds an officer of the community sees.
+    compounds = dict(
+        conn.execute(
+            text("SELECT id, grid_id FROM compound ORDER BY community_id <> :c, id"),
+            {"c": grid.community_id},
+        ).all()
+    )
+    body = client.get("/me/heads", headers=mine).json()
+    assert body["grid_id"] == grid.id and body["heads"]
+    assert {compounds[h["compound_id"]] for h in body["heads"]} == {grid.id}
+    other = next(c for c, g in compounds.items() if g != grid.id)
+    assert client.get(f"/placards/compound/{other}", headers=mine).status_code == 403
+    changes = client.get("/me/changes", params={"limit": 500}, headers=mine).json()
+    community = client.get("/me/changes", params={"limit": 1}, headers={"X-API-Key": key}).json()
+    assert changes["grid_id"] == grid.id and community["total"] == changes["total"]
+    places = {c["place"] for c in changes["items"] if c["kind"] == "household_assigned"}
+    names = {
+        n
+        for (n,) in conn.execute(
+            text("SELECT name FROM compound WHERE grid_id = :g"), {"g": grid.id}
+        ).all()
+    }
+    assert places and all(any(p.startswith(n) for n in names) for p in places)
