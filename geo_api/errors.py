@@ -61,5 +61,10 @@ class OverloadedError(GridgovError):
         self.retry_after_s = retry_after_s
 
 
+class RendererMissingError(GridgovError):
+    """A page cannot be printed to PDF here: headless Chromium is missing or failed
+    (HTTP 503); the HTML page still prints from any browser."""
+
+
 class PayloadTooLargeError(GridgovError):
     """A request body over the size gridgov accepts (HTTP 413)."""

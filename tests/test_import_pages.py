@@ -99,7 +99,19 @@ def import_quarter(conn: Connection, folder: Path) -> dict[str, object]:
         text("SELECT id FROM household WHERE address LIKE '新区花园%' ORDER BY id LIMIT 1")
     ).scalar_one()
     head = conn.execute(text("SELECT id FROM head WHERE name = '新单元长'")).scalar_one()
-    return {"lon": x + 0.0031, "lat": y + 0.0031, "household": household, "head": head}
+    building, compound = conn.execute(
+        text("""SELECT b.id, b.compound_id FROM household h JOIN unit u ON u.id = h.unit_id
+                JOIN building b ON b.id = u.building_id WHERE h.id = :h"""),
+        {"h": household},
+    ).one()
+    return {
+        "lon": x + 0.0031,
+        "lat": y + 0.0031,
+        "household": household,
+        "head": head,
+        "building": building,
+        "compound": compound,
+    }
 
 
 def test_every_page_answers_after_minimal_imports(
@@ -133,6 +145,10 @@ def test_every_page_answers_after_minimal_imports(
         "/ogc/": "/ogc/",
         "/ogc/conformance": "/ogc/conformance",
         "/ogc/collections": "/ogc/collections",
+        "/me/heads": f"/me/heads?community={COMMUNITY}",
+        "/me/changes": f"/me/changes?community={COMMUNITY}",
+        "/placards/building/{building_id}": f"/placards/building/{at['building']}",
+        "/placards/compound/{compound_id}": f"/placards/compound/{at['compound']}",
     }
     routes = {
         r.path

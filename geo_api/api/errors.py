@@ -29,6 +29,7 @@ from geo_api.errors import (
     OverloadedError,
     PayloadTooLargeError,
     RateLimitedError,
+    RendererMissingError,
     StoreNotReadyError,
     UnauthorizedError,
 )
@@ -54,6 +55,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (OverloadedError, 503),
     (ClusterError, 503),
     (AssetsMissingError, 503),
+    (RendererMissingError, 503),
     (GridgovError, 400),
 ]
 

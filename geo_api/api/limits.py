@@ -45,6 +45,9 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("GET", "/maps/communities/{code}"): Limit(4, 60),
     ("GET", "/maps/grids/{code}"): Limit(4, 60),
     ("GET", "/exports/{fmt}"): Limit(2, 900),
+    # A PDF placard starts a headless Chromium: a few at a time.
+    ("GET", "/placards/building/{building_id}"): Limit(2, 60),
+    ("GET", "/placards/compound/{compound_id}"): Limit(2, 60),
     ("POST", "/imports/{layer}"): Limit(2, 3600),
     ("GET", "/ogc/collections/{collection_id}/items"): Limit(32, 120),
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): Limit(32, 120),

@@ -32,9 +32,11 @@ from geo_api.api.routes import (
     login,
     lookup,
     maps,
+    me,
     network,
     oauth,
     ogc,
+    placards,
     tiles,
 )
 from geo_api.api.schemas import ErrorOut
@@ -169,6 +171,8 @@ def create_app(url: str | None = None, host: str | None = None) -> FastAPI:
         lookup,
         heads,
         households,
+        me,
+        placards,
         gaps,
         network,
         assign,

@@ -25,6 +25,12 @@ POLICY: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("GET", "/heads/{head_id}"): WITH_OFFICERS,
     ("PUT", "/heads/{head_id}/capacity"): STAFF,
     ("PUT", "/communities/{code}/capacity"): STAFF,
+    # The officer's day: their own area; the command centre names a community.
+    ("GET", "/me/heads"): WITH_OFFICERS,
+    ("GET", "/me/changes"): WITH_OFFICERS,
+    ("PUT", "/heads/{head_id}/consent"): WITH_OFFICERS,
+    ("GET", "/placards/building/{building_id}"): WITH_OFFICERS,
+    ("GET", "/placards/compound/{compound_id}"): WITH_OFFICERS,
     ("GET", "/gaps"): ALL,
     ("GET", "/service-areas"): NO_PERSONAL,
     ("GET", "/siting"): NO_PERSONAL,

@@ -14,7 +14,19 @@ from typing import Annotated
 import typer
 
 from geo_api import __version__
-from geo_api.cli import city, db, imports, maps, network, places, serve, users, words, work
+from geo_api.cli import (
+    city,
+    db,
+    imports,
+    maps,
+    network,
+    placards,
+    places,
+    serve,
+    users,
+    words,
+    work,
+)
 from geo_api.cli.failures import explain
 from geo_api.cli.ui import console, fresh_consoles, setup_logging
 from geo_api.cli.usage import usage_line
@@ -31,6 +43,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(network.app, name="network")
 app.add_typer(users.app, name="users")
+app.add_typer(placards.me, name="me")
 app.command()(users.audit)
 app.command()(city.demo)
 app.command()(city.generate)
@@ -43,6 +56,7 @@ app.command()(network.site)
 app.command()(work.export)
 app.command()(places.communities)
 app.command("map")(maps.map_page)
+app.command()(placards.placards)
 app.command()(serve.serve)
 
 

@@ -221,6 +221,21 @@ ZH: Final[dict[str, str]] = {
     "(kept in {path}; `gridgov demo --new-key` replaces it):": (
         "（保存在 {path}；`gridgov demo --new-key` 可更换）："
     ),
+    "drawing the placards": "制作公示牌",
+    "placards": "三长信息公示牌",
+    "place": "地点",
+    "named in full": "公开姓名",
+    "heads": "三长",
+    "file": "文件",
+    "person": "姓名",
+    "phone": "电话",
+    "load/target/max": "联系户数/目标/上限",
+    "around them": "周边问题",
+    "over maximum": "超过上限",
+    "over target": "超过目标",
+    "households without head": "户无单元长",
+    "units without head": "单元无单元长",
+    "buildings without head": "楼栋无楼长",
     "a new": "新的",
     "the same": "原来的",
 }

@@ -319,6 +319,9 @@ class Head(Base):
     # A head who stepped down stays on record (their assignments are history);
     # from this date on they cover nobody.
     left_on: Mapped[date | None] = mapped_column(Date)
+    # The head agreed to have their name and phone shown in full on the placards
+    # (三长信息公示牌); without it a placard shows them masked.
+    consent_public: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class AssignmentRun(Base):

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, text
 from geo_api.address import parse_address
 from geo_api.importer.checks import Checked, RowErrors, phones, text_column
 from geo_api.importer.coords import SourceCRS
-from geo_api.importer.households import Homes, _number, _place, _room, building_keys
+from geo_api.importer.households import FALSE, TRUE, Homes, _number, _place, _room, building_keys
 from geo_api.importer.layer import Field, Landing, Layer, Options
 
 ROLES = {
@@ -31,7 +31,7 @@ HEAD_DEFAULTS = {"building": (400, 600), "compound": (3000, 5000)}
 PLACE_OF = {"unit": "unit_id", "building": "building_id", "compound": "compound_id"}
 COLUMNS = [
     "role", "name", "phone", "household_id", "unit_id", "building_id", "compound_id",
-    "capacity", "max_capacity",
+    "capacity", "max_capacity", "consent_public",
 ]  # fmt: skip
 UNITS_SQL = (
     "SELECT u.id, u.building_id, b.compound_id FROM unit u JOIN building b ON b.id = u.building_id"
@@ -76,6 +76,9 @@ class HeadLayer(Layer[Roster]):
         Field("unit", "whole number", "the unit served (else the head's own)"),
         Field("capacity", "whole number", "households the head is meant to cover"),
         Field("max_capacity", "whole number", "the most households the head may cover"),
+        Field("consent_public", "yes/no",
+              "agreed to be named with their phone on the placards (是/否; default 否)",
+              ("同意公示", "是否同意公示", "公示", "consent")),
     )  # fmt: skip
 
     def prepare(self, conn: Connection, fields: dict[str, str], options: Options) -> Roster:
@@ -90,7 +93,9 @@ class HeadLayer(Layer[Roster]):
 
     def landings(self, fields: dict[str, str], located: bool) -> list[Landing]:
         """One landing per role: each has its own partial unique index."""
-        updates = ("name", "phone", *(c for c in ("capacity", "max_capacity") if c in fields))
+        # A roster without the consent column leaves what was recorded (PUT .../consent).
+        kept = ("capacity", "max_capacity", "consent_public")
+        updates = ("name", "phone", *(c for c in kept if c in fields))
         return [
             Landing("head", (place, "household_id"), tuple(COLUMNS), updates,
                     where=f"role = '{role}'", part=("role", role))
@@ -112,7 +117,7 @@ def check_heads(
     notes: list[str] = []
     col = {f: text_column(chunk, fields.get(f)) for f in (
         "role", "name", "phone", "address", "household_address", "compound", "building", "unit",
-        "capacity", "max_capacity")}  # fmt: skip
+        "capacity", "max_capacity", "consent_public")}  # fmt: skip
     role = col["role"].map(lambda r: None if r is None else ROLES.get(str(r).strip().lower()))
     errors.flag(role.isna().to_numpy(), "role", col["role"], f"say one of {', '.join(ROLES)}")
     errors.flag(col["name"].isna().to_numpy(), "name", None, "missing")
@@ -159,6 +164,9 @@ def check_heads(
                             f"the same head as row {seen[key]}")  # fmt: skip
             else:
                 seen[key] = int(errors.rows[k])
+    consent = col["consent_public"].map(lambda v: "" if v is None else str(v).strip().lower())
+    errors.flag((~consent.isin(TRUE | FALSE)).to_numpy(), "consent_public",
+                col["consent_public"], "say 是/否, yes/no, true/false or 1/0")  # fmt: skip
     capacity = _number(col["capacity"], errors, "capacity", 1, 100_000)
     maximum = _number(col["max_capacity"], errors, "max_capacity", 1, 100_000)
     for r, (target, most) in HEAD_DEFAULTS.items():
@@ -177,4 +185,5 @@ def check_heads(
         frame.loc[frame["role"] != r, column] = pd.NA
     frame["capacity"] = pd.array(capacity.to_numpy()[good], dtype="Int64")
     frame["max_capacity"] = pd.array(maximum.to_numpy()[good], dtype="Int64")
+    frame["consent_public"] = consent.isin(TRUE).to_numpy()[good]
     return Checked(gpd.GeoDataFrame(frame), errors.rejects, notes)

@@ -1,0 +1,318 @@
+"""The officer's day over HTTP: /me/heads (heads, loads and the gaps around them),
+/me/changes (what changed in the area) and heads' consent to the placards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+
+from geo_api.auth.keys import create_key
+from geo_api.importer.run import ImportRejectedError, import_file
+from geo_api.privacy import mask_name
+
+OFFICER_COMMUNITY = """SELECT c.id, c.code FROM compound cp
+    JOIN community c ON c.id = cp.community_id ORDER BY cp.id LIMIT 1"""
+# The unit heads of the officer's community who cover households, most loaded first.
+UNIT_HEADS = """
+SELECT hd.id, hd.name, hd.phone, hd.unit_id, u.building_id, count(a.id) AS load
+FROM head hd JOIN unit u ON u.id = hd.unit_id JOIN building b ON b.id = u.building_id
+JOIN compound cp ON cp.id = b.compound_id
+JOIN assignment a ON a.head_id = hd.id AND a.valid_to IS NULL
+WHERE hd.role = 'unit' AND cp.community_id = :c AND hd.left_on IS NULL
+GROUP BY hd.id, u.building_id ORDER BY count(a.id) DESC, hd.id"""
+
+
+def officer(keys: dict[str, str]) -> dict[str, str]:
+    return {"X-API-Key": keys["officer"]}
+
+
+def audit_records(engine: Engine, key_name: str, action: str) -> set[str]:
+    with engine.connect() as db:
+        row = db.execute(
+            text("SELECT records FROM audit_log WHERE key_name = :k AND action = :a "
+                 "ORDER BY id DESC LIMIT 1"),
+            {"k": key_name, "a": action},
+        ).first()  # fmt: skip
+    return set(row.records.split(",")) if row else set()
+
+
+def by_id(answer: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    return {h["id"]: h for h in answer["heads"]}
+
+
+def test_an_officer_gets_their_heads_in_full_and_audited(
+    client: TestClient, keys: dict[str, str], conn: Connection, engine: Engine
+) -> None:
+    community = conn.execute(text(OFFICER_COMMUNITY)).first()
+    assert community is not None
+    answer = client.get("/me/heads", headers=officer(keys))
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["community"] == community.code
+    in_area = dict(
+        conn.execute(
+            text("""SELECT hd.id, hd.name FROM active_head hd
+                    LEFT JOIN unit u ON u.id = hd.unit_id
+                    LEFT JOIN building b ON b.id = coalesce(u.building_id, hd.building_id)
+                    JOIN compound cp ON cp.id = coalesce(b.compound_id, hd.compound_id)
+                    WHERE cp.community_id = :c"""),
+            {"c": community.id},
+        ).all()
+    )
+    heads = by_id(body)
+    assert set(heads) == set(in_area) and heads
+    assert all(heads[i]["name"] == in_area[i] for i in heads)  # in full, to call them
+    unit = conn.execute(text(UNIT_HEADS), {"c": community.id}).first()
+    assert unit is not None
+    mine = heads[unit.id]
+    assert mine["load"] == unit.load and mine["title"] == "单元长"
+    assert "号楼" in mine["place"] and mine["place"].endswith("单元")
+    assert audit_records(engine, "test officer", "GET /me/heads") == {f"head:{i}" for i in heads}
+
+
+def test_the_command_centre_names_a_community_and_sees_masks(
+    client: TestClient, keys: dict[str, str], conn: Connection
+) -> None:
+    missing = client.get("/me/heads")
+    assert missing.status_code == 422 and "community" in missing.json()["detail"]
+    community = conn.execute(text(OFFICER_COMMUNITY)).first()
+    assert community is not None
+    masked = client.get("/me/heads", params={"community": community.code}).json()
+    names = dict(conn.execute(text("SELECT id, name FROM head")).all())
+    assert masked["heads"] and all(h["name"] == mask_name(names[h["id"]]) for h in masked["heads"])
+    other = conn.execute(
+        text("SELECT code FROM community WHERE id <> :c ORDER BY id LIMIT 1"),
+        {"c": community.id},
+    ).scalar_one()
+    refused = client.get("/me/heads", params={"community": other}, headers=officer(keys))
+    assert refused.status_code == 403 and other in refused.json()["detail"]
+    planner = client.get("/me/heads", headers={"X-API-Key": keys["planner"]})
+    assert planner.status_code == 403
+
+
+def test_gaps_around_a_head_follow_the_store(
+    client: TestClient, keys: dict[str, str], conn: Connection
+) -> None:
+    community = conn.execute(text(OFFICER_COMMUNITY)).first()
+    assert community is not None
+    heads = conn.execute(text(UNIT_HEADS), {"c": community.id}).all()
+    first = heads[0]
+    # Another unit head of the same building, who stays, sees the building's gaps.
+    neighbour = next((h for h in heads[1:] if h.building_id == first.building_id), None)
+    before = by_id(client.get("/me/heads", headers=officer(keys)).json())
+    # The households of the first head lose their head, and the head steps down.
+    conn.execute(
+        text("UPDATE assignment SET valid_to = now() WHERE head_id = :h AND valid_to IS NULL"),
+        {"h": first.id},
+    )
+    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :h"), {"h": first.id})
+    after = by_id(client.get("/me/heads", headers=officer(keys)).json())
+    assert first.id not in after
+    building_heads = [
+        h for h in after.values()
+        if h["role"] == "building" and before[h["id"]]["place"] in before[first.id]["place"]
+    ]  # fmt: skip
+    others_in_unit = conn.execute(
+        text("SELECT count(*) FROM active_head WHERE role = 'unit' AND unit_id = :u"),
+        {"u": first.unit_id},
+    ).scalar_one()
+    for h in building_heads:
+        gaps, was = h["gaps"], before[h["id"]]["gaps"]
+        assert gaps["households_without_head"] == was["households_without_head"] + first.load
+        assert gaps["units_without_head"] == was["units_without_head"] + (others_in_unit == 0)
+    if neighbour is not None:
+        assert after[neighbour.id]["gaps"]["units_without_head"] == before[neighbour.id]["gaps"][
+            "units_without_head"
+        ] + (others_in_unit == 0)
+
+
+def test_a_head_over_target_and_maximum(
+    client: TestClient, keys: dict[str, str], conn: Connection
+) -> None:
+    community = conn.execute(text(OFFICER_COMMUNITY)).first()
+    assert community is not None
+    head = conn.execute(text(UNIT_HEADS), {"c": community.id}).first()
+    assert head is not None and head.load >= 2
+    seen = by_id(client.get("/me/heads", headers=officer(keys)).json())[head.id]
+    assert not seen["gaps"]["over_maximum"]
+    conn.execute(
+        text("UPDATE head SET capacity = :t, max_capacity = :m WHERE id = :h"),
+        {"h": head.id, "t": head.load - 1, "m": head.load - 1},
+    )
+    seen = by_id(client.get("/me/heads", headers=officer(keys)).json())[head.id]
+    assert seen["gaps"]["over_target"] and seen["gaps"]["over_maximum"]
+    assert (seen["capacity"], seen["max_capacity"]) == (head.load - 1, head.load - 1)
+
+
+def test_changes_list_a_move_and_a_head_leaving_newest_first(
+    client: TestClient, keys: dict[str, str], conn: Connection
+) -> None:
+    community = conn.execute(text(OFFICER_COMMUNITY)).first()
+    assert community is not None
+    started = conn.execute(text("SELECT now()")).scalar_one()
+    heads = conn.execute(text(UNIT_HEADS), {"c": community.id}).all()
+    source, target = heads[0], heads[-1]
+    household = conn.execute(
+        text("SELECT household_id FROM assignment WHERE head_id = :h AND valid_to IS NULL "
+             "ORDER BY household_id LIMIT 1"),
+        {"h": source.id},
+    ).scalar_one()  # fmt: skip
+    since = {"since": started.isoformat()}
+    assert client.get("/me/changes", params=since, headers=officer(keys)).json()["total"] == 0
+    moved = client.put(
+        f"/households/{household}/head",
+        json={"head_id": target.id, "lock": True, "by": "回访"},
+        headers=officer(keys),
+    )
+    assert moved.status_code == 200, moved.text
+    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :h"), {"h": heads[1].id})
+    answer = client.get("/me/changes", params=since, headers=officer(keys))
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    kinds = {(c["kind"], c["ref"]) for c in body["items"]}
+    assert ("household_assigned", f"household:{household}") in kinds
+    assert ("head_left", f"head:{heads[1].id}") in kinds
+    assign = next(c for c in body["items"] if c["kind"] == "household_assigned")
+    assert assign["who"] == "test officer: 回访"
+    assert f"单元长{target.id}" in assign["what"] and f"原为单元长{source.id}" in assign["what"]
+    assert assign["place"] and assign["place"].endswith("单元")
+    times = [c["at"] for c in body["items"]]
+    assert times == sorted(times, reverse=True) and body["total"] == len(body["items"])
+    # Paged: one at a time, the same entries in the same order.
+    pages = [
+        client.get("/me/changes", params={**since, "limit": 1, "offset": i},
+                   headers=officer(keys)).json()["items"][0]
+        for i in range(body["total"])
+    ]  # fmt: skip
+    assert pages == body["items"]
+
+
+def test_changes_default_to_a_week_and_refuse_a_bad_since(
+    client: TestClient, keys: dict[str, str], conn: Connection
+) -> None:
+    community = conn.execute(text(OFFICER_COMMUNITY)).first()
+    assert community is not None
+    # The test city's assignment run is recent: its households were all assigned this week.
+    week = client.get("/me/changes", params={"limit": 5}, headers=officer(keys)).json()
+    assert week["total"] > 0 and len(week["items"]) == 5
+    kinds = {c["kind"] for c in week["items"]}
+    assert kinds <= {"assignment_run", "household_assigned", "place_covered", "head_started"}
+    for bad in ("yesterday", "2026-13-01", "2026-12-01T25:00"):
+        refused = client.get("/me/changes", params={"since": bad}, headers=officer(keys))
+        assert refused.status_code == 422 and "since" in refused.json()["detail"], bad
+        assert bad in refused.json()["detail"]
+    future = client.get("/me/changes", params={"since": "2999-01-01"}, headers=officer(keys))
+    assert future.status_code == 200 and future.json()["total"] == 0
+    needs = client.get("/me/changes")
+    assert needs.status_code == 422 and "community" in needs.json()["detail"]
+    by_code = client.get("/me/changes", params={"community": community.code, "limit": 5})
+    assert by_code.status_code == 200 and by_code.json()["total"] == week["total"]
+
+
+def test_consent_is_set_within_the_officers_area(
+    client: TestClient, keys: dict[str, str], conn: Connection
+) -> None:
+    community = conn.execute(text(OFFICER_COMMUNITY)).first()
+    assert community is not None
+    head = conn.execute(text(UNIT_HEADS), {"c": community.id}).first()
+    assert head is not None
+    said = client.put(
+        f"/heads/{head.id}/consent", json={"consent_public": True}, headers=officer(keys)
+    )
+    assert said.status_code == 200, said.text
+    assert said.json() == {"id": head.id, "role": "unit", "consent_public": True}
+    stored = conn.execute(text("SELECT consent_public FROM head WHERE id = :h"), {"h": head.id})
+    assert stored.scalar_one() is True
+    assert by_id(client.get("/me/heads", headers=officer(keys)).json())[head.id]["consent_public"]
+    outside = conn.execute(
+        text("""SELECT hd.id FROM head hd JOIN unit u ON u.id = hd.unit_id
+                JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
+                WHERE cp.community_id <> :c ORDER BY hd.id LIMIT 1"""),
+        {"c": community.id},
+    ).scalar_one()
+    refused = client.put(
+        f"/heads/{outside}/consent", json={"consent_public": True}, headers=officer(keys)
+    )
+    assert refused.status_code == 403
+    assert client.put("/heads/999999/consent", json={"consent_public": True}).status_code == 404
+    planner = client.put(
+        f"/heads/{head.id}/consent",
+        json={"consent_public": False},
+        headers={"X-API-Key": keys["planner"]},
+    )
+    assert planner.status_code == 403
+
+
+def test_the_heads_import_reads_consent(conn: Connection, tmp_path: Path) -> None:
+    rows = (
+        conn.execute(
+            text("""SELECT CASE hd.role WHEN 'unit' THEN '单元长' WHEN 'building' THEN '楼长'
+                       ELSE '小区长' END AS 角色, hd.name AS 姓名, hd.phone AS 电话,
+                       home.address AS 地址, hd.id
+                FROM head hd JOIN household home ON home.id = hd.household_id
+                WHERE hd.role = 'unit' ORDER BY hd.id LIMIT 3""")
+        )
+        .mappings()
+        .all()
+    )
+    frame = pd.DataFrame([{k: r[k] for k in ("角色", "姓名", "电话", "地址")} for r in rows])
+    frame["同意公示"] = ["是", "否", "yes"]
+    path = tmp_path / "三长.csv"
+    frame.to_csv(path, index=False)
+    report = import_file(conn, "heads", path)
+    assert report.landed.updated == 2, report
+    consent = dict(conn.execute(text("SELECT id, consent_public FROM head")).all())
+    assert [consent[r["id"]] for r in rows] == [True, False, True]
+    # A roster without the column keeps what was recorded.
+    frame.drop(columns="同意公示").to_csv(path, index=False)
+    import_file(conn, "heads", path)
+    consent = dict(conn.execute(text("SELECT id, consent_public FROM head")).all())
+    assert [consent[r["id"]] for r in rows] == [True, False, True]
+    frame["同意公示"] = ["是", "也许", "否"]
+    frame.to_csv(path, index=False)
+    with pytest.raises(ImportRejectedError) as refused:
+        import_file(conn, "heads", path)
+    assert "同意公示 '也许'" in str(refused.value)
+
+
+def test_a_grid_officer_s_day_is_their_grid(
+    client: TestClient, conn: Connection, engine: Engine
+) -> None:
+    grid = conn.execute(
+        text("""SELECT g.id, g.code, g.community_id FROM grid g
+                WHERE EXISTS (SELECT 1 FROM compound cp WHERE cp.grid_id = g.id)
+                ORDER BY (SELECT count(*) FROM grid o WHERE o.community_id = g.community_id) DESC,
+                         g.id LIMIT 1""")
+    ).first()
+    assert grid is not None
+    with engine.begin() as committed:
+        key = create_key(committed, f"day officer {grid.code}", "officer", grid=grid.code)
+    mine = {"X-API-Key": key}
+    # Its community's other grids first: the compounds an officer of the community sees.
+    compounds = dict(
+        conn.execute(
+            text("SELECT id, grid_id FROM compound ORDER BY community_id <> :c, id"),
+            {"c": grid.community_id},
+        ).all()
+    )
+    body = client.get("/me/heads", headers=mine).json()
+    assert body["grid_id"] == grid.id and body["heads"]
+    assert {compounds[h["compound_id"]] for h in body["heads"]} == {grid.id}
+    other = next(c for c, g in compounds.items() if g != grid.id)
+    assert client.get(f"/placards/compound/{other}", headers=mine).status_code == 403
+    changes = client.get("/me/changes", params={"limit": 500}, headers=mine).json()
+    community = client.get("/me/changes", params={"limit": 1}, headers={"X-API-Key": key}).json()
+    assert changes["grid_id"] == grid.id and community["total"] == changes["total"]
+    places = {c["place"] for c in changes["items"] if c["kind"] == "household_assigned"}
+    names = {
+        n
+        for (n,) in conn.execute(
+            text("SELECT name FROM compound WHERE grid_id = :g"), {"g": grid.id}
+        ).all()
+    }
+    assert places and all(any(p.startswith(n) for n in names) for p in places)
