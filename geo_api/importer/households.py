@@ -11,7 +11,6 @@ with no coordinates is placed at its unit. Rows are upserted on (unit, room).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -169,26 +168,30 @@ def _split(
     """Each row's household number within its room (分户): the file's, else '' for the
     first household of a room and the head of household's name for another one with a
     different head; the same home twice is rejected, naming the first row."""
-    out = number.fillna("").astype(object)
+    # Plain lists, not pandas' per-cell access: this runs once per row of the file.
+    out = number.fillna("").astype(object).tolist()
+    rooms = [str(r) for r in room.tolist()]
+    heads = head.tolist()
+    units = unit_id.tolist()
+    rows = errors.rows.tolist()
     twice: dict[int, list[int]] = {}  # first row -> the rows repeating it
-    for k in range(len(unit_id)):
-        if errors.bad[k]:
-            continue
-        home = (int(unit_id[k]), str(room.iat[k]))
-        if not out.iat[k]:
+    for k in np.flatnonzero(~errors.bad).tolist():
+        home = (units[k], rooms[k])
+        # A row without its head's name never splits a room, nor tells a later row
+        # apart: only rows with one are remembered (most registers have none).
+        if not out[k] and heads[k] is not None:
             first = state.heads.get(home)
-            if first is not None and head.iat[k] is not None and head.iat[k] != first:
-                out.iat[k] = str(head.iat[k])[:HOUSEHOLD_NO_MAX]
-            elif first is None:
-                state.heads[home] = None if head.iat[k] is None else str(head.iat[k])
-        key = (*home, str(out.iat[k]))
-        if key in state.seen:
-            twice.setdefault(state.seen[key], []).append(k)
-        else:
-            state.seen[key] = int(errors.rows[k])
-    for first_row, rows in twice.items():
+            if first is None:
+                state.heads[home] = str(heads[k])
+            elif heads[k] != first:
+                out[k] = str(heads[k])[:HOUSEHOLD_NO_MAX]
+        key = (*home, out[k])
+        seen = state.seen.setdefault(key, rows[k])
+        if seen != rows[k]:
+            twice.setdefault(seen, []).append(k)
+    for first_row, repeats in twice.items():
         mask = np.zeros(len(unit_id), dtype=bool)
-        mask[rows] = True
+        mask[repeats] = True
         errors.flag(
             mask,
             "room",
@@ -196,7 +199,7 @@ def _split(
             f"the same home as row {first_row} (several households "
             "in one room? give each its household number, 户号)",
         )
-    return out
+    return pd.Series(out, index=number.index, dtype=object)
 
 
 @dataclass
@@ -429,10 +432,8 @@ def check_households(
     lat = np.where(placed, at_unit[:, 1], lat)
     good = ~errors.bad
     state.unit_placed += int((placed & good).sum())
-    written = [
-        None if c is None or b is None or u is None or r is None else _written(c, b, int(u), str(r))
-        for c, b, u, r in zip(compound, building_no, unit_no, room, strict=True)
-    ]
+    need = good & col["address"].isna().to_numpy()
+    written = _written(compound, building_no, unit_no, room, need)
     address = col["address"].where(col["address"].notna(), pd.Series(written, dtype=object))
     frame = gpd.GeoDataFrame(
         {
@@ -455,7 +456,6 @@ def check_households(
     return Checked(frame, errors.rejects, [])
 
 
-@lru_cache(maxsize=4096)
 def _prefix(compound: str, building: int | str, unit: int) -> str:
     """The written address of a unit, as the address parser reads it back."""
     number, label = (None, building) if isinstance(building, str) else (building, None)
@@ -465,6 +465,22 @@ def _prefix(compound: str, building: int | str, unit: int) -> str:
         return f"{compound} {building}号楼{unit}单元"
 
 
-def _written(compound: str, building: int | str, unit: int, room: str) -> str:
-    """A home's address when the file gives none: one gridgov's own lookup reads back."""
-    return f"{_prefix(compound, building, unit)}{room}室"
+def _written(
+    compound: pd.Series, building: pd.Series, unit: pd.Series, room: pd.Series, need: np.ndarray
+) -> np.ndarray:
+    """The address of each ``need`` row (the file gives none, the row landed): one
+    gridgov's own lookup reads back. Each unit's prefix is written once."""
+    out = np.full(len(need), None, dtype=object)
+    rows = np.flatnonzero(need)
+    units = zip(compound.to_numpy()[rows].tolist(), building.to_numpy()[rows].tolist(),
+                unit.to_numpy()[rows].tolist(), strict=True)  # fmt: skip
+    prefixes: dict[tuple[str, int | str, int], str] = {}
+    written = []
+    for (c, b, u), r in zip(units, room.to_numpy()[rows].tolist(), strict=True):
+        key = (c, b if isinstance(b, str) else int(b), int(u))
+        prefix = prefixes.get(key)
+        if prefix is None:
+            prefix = prefixes[key] = _prefix(*key)
+        written.append(f"{prefix}{r}室")
+    out[rows] = written
+    return out
