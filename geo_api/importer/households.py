@@ -21,7 +21,7 @@ from sqlalchemy import Connection, text
 from geo_api.address import compound_key, lettered, match_address, parse_address
 from geo_api.address.format import address_prefix
 from geo_api.errors import InvalidInputError
-from geo_api.importer.checks import Checked, RowErrors, dates, phones, text_column
+from geo_api.importer.checks import Checked, RowErrors, by_value, dates, phones, text_column
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.layer import Field, Landing, Layer, Options
 from geo_api.importer.points import Bounds, city_bounds, point_coordinates
@@ -55,8 +55,11 @@ class Homes:
     @classmethod
     def load(cls, conn: Connection) -> Homes:
         homes = cls({}, [], {})
+        keys: dict[str, str] = {}  # a compound's name is normalised once, not per unit
         for row in conn.execute(text(UNITS_SQL)):
-            key = compound_key(row.compound)
+            if row.compound not in keys:
+                keys[row.compound] = compound_key(row.compound)
+            key = keys[row.compound]
             entry = (int(row.compound_id), str(row.community))
             if entry not in homes.compounds.setdefault(key, []):
                 homes.compounds[key].append(entry)
@@ -99,7 +102,7 @@ def building_keys(
 ) -> pd.Series:
     """Each row's building: its label where it is lettered (12A, A座: given in ``labels``
     or written in the cell), else its whole number; others rejected."""
-    from_cell = values.map(lambda v: None if v is None else lettered(str(v)))
+    from_cell = by_value(values, lambda v: lettered(str(v)))
     label = labels.where(labels.notna(), from_cell)
     plain = values.where(label.isna(), None)
     number = _number(plain.astype(object), errors, name, 1, 999)
@@ -108,18 +111,19 @@ def building_keys(
 
 def _number(values: pd.Series, errors: RowErrors, name: str, low: int, high: int) -> pd.Series:
     """Whole numbers from text (Chinese numerals too); others rejected."""
-    from geo_api.address import parse_number
-
-    # Digits the fast way; Chinese numerals and odd text one by one.
-    fast = pd.to_numeric(values.where(values.astype(str).str.isdigit()), errors="coerce")
-    parsed = fast.astype(object).where(fast.notna(), None)
-    slow = (values.notna() & fast.isna()).to_numpy()
-    if slow.any():
-        parsed[slow] = [parse_number(str(v)) for v in values[slow]]
+    parsed = by_value(values, _whole)
     errors.flag((values.notna() & parsed.isna()).to_numpy(), name, values, "not a whole number")
     out_of_range = parsed.notna() & ~parsed.fillna(low).between(low, high)
     errors.flag(out_of_range.to_numpy(), name, values, f"must be {low} to {high}")
     return parsed
+
+
+def _whole(value: object) -> int | None:
+    """A whole number from text: digits, or a Chinese numeral (三, 十二); else None."""
+    from geo_api.address import parse_number
+
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() else parse_number(text)
 
 
 def _place(
@@ -134,8 +138,9 @@ def _place(
     n = len(compound)
     pairs = list(zip(compound.tolist(), community.tolist(), strict=True))
     resolved = {p: homes.compound(str(p[0]), p[1]) for p in set(pairs) if p[0] is not None}
-    compound_id = np.array([resolved.get(p, (None, ""))[0] or -1 for p in pairs], dtype=np.int64)
-    reasons = pd.Series([resolved.get(p, (None, ""))[1] for p in pairs], dtype=object)
+    looked = [resolved.get(p, (None, "")) for p in pairs]
+    compound_id = np.array([found[0] or -1 for found in looked], dtype=np.int64)
+    reasons = pd.Series([found[1] for found in looked], dtype=object)
     for why in set(reasons[compound_id < 0]) - {""}:
         errors.flag(np.asarray((compound_id < 0) & (reasons == why)), "compound", compound, why)
     unit_id = np.full(n, -1, dtype=np.int64)
@@ -147,13 +152,17 @@ def _place(
         else None
         for c, b, u in keys
     ]
-    missing = np.array([f is None for f in found]) & ~errors.bad
-    shown = compound.astype(str) + " " + building.astype(str) + "号楼" + unit.astype(str) + "单元"
-    errors.flag(missing, "unit", shown, "no such building and unit in the store: import them first")
-    for k in np.flatnonzero(~errors.bad).tolist():
-        hit = found[k]
-        assert hit is not None
-        unit_id[k], at_unit[k] = hit[0], hit[1:]
+    missing = np.array([f is None for f in found], dtype=bool) & ~errors.bad
+    if missing.any():  # the unit as the file names it, written only for those rows
+        shown = pd.Series(None, index=compound.index, dtype=object)
+        for k in np.flatnonzero(missing).tolist():
+            shown.iat[k] = f"{compound.iat[k]} {building.iat[k]}号楼{unit.iat[k]}单元"
+        errors.flag(
+            missing, "unit", shown, "no such building and unit in the store: import them first"
+        )
+    placed = np.flatnonzero(~errors.bad)
+    hits = np.array([found[k] for k in placed.tolist()], dtype=float).reshape(-1, 3)
+    unit_id[placed], at_unit[placed] = hits[:, 0].astype(np.int64), hits[:, 1:]
     return unit_id, at_unit
 
 
@@ -401,7 +410,7 @@ def check_households(
     building_no = building_keys(building.astype(object), labels, errors)
     unit_no = _number(unit.astype(object), errors, "unit", 1, 99)
     # 0201 and 201 are one room: digits-only rooms lose their leading zeros.
-    room = room.map(lambda r: None if r is None else _room(str(r)))
+    room = by_value(room, lambda r: _room(str(r)))
     errors.flag((room.fillna("").str.len() > 16).to_numpy(), "room", room, "longer than 16")
     number = col["household_no"]
     errors.flag(
@@ -415,7 +424,7 @@ def check_households(
         if "persons" in fields
         else pd.Series([1] * len(chunk), index=chunk.index)
     )
-    volunteer = col["volunteer"].map(lambda v: "" if v is None else str(v).strip().lower())
+    volunteer = by_value(col["volunteer"], lambda v: str(v).strip().lower()).fillna("")
     errors.flag(
         (~volunteer.isin(TRUE | FALSE)).to_numpy(),
         "volunteer",
@@ -472,15 +481,19 @@ def _written(
     gridgov's own lookup reads back. Each unit's prefix is written once."""
     out = np.full(len(need), None, dtype=object)
     rows = np.flatnonzero(need)
-    units = zip(compound.to_numpy()[rows].tolist(), building.to_numpy()[rows].tolist(),
-                unit.to_numpy()[rows].tolist(), strict=True)  # fmt: skip
-    prefixes: dict[tuple[str, int | str, int], str] = {}
-    written = []
-    for (c, b, u), r in zip(units, room.to_numpy()[rows].tolist(), strict=True):
-        key = (c, b if isinstance(b, str) else int(b), int(u))
-        prefix = prefixes.get(key)
-        if prefix is None:
-            prefix = prefixes[key] = _prefix(*key)
-        written.append(f"{prefix}{r}室")
-    out[rows] = written
+    if not len(rows):
+        return out
+    parts = pd.DataFrame(
+        {"c": compound.to_numpy()[rows], "b": building.to_numpy()[rows], "u": unit.to_numpy()[rows]}
+    )
+    unit_of = parts.groupby(["c", "b", "u"], sort=False).ngroup().to_numpy()
+    first = np.unique(unit_of, return_index=True)[1]  # each unit's first row, in unit order
+    prefixes = np.array(
+        [
+            _prefix(c, b if isinstance(b, str) else int(b), int(u))
+            for c, b, u in parts.iloc[first].itertuples(index=False)
+        ],
+        dtype=object,
+    )
+    out[rows] = prefixes[unit_of] + room.to_numpy()[rows].astype(object) + "室"
     return out
