@@ -3,8 +3,10 @@ and the checked rows that go on to the store."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,13 +67,29 @@ class RowErrors:
         self.bad |= fresh
 
 
+def by_value(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """``function`` of each present value (None where absent), called once per distinct
+    value: a register repeats its rooms, buildings, dates and yes/no many times over."""
+    codes, distinct = pd.factorize(values.astype(object), use_na_sentinel=True)
+    out = np.full(len(values), None, dtype=object)
+    if len(distinct):
+        results = np.empty(len(distinct), dtype=object)
+        results[:] = [function(v) for v in distinct.tolist()]
+        present = codes >= 0
+        out[present] = results[codes[present]]
+    return pd.Series(out, index=values.index, dtype=object, name=values.name)
+
+
+def _stripped(value: object) -> str | None:
+    text = str(value).strip()
+    return text or None
+
+
 def text_column(chunk: pd.DataFrame, source: str | None) -> pd.Series:
     """A source column stripped, with empty strings as None (all None if absent)."""
     if source is None:
         return pd.Series([None] * len(chunk), index=chunk.index, dtype=object)
-    values = chunk[source].astype(object)
-    stripped = values.where(values.isna(), values.astype(str).str.strip())
-    return stripped.where(stripped.notna() & (stripped != ""), None)
+    return by_value(chunk[source], _stripped)
 
 
 def polygons(
@@ -149,10 +167,9 @@ def phones(column: pd.Series, errors: RowErrors, flags: list[str]) -> pd.Series:
     """A phone column normalised (geo_api.importer.phones); unusable numbers rejected; a
     landline that lost its leading 0 (a number cell ate it) kept as given, and flagged
     in ``flags`` naming the row and column."""
-    phone = column.map(lambda p: None if p is None else normalise_phone(str(p)))
-    lost = phone.map(lambda p: isinstance(p, str) and lost_leading_zero(p)).to_numpy()
-    problem = phone.map(lambda p: phone_problem(p) if isinstance(p, str) else None)
-    problem = problem.where(~lost, None)
+    phone = by_value(column, lambda p: normalise_phone(str(p)))
+    lost = by_value(phone, lost_leading_zero).fillna(False).to_numpy(dtype=bool)
+    problem = by_value(phone, phone_problem).where(~lost, None)
     for why in sorted(set(problem.dropna())):
         errors.flag((problem == why).to_numpy(), "phone", column, why)
     for k in np.flatnonzero(lost & ~errors.bad).tolist():
@@ -163,11 +180,15 @@ def phones(column: pd.Series, errors: RowErrors, flags: list[str]) -> pd.Series:
     return phone
 
 
+def _date(text: object) -> date | None:
+    found = parse_date(str(text))
+    return found if isinstance(found, date) else None
+
+
 def dates(column: pd.Series, errors: RowErrors, field: str) -> pd.Series:
     """A date column as dates (values.parse_date: 2023-05-06, 2023.5.6, 2023年5月6日 …);
     text that says no date is rejected."""
-    when = column.map(parse_date).astype(object)
-    when = when.where(when.map(lambda d: isinstance(d, date)), None)
+    when = by_value(column, _date)
     errors.flag((column.notna() & when.isna()).to_numpy(), field, column,
                 "not a date (2023-05-06, 2023.5.6, 2023年5月6日)")  # fmt: skip
     return when

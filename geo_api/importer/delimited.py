@@ -1,6 +1,6 @@
 """CSV and text tables: header, delimiter and line numbers, streamed with pandas.
 
-Values stay text (``dtype=str``); only an empty cell becomes None, so "NA" or
+Values stay text (read as Python str); only an empty cell becomes None, so "NA" or
 "0123" reach the validator as typed. ``_row`` is the line the record starts on,
 counting the header as line 1 and the lines inside quoted multi-line cells, so
 a message points where a text editor does. Blank lines are rows (the validator
@@ -188,7 +188,7 @@ def _chunks(
             skiprows=header.skipped,
             names=columns + unnamed,
             index_col=False,
-            dtype=str,
+            dtype=object,  # Python's str, as the checks use them (not Arrow's, converted back)
             keep_default_na=False,
             na_values=[""],
             skip_blank_lines=False,
@@ -230,6 +230,9 @@ def _line_spans(texts: dict[str, pd.Series], count: int) -> np.ndarray:
     """How many lines each record spans: 1 + the line breaks inside its quoted cells."""
     spans = np.ones(count, dtype=np.int64)
     for values in texts.values():
+        # One scan of the whole column first: a line break inside a cell is rare.
+        if "\n" not in "".join(filter(None, values.tolist())):
+            continue
         breaks = values.str.count("\n")
         if breaks.any():
             spans += breaks.fillna(0).to_numpy(dtype=np.int64)

@@ -11,7 +11,6 @@ with no coordinates is placed at its unit. Rows are upserted on (unit, room).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -22,7 +21,7 @@ from sqlalchemy import Connection, text
 from geo_api.address import compound_key, lettered, match_address, parse_address
 from geo_api.address.format import address_prefix
 from geo_api.errors import InvalidInputError
-from geo_api.importer.checks import Checked, RowErrors, dates, phones, text_column
+from geo_api.importer.checks import Checked, RowErrors, by_value, dates, phones, text_column
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.layer import Field, Landing, Layer, Options
 from geo_api.importer.points import Bounds, city_bounds, point_coordinates
@@ -56,8 +55,11 @@ class Homes:
     @classmethod
     def load(cls, conn: Connection) -> Homes:
         homes = cls({}, [], {})
+        keys: dict[str, str] = {}  # a compound's name is normalised once, not per unit
         for row in conn.execute(text(UNITS_SQL)):
-            key = compound_key(row.compound)
+            if row.compound not in keys:
+                keys[row.compound] = compound_key(row.compound)
+            key = keys[row.compound]
             entry = (int(row.compound_id), str(row.community))
             if entry not in homes.compounds.setdefault(key, []):
                 homes.compounds[key].append(entry)
@@ -100,7 +102,7 @@ def building_keys(
 ) -> pd.Series:
     """Each row's building: its label where it is lettered (12A, A座: given in ``labels``
     or written in the cell), else its whole number; others rejected."""
-    from_cell = values.map(lambda v: None if v is None else lettered(str(v)))
+    from_cell = by_value(values, lambda v: lettered(str(v)))
     label = labels.where(labels.notna(), from_cell)
     plain = values.where(label.isna(), None)
     number = _number(plain.astype(object), errors, name, 1, 999)
@@ -109,18 +111,19 @@ def building_keys(
 
 def _number(values: pd.Series, errors: RowErrors, name: str, low: int, high: int) -> pd.Series:
     """Whole numbers from text (Chinese numerals too); others rejected."""
-    from geo_api.address import parse_number
-
-    # Digits the fast way; Chinese numerals and odd text one by one.
-    fast = pd.to_numeric(values.where(values.astype(str).str.isdigit()), errors="coerce")
-    parsed = fast.astype(object).where(fast.notna(), None)
-    slow = (values.notna() & fast.isna()).to_numpy()
-    if slow.any():
-        parsed[slow] = [parse_number(str(v)) for v in values[slow]]
+    parsed = by_value(values, _whole)
     errors.flag((values.notna() & parsed.isna()).to_numpy(), name, values, "not a whole number")
     out_of_range = parsed.notna() & ~parsed.fillna(low).between(low, high)
     errors.flag(out_of_range.to_numpy(), name, values, f"must be {low} to {high}")
     return parsed
+
+
+def _whole(value: object) -> int | None:
+    """A whole number from text: digits, or a Chinese numeral (三, 十二); else None."""
+    from geo_api.address import parse_number
+
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() else parse_number(text)
 
 
 def _place(
@@ -135,8 +138,9 @@ def _place(
     n = len(compound)
     pairs = list(zip(compound.tolist(), community.tolist(), strict=True))
     resolved = {p: homes.compound(str(p[0]), p[1]) for p in set(pairs) if p[0] is not None}
-    compound_id = np.array([resolved.get(p, (None, ""))[0] or -1 for p in pairs], dtype=np.int64)
-    reasons = pd.Series([resolved.get(p, (None, ""))[1] for p in pairs], dtype=object)
+    looked = [resolved.get(p, (None, "")) for p in pairs]
+    compound_id = np.array([found[0] or -1 for found in looked], dtype=np.int64)
+    reasons = pd.Series([found[1] for found in looked], dtype=object)
     for why in set(reasons[compound_id < 0]) - {""}:
         errors.flag(np.asarray((compound_id < 0) & (reasons == why)), "compound", compound, why)
     unit_id = np.full(n, -1, dtype=np.int64)
@@ -148,13 +152,17 @@ def _place(
         else None
         for c, b, u in keys
     ]
-    missing = np.array([f is None for f in found]) & ~errors.bad
-    shown = compound.astype(str) + " " + building.astype(str) + "号楼" + unit.astype(str) + "单元"
-    errors.flag(missing, "unit", shown, "no such building and unit in the store: import them first")
-    for k in np.flatnonzero(~errors.bad).tolist():
-        hit = found[k]
-        assert hit is not None
-        unit_id[k], at_unit[k] = hit[0], hit[1:]
+    missing = np.array([f is None for f in found], dtype=bool) & ~errors.bad
+    if missing.any():  # the unit as the file names it, written only for those rows
+        shown = pd.Series(None, index=compound.index, dtype=object)
+        for k in np.flatnonzero(missing).tolist():
+            shown.iat[k] = f"{compound.iat[k]} {building.iat[k]}号楼{unit.iat[k]}单元"
+        errors.flag(
+            missing, "unit", shown, "no such building and unit in the store: import them first"
+        )
+    placed = np.flatnonzero(~errors.bad)
+    hits = np.array([found[k] for k in placed.tolist()], dtype=float).reshape(-1, 3)
+    unit_id[placed], at_unit[placed] = hits[:, 0].astype(np.int64), hits[:, 1:]
     return unit_id, at_unit
 
 
@@ -169,26 +177,30 @@ def _split(
     """Each row's household number within its room (分户): the file's, else '' for the
     first household of a room and the head of household's name for another one with a
     different head; the same home twice is rejected, naming the first row."""
-    out = number.fillna("").astype(object)
+    # Plain lists, not pandas' per-cell access: this runs once per row of the file.
+    out = number.fillna("").astype(object).tolist()
+    rooms = [str(r) for r in room.tolist()]
+    heads = head.tolist()
+    units = unit_id.tolist()
+    rows = errors.rows.tolist()
     twice: dict[int, list[int]] = {}  # first row -> the rows repeating it
-    for k in range(len(unit_id)):
-        if errors.bad[k]:
-            continue
-        home = (int(unit_id[k]), str(room.iat[k]))
-        if not out.iat[k]:
+    for k in np.flatnonzero(~errors.bad).tolist():
+        home = (units[k], rooms[k])
+        # A row without its head's name never splits a room, nor tells a later row
+        # apart: only rows with one are remembered (most registers have none).
+        if not out[k] and heads[k] is not None:
             first = state.heads.get(home)
-            if first is not None and head.iat[k] is not None and head.iat[k] != first:
-                out.iat[k] = str(head.iat[k])[:HOUSEHOLD_NO_MAX]
-            elif first is None:
-                state.heads[home] = None if head.iat[k] is None else str(head.iat[k])
-        key = (*home, str(out.iat[k]))
-        if key in state.seen:
-            twice.setdefault(state.seen[key], []).append(k)
-        else:
-            state.seen[key] = int(errors.rows[k])
-    for first_row, rows in twice.items():
+            if first is None:
+                state.heads[home] = str(heads[k])
+            elif heads[k] != first:
+                out[k] = str(heads[k])[:HOUSEHOLD_NO_MAX]
+        key = (*home, out[k])
+        seen = state.seen.setdefault(key, rows[k])
+        if seen != rows[k]:
+            twice.setdefault(seen, []).append(k)
+    for first_row, repeats in twice.items():
         mask = np.zeros(len(unit_id), dtype=bool)
-        mask[rows] = True
+        mask[repeats] = True
         errors.flag(
             mask,
             "room",
@@ -196,7 +208,7 @@ def _split(
             f"the same home as row {first_row} (several households "
             "in one room? give each its household number, 户号)",
         )
-    return out
+    return pd.Series(out, index=number.index, dtype=object)
 
 
 @dataclass
@@ -398,7 +410,7 @@ def check_households(
     building_no = building_keys(building.astype(object), labels, errors)
     unit_no = _number(unit.astype(object), errors, "unit", 1, 99)
     # 0201 and 201 are one room: digits-only rooms lose their leading zeros.
-    room = room.map(lambda r: None if r is None else _room(str(r)))
+    room = by_value(room, lambda r: _room(str(r)))
     errors.flag((room.fillna("").str.len() > 16).to_numpy(), "room", room, "longer than 16")
     number = col["household_no"]
     errors.flag(
@@ -412,7 +424,7 @@ def check_households(
         if "persons" in fields
         else pd.Series([1] * len(chunk), index=chunk.index)
     )
-    volunteer = col["volunteer"].map(lambda v: "" if v is None else str(v).strip().lower())
+    volunteer = by_value(col["volunteer"], lambda v: str(v).strip().lower()).fillna("")
     errors.flag(
         (~volunteer.isin(TRUE | FALSE)).to_numpy(),
         "volunteer",
@@ -429,10 +441,8 @@ def check_households(
     lat = np.where(placed, at_unit[:, 1], lat)
     good = ~errors.bad
     state.unit_placed += int((placed & good).sum())
-    written = [
-        None if c is None or b is None or u is None or r is None else _written(c, b, int(u), str(r))
-        for c, b, u, r in zip(compound, building_no, unit_no, room, strict=True)
-    ]
+    need = good & col["address"].isna().to_numpy()
+    written = _written(compound, building_no, unit_no, room, need)
     address = col["address"].where(col["address"].notna(), pd.Series(written, dtype=object))
     frame = gpd.GeoDataFrame(
         {
@@ -455,7 +465,6 @@ def check_households(
     return Checked(frame, errors.rejects, [])
 
 
-@lru_cache(maxsize=4096)
 def _prefix(compound: str, building: int | str, unit: int) -> str:
     """The written address of a unit, as the address parser reads it back."""
     number, label = (None, building) if isinstance(building, str) else (building, None)
@@ -465,6 +474,26 @@ def _prefix(compound: str, building: int | str, unit: int) -> str:
         return f"{compound} {building}号楼{unit}单元"
 
 
-def _written(compound: str, building: int | str, unit: int, room: str) -> str:
-    """A home's address when the file gives none: one gridgov's own lookup reads back."""
-    return f"{_prefix(compound, building, unit)}{room}室"
+def _written(
+    compound: pd.Series, building: pd.Series, unit: pd.Series, room: pd.Series, need: np.ndarray
+) -> np.ndarray:
+    """The address of each ``need`` row (the file gives none, the row landed): one
+    gridgov's own lookup reads back. Each unit's prefix is written once."""
+    out = np.full(len(need), None, dtype=object)
+    rows = np.flatnonzero(need)
+    if not len(rows):
+        return out
+    parts = pd.DataFrame(
+        {"c": compound.to_numpy()[rows], "b": building.to_numpy()[rows], "u": unit.to_numpy()[rows]}
+    )
+    unit_of = parts.groupby(["c", "b", "u"], sort=False).ngroup().to_numpy()
+    first = np.unique(unit_of, return_index=True)[1]  # each unit's first row, in unit order
+    prefixes = np.array(
+        [
+            _prefix(c, b if isinstance(b, str) else int(b), int(u))
+            for c, b, u in parts.iloc[first].itertuples(index=False)
+        ],
+        dtype=object,
+    )
+    out[rows] = prefixes[unit_of] + room.to_numpy()[rows].astype(object) + "室"
+    return out

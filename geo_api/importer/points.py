@@ -163,10 +163,11 @@ def point_coordinates(
     located = np.isfinite(lon)
     if bounds is not None:
         far = located & ~bounds.holds(lon, lat)
-        landed = pd.Series(
-            [f"lon {float(a)!r}, lat {float(b)!r}" for a, b in zip(lon, lat, strict=True)]
-        )
-        where = shown.where(shown.notna(), "") + " → " + landed
+        # Written out only for the rows it names (few, or a file refused as a whole).
+        where = pd.Series(None, index=shown.index, dtype=object)
+        for k in np.flatnonzero(far & ~errors.bad).tolist():
+            said = str(shown.iat[k]) if isinstance(shown.iat[k], str) else ""
+            where.iat[k] = f"{said} → lon {float(lon[k])!r}, lat {float(lat[k])!r}"
         systems_said = ", ".join(sorted({system.name for system, _ in systems})) or "?"
         errors.flag(
             far,

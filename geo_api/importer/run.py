@@ -4,7 +4,8 @@ The file is opened (read.py) and its columns matched (columns.py); a file the
 layer cannot use at all (a required column missing, no geometry where rows are
 shapes, a coordinate system that places it far from the city) is refused before
 a row is read. Then each chunk is checked by the layer (registry.py) and its good
-rows upserted where the layer says (upsert.py). Without ``skip_bad`` any rejected
+rows landed where the layer says (lander.py: upserted, or copied into an empty
+table whose indexes are built once at the end). Without ``skip_bad`` any rejected
 row fails the whole import with every reject listed, and the caller's rollback
 leaves the store as it was; with it, the good rows land and every rejected one is
 reported. Rows in = landed + rejected, always. Last, the layer's own checks run
@@ -32,14 +33,14 @@ from geo_api.importer.checks import Checked, Reject
 from geo_api.importer.columns import map_columns
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.errors import ImportFileError
-from geo_api.importer.layer import Landing, Layer, Options
+from geo_api.importer.lander import Lander
+from geo_api.importer.layer import Layer, Options
 from geo_api.importer.points import Bounds, city_bounds
 from geo_api.importer.read import Source, open_source
 from geo_api.importer.registry import LAYERS, layer_named
 from geo_api.importer.report import ImportRejectedError, ImportReport
 from geo_api.importer.shapes import GEOD
-from geo_api.importer.upsert import upsert
-from geo_api.network.areas import build_service_areas
+from geo_api.network.areas import count_households
 from geo_api.network.build import rebuild
 
 __all__ = ["LAYERS", "ImportRejectedError", "ImportReport", "import_file"]
@@ -100,12 +101,17 @@ def import_file(
     report = ImportReport(layer, path.name, "", warnings=[*source.warnings, *spec.warnings(fields)])
     run = _Run(spec, source, fields, crs, city_bounds(conn))
     state = spec.prepare(conn, fields, options)
-    landings = spec.landings(fields, _located(source, fields))
-    for chunk, source_crs in _chunks(run, report):
-        checked = spec.check(chunk, fields, source_crs, state)
-        _land(conn, report, run, checked, skip_bad, landings)
-        if progress is not None:
-            progress(report.rows_in)
+    lander = Lander(conn, spec.landings(fields, _located(source, fields)))
+    try:
+        for chunk, source_crs in _chunks(run, report):
+            checked = spec.check(chunk, fields, source_crs, state)
+            _land(report, run, checked, skip_bad, lander)
+            if progress is not None:
+                progress(report.rows_in)
+        lander.finish()
+    except BaseException:
+        lander.abort()  # an empty table's dropped indexes come back with it
+        raise
     report.rejects.sort(key=lambda r: r.row)  # file order, whatever the check order
     # What the reader did (a title row skipped, formulas' saved values, totals rows left
     # out): readers add to it while they read, so it is complete only now.
@@ -251,33 +257,14 @@ def _refuse_far(run: _Run, system: SourceCRS, x: np.ndarray, y: np.ndarray) -> N
 
 
 def _land(
-    conn: Connection,
-    report: ImportReport,
-    run: _Run,
-    checked: Checked,
-    skip_bad: bool,
-    landings: list[Landing],
+    report: ImportReport, run: _Run, checked: Checked, skip_bad: bool, lander: Lander
 ) -> None:
-    """Count a checked chunk, and upsert its rows unless the import is failing anyway."""
+    """Count a checked chunk, and land its rows unless the import is failing anyway."""
     report.rejects += [_named(r, run) for r in checked.rejects]
     report.notes += [_rows_named(n, run.source) for n in checked.notes]
     if report.rejects and not skip_bad:
         return  # keep reading: the report lists every reject, nothing lands
-    rows = checked.rows
-    for landing in landings:
-        part = rows if landing.part is None else rows[rows[landing.part[0]] == landing.part[1]]
-        report.landed.add(
-            upsert(
-                conn,
-                landing.table,
-                list(landing.key),
-                list(landing.columns),
-                list(landing.updates),
-                part,
-                landing.reset,
-                landing.where,
-            )
-        )
+    report.landed.add(lander.land(checked.rows))
 
 
 def _named(reject: Reject, run: _Run) -> Reject:
@@ -337,5 +324,6 @@ def _rebuild(
             f"walking network rebuilt: {network.edges:,} edges, {network.km:,.1f} km of road"
         )
     elif spec.rebuilds == "service areas":
-        areas = build_service_areas(conn)
+        # Households move no street nor station: the areas stay, their counts change.
+        areas = count_households(conn)
         report.notes.append(f"{areas:,} service areas counted again")

@@ -229,4 +229,4 @@ def without_totals(
 
 def _joined(values: list[str | None]) -> str:
     """A column's texts as one string, to search it once."""
-    return "\n".join([v for v in values if v])
+    return "\n".join(filter(None, values))

@@ -61,6 +61,13 @@ def _datetime_text(moment: datetime) -> str:
 
 def column_text(series: pd.Series) -> pd.Series:
     """A column as object dtype of str or None, whatever its dtype was."""
+    if isinstance(series.dtype, pd.StringDtype) or pd.api.types.infer_dtype(series) in (
+        "string",
+        "empty",
+    ):  # text already (a CSV's cells): none to convert one by one
+        values = np.array(series.astype(object).where(series.notna(), None), dtype=object)
+        values[values == ""] = None
+        return pd.Series(values, index=series.index, dtype=object)
     return pd.Series([to_text(v) for v in series.tolist()], index=series.index, dtype=object)
 
 

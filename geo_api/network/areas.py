@@ -118,7 +118,14 @@ def build_service_areas(conn: Connection, reaches: Sequence[int] = REACHES_M) ->
     for sql in (NETWORK_AREAS.replace("{start}", start), STRAIGHT_AREAS):
         select = f"SELECT station_id, reach_m, method, 0, geom FROM ({sql}) a"  # noqa: S608
         conn.execute(text(insert + select), params)
-    conn.execute(text(HOUSEHOLDS.replace("{start}", start)), params)
+    return count_households(conn, reaches)
+
+
+def count_households(conn: Connection, reaches: Sequence[int] = REACHES_M) -> int:
+    """Count again the households of every service area (the areas stay: homes do not
+    move streets or stations); returns how many areas there are."""
+    params = {"reaches": list(reaches), "longest": max(reaches)}
+    conn.execute(text(HOUSEHOLDS.replace("{start}", start_column(conn))), params)
     conn.execute(text(STRAIGHT_HOUSEHOLDS))
     made: int = conn.execute(text("SELECT count(*) FROM service_area")).scalar_one()
     return made

@@ -10,7 +10,7 @@ unit, room, persons, lon, lat, with Chinese headers) and the same server:
 * gridgov import        ``import_file(conn, "households", …)`` into an empty
                         household table (the city's households truncated in a
                         transaction that is rolled back afterwards), in a child
-                        process whose peak memory (RSS) is read when it ends: read
+                        process that reports its own peak memory (VmHWM): read
                         in chunks, every row checked and placed in its unit,
                         upserted on (unit, room, household number).
 
@@ -130,6 +130,10 @@ with engine.connect() as conn:
     report = import_file(conn, "households", Path(sys.argv[2]))
     print(time.perf_counter() - started, report.rows_landed)
     conn.rollback()
+# The child's own high-water mark: getrusage's ru_maxrss would not do, Linux keeps it
+# across exec, so it would count the parent's memory (the whole file it exported).
+status = Path("/proc/self/status").read_text()
+print(next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")))
 """
 
 
@@ -140,13 +144,10 @@ def _import(url: str, path: Path) -> tuple[float, int, float]:
         [sys.executable, "-c", CHILD, url, str(path)], stdout=subprocess.PIPE, text=True
     ) as child:
         out = child.stdout.read() if child.stdout else ""
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         raise SystemExit(f"the import failed (status {child.returncode})")
-    seconds, landed = out.split()[-2:]
-    peak_kb = usage.ru_maxrss
-    return float(seconds), int(landed), peak_kb / 1024
+    seconds, landed, peak_kb = out.split()[-3:]
+    return float(seconds), int(landed), int(peak_kb) / 1024
 
 
 if __name__ == "__main__":
