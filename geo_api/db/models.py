@@ -101,6 +101,7 @@ class CoverReason(StrEnum):
 
     own = "own"  # the head of this very building or compound; the officer of this grid
     nearest = "nearest"  # a place with nobody of its own, covered by the nearest with room
+    assigned = "assigned"  # a grid given to an officer by hand; kept while they have room
 
 
 class Street(Base):

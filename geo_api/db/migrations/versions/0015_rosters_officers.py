@@ -26,7 +26,20 @@ def _changed(table: str) -> None:
     op.add_column(table, sa.Column("changed_at", sa.DateTime(timezone=True), nullable=True))
 
 
+COVER_CHECK = "ck_place_cover_cover_reason"
+
+
+def _cover_reasons(values: list[str]) -> None:
+    # A VARCHAR with a CHECK (a non-native enum): autogenerate does not see it change.
+    op.drop_constraint(op.f(COVER_CHECK), "place_cover", type_="check")
+    listed = ", ".join(f"'{v}'" for v in values)
+    op.create_check_constraint(op.f(COVER_CHECK), "place_cover", f"reason IN ({listed})")
+
+
 def upgrade() -> None:
+    # A grid given to an officer by hand (gridgov officers assign), kept by every run
+    # while the officer has room.
+    _cover_reasons(["own", "nearest", "assigned"])
     op.add_column(
         "grid_officer",
         sa.Column("part_time", sa.Boolean(), server_default=sa.text("false"), nullable=False),
@@ -48,6 +61,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("UPDATE place_cover SET reason = 'nearest' WHERE reason = 'assigned'")
+    _cover_reasons(["own", "nearest"])
     op.drop_index("ix_member_registered_on", table_name="member")
     for column in ("changed_at", "changed_by", "left_reason", "left_on", "workplace_unit_id",
                    "workplace"):  # fmt: skip

@@ -1,0 +1,1 @@
+"""Rosters: heads, grid officers and party members appointed, changed and retired."""
