@@ -27,6 +27,11 @@ class Who:
     role: str = "admin"
     key_id: int | None = None
 
+    @property
+    def reveals(self) -> bool:
+        """Whether their answers show names and phones in full (geo_api.auth.roles)."""
+        return self.role in ("admin", "officer")
+
     @classmethod
     def operator(cls) -> Who:
         """The person at gridgov's command line (no key: the system user, as an admin)."""

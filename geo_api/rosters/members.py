@@ -160,7 +160,7 @@ def add_member(
         {**values, "community": community_id, "placed_by": placed_by},
     ).scalar_one()
     noted(conn, who, "member add", [f"member:{member_id}"])
-    return member_detail(conn, member_id, reveal=True)
+    return member_detail(conn, member_id, reveal=who.reveals)
 
 
 def _placed(
@@ -244,7 +244,7 @@ def update_member(
         {**values, "by": who.name},
     )
     noted(conn, who, "member update: " + ", ".join(sorted(changes)), [f"member:{member_id}"])
-    return member_detail(conn, member_id, reveal=True)
+    return member_detail(conn, member_id, reveal=who.reveals)
 
 
 def leave_member(
@@ -273,4 +273,4 @@ def leave_member(
          "id": member_id},
     )  # fmt: skip
     noted(conn, who, f"member leave on {when}", [f"member:{member_id}"], reason)
-    return member_detail(conn, member_id, reveal=True)
+    return member_detail(conn, member_id, reveal=who.reveals)

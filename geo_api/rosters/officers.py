@@ -170,7 +170,7 @@ def add_officer(
     ).scalar_one()
     noted(conn, who, "officer add", [f"officer:{officer_id}"])
     assign_grids(conn, [community_id])
-    return officer_detail(conn, officer_id, reveal=True)
+    return officer_detail(conn, officer_id, reveal=who.reveals)
 
 
 UPDATABLE = ("name", "phone", "community", "grid", "max_grids", "part_time", "appointed_on")
@@ -225,7 +225,7 @@ def update_officer(
     if values["community_id"] != now["community_id"]:
         _release_assigned(conn, officer_id)  # grids given by hand were in the old community
     assign_grids(conn, {now["community_id"], values["community_id"]})
-    return officer_detail(conn, officer_id, reveal=True)
+    return officer_detail(conn, officer_id, reveal=who.reveals)
 
 
 def retire_officer(
@@ -261,7 +261,7 @@ def retire_officer(
     if when <= today():
         _release_assigned(conn, officer_id)
         assign_grids(conn, [now["community_id"]])
-    return officer_detail(conn, officer_id, reveal=True)
+    return officer_detail(conn, officer_id, reveal=who.reveals)
 
 
 def assign_officer(conn: Connection, who: Who, officer_id: int, grids: list[str]) -> dict[str, Any]:
@@ -326,7 +326,7 @@ def assign_officer(conn: Connection, who: Who, officer_id: int, grids: list[str]
     )
     noted(conn, who, "officer assign grids", [f"officer:{officer_id}"], ",".join(grids))
     assign_grids(conn, [officer["community_id"]])
-    return officer_detail(conn, officer_id, reveal=True)
+    return officer_detail(conn, officer_id, reveal=who.reveals)
 
 
 def _check_limit(conn: Connection, officer_id: int, max_grids: int, has_own: bool) -> None:

@@ -40,6 +40,11 @@ class Registrations:
     rows: list[dict[str, Any]]
 
     @property
+    def last(self) -> date:
+        """The first day of the last month counted."""
+        return date(self.stop.year - (self.stop.month == 1), (self.stop.month - 2) % 12 + 1, 1)
+
+    @property
     def totals(self) -> dict[str, int]:
         """The same counts over every row."""
         keys = ("serving", "retired", "registered", "left")

@@ -52,7 +52,9 @@ def upgrade() -> None:
         "member",
         sa.Column("status", sa.String(16), server_default=sa.text("'serving'"), nullable=False),
     )
-    op.create_check_constraint(op.f("ck_member_status_known"), "member", "status IN ('serving', 'retired')")
+    op.create_check_constraint(
+        op.f("ck_member_status_known"), "member", "status IN ('serving', 'retired')"
+    )
     op.add_column("member", sa.Column("workplace", sa.Text(), nullable=True))
     op.add_column("member", sa.Column("workplace_unit_id", sa.Integer(), nullable=True))
     op.add_column("member", sa.Column("left_on", sa.Date(), nullable=True))
