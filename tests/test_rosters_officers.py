@@ -7,9 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from geo_api.rosters.changes import today
+from tests.cli_run import Run, run
+
+__all__ = ["run"]  # the fixture
 
 ADMIN_FOR = "X-API-Key"
 
@@ -17,7 +20,9 @@ ADMIN_FOR = "X-API-Key"
 def _community(conn: Connection, most_grids: bool = False) -> Any:
     """The officer key's community (the first compound's), or the one with the most
     grids that have an officer of their own, with those grids."""
-    where = "TRUE" if most_grids else "c.id = (SELECT community_id FROM compound ORDER BY id LIMIT 1)"
+    where = (
+        "TRUE" if most_grids else "c.id = (SELECT community_id FROM compound ORDER BY id LIMIT 1)"
+    )
     return conn.execute(
         text(f"""SELECT c.id, c.code, array_agg(g.code ORDER BY g.code) AS grids
                 FROM community c JOIN grid g ON g.community_id = c.id
@@ -64,7 +69,9 @@ def test_appoint_change_and_retire_through_the_api(
     made = client.post("/officers", json=body, headers=admin)
     assert made.status_code == 201, made.text
     new = made.json()
-    assert new["name"] == "王小网" and new["part_time"] is True and new["changed_by"] == "test admin"
+    assert (
+        new["name"] == "王小网" and new["part_time"] is True and new["changed_by"] == "test admin"
+    )
     assert [g["grid_code"] for g in new["grids"]][:1] == [grid]
     assert _cover(conn, grid) == (new["id"], "own")
     # The same person twice is refused, naming them.
@@ -165,9 +172,47 @@ def test_roles_and_areas(client: TestClient, conn: Connection, keys: dict[str, s
     assert refused.status_code == 403 and "outside your area" in refused.json()["detail"]
     body = {"name": "李四", "phone": "13700000001", "community": far.code}
     assert client.post("/officers", json=body, headers=officer).status_code == 403
-    mine = client.post(
-        "/officers", json={**body, "community": place.code}, headers=officer
-    )
+    mine = client.post("/officers", json={**body, "community": place.code}, headers=officer)
     assert mine.status_code == 201, mine.text
     assert client.get(f"/officers/{far.id}", headers=officer).status_code == 403
     assert client.get("/officers/999999").status_code == 404
+
+
+def test_officers_from_the_command_line(run: Run, engine: Engine) -> None:
+    with engine.connect() as c:
+        place = _community(c)
+    try:
+        code, out, err = run("officers", "add", "陈网格", "13512340000", "--community", place.code,
+                             "--part-time", "--max-grids", "2")  # fmt: skip
+        assert code == 0, err
+        assert (
+            "陈网格" in out and "兼职" in out and all(len(line) <= 80 for line in out.splitlines())
+        )
+        with engine.connect() as c:
+            officer = c.execute(
+                text(
+                    "SELECT id, part_time, changed_by FROM grid_officer WHERE phone = '13512340000'"
+                )
+            ).one()
+        assert officer.part_time and officer.changed_by.startswith("cli:")
+        code, out, err = run("officers", "list", "--community", place.code, "--lang", "en")
+        assert code == 0 and "陈网格" in out and "part-time" in out, err
+        code, _, err = run("officers", "change", str(officer.id), "--max-grids", "0")
+        assert code == 1 and err.startswith("错误") and "max_grids 0" in err
+        code, _, err = run("officers", "change", str(officer.id))
+        assert code == 1 and "say what changes" in err
+        code, out, err = run("officers", "retire", str(officer.id), "--reason", "辞职", "--on", "x")
+        assert code == 1 and "--on 'x'" in err
+        code, out, err = run("officers", "retire", str(officer.id), "--reason", "辞职")
+        assert code == 0 and "辞职" in out, err
+        code, _, err = run("officers", "retire", str(officer.id))
+        assert code == 1 and "left already" in err
+        with engine.connect() as c:
+            actions = c.execute(
+                text("SELECT action FROM audit_log WHERE records = :r AND key_name LIKE 'cli:%' "
+                     "ORDER BY id"), {"r": f"officer:{officer.id}"}
+            ).scalars().all()  # fmt: skip
+        assert actions[0] == "officer add" and actions[-1].startswith("officer retire")
+    finally:
+        with engine.begin() as c:
+            c.execute(text("DELETE FROM grid_officer WHERE phone = '13512340000'"))
