@@ -27,10 +27,13 @@ from pyproj.exceptions import ProjError
 from sqlalchemy import Connection
 
 from geo_api.db.integrity import children_outside_parents
+from geo_api.errors import InvalidInputError
 from geo_api.geo.detect import guess_crs
+from geo_api.importer import diff
 from geo_api.importer.checks import Checked, Reject
 from geo_api.importer.columns import map_columns
 from geo_api.importer.coords import SourceCRS
+from geo_api.importer.diff import RosterDiff
 from geo_api.importer.errors import ImportFileError
 from geo_api.importer.layer import Landing, Layer, Options
 from geo_api.importer.points import Bounds, city_bounds
@@ -41,6 +44,7 @@ from geo_api.importer.shapes import GEOD
 from geo_api.importer.upsert import upsert
 from geo_api.network.areas import build_service_areas
 from geo_api.network.build import rebuild
+from geo_api.rosters.changes import today
 
 __all__ = ["LAYERS", "ImportRejectedError", "ImportReport", "import_file"]
 
@@ -61,6 +65,7 @@ class _Run:
     fields: dict[str, str]
     declared: str | None
     bounds: Bounds | None
+    dry_run: bool = False
 
 
 def import_file(
@@ -79,11 +84,18 @@ def import_file(
     progress: Progress | None = None,
     node_crossings: bool | None = None,
     header_row: int | None = None,
+    dry_run: bool = False,
+    full: bool = False,
 ) -> ImportReport:
     """Import ``path`` into ``layer``; see the module docstring. ``progress`` is told
     the rows read so far, chunk by chunk; ``node_crossings`` how the network rebuilt after
-    roads land joins ways (None: as the last build)."""
+    roads land joins ways (None: as the last build). A roster (heads, officers,
+    members) is compared with the store (geo_api.importer.diff): ``dry_run`` lands
+    nothing, ``full`` retires the people the file leaves out."""
     spec = layer_named(layer)
+    if (dry_run or full) and spec.roster is None:
+        rosters = ", ".join(n for n in LAYERS if layer_named(n).roster is not None)
+        raise InvalidInputError(f"dry runs and full rosters are for the rosters: {rosters}")
     if crs is not None:
         SourceCRS.parse(crs)  # a system that does not exist is refused before any reading
     source = open_source(
@@ -98,9 +110,12 @@ def import_file(
     _refuse_unusable(spec, source, fields)
     options = Options(repair=repair, accept_overlaps=accept_overlaps)
     report = ImportReport(layer, path.name, "", warnings=[*source.warnings, *spec.warnings(fields)])
-    run = _Run(spec, source, fields, crs, city_bounds(conn))
+    run = _Run(spec, source, fields, crs, city_bounds(conn), dry_run)
     state = spec.prepare(conn, fields, options)
     landings = spec.landings(fields, _located(source, fields))
+    if spec.roster is not None:
+        report.diff = RosterDiff(full=full, dry_run=dry_run)
+        diff.start(conn, landings[0].table, spec.roster)
     for chunk, source_crs in _chunks(run, report):
         checked = spec.check(chunk, fields, source_crs, state)
         _land(conn, report, run, checked, skip_bad, landings)
@@ -114,6 +129,10 @@ def import_file(
         raise ImportFileError(path, "no rows")
     if report.rejects and not skip_bad:
         raise ImportRejectedError(report)
+    if spec.roster is not None and report.diff is not None:
+        _missing(conn, spec, state, landings[0].table, report.diff)
+        if dry_run:
+            return report  # compared, nothing landed: nothing to check or rebuild
     if report.rows_in != report.rows_landed + len(report.rejects):  # never: a bug if so
         raise RuntimeError(
             f"{path.name}: {report.rows_in} rows in but {report.rows_landed} landed and "
@@ -123,6 +142,15 @@ def import_file(
     report.warnings += _outside_parents(conn, spec)
     _rebuild(conn, spec, report, node_crossings)
     return report
+
+
+def _missing(conn: Connection, spec: Layer[Any], state: Any, table: str, found: RosterDiff) -> None:
+    """The people the roster leaves out: counted, and with a full roster retired."""
+    assert spec.roster is not None  # only rosters come here
+    ids = diff.missing(conn, table, spec.roster, found)
+    if found.full and not found.dry_run and ids:
+        found.retired = diff.retire(conn, table, spec.roster, ids, today())
+        spec.retired(conn, state, ids)
 
 
 def _refuse_unusable(spec: Layer[Any], source: Source, fields: dict[str, str]) -> None:
@@ -266,6 +294,10 @@ def _land(
     rows = checked.rows
     for landing in landings:
         part = rows if landing.part is None else rows[rows[landing.part[0]] == landing.part[1]]
+        if report.diff is not None and run.layer.roster is not None:
+            diff.compare(conn, landing, run.layer.roster, part, report.diff)
+        if run.dry_run:
+            continue
         report.landed.add(
             upsert(
                 conn,
