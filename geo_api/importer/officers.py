@@ -135,11 +135,14 @@ def check_officers(chunk: pd.DataFrame, fields: dict[str, str], state: OfficerSt
     errors.flag((name.fillna("").str.len() > 50).to_numpy(), "name", name, "longer than 50")
     errors.flag(col["phone"].isna().to_numpy(), "phone", None, "missing")
     phone = phones(col["phone"], errors, notes)
-    named = col["community"].map(lambda c: None if c is None else state.communities.get(c))
+    named = pd.Series(
+        [None if c is None else state.communities.get(c) for c in col["community"].tolist()],
+        index=chunk.index, dtype=object,
+    )  # fmt: skip
     errors.flag((col["community"].notna() & named.isna()).to_numpy(), "community",
                 col["community"], "no such community (its 12-digit code or its name)")  # fmt: skip
     grid = [
-        None if g is None else state.grids.get(g if c is None else f"{c}:{g}", state.grids.get(g))
+        None if g is None else state.grids.get(f"{c}:{g}", state.grids.get(g))
         for g, c in zip(col["grid"].tolist(), named.tolist(), strict=True)
     ]
     errors.flag(np.array([g is not None and f is None for g, f in
