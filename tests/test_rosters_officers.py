@@ -4,6 +4,7 @@ community's grids again; names and phones only to the roles that may see them.""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -216,3 +217,61 @@ def test_officers_from_the_command_line(run: Run, engine: Engine) -> None:
     finally:
         with engine.begin() as c:
             c.execute(text("DELETE FROM grid_officer WHERE phone = '13512340000'"))
+
+
+def test_officers_in_exports_the_ogc_api_and_lookups(
+    client: TestClient, conn: Connection, keys: dict[str, str], tmp_path: Path
+) -> None:
+    import pyogrio
+
+    from geo_api.export.layers import export_layers
+
+    place = _community(conn)
+    grid = place.grids[0]
+    officer = _own_officer(conn, grid)
+    stored = conn.execute(
+        text("SELECT name, phone FROM grid_officer WHERE id = :i"), {"i": officer}
+    ).one()
+    # Exports: no names, unless with people (in full, or masked for the command centre).
+    plain = tmp_path / "plain.gpkg"
+    export_layers(conn, "gpkg", plain)
+    frame = pyogrio.read_dataframe(plain, layer="officers")
+    assert "name" not in frame.columns and officer in set(frame["id"])
+    full = tmp_path / "full.gpkg"
+    export_layers(conn, "gpkg", full, people="full")
+    named = pyogrio.read_dataframe(full, layer="officers").set_index("id")
+    assert (named.loc[officer, "name"], named.loc[officer, "phone"]) == tuple(stored)
+    masked = tmp_path / "masked.gpkg"
+    export_layers(conn, "gpkg", masked, people="masked")
+    hidden = pyogrio.read_dataframe(masked, layer="officers").set_index("id")
+    assert hidden.loc[officer, "name"] != stored.name and "*" in hidden.loc[officer, "phone"]
+    # The OGC API: the layer, without names; an officer's key sees its own area only.
+    items = client.get("/ogc/collections/officers/items", params={"limit": 1000})
+    assert items.status_code == 200, items.text
+    features = items.json()["features"]
+    assert officer in {f["id"] for f in features}
+    assert "name" not in features[0]["properties"] and "phone" not in features[0]["properties"]
+    own = client.get(
+        "/ogc/collections/officers/items",
+        params={"limit": 1000},
+        headers={ADMIN_FOR: keys["officer"]},
+    ).json()["features"]
+    assert own and {f["properties"]["community_id"] for f in own} == {place.id}
+    # A retired officer leaves the layer; /lookup still names the grid's officers now.
+    client.delete(f"/officers/{officer}")
+    after = client.get("/ogc/collections/officers/items", params={"limit": 1000}).json()
+    assert officer not in {f["id"] for f in after["features"]}
+    home = conn.execute(
+        text("""SELECT ST_X(h.geom), ST_Y(h.geom) FROM household h JOIN unit u ON u.id = h.unit_id
+                JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
+                JOIN grid g ON g.id = cp.grid_id WHERE g.code = :g ORDER BY h.id LIMIT 1"""),
+        {"g": grid},
+    ).one()
+    found = client.get("/lookup", params={"lon": home[0], "lat": home[1]})
+    assert found.status_code == 200, found.text
+    assert officer not in [o["id"] for o in found.json()["grid_officers"]]
+    made = client.post("/officers", json={"name": "新人", "phone": "13512398765",
+                                          "community": place.code, "grid": grid},
+                       headers={ADMIN_FOR: keys["admin"]}).json()  # fmt: skip
+    found = client.get("/lookup", params={"lon": home[0], "lat": home[1]})
+    assert made["id"] in [o["id"] for o in found.json()["grid_officers"]]
