@@ -275,3 +275,21 @@ def test_officers_in_exports_the_ogc_api_and_lookups(
                        headers={ADMIN_FOR: keys["admin"]}).json()  # fmt: skip
     found = client.get("/lookup", params={"lon": home[0], "lat": home[1]})
     assert made["id"] in [o["id"] for o in found.json()["grid_officers"]]
+
+
+def test_the_maps_show_who_covers_each_grid_without_names(
+    client: TestClient, conn: Connection
+) -> None:
+    place = _community(conn)
+    grid = place.grids[0]
+    officer = _own_officer(conn, grid)
+    name = conn.execute(
+        text("SELECT name FROM grid_officer WHERE id = :i"), {"i": officer}
+    ).scalar_one()
+    page = client.get(f"/maps/grids/{grid}")
+    assert page.status_code == 200, page.text
+    assert "本网格网格员负责" in page.text and "专职网格员，负责 1/3 个网格" in page.text
+    assert name not in page.text
+    client.delete(f"/officers/{officer}")
+    page = client.get(f"/maps/grids/{grid}", params={"lang": "en"})
+    assert "no grid officer" in page.text or "covered by another officer" in page.text
