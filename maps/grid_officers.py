@@ -1,4 +1,4 @@
-"""Who covers each grid, on the maps: a dot per grid, green where its own officer
+"""Who covers each grid, on the maps: a diamond per grid, green where its own officer
 serves, amber where another officer of the community covers it (the nearest with
 room, or given by hand), red where nobody does. The popup says whether the officer
 is full- or part-time and how many grids they cover of their limit; never a name
@@ -48,14 +48,14 @@ def add_grid_officers(m: folium.Map, covers: gpd.GeoDataFrame, opts: PageOptions
             said += "<br>" + html.escape(
                 opts.t("officer.load", kind=kind, grids=row.grids, most=row.max_grids)
             )
-        folium.CircleMarker(
+        # A diamond, not a dot: dots with popups are the unit heads.
+        diamond = (
+            f'<div style="width:12px;height:12px;background:{COLOURS[row.reason]};'
+            'border:1px solid #263238;transform:rotate(45deg)"></div>'
+        )
+        folium.Marker(
             [row.geom.y, row.geom.x],
-            radius=7,
-            color="#263238",
-            weight=1,
-            fill=True,
-            fill_color=COLOURS[row.reason],
-            fill_opacity=0.9,
+            icon=folium.DivIcon(html=diamond, icon_size=(12, 12), icon_anchor=(6, 6)),
             tooltip=html.escape(f"{row.name} · {opts.t(f'officer.{row.reason}')}"),
             popup=folium.Popup(f"<b>{html.escape(row.name)}</b><br>{said}", max_width=300),
         ).add_to(group)

@@ -182,6 +182,12 @@ def test_the_diff_from_the_cli_and_the_api(
                              headers={"X-API-Key": keys["admin"]})  # fmt: skip
     assert answer.status_code == 200, answer.text
     assert answer.json()["diff"]["retired"] == 1
+    with engine.connect() as c:
+        recorded = c.execute(
+            text("SELECT action FROM audit_log WHERE key_name = 'test admin' "
+                 "AND action LIKE 'POST /imports/officers%' ORDER BY id DESC LIMIT 2")
+        ).scalars().all()  # fmt: skip
+    assert "POST /imports/officers: 1 new, 1 changed, 1 retired" in recorded
     assert "max_grids: 3 → 5" in answer.json()["diff"]["rows"][0]["changes"]
     left = conn.execute(
         text("SELECT left_on FROM grid_officer WHERE name = :n"), {"n": left_out}

@@ -17,16 +17,19 @@ import anyio
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import Engine
 
-from geo_api.api.auth import CallerDep
+from geo_api.api.auth import CallerDep, purpose
 from geo_api.api.deps import Tx, get_transaction
 from geo_api.api.schemas import ImportResult
 from geo_api.api.uploads import received
+from geo_api.auth.audit import record
 from geo_api.auth.roles import Caller
 from geo_api.errors import InvalidInputError
 from geo_api.importer.columns import load_mapping
+from geo_api.importer.diff import RosterDiff
 from geo_api.importer.run import LAYERS, ImportReport, import_file
 from geo_api.isolated.imports import import_in_child
 from geo_api.privacy import mask_name
+from geo_api.rosters.changes import Who, noted
 from geo_api.settings import UploadSettings
 
 router = APIRouter(tags=["data"])
@@ -123,6 +126,8 @@ async def upload(
                     **options,
                 )
             )
+    if report.diff is not None:
+        _record(request, caller, layer, report.diff)
     return {
         "layer": report.layer,
         "file": report.file,
@@ -135,6 +140,21 @@ async def upload(
         "warnings": report.warnings,
         "diff": _diff(report, caller),
     }
+
+
+def _record(request: Request, caller: Caller, layer: str, diff: RosterDiff) -> None:
+    """Record a roster import: its changes under the caller's key, and the people its
+    answer names in full (admins)."""
+    kind = {"heads": "head", "officers": "officer", "members": "member"}.get(layer, layer)
+    named = [f"{kind}:{r.id}" for r in diff.rows if r.id is not None][:1000]
+    engine: Engine = request.app.state.engine
+    with engine.begin() as conn:
+        if not diff.dry_run:
+            who = Who(caller.name, caller.role, caller.key_id)
+            said = f"{diff.new} new, {diff.changed} changed, {diff.retired} retired"
+            noted(conn, who, f"POST /imports/{layer}: {said}", named or [layer])
+        if caller.reveals and named:
+            record(conn, caller, f"POST /imports/{layer}", named, purpose(request))
 
 
 def _diff(report: ImportReport, caller: Caller) -> dict[str, Any] | None:

@@ -64,6 +64,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("UPDATE place_cover SET reason = 'nearest' WHERE reason = 'assigned'")
+    # The update marked the transaction as a change of data (migration 0012's deferred
+    # trigger): fire that now, before a further downgrade drops its table.
+    op.execute("SET CONSTRAINTS ALL IMMEDIATE")
     _cover_reasons(["own", "nearest"])
     op.drop_index("ix_member_registered_on", table_name="member")
     for column in ("changed_at", "changed_by", "left_reason", "left_on", "workplace_unit_id",
