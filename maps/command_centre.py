@@ -29,6 +29,7 @@ from maps.coverage import (
     buildings_legend,
     choropleth_legend,
 )
+from maps.grid_officers import add_grid_officers, grid_covers
 from maps.labels import gap_label
 from maps.options import PageOptions
 from maps.page import (
@@ -254,6 +255,7 @@ def command_centre_page(conn: Connection, opts: PageOptions | None = None) -> st
     add_service_areas(m, conn, opts)
     add_stations(m, conn, opts)
     _heads(m, conn, opts)
+    add_grid_officers(m, grid_covers(conn), opts)
     add_gaps(m, city_gaps(conn), opts)
     add_search(m, layers.search_places(conn, building=sql_format(opts.t("building.name"))), opts)
     title = opts.t("title.command_centre")

@@ -22,6 +22,7 @@ from geo_api.gaps.stored import select_gaps
 from maps import coverage_layers, layers
 from maps.command_centre import add_areas, add_gaps, add_stations, gap_legends
 from maps.coverage import add_buildings, buildings_legend
+from maps.grid_officers import add_grid_officers, grid_covers
 from maps.options import PageOptions
 from maps.page import Bounds, add_search, data_time, finish, new_map, panel, sql_format
 from maps.theme import LOAD_COLOURS, building_class
@@ -159,6 +160,7 @@ def officer_page(conn: Connection, level: str, code: str, opts: PageOptions | No
     add_buildings(m, buildings, opts, show=True)
     add_stations(m, conn, opts, community=area.community)
     add_unit_heads(m, heads, opts)
+    add_grid_officers(m, grid_covers(conn, **area.scope), opts)
     add_gaps(m, gaps, opts)
     building = sql_format(opts.t("building.name"))
     add_search(m, layers.search_places(conn, building, **area.scope), opts)

@@ -25,6 +25,7 @@ TABLE_OF = {
     "units": "unit",
     "households": "household",
     "heads": "head",
+    "officers": "grid_officer",  # every officer of the test city serves
     "stations": "station",
     "members": "community",  # members are counted per community
     "roads": "road",
@@ -57,7 +58,7 @@ def test_geopackage(conn: Connection, tmp_path: Path) -> None:
         assert info["features"] == expected[layer], layer
         assert info["crs"] == "EPSG:4326"
         assert info["geometry_type"] != "Unknown", layer
-        if layer in ("heads", "households", "members", "service_areas"):
+        if layer in ("heads", "officers", "households", "members", "service_areas"):
             assert not PERSONAL & set(info["fields"]), layer
     heads = pyogrio.read_info(path, layer="heads")
     types = dict(zip(heads["fields"], heads["dtypes"], strict=True))

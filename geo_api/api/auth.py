@@ -193,11 +193,12 @@ def purpose(request: Request) -> str | None:
     return reason
 
 
-def audited(request: Request, caller: Caller, answer: T) -> T:
-    """Record the people an answer shows in full, then hand it on; nothing is recorded
-    (or shown in full) for roles that see masks."""
+def audited(request: Request, caller: Caller, answer: T, kind: str = "head") -> T:
+    """Record the people an answer shows in full (``kind``: who a bare answer is, a head,
+    an officer or a member), then hand it on; nothing is recorded (or shown in full)
+    for roles that see masks."""
     if caller.reveals:
-        people = people_in(answer)
+        people = people_in(answer, kind)
         if people:
             engine: Engine = request.app.state.engine
             with engine.begin() as conn:

@@ -289,6 +289,29 @@ class RejectOut(BaseModel):
     where: str | None = Field(None, description="the row as the user's program shows it")
 
 
+class DiffRowOut(BaseModel):
+    """A person of a roster diff: new, changed (with what changes) or to retire."""
+
+    kind: str = Field(description="new, changed or retire")
+    label: str = Field(description="their name (masked to roles that see masks)")
+    id: int | None = Field(description="their id in the store (none for new ones)")
+    fields: list[str] = Field(description="the fields that change")
+    changes: list[str] = Field(description="old → new per field (admins only)")
+
+
+class RosterDiffOut(BaseModel):
+    """A roster file against the store."""
+
+    full: bool = Field(description="the people left out are retired (left_on today)")
+    dry_run: bool = Field(description="compared only: nothing was written")
+    new: int
+    changed: int
+    unchanged: int
+    missing: int = Field(description="serving in the store, absent from the file")
+    retired: int = Field(description="of those, retired by this import")
+    rows: list[DiffRowOut] = Field(description="up to 200 rows of each kind")
+
+
 class ImportResult(BaseModel):
     """What an import did; rows_in = inserted + updated + unchanged + rejected."""
 
@@ -303,6 +326,9 @@ class ImportResult(BaseModel):
     rejects: list[RejectOut] = Field(description="the first 1,000 rejected rows")
     notes: list[str] = Field(description="repairs made, e.g. geometries fixed with make_valid")
     warnings: list[str]
+    diff: RosterDiffOut | None = Field(
+        default=None, description="rosters (heads, officers, members): the diff"
+    )
 
 
 class ParsedParts(BaseModel):

@@ -15,6 +15,7 @@ Like household assignments, covers are history: a change closes the old row
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from geo_api.db.bulk import copy_frame
-from geo_api.geo.crs import to_metres
+from geo_api.geo.crs import city_epsg, to_metres
 
 # Per level: the places (id, groups from nearest to widest, size, previous
 # cover) and the people who may cover them (id, own place, groups, room).
@@ -32,7 +33,7 @@ PLACES_SQL = {
                (SELECT count(*) FROM unit u JOIN household h ON h.unit_id = u.id
                 WHERE u.building_id = b.id) AS size,
                ST_X(ST_PointOnSurface(b.geom)) AS lon, ST_Y(ST_PointOnSurface(b.geom)) AS lat,
-               pc.head_id AS previous
+               pc.head_id AS previous, pc.reason AS previous_reason
         FROM building b
         LEFT JOIN place_cover pc ON pc.building_id = b.id AND pc.level = 'building'
              AND pc.valid_to IS NULL
@@ -42,7 +43,7 @@ PLACES_SQL = {
                (SELECT count(*) FROM building b JOIN unit u ON u.building_id = b.id
                 JOIN household h ON h.unit_id = u.id WHERE b.compound_id = cp.id) AS size,
                ST_X(ST_PointOnSurface(cp.geom)) AS lon, ST_Y(ST_PointOnSurface(cp.geom)) AS lat,
-               pc.head_id AS previous
+               pc.head_id AS previous, pc.reason AS previous_reason
         FROM compound cp
         LEFT JOIN place_cover pc ON pc.compound_id = cp.id AND pc.level = 'compound'
              AND pc.valid_to IS NULL
@@ -50,7 +51,7 @@ PLACES_SQL = {
     "grid": """
         SELECT g.id, g.community_id AS group0, g.community_id AS group1, 1 AS size,
                ST_X(ST_PointOnSurface(g.geom)) AS lon, ST_Y(ST_PointOnSurface(g.geom)) AS lat,
-               pc.officer_id AS previous
+               pc.officer_id AS previous, pc.reason AS previous_reason
         FROM grid g
         LEFT JOIN place_cover pc ON pc.grid_id = g.id AND pc.level = 'grid'
              AND pc.valid_to IS NULL
@@ -93,11 +94,41 @@ def assign_places(conn: Connection, run_id: int | None, epsg: int) -> list[Cover
     return [_assign_level(conn, level, run_id, epsg) for level in PLACES_SQL]
 
 
-def _assign_level(conn: Connection, level: str, run_id: int | None, epsg: int) -> CoverReport:
-    places = pd.read_sql_query(text(PLACES_SQL[level]), conn)
-    people = pd.read_sql_query(text(COVERERS_SQL[level]), conn)
+def assign_grids(conn: Connection, communities: Collection[int]) -> CoverReport:
+    """Cover again the grids of ``communities`` only (officers never cover a grid of
+    another community): the incremental run after a change of grid officers."""
+    within = sorted({int(c) for c in communities})
+    centre = conn.execute(
+        text(
+            "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Collect(geom)) AS c "
+            "FROM community WHERE id = ANY(:ids)) s"
+        ),
+        {"ids": within},
+    ).one()
+    if centre[0] is None:
+        return CoverReport("grid", 0, 0, 0, 0, 0)
+    return _assign_level(conn, "grid", None, city_epsg(centre[0], centre[1]), within)
+
+
+def _assign_level(
+    conn: Connection,
+    level: str,
+    run_id: int | None,
+    epsg: int,
+    communities: list[int] | None = None,
+) -> CoverReport:
+    places_sql, people_sql, params = PLACES_SQL[level], COVERERS_SQL[level], {}
+    if communities is not None:  # grids: group1 is the community, of places and people
+        places_sql, people_sql = (
+            f"SELECT * FROM ({sql}) s WHERE s.group1 = ANY(:ids) ORDER BY s.id"  # noqa: S608
+            for sql in (places_sql, people_sql)
+        )
+        params = {"ids": communities}
+    places = pd.read_sql_query(text(places_sql), conn, params=params)
+    people = pd.read_sql_query(text(people_sql), conn, params=params)
     chosen = choose_covers(places, people, epsg, counts_size=level != "grid")
-    changed = _write(conn, level, chosen, run_id)
+    within = None if communities is None else places["id"].astype(int).tolist()
+    changed = _write(conn, level, chosen, run_id, within)
     reasons = chosen["reason"].value_counts()
     return CoverReport(
         level=level,
@@ -156,11 +187,18 @@ def choose_covers(
     for p, o in zip(person_ids.tolist(), own_place.tolist(), strict=True):
         if p in home and not taken[where[o]]:
             take(where[o], p, "own")
-    # Stability: a place keeps its previous coverer while they have room.
-    for k in np.flatnonzero(~taken & (previous >= 0)).tolist():
+    # Stability: a place keeps its previous coverer while they have room (and the
+    # reason it had: a grid given by hand stays "assigned").
+    kept_reason = (
+        places["previous_reason"].where(places["previous_reason"] == "assigned", "nearest")
+        if "previous_reason" in places
+        else pd.Series("nearest", index=places.index)
+    ).to_numpy()
+    kept = np.flatnonzero(~taken & (previous >= 0)).tolist()
+    for k in sorted(kept, key=lambda k: kept_reason[k] != "assigned"):  # by hand first
         p = int(previous[k])
         if p in groups[0].get(int(place_groups[0][k]), ()) and load[p] + size[k] <= room[p]:
-            take(k, p, "nearest")
+            take(k, p, str(kept_reason[k]))
     for k in np.flatnonzero(~taken).tolist():
         for g in (0, 1):
             open_people = [
@@ -175,9 +213,16 @@ def choose_covers(
     return pd.DataFrame(rows, columns=["place_id", "who", "reason", "distance_m"])
 
 
-def _write(conn: Connection, level: str, chosen: pd.DataFrame, run_id: int | None) -> int:
+def _write(
+    conn: Connection,
+    level: str,
+    chosen: pd.DataFrame,
+    run_id: int | None,
+    within: list[int] | None = None,
+) -> int:
     """Close the covers that changed, open the new ones; returns how many places changed
-    (covered by someone else, newly covered, or no longer covered)."""
+    (covered by someone else, newly covered, or no longer covered). ``within``: only
+    these places were chosen for, and only their covers may close."""
     place, who = f"{level}_id", WHO[level]
     conn.execute(text("DROP TABLE IF EXISTS new_cover"))
     conn.execute(
@@ -191,12 +236,13 @@ def _write(conn: Connection, level: str, chosen: pd.DataFrame, run_id: int | Non
         conn.execute(
             text(f"""
             UPDATE place_cover pc SET valid_to = now()
-            WHERE pc.level = CAST(:level AS text) AND pc.valid_to IS NULL AND NOT EXISTS (
+            WHERE pc.level = CAST(:level AS text) AND pc.valid_to IS NULL
+              AND (CAST(:within AS int[]) IS NULL OR pc.{place} = ANY(:within)) AND NOT EXISTS (
                 SELECT 1 FROM new_cover n WHERE n.place_id = pc.{place} AND n.who = pc.{who}
                   AND n.reason = pc.reason)
             RETURNING pc.{place}
         """),  # noqa: S608 - identifiers from the constant WHO table
-            {"level": level},
+            {"level": level, "within": within},
         )
         .scalars()
         .all()

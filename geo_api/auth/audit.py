@@ -17,6 +17,8 @@ PEOPLE = {
     "building_heads": "head",
     "compound_heads": "head",
     "grid_officers": "officer",
+    "officers": "officer",
+    "members": "member",
     "head": "head",
 }
 

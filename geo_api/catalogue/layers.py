@@ -123,6 +123,25 @@ LAYERS: tuple[Layer, ...] = (
                  OR l.unit_id = ANY(ARRAY({units}))""",
         bounded_by="compound",  # placed inside the place they serve
     ),
+    # Grid officers serving now, placed in their own grid (else their community), with
+    # how many grids they cover; names and phones only in exports with people.
+    Layer(
+        "officers",
+        "网格员",
+        "Grid officers serving now (placed in their own grid), without names",
+        "Point",
+        """
+        SELECT o.id, o.community_id, o.grid_id, o.part_time, o.max_grids, o.appointed_on,
+               (SELECT count(*) FROM place_cover pc WHERE pc.level = 'grid'
+                AND pc.officer_id = o.id AND pc.valid_to IS NULL)::int AS grids,
+               ST_PointOnSurface(coalesce(og.geom, oc.geom)) AS geom
+        FROM grid_officer o JOIN community oc ON oc.id = o.community_id
+        LEFT JOIN grid og ON og.id = o.grid_id
+        WHERE o.left_on IS NULL OR o.left_on > current_date""",
+        scope="""l.grid_id = ANY(ARRAY({grids}))
+                 OR (l.grid_id IS NULL AND l.community_id = :area_community)""",
+        bounded_by="community",
+    ),
     Layer(
         "stations",
         "党群服务站",

@@ -25,6 +25,7 @@ IMPORT_LAYERS: Final = (
     "stations",
     "members",
     "heads",
+    "officers",
     "roads",
     "gates",
 )

@@ -10,13 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from geo_api.cli import choices
-from geo_api.cli.ui import progress_bar, step, table
+from geo_api.cli.ui import listing, out, progress_bar, step, table
 from geo_api.cli.words import t
 from geo_api.cli.work import store
 from geo_api.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from geo_api.importer.checks import Reject
+    from geo_api.importer.diff import RosterDiff
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,14 @@ def import_layer(
     accept_overlaps: Annotated[
         bool, typer.Option(help="land areas that overlap or leave slivers (each pair reported)")
     ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(help="rosters (heads, officers, members): show the diff, write nothing"),
+    ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(help="rosters: the file is the whole roster; retire those it leaves out"),
+    ] = False,
     node_crossings: Annotated[
         bool | None,
         typer.Option(
@@ -80,7 +91,7 @@ def import_layer(
     target = rejects or file.with_name(file.name + ".rejects.csv")
     engine = store()
     try:
-        with progress_bar() as bar, engine.begin() as conn:
+        with progress_bar() as bar, engine.connect() as conn, conn.begin() as tx:
             task = bar.add_task(f"importing {file.name}", total=None)
             report = import_file(
                 conn,
@@ -97,7 +108,13 @@ def import_layer(
                 accept_overlaps=accept_overlaps,
                 progress=lambda rows: bar.update(task, completed=rows),
                 node_crossings=node_crossings,
+                dry_run=dry_run,
+                full=full,
             )
+            if dry_run:
+                tx.rollback()  # a dry run writes nothing, not even by mistake
+            elif report.diff is not None:
+                _record(conn, layer, file.name, report.diff)
     except ImportRejectedError as error:
         _write_rejects(target, error.report.rejects)
         log.error("the rejected rows are listed in %s", target)
@@ -120,6 +137,38 @@ def import_layer(
             "rejects written to": str(target) if report.rejects else "-",
         },
     )
+    if report.diff is not None:
+        show_diff(report.diff)
+
+
+def _record(conn: Connection, layer: str, name: str, diff: RosterDiff) -> None:
+    """Record a roster import's changes under the system user (who, when, how many)."""
+    from geo_api.rosters.record import Who, noted
+
+    noted(
+        conn,
+        Who.operator(),
+        f"import {layer} {name}: {diff.new} new, {diff.changed} changed, {diff.retired} retired",
+        [f"{layer}:{r.id}" for r in diff.rows if r.id is not None][:1000] or [layer],
+    )
+
+
+def show_diff(diff: RosterDiff) -> None:
+    """The roster diff: counts, then the rows (new, changed with what, to retire)."""
+    missing = "to retire" if diff.full else "not in the file (kept: not --full)"
+    table(
+        "roster",
+        {"new": diff.new, "changed": diff.changed, "unchanged": diff.unchanged,
+         missing: diff.missing, "retired now": diff.retired},
+    )  # fmt: skip
+    if diff.rows:
+        listing(
+            "roster",
+            ("kind", "name", "id", "fields that change"),
+            [(t(r.kind), r.label, r.id or "", "; ".join(r.changes)) for r in diff.rows],
+        )
+    if diff.dry_run:
+        out.print(t("dry run: nothing written"))
 
 
 def _write_rejects(path: Path, rejects: list[Reject]) -> None:

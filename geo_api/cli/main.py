@@ -19,7 +19,9 @@ from geo_api.cli import (
     db,
     imports,
     maps,
+    members,
     network,
+    officers,
     placards,
     places,
     serve,
@@ -44,6 +46,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(network.app, name="network")
 app.add_typer(users.app, name="users")
 app.add_typer(placards.me, name="me")
+app.add_typer(officers.app, name="officers")
+app.add_typer(members.app, name="members")
 app.command()(users.audit)
 app.command()(city.demo)
 app.command()(city.generate)

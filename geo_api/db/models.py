@@ -101,6 +101,7 @@ class CoverReason(StrEnum):
 
     own = "own"  # the head of this very building or compound; the officer of this grid
     nearest = "nearest"  # a place with nobody of its own, covered by the nearest with room
+    assigned = "assigned"  # a grid given to an officer by hand; kept while they have room
 
 
 class Street(Base):
@@ -413,6 +414,7 @@ class Member(Base):
         # A member is known by name and phone: what registers list, and what
         # re-imports match on.
         UniqueConstraint("name", "phone"),
+        CheckConstraint("status IN ('serving', 'retired')", name="status_known"),
         gist("member"),
     )
 
@@ -429,15 +431,28 @@ class Member(Base):
     )
     address: Mapped[str | None] = mapped_column(Text)
     placed_by: Mapped[str | None] = mapped_column(String(16))
-    registered_on: Mapped[date] = mapped_column(Date)
+    registered_on: Mapped[date] = mapped_column(Date, index=True)
     geom: Mapped[WKBElement | None] = mapped_column(geometry("POINT"), nullable=True)
+    # 在职 (serving, with a workplace) or 离退休 (retired).
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'serving'"))
+    workplace: Mapped[str | None] = mapped_column(Text)
+    # An alliance unit (党建联盟单位); its foreign key comes with that table.
+    workplace_unit_id: Mapped[int | None] = mapped_column(Integer)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    left_reason: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class GridOfficer(Base):
     """网格员: a community worker in charge of grids (their own, and others left without)."""
 
     __tablename__ = "grid_officer"
-    __table_args__ = (CheckConstraint("max_grids > 0", name="max_grids_positive"),)
+    __table_args__ = (
+        CheckConstraint("max_grids > 0", name="max_grids_positive"),
+        # A roster names an officer by name and phone: what re-imports match on.
+        UniqueConstraint("name", "phone"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(Text)
@@ -450,6 +465,11 @@ class GridOfficer(Base):
     )
     max_grids: Mapped[int] = mapped_column(Integer, server_default=text("3"))
     left_on: Mapped[date | None] = mapped_column(Date)
+    part_time: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))  # 兼职
+    appointed_on: Mapped[date | None] = mapped_column(Date)
+    left_reason: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PlaceCover(Base):

@@ -53,6 +53,9 @@ PERSONAL = {
         "household",
     ),
     "heads": Personal("head", ("name", "phone"), {"name": mask_name, "phone": mask_phone}, "head"),
+    "officers": Personal(
+        "grid_officer", ("name", "phone"), {"name": mask_name, "phone": mask_phone}, "officer"
+    ),
 }
 
 

@@ -20,7 +20,7 @@ from geo_api.address import parse_address
 from geo_api.importer.checks import Checked, RowErrors, phones, text_column
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.households import FALSE, TRUE, Homes, _number, _place, _room, building_keys
-from geo_api.importer.layer import Field, Landing, Layer, Options
+from geo_api.importer.layer import Field, Landing, Layer, Options, RosterSpec
 
 ROLES = {
     "unit": "unit", "单元长": "unit", "联户长": "unit", "楼道长": "unit",
@@ -62,6 +62,12 @@ class HeadLayer(Layer[Roster]):
         "the three heads (三长): who, where they live, which unit, building or compound they serve"
     )
     geometry = "none"
+    # A head missing from a full roster steps down today (the heads domain's left_on).
+    roster = RosterSpec(
+        identity=("role", "unit_id", "building_id", "compound_id", "household_id"),
+        label="name",
+        retire="left_on = CAST(:today AS date)",
+    )
     required = frozenset({"role", "name", "phone"})
     one_of = (frozenset({"household_address"}), frozenset({"address"}))
     fields = (

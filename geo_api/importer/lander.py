@@ -56,6 +56,11 @@ class _Empty:
     indexes: list[tuple[str, str]] = field(default_factory=list)  # name, CREATE INDEX
 
 
+def rows_of(landing: Landing, rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a chunk that land in ``landing`` (all, or its part of them)."""
+    return rows if landing.part is None else rows[rows[landing.part[0]] == landing.part[1]]
+
+
 class Lander:
     """One import's landings: ``land`` each checked chunk, then ``finish`` (or ``abort``)."""
 
@@ -94,7 +99,7 @@ class Lander:
         """Land one chunk's checked rows in every landing (each its part of them)."""
         landed = Landed()
         for landing in self.landings:
-            part = rows if landing.part is None else rows[rows[landing.part[0]] == landing.part[1]]
+            part = rows_of(landing, rows)
             if landing.table in self.empty:
                 count = copy_frame(
                     self.conn, landing.table, part, landing.columns, not_null=landing.key

@@ -60,6 +60,19 @@ class Landing:
 
 
 @dataclass(frozen=True)
+class RosterSpec:
+    """A layer of people (heads, officers, members) that an import compares with the
+    store as a diff (geo_api.importer.diff): ``identity`` names a person (columns of
+    the table, NULLs equal), ``label`` shows them, ``retire`` is the SET clause that
+    retires one missing from a full roster (binds :today and :reason)."""
+
+    identity: tuple[str, ...]
+    label: str
+    retire: str
+    active: str = "(t.left_on IS NULL OR t.left_on > current_date)"
+
+
+@dataclass(frozen=True)
 class Options:
     """What the user decided for this import beyond the file."""
 
@@ -77,6 +90,7 @@ class Layer(ABC, Generic[State]):
     one_of: ClassVar[tuple[frozenset[str], ...]] = ()  # beyond required, one group complete
     geometry: ClassVar[Geometry]
     rebuilds: ClassVar[Rebuild] = None
+    roster: ClassVar[RosterSpec | None] = None  # a roster of people: imports may diff it
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -112,6 +126,10 @@ class Layer(ABC, Generic[State]):
     @abstractmethod
     def landings(self, fields: dict[str, str], located: bool) -> list[Landing]:
         """Where the checked rows go; ``located`` says whether rows can carry points."""
+
+    def retired(self, conn: Connection, state: State, ids: list[int]) -> None:
+        """Rows missing from a full roster were retired (ids of the layer's table), before
+        ``after`` runs: what the layer must know of them."""
 
     def after(self, conn: Connection, state: State, options: Options) -> list[str]:
         """Checks and notes once the rows have landed (still in the import's transaction);

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 
 from geo_api.importer.checks import Checked, RowErrors, dates, phones, text_column
 from geo_api.importer.coords import SourceCRS
-from geo_api.importer.layer import Field, Landing, Layer, Options
+from geo_api.importer.layer import Field, Landing, Layer, Options, RosterSpec
 from geo_api.importer.points import Bounds, city_bounds, point_coordinates
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -42,6 +42,11 @@ class MemberLayer(Layer[MemberState]):
     name = "members"
     doc = "registered party members (报到党员): name, phone, where they live"
     geometry = "points or none"
+    roster = RosterSpec(
+        identity=("name", "phone"),
+        label="name",
+        retire="left_on = CAST(:today AS date), left_reason = :reason",
+    )
     required = frozenset({"name", "phone"})
     one_of = (frozenset({"lon", "lat"}), frozenset({"address"}))
     fields = (

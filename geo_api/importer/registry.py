@@ -16,6 +16,7 @@ from geo_api.importer.heads import HEADS
 from geo_api.importer.households import HOUSEHOLDS
 from geo_api.importer.layer import Layer
 from geo_api.importer.members import MEMBERS
+from geo_api.importer.officers import OFFICERS
 from geo_api.importer.roads import GATES, ROADS
 from geo_api.importer.stations import STATIONS
 
@@ -23,7 +24,7 @@ REGISTRY: dict[str, Layer[Any]] = {
     layer.name: layer
     for layer in (
         STREETS, COMMUNITIES, GRIDS, COMPOUNDS, BUILDINGS, UNITS, HOUSEHOLDS, STATIONS,
-        MEMBERS, HEADS, ROADS, GATES,
+        MEMBERS, HEADS, OFFICERS, ROADS, GATES,
     )
 }  # fmt: skip
 LAYERS = list(REGISTRY)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from geo_api.errors import InvalidInputError
 from geo_api.importer.checks import Reject
+from geo_api.importer.diff import RosterDiff
 from geo_api.importer.upsert import Landed
 
 SHOWN_REJECTS = 10
@@ -25,6 +26,7 @@ class ImportReport:
     rejects: list[Reject] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    diff: RosterDiff | None = None  # rosters: new, changed, unchanged, missing
 
     @property
     def rows_landed(self) -> int:

@@ -28,13 +28,16 @@ from pyproj.exceptions import ProjError
 from sqlalchemy import Connection
 
 from geo_api.db.integrity import children_outside_parents
+from geo_api.errors import InvalidInputError
 from geo_api.geo.detect import guess_crs
+from geo_api.importer import diff
 from geo_api.importer.checks import Checked, Reject
 from geo_api.importer.columns import map_columns
 from geo_api.importer.coords import SourceCRS
+from geo_api.importer.diff import RosterDiff
 from geo_api.importer.errors import ImportFileError
-from geo_api.importer.lander import Lander
-from geo_api.importer.layer import Layer, Options
+from geo_api.importer.lander import Lander, rows_of
+from geo_api.importer.layer import Landing, Layer, Options
 from geo_api.importer.points import Bounds, city_bounds
 from geo_api.importer.read import Source, open_source
 from geo_api.importer.registry import LAYERS, layer_named
@@ -42,6 +45,7 @@ from geo_api.importer.report import ImportRejectedError, ImportReport
 from geo_api.importer.shapes import GEOD
 from geo_api.network.areas import count_households
 from geo_api.network.build import rebuild
+from geo_api.rosters.record import today
 
 __all__ = ["LAYERS", "ImportRejectedError", "ImportReport", "import_file"]
 
@@ -62,6 +66,7 @@ class _Run:
     fields: dict[str, str]
     declared: str | None
     bounds: Bounds | None
+    dry_run: bool = False
 
 
 def import_file(
@@ -80,11 +85,18 @@ def import_file(
     progress: Progress | None = None,
     node_crossings: bool | None = None,
     header_row: int | None = None,
+    dry_run: bool = False,
+    full: bool = False,
 ) -> ImportReport:
     """Import ``path`` into ``layer``; see the module docstring. ``progress`` is told
     the rows read so far, chunk by chunk; ``node_crossings`` how the network rebuilt after
-    roads land joins ways (None: as the last build)."""
+    roads land joins ways (None: as the last build). A roster (heads, officers,
+    members) is compared with the store (geo_api.importer.diff): ``dry_run`` lands
+    nothing, ``full`` retires the people the file leaves out."""
     spec = layer_named(layer)
+    if (dry_run or full) and spec.roster is None:
+        rosters = ", ".join(n for n in LAYERS if layer_named(n).roster is not None)
+        raise InvalidInputError(f"dry runs and full rosters are for the rosters: {rosters}")
     if crs is not None:
         SourceCRS.parse(crs)  # a system that does not exist is refused before any reading
     source = open_source(
@@ -99,18 +111,25 @@ def import_file(
     _refuse_unusable(spec, source, fields)
     options = Options(repair=repair, accept_overlaps=accept_overlaps)
     report = ImportReport(layer, path.name, "", warnings=[*source.warnings, *spec.warnings(fields)])
-    run = _Run(spec, source, fields, crs, city_bounds(conn))
+    run = _Run(spec, source, fields, crs, city_bounds(conn), dry_run)
     state = spec.prepare(conn, fields, options)
-    lander = Lander(conn, spec.landings(fields, _located(source, fields)))
+    landings = spec.landings(fields, _located(source, fields))
+    if spec.roster is not None:
+        report.diff = RosterDiff(full=full, dry_run=dry_run)
+        diff.start(conn, landings[0].table, spec.roster)
+    # A dry run lands nothing: no lander, whose first load of an empty table drops indexes.
+    lander = None if dry_run else Lander(conn, landings)
     try:
         for chunk, source_crs in _chunks(run, report):
             checked = spec.check(chunk, fields, source_crs, state)
-            _land(report, run, checked, skip_bad, lander)
+            _land(conn, report, run, checked, skip_bad, landings, lander)
             if progress is not None:
                 progress(report.rows_in)
-        lander.finish()
+        if lander is not None:
+            lander.finish()
     except BaseException:
-        lander.abort()  # an empty table's dropped indexes come back with it
+        if lander is not None:
+            lander.abort()  # an empty table's dropped indexes come back with it
         raise
     report.rejects.sort(key=lambda r: r.row)  # file order, whatever the check order
     # What the reader did (a title row skipped, formulas' saved values, totals rows left
@@ -120,6 +139,10 @@ def import_file(
         raise ImportFileError(path, "no rows")
     if report.rejects and not skip_bad:
         raise ImportRejectedError(report)
+    if spec.roster is not None and report.diff is not None:
+        _missing(conn, spec, state, landings[0].table, report.diff)
+        if dry_run:
+            return report  # compared, nothing landed: nothing to check or rebuild
     if report.rows_in != report.rows_landed + len(report.rejects):  # never: a bug if so
         raise RuntimeError(
             f"{path.name}: {report.rows_in} rows in but {report.rows_landed} landed and "
@@ -129,6 +152,15 @@ def import_file(
     report.warnings += _outside_parents(conn, spec)
     _rebuild(conn, spec, report, node_crossings)
     return report
+
+
+def _missing(conn: Connection, spec: Layer[Any], state: Any, table: str, found: RosterDiff) -> None:
+    """The people the roster leaves out: counted, and with a full roster retired."""
+    assert spec.roster is not None  # only rosters come here
+    ids = diff.missing(conn, table, spec.roster, found)
+    if found.full and not found.dry_run and ids:
+        found.retired = diff.retire(conn, table, spec.roster, ids, today())
+        spec.retired(conn, state, ids)
 
 
 def _refuse_unusable(spec: Layer[Any], source: Source, fields: dict[str, str]) -> None:
@@ -257,14 +289,25 @@ def _refuse_far(run: _Run, system: SourceCRS, x: np.ndarray, y: np.ndarray) -> N
 
 
 def _land(
-    report: ImportReport, run: _Run, checked: Checked, skip_bad: bool, lander: Lander
+    conn: Connection,
+    report: ImportReport,
+    run: _Run,
+    checked: Checked,
+    skip_bad: bool,
+    landings: list[Landing],
+    lander: Lander | None,
 ) -> None:
     """Count a checked chunk, and land its rows unless the import is failing anyway."""
     report.rejects += [_named(r, run) for r in checked.rejects]
     report.notes += [_rows_named(n, run.source) for n in checked.notes]
     if report.rejects and not skip_bad:
         return  # keep reading: the report lists every reject, nothing lands
-    report.landed.add(lander.land(checked.rows))
+    if report.diff is not None and run.layer.roster is not None:
+        for landing in landings:
+            part = rows_of(landing, checked.rows)
+            diff.compare(conn, landing, run.layer.roster, part, report.diff)
+    if lander is not None:
+        report.landed.add(lander.land(checked.rows))
 
 
 def _named(reject: Reject, run: _Run) -> Reject:

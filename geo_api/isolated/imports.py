@@ -56,8 +56,10 @@ def _child(url: str, layer: str, path: str, options: dict[str, Any], cap: int, p
         resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
         engine = create_engine(url, poolclass=NullPool, connect_args={"options": "-c jit=off"})
         try:
-            with engine.begin() as conn:
+            with engine.connect() as conn, conn.begin() as tx:
                 report = import_file(conn, layer, Path(path), **options)
+                if options.get("dry_run"):
+                    tx.rollback()  # a dry run writes nothing, not even by mistake
         finally:
             engine.dispose()
         pipe.send(("ok", report))

@@ -1,1 +1,2 @@
-"""Rosters: the heads and officers of an area, their changes, and what they agreed to."""
+"""Rosters: heads, grid officers and party members appointed, changed and retired; their
+changes in an area, and what they agreed to."""

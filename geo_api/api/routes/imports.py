@@ -17,13 +17,19 @@ import anyio
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import Engine
 
+from geo_api.api.auth import CallerDep, purpose
 from geo_api.api.deps import Tx, get_transaction
 from geo_api.api.schemas import ImportResult
 from geo_api.api.uploads import received
+from geo_api.auth.audit import record
+from geo_api.auth.roles import Caller
 from geo_api.errors import InvalidInputError
 from geo_api.importer.columns import load_mapping
+from geo_api.importer.diff import RosterDiff
 from geo_api.importer.run import LAYERS, ImportReport, import_file
 from geo_api.isolated.imports import import_in_child
+from geo_api.privacy import mask_name
+from geo_api.rosters.record import Who, noted
 from geo_api.settings import UploadSettings
 
 router = APIRouter(tags=["data"])
@@ -62,6 +68,7 @@ UPLOAD_BODY = {
 )
 async def upload(
     request: Request,
+    caller: CallerDep,
     tx: Tx,
     layer: str,
     crs: Annotated[str | None, Query(max_length=40, examples=["EPSG:4490", "gcj02"])] = None,
@@ -72,6 +79,12 @@ async def upload(
     header_row: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     repair: bool = False,
     accept_overlaps: bool = False,
+    dry_run: Annotated[
+        bool, Query(description="rosters: compare with the store, write nothing")
+    ] = False,
+    full: Annotated[
+        bool, Query(description="rosters: retire the people the file leaves out")
+    ] = False,
 ) -> dict[str, Any]:
     """Import an uploaded GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX into a layer
     (one transaction: without skip_bad, one bad row rejects the whole file); an optional
@@ -94,6 +107,8 @@ async def upload(
             "header_row": header_row,
             "repair": repair,
             "accept_overlaps": accept_overlaps,
+            "dry_run": dry_run,
+            "full": full,
         }
         path = files["file"]
         if get_transaction in request.app.dependency_overrides or not settings.import_child:
@@ -111,6 +126,8 @@ async def upload(
                     **options,
                 )
             )
+    if report.diff is not None:
+        _record(request, caller, layer, report.diff)
     return {
         "layer": report.layer,
         "file": report.file,
@@ -121,7 +138,35 @@ async def upload(
         "rejects": [asdict(r) for r in report.rejects[:SHOWN_REJECTS]],
         "notes": report.notes,
         "warnings": report.warnings,
+        "diff": _diff(report, caller),
     }
+
+
+def _record(request: Request, caller: Caller, layer: str, diff: RosterDiff) -> None:
+    """Record a roster import: its changes under the caller's key, and the people its
+    answer names in full (admins)."""
+    kind = {"heads": "head", "officers": "officer", "members": "member"}.get(layer, layer)
+    named = [f"{kind}:{r.id}" for r in diff.rows if r.id is not None][:1000]
+    engine: Engine = request.app.state.engine
+    with engine.begin() as conn:
+        if not diff.dry_run:
+            who = Who(caller.name, caller.role, caller.key_id)
+            said = f"{diff.new} new, {diff.changed} changed, {diff.retired} retired"
+            noted(conn, who, f"POST /imports/{layer}: {said}", named or [layer])
+        if caller.reveals and named:
+            record(conn, caller, f"POST /imports/{layer}", named, purpose(request))
+
+
+def _diff(report: ImportReport, caller: Caller) -> dict[str, Any] | None:
+    """The roster diff as the caller may see it: names masked and the old and new
+    values left out for roles that see masks."""
+    if report.diff is None:
+        return None
+    shown = asdict(report.diff)
+    if not caller.reveals:
+        for row in shown["rows"]:
+            row["label"], row["changes"] = mask_name(row["label"]), []
+    return shown
 
 
 def _here(tx: Any, layer: str, path: Path, options: dict[str, Any]) -> ImportReport:

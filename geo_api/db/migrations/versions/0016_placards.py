@@ -5,7 +5,7 @@ No view needs recreating: head_effective and active_head list head's columns by
 name (migration 0004), and the placards read head itself.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0013"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
