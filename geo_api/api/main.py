@@ -35,6 +35,7 @@ from geo_api.api.routes import (
     network,
     oauth,
     ogc,
+    stats,
     tiles,
 )
 from geo_api.api.schemas import ErrorOut
@@ -175,6 +176,7 @@ def create_app(url: str | None = None, host: str | None = None) -> FastAPI:
         imports,
         exports,
         maps,
+        stats,
         tiles,
         ogc,
     ):
