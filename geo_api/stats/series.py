@@ -40,7 +40,7 @@ FROM snapshot
 WHERE level = :level AND code = :code
   AND taken_at >= (CAST(:start AS date)::timestamp AT TIME ZONE :tz)
   AND taken_at < ((CAST(:stop AS date) + 1)::timestamp AT TIME ZONE :tz)
-ORDER BY day, taken_at DESC
+ORDER BY day, taken_at DESC, id DESC
 """.replace("{COLUMNS}", COLUMNS)  # noqa: S608 (a constant)
 )
 # The newest snapshot, and the last of yesterday and of the day a week ago.
@@ -54,7 +54,7 @@ CROSS JOIN LATERAL (
   SELECT * FROM snapshot s
   WHERE s.level = :level AND s.code = :code
     AND (w.which = 'now' OR s.taken_at < ((today.d - w.back)::timestamp AT TIME ZONE :tz))
-  ORDER BY s.taken_at DESC LIMIT 1
+  ORDER BY s.taken_at DESC, s.id DESC LIMIT 1
 ) s
 """.replace("{COLUMNS}", COLUMNS)  # noqa: S608 (a constant)
 )

@@ -18,7 +18,6 @@ from typing import Any, cast
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
-from geo_api.db.results import data_version
 from geo_api.gaps.stored import city_gaps
 
 TIME_ZONE = "Asia/Shanghai"  # a day of the series is a day in China
@@ -77,6 +76,7 @@ FROM per
 HAVING EXISTS (SELECT 1 FROM street)
 """)
 
+VERSION_SQL = text("SELECT version FROM data_version WHERE id = 1")
 TAKEN_SQL = text(
     "SELECT 1 FROM snapshot WHERE level = 'city' AND version = :v "
     "AND (taken_at AT TIME ZONE :tz)::date = (now() AT TIME ZONE :tz)::date LIMIT 1"
@@ -85,7 +85,7 @@ INSERT_SQL = text("""
 INSERT INTO snapshot (taken_at, version, level, code, name, households, covered, heads,
                       heads_over_target, members, stations, gaps_high, gaps_medium, gaps_low,
                       gaps)
-VALUES (now(), :version, :level, :code, :name, :households, :covered, :heads, :over,
+VALUES (clock_timestamp(), :version, :level, :code, :name, :households, :covered, :heads, :over,
         :members, :stations, :gaps_high, :gaps_medium, :gaps_low, CAST(:gaps AS jsonb))
 """)
 OPEN_SQL = text("""
@@ -149,33 +149,36 @@ def _open_gaps(conn: Connection, gaps: pd.DataFrame) -> None:
     conn.execute(OPEN_SQL, keys)
 
 
+def snapshot(conn: Connection, force: bool = False) -> int:
+    """Snapshot every place's figures and gaps as ``conn`` sees them now; returns the
+    rows written (0 when a snapshot of the same data version was already taken today
+    and not ``force``, or when the store has no city)."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    version = conn.execute(VERSION_SQL).scalar_one()
+    if not force and conn.execute(TAKEN_SQL, {"v": version, "tz": TIME_ZONE}).first():
+        return 0
+    places = conn.execute(FIGURES_SQL, {"city": CITY_NAME}).mappings().all()
+    if not places:
+        return 0
+    gaps = city_gaps(conn)
+    counts = gap_counts(gaps)
+    rows = [
+        _row(
+            dict(place),
+            counts.get((place["level"], "" if place["level"] == "city" else place["code"]), {}),
+            version,
+        )
+        for place in places
+    ]
+    conn.execute(INSERT_SQL, rows)
+    _open_gaps(conn, gaps)
+    return len(rows)
+
+
 def take_snapshot(engine: Engine, force: bool = False) -> int:
-    """Snapshot every place's figures and gaps as of now; returns the rows written (0
-    when a snapshot of the same data version was already taken today and not
-    ``force``, or when the store has no city)."""
+    """A snapshot in a transaction of its own (see snapshot)."""
     with engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-        version = data_version(conn)
-        if version is None:  # cannot happen on a fresh transaction; be safe
-            return 0
-        if not force and conn.execute(TAKEN_SQL, {"v": version, "tz": TIME_ZONE}).first():
-            return 0
-        places = conn.execute(FIGURES_SQL, {"city": CITY_NAME}).mappings().all()
-        if not places:
-            return 0
-        gaps = city_gaps(conn)
-        counts = gap_counts(gaps)
-        rows = [
-            _row(
-                dict(place),
-                counts.get((place["level"], "" if place["level"] == "city" else place["code"]), {}),
-                version,
-            )
-            for place in places
-        ]
-        conn.execute(INSERT_SQL, rows)
-        _open_gaps(conn, gaps)
-        return len(rows)
+        return snapshot(conn, force)
 
 
 def snapshot_after_change(engine: Engine) -> None:
