@@ -170,6 +170,11 @@ def test_wall_figures(conn: Connection) -> None:
     }
     assert {r["level"] for r in of_street["ranking"]["coverage"]} == {"community"}
     assert all(r["code"].startswith(street) for r in of_street["ranking"]["gaps"])
+    # A community is ranked among its street's communities.
+    community = _places(conn)["community"]
+    of_community = wall(conn, community)
+    codes = [r["code"] for r in of_community["ranking"]["coverage"]]
+    assert community in codes and all(c.startswith(community[:9]) for c in codes)
 
 
 def test_place_level_names_a_bad_code() -> None:

@@ -34,7 +34,8 @@ SELECT DISTINCT ON (level, code) level, code, name, households,
          AS coverage,
        gaps_high + gaps_medium + gaps_low AS gaps, gaps_high
 FROM snapshot
-WHERE level IN ('street', 'community') AND level <> :level AND code LIKE :prefix
+WHERE level IN ('street', 'community') AND (:level = 'city' OR level = 'community')
+  AND code LIKE :prefix
 ORDER BY level, code, taken_at DESC
 """)
 SINCE_SQL = text("SELECT type, ref_type, ref_id, since FROM open_gap")
@@ -53,9 +54,9 @@ def place_level(code: str | None) -> str:
 
 
 def ranking(conn: Connection, level: str, code: str) -> dict[str, list[dict[str, Any]]]:
-    """The streets and communities under the place, by coverage (lowest first) and by
-    open gaps (most first)."""
-    prefix = "" if level == "city" else code
+    """The streets and communities under the place (a community: its street's
+    communities, itself among them), by coverage (lowest first) and by open gaps."""
+    prefix = {"city": "", "street": code, "community": code[:9]}[level]
     rows = [
         {
             "level": r["level"],
@@ -69,7 +70,7 @@ def ranking(conn: Connection, level: str, code: str) -> dict[str, list[dict[str,
     ]
     return {
         "coverage": sorted(rows, key=lambda r: (r["coverage"], r["code"])),
-        "gaps": sorted(rows, key=lambda r: (-r["gaps_high"], -r["gaps"], r["code"])),
+        "gaps": sorted(rows, key=lambda r: (-r["gaps"], -r["gaps_high"], r["code"])),
     }
 
 
