@@ -45,6 +45,7 @@ from maps.page import (
 from maps.reach import add_roads, add_service_areas
 from maps.theme import LOAD_COLOURS, SEVERITY_COLOURS, area_style
 from maps.vector_tiles import add_tile_layers
+from maps.wall.page import add_wall
 
 AREA_LEVELS = ("street", "community", "grid", "compound")
 # Shown when the page opens; the rest are a click away in the layer control.
@@ -259,6 +260,10 @@ def command_centre_page(conn: Connection, opts: PageOptions | None = None) -> st
     add_gaps(m, city_gaps(conn), opts)
     add_search(m, layers.search_places(conn, building=sql_format(opts.t("building.name"))), opts)
     title = opts.t("title.command_centre")
+    if opts.big:
+        # The wall: its cards, rankings and alerts refresh in place, never a reload.
+        wall_html = add_wall(m, conn, opts, bounds, title)
+        return finish(m, opts.without_refresh(), title, wall_html, read_at)
     legends = [*gap_legends(opts), choropleth_legend(opts), buildings_legend(opts)]
     rows = [(key, opts.t(f"figure.{key}"), figures[key]) for key in FIGURES]
     return finish(m, opts, title, panel(opts, title, rows, legends), read_at)

@@ -17,7 +17,8 @@ from maps.shift import frame_to_gcj02, latlon_to_gcj02
 from maps.vendor import DEFAULT_BASE_URL
 
 SCREENS = ("normal", "big")
-BIG_SCREEN_REFRESH_S = 300  # a wall screen reloads every five minutes unless told otherwise
+# The wall (maps.wall) polls a few KB of figures this often; it never reloads itself.
+BIG_SCREEN_REFRESH_S = 60
 REFRESH_MIN_S, REFRESH_MAX_S = 10, 86_400
 # Past this many households the household and building layers come from vector tiles
 # (/tiles/...), not from the page: the page would grow past what a browser handles well.

@@ -54,6 +54,11 @@ ASSETS: Final[dict[str, str]] = {
     "vectorGrid": "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js",
 }
 
+# The command-centre wall (maps.wall): ECharts' build of line and bar charts only
+# (0.5 MB of the full 1.1 MB). The wall's own script and style are gridgov's, in
+# maps/assets/local/wall, and go inside the page (maps.wall.page).
+WALL: Final[dict[str, str]] = {"echarts": "echarts/dist/echarts.simple.min.js"}
+
 # The API's interactive docs (/docs): Swagger UI from npm rather than a CDN.
 SWAGGER_UI: Final[dict[str, str]] = {
     "js": "swagger-ui-dist/swagger-ui-bundle.js",
@@ -85,7 +90,7 @@ class AssetsMissingError(RuntimeError):
 
 
 def _every_asset() -> list[str]:
-    return [*ASSETS.values(), *SWAGGER_UI.values(), *FONTS.values()]
+    return [*ASSETS.values(), *WALL.values(), *SWAGGER_UI.values(), *FONTS.values()]
 
 
 def font_links(base_url: str = DEFAULT_BASE_URL) -> str:

@@ -32,7 +32,8 @@ def test_bad_options_are_422_naming_them(
 
 def test_options_shape_the_page(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     big = client.get("/maps/command-centre", params={"screen": "big"}).text
-    assert "#0b1622" in big and "gg_refresh_every = 300000" in big
+    # The wall polls its figures every minute (maps.wall) and never reloads itself.
+    assert "#0b1622" in big and '"poll_ms":60000' in big and "gg_refresh_every" not in big
     assert "gg_refresh_every" not in client.get("/maps/command-centre").text
     assert "gg_refresh_every = 60000" in client.get("/maps/command-centre?refresh=60").text
     english = client.get("/maps/command-centre", params={"lang": "en"}).text

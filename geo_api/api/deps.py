@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy import Connection, Engine, text
 
 from geo_api.api.auth import CallerDep
@@ -80,6 +80,16 @@ async def get_area(caller: CallerDep) -> Area | None:
         # The store refuses such a key; were there one, it would see nothing, not all.
         raise ForbiddenError(f"key {caller.name!r} is an officer's without a community")
     return Area(caller.community_id, caller.community_code, caller.grid_id)
+
+
+async def after_change(tasks: BackgroundTasks, request: Request) -> None:
+    """For the routes that change the data: a snapshot of the figures and gaps
+    (geo_api.stats) once the answer has gone, so the wall's series and alerts
+    follow every assignment run, import and move."""
+    # Imported here: the snapshot needs the gaps (geopandas), most routes do not.
+    from geo_api.stats.snapshot import snapshot_after_change
+
+    tasks.add_task(snapshot_after_change, request.app.state.engine)
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

@@ -39,6 +39,7 @@ from geo_api.api.routes import (
     officers,
     ogc,
     placards,
+    stats,
     tiles,
 )
 from geo_api.api.schemas import ErrorOut
@@ -183,6 +184,7 @@ def create_app(url: str | None = None, host: str | None = None) -> FastAPI:
         imports,
         exports,
         maps,
+        stats,
         tiles,
         ogc,
     ):

@@ -55,6 +55,8 @@ POLICY: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("GET", "/exports/{fmt}"): ALL,
     ("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt"): ALL,
     ("GET", "/maps/command-centre"): NO_PERSONAL,
+    ("GET", "/wall.json"): NO_PERSONAL,
+    ("GET", "/stats"): ALL,  # an officer's own community only
     ("GET", "/maps/communities/{code}"): ALL,
     ("GET", "/communities"): ALL,  # names and codes; an officer's own only
     ("GET", "/maps/grids/{code}"): ALL,

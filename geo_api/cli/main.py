@@ -25,6 +25,7 @@ from geo_api.cli import (
     placards,
     places,
     serve,
+    stats,
     users,
     words,
     work,
@@ -48,6 +49,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(placards.me, name="me")
 app.add_typer(officers.app, name="officers")
 app.add_typer(members.app, name="members")
+app.add_typer(stats.app, name="stats")
 app.command()(users.audit)
 app.command()(city.demo)
 app.command()(city.generate)

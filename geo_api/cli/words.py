@@ -270,4 +270,18 @@ ZH: Final[dict[str, str]] = {
     "fields that change": "变化的字段",
     "a new": "新的",
     "the same": "原来的",
+    # gridgov stats
+    "figures by day": "每日数据",
+    "day": "日期",
+    "hh": "户数",
+    "cov %": "覆盖%",
+    "no head": "无单元长",
+    "over": "超目标",
+    "high": "严重",
+    "med": "中等",
+    "low": "轻微",
+    "since yesterday": "较昨日",
+    "since last week": "较上周",
+    "no snapshot yet: run gridgov stats snapshot": "尚无快照：请运行 gridgov stats snapshot",
+    "snapshot rows": "快照行数",
 }

@@ -107,7 +107,11 @@ def assign(
     """Assign every household to a unit head (own unit, then building, compound, grid),
     every building and compound to a head, every grid to an officer."""
     step("assigning households")
-    assign_all(store(), solver)
+    engine = store()
+    assign_all(engine, solver)
+    from geo_api.stats.snapshot import take_snapshot
+
+    take_snapshot(engine)  # the wall's figures follow the run (geo_api.stats)
 
 
 Community = Annotated[

@@ -32,6 +32,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SRID = 4326
@@ -742,6 +743,45 @@ class EndedSession(Base):
     key_id: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Snapshot(Base):
+    """The key figures and the open gaps of one place (city, street or community) at
+    one time: taken after every data change and at least daily (geo_api.stats)."""
+
+    __tablename__ = "snapshot"
+    __table_args__ = (
+        CheckConstraint("level IN ('city', 'street', 'community')", name="level_known"),
+        Index("ix_snapshot_place_at", "level", "code", "taken_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(BigInteger)  # the data version it was taken from
+    level: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(Text)
+    households: Mapped[int] = mapped_column(Integer)
+    covered: Mapped[int] = mapped_column(Integer)
+    heads: Mapped[int] = mapped_column(Integer)
+    heads_over_target: Mapped[int] = mapped_column(Integer)
+    members: Mapped[int] = mapped_column(Integer)
+    stations: Mapped[int] = mapped_column(Integer)
+    gaps_high: Mapped[int] = mapped_column(Integer)
+    gaps_medium: Mapped[int] = mapped_column(Integer)
+    gaps_low: Mapped[int] = mapped_column(Integer)
+    gaps: Mapped[dict[str, dict[str, int]]] = mapped_column(JSONB)  # type -> severity -> n
+
+
+class OpenGap(Base):
+    """A gap of the current data and since when it has been open (the wall's alerts)."""
+
+    __tablename__ = "open_gap"
+
+    type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ref_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ref_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 # The party-building tables share this metadata (and the migrations' comparison).

@@ -4,8 +4,11 @@ One run, one city (the store's, else the demo city built in ``gridgov_bench``):
 
 * anchor             a bare folium page: one FastMarkerCluster of every household
                      point, and nothing else (the least a map of the city can be).
-* command centre     /maps/command-centre, as served; then big screen, English, and
-                     with households and buildings from vector tiles (tiles=1).
+* command centre     /maps/command-centre, as served; then English, and with
+                     households and buildings from vector tiles (tiles=1).
+* wall               /maps/command-centre?screen=big (maps.wall: cards, rankings,
+                     trend, alerts; ECharts), in Chinese and in English; it must stay
+                     under 3 MB as served, like the command centre.
 * community map      /maps/communities/{code} of the community with most households.
 
 Every page is saved once and served as a static file from 127.0.0.1 with gridgov's
@@ -181,8 +184,9 @@ def main() -> None:
         fetch(base, "/maps/command-centre")  # warm the server's caches and connections
         for name, path in (
             ("command centre", "/maps/command-centre"),
-            ("big screen", "/maps/command-centre?screen=big&refresh=0"),
             ("english", "/maps/command-centre?lang=en"),
+            ("wall", "/maps/command-centre?screen=big&refresh=0"),
+            ("wall english", "/maps/command-centre?screen=big&refresh=0&lang=en"),
             ("vector tiles", "/maps/command-centre?tiles=1"),
             ("community map", f"/maps/communities/{community}"),
         ):
@@ -219,9 +223,11 @@ def main() -> None:
         "bytes: the page as served (scripts and styles are separate files); inlined MB: as "
         "`gridgov map` writes it, every asset inside; first render: navigation start to gg_ready"
     )
-    page = rows[1]
-    if page.size > BUDGET_BYTES:
-        sys.exit(f"the command centre is {page.size:,} bytes, over the {BUDGET_BYTES:,} budget")
+    budgeted = ("command centre", "wall", "wall english")
+    over = [row for row in rows if row.name in budgeted and row.size > BUDGET_BYTES]
+    if over:
+        names = ", ".join(f"{row.name} ({row.size:,} bytes)" for row in over)
+        sys.exit(f"over the {BUDGET_BYTES:,} budget: {names}")
 
 
 if __name__ == "__main__":

@@ -6,11 +6,11 @@ import json
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import Connection, Engine
 
 from geo_api.api.auth import CallerDep, purpose
-from geo_api.api.deps import Read, Tx
+from geo_api.api.deps import Read, Tx, after_change
 from geo_api.api.schemas import AssignmentRun, Recruits
 from geo_api.assign.engine import run_assignment
 from geo_api.assign.recruit import REACH_M, propose_recruits
@@ -21,7 +21,7 @@ from geo_api.privacy import mask_address
 router = APIRouter(tags=["command centre"])
 
 
-@router.post("/assign", response_model=AssignmentRun)
+@router.post("/assign", response_model=AssignmentRun, dependencies=[Depends(after_change)])
 def assign(tx: Tx, solver: Literal["greedy", "flow"] = "flow") -> dict[str, Any]:
     """Assign every household to a unit head and report the run and its churn."""
     with tx() as conn:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from geo_api.api.auth import CallerDep, audited, check_area
-from geo_api.api.deps import Read, Tx
+from geo_api.api.deps import Read, Tx, after_change
 from geo_api.api.schemas import HouseholdChain, Lock, Move, MoveIn
 from geo_api.assign.manual import move_household, set_lock
 from geo_api.assign.move_in import move_in
@@ -44,6 +44,7 @@ def household(
 @router.put(
     "/households/{household_id}/head",
     response_model=HouseholdChain,
+    dependencies=[Depends(after_change)],
     responses={
         404: {"description": "no such household or head"},
         422: {"description": "refused: full, another community, or stepped down"},
@@ -87,6 +88,7 @@ def lock(
 @router.post(
     "/households",
     response_model=HouseholdChain,
+    dependencies=[Depends(after_change)],
     status_code=201,
     responses={
         404: {"description": "no such unit"},

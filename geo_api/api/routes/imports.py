@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import Engine
 
 from geo_api.api.auth import CallerDep, purpose
-from geo_api.api.deps import Tx, get_transaction
+from geo_api.api.deps import Tx, after_change, get_transaction
 from geo_api.api.schemas import ImportResult
 from geo_api.api.uploads import received
 from geo_api.auth.audit import record
@@ -60,6 +60,7 @@ UPLOAD_BODY = {
 @router.post(
     "/imports/{layer}",
     response_model=ImportResult,
+    dependencies=[Depends(after_change)],
     responses={
         413: {"description": "the upload is larger than GEO_API_UPLOAD_MAX_MB"},
         422: {"description": "a bad file, or rejected rows (nothing imported)"},

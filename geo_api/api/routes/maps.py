@@ -19,6 +19,7 @@ from geo_api.db.results import stored
 from geo_api.errors import ForbiddenError
 from geo_api.lookup.places import resolve_code
 from geo_api.settings import MapSettings
+from geo_api.stats.snapshot import take_snapshot
 from maps.command_centre import command_centre_page
 from maps.officers import officer_page
 from maps.options import PageOptions, page_options
@@ -81,7 +82,11 @@ def _page(request: Request, read: Transaction, key: str, build: Callable[[Any], 
 
 @router.get("/maps/command-centre", response_class=HTMLResponse)
 def command_centre(request: Request, read: Read, opts: Options) -> Response:
-    """The command-centre map: boundaries, stations, heads, gaps and coverage."""
+    """The command-centre map: boundaries, stations, heads, gaps and coverage; with
+    screen=big, the wall: cards, rankings, trend and alerts, refreshed in place."""
+    if opts.big:
+        # The wall opens with the figures of the data it is built from.
+        take_snapshot(request.app.state.engine)
     return _page(request, read, repr(opts), lambda conn: command_centre_page(conn, opts))
 
 

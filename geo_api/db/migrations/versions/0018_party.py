@@ -5,7 +5,7 @@ categories is seeded here (editable afterwards). Every table is city data: it bu
 the data version like the others (migration 0012).
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from alembic import op
 from geoalchemy2 import Geometry
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,262 @@
+"""Snapshots of the figures and gaps, their daily series (/stats, gridgov stats) and
+the wall's live figures (/wall.json)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from rich.cells import cell_len
+from sqlalchemy import Connection, Engine, text
+
+from geo_api.figures import key_figures
+from geo_api.gaps.stored import city_gaps
+from geo_api.stats.series import changes, daily, today
+from geo_api.stats.snapshot import snapshot
+from geo_api.stats.wall import place_level, wall
+from tests.test_cli import Run, run  # noqa: F401 - the fixture
+
+
+def _clear(conn: Connection) -> None:
+    """No snapshot but the test's own (the table is shared; this is rolled back)."""
+    conn.execute(text("DELETE FROM snapshot"))
+    conn.execute(text("DELETE FROM open_gap"))
+
+
+def _places(conn: Connection) -> dict[str, str]:
+    """A street and a community of the test city that have households."""
+    street, community = conn.execute(
+        text(
+            "SELECT s.code, c.code FROM community c JOIN street s ON s.id = c.street_id "
+            "JOIN compound cp ON cp.community_id = c.id ORDER BY cp.id LIMIT 1"
+        )
+    ).one()
+    return {"street": street, "community": community}
+
+
+def _rows(conn: Connection, level: str) -> list[dict[str, object]]:
+    return [
+        dict(r)
+        for r in conn.execute(
+            text("SELECT * FROM snapshot WHERE level = :l ORDER BY code"), {"l": level}
+        ).mappings()
+    ]
+
+
+def test_snapshot_matches_the_figures_and_gaps(conn: Connection) -> None:
+    _clear(conn)
+    written = snapshot(conn, force=True)
+    streets = conn.execute(text("SELECT count(*) FROM street")).scalar_one()
+    communities = conn.execute(text("SELECT count(*) FROM community")).scalar_one()
+    assert written == 1 + streets + communities
+    (city,) = _rows(conn, "city")
+    truth = key_figures(conn)
+    assert city["households"] == truth["households"]
+    assert city["covered"] == truth["households_covered"]
+    assert city["members"] == truth["members"]
+    stations = ("city_stations", "street_stations", "community_stations", "outposts")
+    assert city["stations"] == sum(truth[k] for k in stations)
+    heads = ("compound_heads", "building_heads", "unit_heads")
+    assert city["heads"] == sum(truth[k] for k in heads)
+    gaps = city_gaps(conn)
+    by_severity = Counter(gaps["severity"])
+    assert city["gaps_high"] == by_severity["high"]
+    assert city["gaps_medium"] == by_severity["medium"]
+    assert city["gaps_low"] == by_severity["low"]
+    by_type = Counter(gaps["type"])
+    assert {k: sum(v.values()) for k, v in city["gaps"].items()} == dict(by_type)  # type: ignore[union-attr]
+    # The streets add up to the city, the communities to their street.
+    for key in ("households", "covered", "heads", "heads_over_target", "members"):
+        assert sum(r[key] for r in _rows(conn, "street")) == city[key]  # type: ignore[misc]
+        assert sum(r[key] for r in _rows(conn, "community")) == city[key]  # type: ignore[misc]
+    over = conn.execute(
+        text(
+            "SELECT count(*) FROM active_head h WHERE h.role = 'unit' AND h.capacity <= "
+            "(SELECT count(*) FROM assignment a WHERE a.head_id = h.id AND a.valid_to IS NULL)"
+        )
+    ).scalar_one()
+    assert city["heads_over_target"] == over
+    # Every gap is remembered as open; a second snapshot of the same data is not taken.
+    assert conn.execute(text("SELECT count(*) FROM open_gap")).scalar_one() == len(gaps)
+    assert snapshot(conn) == 0
+
+
+def test_a_move_shows_in_the_next_snapshot(conn: Connection) -> None:
+    _clear(conn)
+    snapshot(conn, force=True)
+    covered = _rows(conn, "city")[0]["covered"]
+    # A household loses its head: coverage falls by one in the next snapshot.
+    conn.execute(
+        text(
+            "UPDATE assignment SET valid_to = now() WHERE id = "
+            "(SELECT min(id) FROM assignment WHERE valid_to IS NULL)"
+        )
+    )
+    snapshot(conn, force=True)
+    newest = conn.execute(
+        text("SELECT covered FROM snapshot WHERE level = 'city' ORDER BY id DESC LIMIT 1")
+    ).scalar_one()
+    assert newest == covered - 1  # type: ignore[operator]
+
+
+def _backdate(conn: Connection, days: int, covered_delta: int) -> None:
+    """Copy the newest city snapshot ``days`` back, with ``covered`` changed."""
+    conn.execute(
+        text(
+            "INSERT INTO snapshot (taken_at, version, level, code, name, households, covered, "
+            "heads, heads_over_target, members, stations, gaps_high, gaps_medium, gaps_low, gaps) "
+            "SELECT taken_at - make_interval(days => :d), version, level, code, name, "
+            "households, covered + :c, heads, heads_over_target, members, stations, "
+            "gaps_high + 1, gaps_medium, gaps_low, gaps FROM snapshot "
+            "WHERE level = 'city' ORDER BY taken_at DESC LIMIT 1"
+        ),
+        {"d": days, "c": covered_delta},
+    )
+
+
+def test_series_keeps_the_last_of_each_day_and_the_changes(conn: Connection) -> None:
+    _clear(conn)
+    snapshot(conn, force=True)
+    code = _rows(conn, "city")[0]["code"]
+    assert isinstance(code, str)
+    _backdate(conn, 8, -40)  # last week
+    _backdate(conn, 1, -10)  # yesterday
+    day = today(conn)
+    series = daily(conn, "city", code, day - timedelta(days=29), day)
+    assert [row["day"] for row in series] == [
+        (day - timedelta(days=n)).isoformat() for n in (8, 1, 0)
+    ]
+    assert [row["covered"] for row in series] == [
+        series[2]["covered"] - 40,
+        series[2]["covered"] - 10,
+        series[2]["covered"],
+    ]
+    change = changes(conn, "city", code)
+    assert change["day"]["covered"] == 10 and change["week"]["covered"] == 40
+    assert change["day"]["gaps_high"] == -1
+    # Two snapshots on one day: the series keeps the later.
+    conn.execute(text("UPDATE snapshot SET covered = 0 WHERE level = 'city'"))
+    snapshot(conn, force=True)
+    again = daily(conn, "city", code, day, day)
+    assert len(again) == 1 and again[0]["covered"] == change["figures"]["covered"] > 0
+
+
+def test_wall_figures(conn: Connection) -> None:
+    _clear(conn)
+    snapshot(conn, force=True)
+    shown = wall(conn)
+    assert shown["place"]["level"] == "city"
+    assert set(shown["cards"]) >= {"coverage", "without_head", "heads_over_target", "gaps_high"}
+    households = shown["households"]
+    assert (
+        shown["cards"]["without_head"]["value"]
+        == households - key_figures(conn)["households_covered"]
+    )
+    coverage = [r["coverage"] for r in shown["ranking"]["coverage"]]
+    assert coverage == sorted(coverage)
+    levels = {r["level"] for r in shown["ranking"]["coverage"]}
+    assert levels == {"street", "community"}
+    ranks = [{"high": 0, "medium": 1, "low": 2}[a["severity"]] for a in shown["alerts"]]
+    assert ranks == sorted(ranks) and 0 < len(ranks) <= 12
+    assert all(a["since"] and a["who"] for a in shown["alerts"])
+    street = _places(conn)["street"]
+    of_street = wall(conn, street)
+    assert of_street["place"] == {
+        "level": "street",
+        "code": street,
+        "name": of_street["place"]["name"],
+    }
+    assert {r["level"] for r in of_street["ranking"]["coverage"]} == {"community"}
+    assert all(r["code"].startswith(street) for r in of_street["ranking"]["gaps"])
+    # A community is ranked among its street's communities.
+    community = _places(conn)["community"]
+    of_community = wall(conn, community)
+    codes = [r["code"] for r in of_community["ranking"]["coverage"]]
+    assert community in codes and all(c.startswith(community[:9]) for c in codes)
+
+
+def test_place_level_names_a_bad_code() -> None:
+    assert place_level(None) == "city" and place_level("141081001") == "street"
+    with pytest.raises(Exception, match="'12ab'"):
+        place_level("12ab")
+
+
+@pytest.mark.parametrize(
+    ("query", "word"),
+    [
+        ("level=province", "level"),
+        ("level=community", "code"),
+        ("level=street&code=12", "code"),
+        ("from=2026-13-01", "from"),
+        ("from=2026-12-07&to=2026-12-01", "from"),
+        ("from=2020-01-01&to=2026-01-01", "days"),
+    ],
+)
+def test_stats_refuses_bad_parameters(client: TestClient, query: str, word: str) -> None:
+    answer = client.get(f"/stats?{query}")
+    assert answer.status_code == 422, answer.text
+    assert word in answer.text
+
+
+def test_stats_of_a_community_and_officer_scope(
+    client: TestClient, conn: Connection, keys: dict[str, str]
+) -> None:
+    _clear(conn)
+    snapshot(conn, force=True)
+    community = _places(conn)["community"]
+    answer = client.get(f"/stats?level=community&code={community}")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["code"] == community and len(body["days"]) == 1
+    assert body["figures"]["households"] > 0
+    assert client.get("/stats?level=community&code=999999999999").status_code == 404
+    officer = {"X-API-Key": keys["officer"]}
+    # The officer's key is for this same community (tests/conftest.py keys).
+    assert (
+        client.get(f"/stats?level=community&code={community}", headers=officer).status_code == 200
+    )
+    assert client.get("/stats", headers=officer).status_code == 403
+
+
+def test_wall_json_is_small_and_versioned(client: TestClient) -> None:
+    answer = client.get("/wall.json")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert len(answer.content) < 20_000
+    assert isinstance(body["version"], int) and body["as_of"]
+    assert len(body["trend"]["days"]) >= 1
+    assert client.get("/wall.json?code=12ab").status_code == 422
+    assert client.get("/wall.json", headers={"X-API-Key": "wrong"}).status_code == 401
+
+
+def test_an_assignment_run_takes_a_snapshot(client: TestClient, engine: Engine) -> None:
+    """The background task of a writing route snapshots the committed data (here the
+    test city: the run itself is rolled back with the test)."""
+    with engine.begin() as writer:
+        writer.execute(text("DELETE FROM snapshot"))
+    assert client.post("/assign").status_code == 200
+    with engine.connect() as reader:
+        taken = reader.execute(text("SELECT count(DISTINCT level) FROM snapshot")).scalar_one()
+    assert taken == 3
+
+
+def test_cli_stats_fits_80_columns(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run("stats", "snapshot", "--force")
+    assert code == 0, err
+    for lang in ("zh", "en"):
+        code, out, err = run("stats", "--lang", lang)
+        assert code == 0, err
+        assert max(cell_len(line) for line in out.splitlines()) <= 80
+        assert today_line(out)
+    code, out, err = run("stats", "--level", "street", "--lang", "en")
+    assert code == 1 and "code" in err
+
+
+def today_line(out: str) -> bool:
+    """Whether the table shows a row of a day (YYYY-MM-DD)."""
+    import re
+
+    return re.search(r"\d{4}-\d{2}-\d{2}", out) is not None
