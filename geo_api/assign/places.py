@@ -30,22 +30,26 @@ PLACES_SQL = {
     "building": """
         SELECT b.id, b.compound_id AS group0, b.compound_id AS group1,
                (SELECT count(*) FROM unit u JOIN household h ON h.unit_id = u.id
-                WHERE u.building_id = b.id) AS size,
+                WHERE u.building_id = b.id AND h.ended_on IS NULL) AS size,
                ST_X(ST_PointOnSurface(b.geom)) AS lon, ST_Y(ST_PointOnSurface(b.geom)) AS lat,
                pc.head_id AS previous
         FROM building b
         LEFT JOIN place_cover pc ON pc.building_id = b.id AND pc.level = 'building'
              AND pc.valid_to IS NULL
+        WHERE CAST(:all AS boolean) OR b.compound_id IN (
+            SELECT id FROM compound WHERE community_id = ANY(CAST(:communities AS int[])))
         ORDER BY b.id""",
     "compound": """
         SELECT cp.id, cp.grid_id AS group0, cp.community_id AS group1,
                (SELECT count(*) FROM building b JOIN unit u ON u.building_id = b.id
-                JOIN household h ON h.unit_id = u.id WHERE b.compound_id = cp.id) AS size,
+                JOIN household h ON h.unit_id = u.id
+                WHERE b.compound_id = cp.id AND h.ended_on IS NULL) AS size,
                ST_X(ST_PointOnSurface(cp.geom)) AS lon, ST_Y(ST_PointOnSurface(cp.geom)) AS lat,
                pc.head_id AS previous
         FROM compound cp
         LEFT JOIN place_cover pc ON pc.compound_id = cp.id AND pc.level = 'compound'
              AND pc.valid_to IS NULL
+        WHERE CAST(:all AS boolean) OR cp.community_id = ANY(CAST(:communities AS int[]))
         ORDER BY cp.id""",
     "grid": """
         SELECT g.id, g.community_id AS group0, g.community_id AS group1, 1 AS size,
@@ -54,6 +58,7 @@ PLACES_SQL = {
         FROM grid g
         LEFT JOIN place_cover pc ON pc.grid_id = g.id AND pc.level = 'grid'
              AND pc.valid_to IS NULL
+        WHERE CAST(:all AS boolean) OR g.community_id = ANY(CAST(:communities AS int[]))
         ORDER BY g.id""",
 }
 COVERERS_SQL = {
@@ -61,17 +66,23 @@ COVERERS_SQL = {
         SELECT hd.id, hd.building_id AS own, b.compound_id AS group0, b.compound_id AS group1,
                hd.max_capacity AS room
         FROM active_head hd JOIN building b ON b.id = hd.building_id
-        WHERE hd.role = 'building' ORDER BY hd.id""",
+        WHERE hd.role = 'building' AND (CAST(:all AS boolean) OR b.compound_id IN
+              (SELECT id FROM compound WHERE community_id = ANY(CAST(:communities AS int[]))))
+        ORDER BY hd.id""",
     "compound": """
         SELECT hd.id, hd.compound_id AS own, cp.grid_id AS group0, cp.community_id AS group1,
                hd.max_capacity AS room
         FROM active_head hd JOIN compound cp ON cp.id = hd.compound_id
-        WHERE hd.role = 'compound' ORDER BY hd.id""",
+        WHERE hd.role = 'compound'
+          AND (CAST(:all AS boolean) OR cp.community_id = ANY(CAST(:communities AS int[])))
+        ORDER BY hd.id""",
     "grid": """
         SELECT o.id, o.grid_id AS own, o.community_id AS group0, o.community_id AS group1,
                o.max_grids AS room
         FROM grid_officer o
-        WHERE o.left_on IS NULL OR o.left_on > current_date ORDER BY o.id""",
+        WHERE (o.left_on IS NULL OR o.left_on > current_date)
+          AND (CAST(:all AS boolean) OR o.community_id = ANY(CAST(:communities AS int[])))
+        ORDER BY o.id""",
 }
 WHO = {"building": "head_id", "compound": "head_id", "grid": "officer_id"}
 
@@ -88,16 +99,23 @@ class CoverReport:
     changed: int
 
 
-def assign_places(conn: Connection, run_id: int | None, epsg: int) -> list[CoverReport]:
-    """Cover every building, compound and grid; write the changes; report per level."""
-    return [_assign_level(conn, level, run_id, epsg) for level in PLACES_SQL]
+def assign_places(
+    conn: Connection, run_id: int | None, epsg: int, communities: list[int] | None = None
+) -> list[CoverReport]:
+    """Cover every building, compound and grid (of ``communities`` only, when given:
+    no place is covered across a community); write the changes; report per level."""
+    scope = {"all": communities is None, "communities": communities or []}
+    return [_assign_level(conn, level, run_id, epsg, scope) for level in PLACES_SQL]
 
 
-def _assign_level(conn: Connection, level: str, run_id: int | None, epsg: int) -> CoverReport:
-    places = pd.read_sql_query(text(PLACES_SQL[level]), conn)
-    people = pd.read_sql_query(text(COVERERS_SQL[level]), conn)
+def _assign_level(
+    conn: Connection, level: str, run_id: int | None, epsg: int, scope: dict[str, object]
+) -> CoverReport:
+    places = pd.read_sql_query(text(PLACES_SQL[level]), conn, params=scope)
+    people = pd.read_sql_query(text(COVERERS_SQL[level]), conn, params=scope)
     chosen = choose_covers(places, people, epsg, counts_size=level != "grid")
-    changed = _write(conn, level, chosen, run_id)
+    ids = None if scope["all"] else places["id"].astype(int).tolist()
+    changed = _write(conn, level, chosen, run_id, ids)
     reasons = chosen["reason"].value_counts()
     return CoverReport(
         level=level,
@@ -175,9 +193,12 @@ def choose_covers(
     return pd.DataFrame(rows, columns=["place_id", "who", "reason", "distance_m"])
 
 
-def _write(conn: Connection, level: str, chosen: pd.DataFrame, run_id: int | None) -> int:
+def _write(
+    conn: Connection, level: str, chosen: pd.DataFrame, run_id: int | None, ids: list[int] | None
+) -> int:
     """Close the covers that changed, open the new ones; returns how many places changed
-    (covered by someone else, newly covered, or no longer covered)."""
+    (covered by someone else, newly covered, or no longer covered). With ``ids``, only
+    those places' covers are touched (a run over some communities)."""
     place, who = f"{level}_id", WHO[level]
     conn.execute(text("DROP TABLE IF EXISTS new_cover"))
     conn.execute(
@@ -191,12 +212,13 @@ def _write(conn: Connection, level: str, chosen: pd.DataFrame, run_id: int | Non
         conn.execute(
             text(f"""
             UPDATE place_cover pc SET valid_to = now()
-            WHERE pc.level = CAST(:level AS text) AND pc.valid_to IS NULL AND NOT EXISTS (
+            WHERE pc.level = CAST(:level AS text) AND pc.valid_to IS NULL
+              AND (CAST(:all AS boolean) OR pc.{place} = ANY(CAST(:ids AS int[]))) AND NOT EXISTS (
                 SELECT 1 FROM new_cover n WHERE n.place_id = pc.{place} AND n.who = pc.{who}
                   AND n.reason = pc.reason)
             RETURNING pc.{place}
         """),  # noqa: S608 - identifiers from the constant WHO table
-            {"level": level},
+            {"level": level, "all": ids is None, "ids": ids or []},
         )
         .scalars()
         .all()

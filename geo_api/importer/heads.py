@@ -36,7 +36,7 @@ COLUMNS = [
 UNITS_SQL = (
     "SELECT u.id, u.building_id, b.compound_id FROM unit u JOIN building b ON b.id = u.building_id"
 )
-HOUSEHOLDS_SQL = "SELECT unit_id, room, id FROM household"
+HOUSEHOLDS_SQL = "SELECT unit_id, room, id FROM household WHERE ended_on IS NULL ORDER BY id"
 
 
 class Roster:
@@ -93,7 +93,7 @@ class HeadLayer(Layer[Roster]):
         updates = ("name", "phone", *(c for c in ("capacity", "max_capacity") if c in fields))
         return [
             Landing("head", (place, "household_id"), tuple(COLUMNS), updates,
-                    where=f"role = '{role}'", part=("role", role))
+                    where=f"role = '{role}' AND left_on IS NULL", part=("role", role))
             for role, place in PLACE_OF.items()
         ]  # fmt: skip
 
