@@ -256,10 +256,12 @@ FROM (SELECT a2.id FROM assignment a2
       LEFT JOIN new_assignment n ON n.household_id = a2.household_id
       WHERE a2.valid_to IS NULL AND NOT a2.locked
         AND (n.head_id IS NULL OR n.head_id <> a2.head_id)
-        AND (CAST(:all AS boolean) OR a2.household_id IN (SELECT id FROM run_scope))) gone
+        {scope}) gone
 WHERE a.id = gone.id
 RETURNING a.household_id
 """
+# A run over some communities closes only the assignments of the households it solved.
+_SOLVED = "AND a2.household_id IN (SELECT id FROM run_scope)"
 # After CLOSE_SQL, a household still with a current row keeps its head unchanged.
 KEEP_SQL = """
 DELETE FROM new_assignment n USING assignment a
@@ -326,7 +328,9 @@ def run_assignment(
             result[["household_id"]].rename(columns={"household_id": "id"}),
             ["id"],
         )
-    closed = set(conn.execute(text(CLOSE_SQL), {"all": communities is None}).scalars())
+    closed = set(
+        conn.execute(text(CLOSE_SQL.format(scope="" if communities is None else _SOLVED))).scalars()
+    )
     conn.execute(text(KEEP_SQL))
     opened = set(conn.execute(text(OPEN_SQL), {"run": run_id}).scalars())
     by_reason = pd.concat([chosen["reason"], locked["reason"]]).value_counts()

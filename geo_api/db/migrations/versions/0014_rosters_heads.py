@@ -28,14 +28,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PLACES = ("unit", "building", "compound")
-ACTIVE_HEAD = (
-    "CREATE VIEW active_head AS SELECT * FROM head WHERE left_on IS NULL OR left_on > current_date"
-)
 
 
 def upgrade() -> None:
-    # The view was made with head's columns of 0002: it goes while head changes.
-    op.execute("DROP VIEW active_head")
+    # active_head and head_effective (0004) name their columns: the new ones, which
+    # only the roster's history reads, need not be in them.
     op.add_column(
         "head",
         sa.Column(
@@ -75,7 +72,6 @@ def upgrade() -> None:
         ["id"],
         ondelete="RESTRICT",
     )
-    op.execute(ACTIVE_HEAD)
 
     op.add_column("household", sa.Column("ended_on", sa.Date(), nullable=True))
     op.add_column("household", sa.Column("ended_reason", sa.Text(), nullable=True))
@@ -106,7 +102,6 @@ def downgrade() -> None:
             RAISE EXCEPTION 'ended households or repeated head terms: cannot go below 0014';
           END IF;
         END $$""")
-    op.execute("DROP VIEW active_head")
     op.drop_index("uq_household_current_room", table_name="household")
     op.create_unique_constraint(
         op.f("uq_household_unit_id_room_household_no"),
@@ -137,4 +132,3 @@ def downgrade() -> None:
     op.drop_constraint(op.f("ck_head_term_in_order"), "head", type_="check")
     for column in ("moved_from", "left_by", "left_reason", "appointed_by", "appointed_on"):
         op.drop_column("head", column)
-    op.execute(ACTIVE_HEAD)
