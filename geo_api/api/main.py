@@ -35,6 +35,7 @@ from geo_api.api.routes import (
     network,
     oauth,
     ogc,
+    rosters,
     tiles,
 )
 from geo_api.api.schemas import ErrorOut
@@ -169,6 +170,7 @@ def create_app(url: str | None = None, host: str | None = None) -> FastAPI:
         lookup,
         heads,
         households,
+        rosters,
         gaps,
         network,
         assign,
