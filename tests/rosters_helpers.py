@@ -31,7 +31,8 @@ INVARIANTS = {
           AND x.household_id = y.household_id
           AND coalesce(x.unit_id, x.building_id, x.compound_id)
             = coalesce(y.unit_id, y.building_id, y.compound_id)
-        WHERE daterange(x.appointed_on, x.left_on, '[)') && daterange(y.appointed_on, y.left_on, '[)')
+        WHERE daterange(x.appointed_on, x.left_on, '[)')
+              && daterange(y.appointed_on, y.left_on, '[)')
           AND x.appointed_on < coalesce(x.left_on, 'infinity')
           AND y.appointed_on < coalesce(y.left_on, 'infinity')""",
     "an assignment crossing a community": """

@@ -139,7 +139,7 @@ def test_bad_requests_are_named_never_500(client: TestClient, conn: Connection) 
                     "name": "张三",
                     "phone": "13800000000",
                 }
-            },  # fmt: skip
+            },
             409,
         ),
         ("put", f"/heads/{head}", {"json": {"phone": "not a phone"}}, 422),

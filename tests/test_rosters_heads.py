@@ -10,6 +10,7 @@ from sqlalchemy import Connection, text
 
 from geo_api.errors import ConflictError, InvalidInputError, NotFoundError
 from geo_api.rosters import heads
+from geo_api.rosters.change import today
 from tests.rosters_helpers import (
     a_household_without_head_role,
     a_unit_head,
@@ -41,7 +42,7 @@ def test_retire_reassigns_only_that_community(conn: Connection) -> None:
     assert change.run.moved + change.run.added >= len(covered) - change.run.unassigned
     assert not conn.execute(text(COVERED), {"h": head.id}).first()
     term = one(conn, "SELECT left_on, left_reason, left_by FROM head WHERE id = :h", h=head.id)
-    assert term == (date.today(), "搬走了", "网格员王")
+    assert term == (today(conn), "搬走了", "网格员王")
     # Other communities' assignments are the very same rows.
     after = dict(
         conn.execute(
@@ -66,7 +67,7 @@ def test_retire_frees_locked_households(conn: Connection) -> None:
 
 def test_retire_later_keeps_serving_until_then(conn: Connection) -> None:
     head = a_unit_head(conn)
-    later = date.today() + timedelta(days=7)
+    later = today(conn) + timedelta(days=7)
     change = heads.retire(conn, head.id, by="officer", reason="换届", on=later)
     assert change.run is None and change.notes
     assert conn.execute(text(COVERED), {"h": head.id}).first()
@@ -102,7 +103,7 @@ def test_appoint_a_neighbour_takes_households(conn: Connection) -> None:
         "SELECT name, phone, appointed_on, appointed_by FROM head WHERE id = :h",
         h=change.head_id,
     )
-    assert row == ("李四", "13800000000", date.today(), "网格员王")
+    assert row == ("李四", "13800000000", today(conn), "网格员王")
     assert current_head(conn, neighbour) == change.head_id
     assert broken(conn) == {}
 
@@ -174,7 +175,7 @@ def test_move_ends_the_term_and_opens_one_at_the_new_place(conn: Connection) -> 
               h=change.head_id)  # fmt: skip
     assert new == (target, head.id, None)
     old = one(conn, "SELECT left_on, left_reason FROM head WHERE id = :h", h=head.id)
-    assert old[0] == date.today() and f"unit {target}" in old[1]
+    assert old[0] == today(conn) and f"unit {target}" in old[1]
     assert broken(conn) == {}
     with pytest.raises(ConflictError, match="already serves"):
         heads.move(conn, change.head_id, target, by="o")

@@ -3,13 +3,12 @@ living there step down, the communities touched re-assigned."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import Connection, text
 
 from geo_api.errors import ConflictError, InvalidInputError, NotFoundError
 from geo_api.rosters import households
+from geo_api.rosters.change import today
 from tests.rosters_helpers import a_unit_head, broken, current_head, one
 
 HISTORY = (
@@ -36,7 +35,7 @@ def test_end_keeps_the_row_and_who_covered_it_until_when(conn: Connection) -> No
     assert change.action == "ended" and change.run is not None
     row = one(conn, "SELECT ended_on, ended_reason, ended_by FROM household WHERE id = :h",
               h=household)  # fmt: skip
-    assert row == (date.today(), "搬离本市", "网格员王")
+    assert row == (today(conn), "搬离本市", "网格员王")
     history = conn.execute(text(HISTORY), {"h": household}).all()
     assert history[-1] == (head, True, address)
     assert current_head(conn, household) is None
@@ -50,7 +49,7 @@ def test_ending_a_heads_home_retires_the_head(conn: Connection) -> None:
     change = households.end(conn, head.household_id, by="o", reason="去世")
     assert head.id in change.ended_heads  # with any building or compound head living there
     left = one(conn, "SELECT left_on, left_reason FROM head WHERE id = :h", h=head.id)
-    assert left[0] == date.today() and "去世" in left[1]
+    assert left[0] == today(conn) and "去世" in left[1]
     assert not conn.execute(
         text("SELECT 1 FROM assignment WHERE head_id = :h AND valid_to IS NULL"), {"h": head.id}
     ).first()
@@ -127,9 +126,7 @@ def test_deleting_a_household_keeps_its_history(conn: Connection) -> None:
 
 def test_a_head_is_never_deleted_with_their_home(conn: Connection) -> None:
     head = a_unit_head(conn)
-    with pytest.raises(Exception, match="fk_head_household_id_household"):
-        with conn.begin_nested():
-            conn.execute(text("DELETE FROM household WHERE id = :h"), {"h": head.household_id})
-    with pytest.raises(Exception, match="fk_assignment_head_id_head"):
-        with conn.begin_nested():
-            conn.execute(text("DELETE FROM head WHERE id = :h"), {"h": head.id})
+    with pytest.raises(Exception, match="fk_head_household_id_household"), conn.begin_nested():
+        conn.execute(text("DELETE FROM household WHERE id = :h"), {"h": head.household_id})
+    with pytest.raises(Exception, match="fk_assignment_head_id_head"), conn.begin_nested():
+        conn.execute(text("DELETE FROM head WHERE id = :h"), {"h": head.id})

@@ -85,6 +85,8 @@ COVERERS_SQL = {
         ORDER BY o.id""",
 }
 WHO = {"building": "head_id", "compound": "head_id", "grid": "officer_id"}
+# The parameters that limit the reads to some communities (all: the whole city).
+Scope = dict[str, bool | list[int]]
 
 
 @dataclass
@@ -104,12 +106,12 @@ def assign_places(
 ) -> list[CoverReport]:
     """Cover every building, compound and grid (of ``communities`` only, when given:
     no place is covered across a community); write the changes; report per level."""
-    scope = {"all": communities is None, "communities": communities or []}
+    scope: Scope = {"all": communities is None, "communities": communities or []}
     return [_assign_level(conn, level, run_id, epsg, scope) for level in PLACES_SQL]
 
 
 def _assign_level(
-    conn: Connection, level: str, run_id: int | None, epsg: int, scope: dict[str, object]
+    conn: Connection, level: str, run_id: int | None, epsg: int, scope: Scope
 ) -> CoverReport:
     places = pd.read_sql_query(text(PLACES_SQL[level]), conn, params=scope)
     people = pd.read_sql_query(text(COVERERS_SQL[level]), conn, params=scope)

@@ -264,6 +264,10 @@ def _land(
     if report.rejects and not skip_bad:
         return  # keep reading: the report lists every reject, nothing lands
     rows = checked.rows
+    if "_after" in rows:
+        # Rows the layer's after() applies itself (a head retired through the rosters
+        # domain): they change a stored row, so they count as updated.
+        report.landed.updated += int(rows["_after"].sum())
     for landing in landings:
         part = rows if landing.part is None else rows[rows[landing.part[0]] == landing.part[1]]
         report.landed.add(
