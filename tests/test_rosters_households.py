@@ -130,3 +130,12 @@ def test_a_head_is_never_deleted_with_their_home(conn: Connection) -> None:
         conn.execute(text("DELETE FROM household WHERE id = :h"), {"h": head.household_id})
     with pytest.raises(Exception, match="fk_assignment_head_id_head"), conn.begin_nested():
         conn.execute(text("DELETE FROM head WHERE id = :h"), {"h": head.id})
+
+
+def test_an_ended_household_cannot_be_given_a_head(conn: Connection) -> None:
+    from geo_api.assign.manual import move_household
+
+    household, head = a_covered_household(conn)
+    households.end(conn, household, by="o", reason="搬离")
+    with pytest.raises(InvalidInputError, match="moved out"):
+        move_household(conn, household, head, by="o")
