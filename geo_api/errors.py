@@ -36,6 +36,11 @@ class BusyError(GridgovError):
     """The work asked for is already running (another assignment run): try again later."""
 
 
+class ConflictError(GridgovError):
+    """A change that clashes with the store as it is (a head already serving there, a
+    household already ended, a room taken): HTTP 409."""
+
+
 class UnauthorizedError(GridgovError):
     """No key, or a key that is unknown or revoked (HTTP 401)."""
 

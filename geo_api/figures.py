@@ -6,7 +6,7 @@ from sqlalchemy import Connection, text
 
 FIGURES_SQL = text("""
 SELECT
-  (SELECT count(*) FROM household) AS households,
+  (SELECT count(*) FROM household WHERE ended_on IS NULL) AS households,
   (SELECT count(*) FROM assignment WHERE valid_to IS NULL) AS households_covered,
   (SELECT count(*) FROM active_head WHERE role = 'compound') AS compound_heads,
   (SELECT count(*) FROM active_head WHERE role = 'building') AS building_heads,

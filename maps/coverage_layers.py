@@ -28,7 +28,7 @@ FROM community cm
 LEFT JOIN compound cp ON cp.community_id = cm.id
 LEFT JOIN building b ON b.compound_id = cp.id
 LEFT JOIN unit u ON u.building_id = b.id
-LEFT JOIN household h ON h.unit_id = u.id
+LEFT JOIN household h ON h.unit_id = u.id AND h.ended_on IS NULL
 LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
 LEFT JOIN ({walk}) w ON w.unit_id = u.id
 GROUP BY cm.id ORDER BY cm.code
@@ -39,7 +39,7 @@ SELECT {key}, cp.name AS compound, b.number AS building, {extra} {geom} AS geom,
        count(h.id)::int AS households, count(a.household_id)::int AS covered
 FROM {table} JOIN compound cp ON cp.id = b.compound_id
 JOIN community cm ON cm.id = cp.community_id JOIN grid gr ON gr.id = cp.grid_id
-LEFT JOIN household h ON h.unit_id = {unit}
+LEFT JOIN household h ON h.unit_id = {unit} AND h.ended_on IS NULL
 LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
 WHERE {scope}
 GROUP BY {group} ORDER BY {key}

@@ -21,6 +21,7 @@ from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import (
     BusyError,
     ClusterError,
+    ConflictError,
     DatabaseUnavailableError,
     ForbiddenError,
     GridgovError,
@@ -49,6 +50,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (NotFoundError, 404),
     (PayloadTooLargeError, 413),
     (BusyError, 409),
+    (ConflictError, 409),
     (InvalidInputError, 422),
     (StoreNotReadyError, 503),
     (DatabaseUnavailableError, 503),

@@ -39,6 +39,7 @@ from geo_api.api.routes import (
     officers,
     ogc,
     placards,
+    rosters,
     stats,
     tiles,
 )
@@ -178,6 +179,7 @@ def create_app(url: str | None = None, host: str | None = None) -> FastAPI:
         placards,
         officers,
         members,
+        rosters,
         gaps,
         network,
         assign,

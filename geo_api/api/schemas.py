@@ -147,7 +147,12 @@ class AssignmentRun(BaseModel):
     places: list[PlaceCoverage] = Field(
         description="buildings, compounds and grids: covered by their own, by the nearest, not"
     )
-    members: MemberPlacement
+    members: MemberPlacement | None = Field(
+        default=None, description="members placed again (a run over the whole city only)"
+    )
+    communities: list[int] | None = Field(
+        default=None, description="the communities solved (store ids); null: the whole city"
+    )
 
 
 class CoveringHead(HeadOut):

@@ -38,6 +38,7 @@ JOIN unit u ON u.id = h.unit_id
 JOIN building b ON b.id = u.building_id
 JOIN compound c ON c.id = b.compound_id
 LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
+WHERE h.ended_on IS NULL AND {scope}
 """
 
 HEADS_SQL = """
@@ -49,7 +50,7 @@ JOIN unit u ON u.id = hd.unit_id
 JOIN building b ON b.id = u.building_id
 JOIN compound c ON c.id = b.compound_id
 JOIN household home ON home.id = hd.household_id
-WHERE hd.role = 'unit'
+WHERE hd.role = 'unit' AND {scope}
 """
 
 
@@ -76,6 +77,7 @@ class RunReport:
     by_reason: dict[str, int] = field(default_factory=dict)
     places: list[CoverReport] = field(default_factory=list)  # buildings, compounds, grids
     members: MemberReport | None = None
+    communities: list[int] | None = None  # those solved; None: the whole city
 
 
 # A unit head must live in the community they serve: their home is where the
@@ -89,6 +91,7 @@ JOIN household home ON home.id = hd.household_id
 JOIN unit hu ON hu.id = home.unit_id JOIN building hb ON hb.id = hu.building_id
 JOIN compound hcp ON hcp.id = hb.compound_id JOIN community hc ON hc.id = hcp.community_id
 WHERE hd.role = 'unit' AND sc.id <> hc.id
+  AND (CAST(:all AS boolean) OR sc.id = ANY(CAST(:communities AS int[])))
 ORDER BY hd.id
 """
 
@@ -97,13 +100,19 @@ ORDER BY hd.id
 # target (a head's own target above the community's maximum does not).
 UNPLACED_HEADS_SQL = """
 SELECT hd.id, hd.household_id FROM active_head hd JOIN household home ON home.id = hd.household_id
+JOIN unit u ON u.id = hd.unit_id JOIN building b ON b.id = u.building_id
+JOIN compound c ON c.id = b.compound_id
 WHERE hd.role = 'unit' AND (home.geom IS NULL OR ST_IsEmpty(home.geom))
+  AND (CAST(:all AS boolean) OR c.community_id = ANY(CAST(:communities AS int[])))
 ORDER BY hd.id
 """
 CAPACITY_SQL = """
-SELECT id, capacity, max_capacity FROM active_head
-WHERE role = 'unit' AND (capacity <= 0 OR max_capacity < capacity)
-ORDER BY id
+SELECT hd.id, hd.capacity, hd.max_capacity FROM active_head hd
+JOIN unit u ON u.id = hd.unit_id JOIN building b ON b.id = u.building_id
+JOIN compound c ON c.id = b.compound_id
+WHERE hd.role = 'unit' AND (hd.capacity <= 0 OR hd.max_capacity < hd.capacity)
+  AND (CAST(:all AS boolean) OR c.community_id = ANY(CAST(:communities AS int[])))
+ORDER BY hd.id
 """
 
 
@@ -114,33 +123,44 @@ def _refuse(rows: list[Any], what: str, say: Callable[[Any], str]) -> None:
         raise InvalidInputError(f"{len(rows)} unit heads {what}: {listed}{more}")
 
 
-def check_heads(conn: Connection) -> None:
+def _scope(communities: list[int] | None) -> dict[str, Any]:
+    """The parameters that limit a read to some communities (None: the whole city)."""
+    return {"all": communities is None, "communities": sorted(set(communities or []))}
+
+
+def check_heads(conn: Connection, communities: list[int] | None = None) -> None:
     """Refuse to run on heads the engine cannot place or fill: living outside the
     community they serve, with no location, or with a maximum below their target."""
+    scope = _scope(communities)
     _refuse(
-        list(conn.execute(text(MISPLACED_HEADS_SQL))),
+        list(conn.execute(text(MISPLACED_HEADS_SQL), scope)),
         "live in another community",
         lambda r: f"head {r.id} serves {r.serves} but household {r.household_id} is in {r.lives}",
     )
     _refuse(
-        list(conn.execute(text(UNPLACED_HEADS_SQL))),
+        list(conn.execute(text(UNPLACED_HEADS_SQL), scope)),
         "have no location",
         lambda r: f"head {r.id} lives in household {r.household_id}, which has no point",
     )
     _refuse(
-        list(conn.execute(text(CAPACITY_SQL))),
+        list(conn.execute(text(CAPACITY_SQL), scope)),
         "have a maximum below their target",
         lambda r: f"head {r.id} should cover {r.capacity} but may cover at most {r.max_capacity}",
     )
 
 
-def _frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+def _frames(
+    conn: Connection, communities: list[int] | None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
     """Households and heads to solve, the locked assignments, and the metric CRS."""
-    homes = read_frame(conn, HOUSEHOLDS_SQL)
-    if homes.empty:
+    # COPY takes no parameters: the communities are written in as integers.
+    listed = ",".join(str(int(c)) for c in communities or [])
+    where = "true" if communities is None else f"c.community_id = ANY('{{{listed}}}'::int[])"
+    homes = read_frame(conn, HOUSEHOLDS_SQL.format(scope=where))
+    if homes.empty and communities is None:
         raise StoreNotReadyError("the store has no households: load a city first (gridgov demo)")
     homes["previous"] = homes["previous"].astype("int64")  # UNASSIGNED (-1) when none
-    heads = read_frame(conn, HEADS_SQL)
+    heads = read_frame(conn, HEADS_SQL.format(scope=where))
     locked = homes.loc[homes["locked"].astype(bool), ["id", "previous", "reason"]].rename(
         columns={"id": "household_id", "previous": "head_id"}
     )
@@ -149,9 +169,21 @@ def _frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
     held = heads["id"].map(locked.groupby("head_id").size()).fillna(0).astype(int)
     heads["capacity"] = (heads["capacity"] - held).clip(lower=0)
     heads["max_capacity"] = heads["max_capacity"] - held
-    epsg = city_epsg(float(homes["lon"].mean()), float(homes["lat"].mean()))
+    epsg = _epsg(conn, homes)
     homes = homes[~homes["id"].isin(locked["household_id"])].reset_index(drop=True)
     return homes, heads, locked, epsg
+
+
+def _epsg(conn: Connection, homes: pd.DataFrame) -> int:
+    """The city's metric CRS: from the households read, or the city's when none were."""
+    if homes.empty:
+        lon, lat = conn.execute(
+            text(
+                "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Extent(geom)) c FROM street) s"
+            )
+        ).one()
+        return city_epsg(float(lon or 0.0), float(lat or 0.0))
+    return city_epsg(float(homes["lon"].mean()), float(homes["lat"].mean()))
 
 
 def _check_locks(locked: pd.DataFrame, heads: pd.DataFrame) -> None:
@@ -223,10 +255,13 @@ UPDATE assignment a SET valid_to = now()
 FROM (SELECT a2.id FROM assignment a2
       LEFT JOIN new_assignment n ON n.household_id = a2.household_id
       WHERE a2.valid_to IS NULL AND NOT a2.locked
-        AND (n.head_id IS NULL OR n.head_id <> a2.head_id)) gone
+        AND (n.head_id IS NULL OR n.head_id <> a2.head_id)
+        {scope}) gone
 WHERE a.id = gone.id
 RETURNING a.household_id
 """
+# A run over some communities closes only the assignments of the households it solved.
+_SOLVED = "AND a2.household_id IN (SELECT id FROM run_scope)"
 # After CLOSE_SQL, a household still with a current row keeps its head unchanged.
 KEEP_SQL = """
 DELETE FROM new_assignment n USING assignment a
@@ -244,8 +279,14 @@ def run_assignment(
     progress: Callable[[int], None] | None = None,
     solver: str = "flow",
     workers: int | None = None,
+    communities: list[int] | None = None,
 ) -> RunReport:
     """Assign every household of the store and record the run; returns its report.
+
+    With ``communities``, only their households and heads are solved and only
+    their assignments and covers are closed or opened (no assignment crosses a
+    community, so the rest of the city is as a full run would leave it); members
+    are not placed again. That is how a change to a roster re-assigns what it touches.
 
     Communities are solved independently, on ``workers`` processes (default: one
     per core for big cities, none for small ones, where starting processes costs
@@ -255,9 +296,11 @@ def run_assignment(
     if solver not in SOLVERS:
         raise InvalidInputError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
     started = time.perf_counter()
+    if communities is not None:
+        communities = sorted({int(c) for c in communities})
     take_run_lock(conn)
-    check_heads(conn)
-    homes, heads, locked, epsg = _frames(conn)
+    check_heads(conn, communities)
+    homes, heads, locked, epsg = _frames(conn, communities)
     tasks = _tasks(homes, heads, epsg, solver)
     result = _solve_all(
         tasks, default_workers(len(homes)) if workers is None else workers, progress
@@ -275,7 +318,19 @@ def run_assignment(
     )
     copy_frame(conn, "new_assignment", chosen, list(chosen.columns))
     conn.execute(text("ANALYZE new_assignment"))
-    closed = set(conn.execute(text(CLOSE_SQL)).scalars())
+    if communities is not None:
+        # The households solved: only their current assignments may be closed.
+        conn.execute(text("DROP TABLE IF EXISTS run_scope"))
+        conn.execute(text("CREATE TEMP TABLE run_scope (id int PRIMARY KEY) ON COMMIT DROP"))
+        copy_frame(
+            conn,
+            "run_scope",
+            result[["household_id"]].rename(columns={"household_id": "id"}),
+            ["id"],
+        )
+    closed = set(
+        conn.execute(text(CLOSE_SQL.format(scope="" if communities is None else _SOLVED))).scalars()
+    )
     conn.execute(text(KEEP_SQL))
     opened = set(conn.execute(text(OPEN_SQL), {"run": run_id}).scalars())
     by_reason = pd.concat([chosen["reason"], locked["reason"]]).value_counts()
@@ -290,6 +345,7 @@ def run_assignment(
         dropped=len(closed - opened),
         seconds=0.0,
         by_reason={str(k): int(v) for k, v in by_reason.items()},
+        communities=communities,
     )
     counts = {k: v for k, v in asdict(report).items() if isinstance(v, int) and k != "run_id"}
     conn.execute(
@@ -300,7 +356,7 @@ def run_assignment(
         ),
         {**counts, "id": run_id},
     )
-    report.places = assign_places(conn, run_id, epsg)
-    report.members = place_members(conn)
+    report.places = assign_places(conn, run_id, epsg, communities)
+    report.members = None if communities is not None else place_members(conn)
     report.seconds = time.perf_counter() - started
     return report

@@ -16,7 +16,7 @@ from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.lookup.households import household_chain
 
 HOUSEHOLD_SQL = text("""
-SELECT h.id, cp.community_id, a.id AS assignment_id, a.head_id, a.locked
+SELECT h.id, h.ended_on, cp.community_id, a.id AS assignment_id, a.head_id, a.locked
 FROM household h JOIN unit u ON u.id = h.unit_id JOIN building b ON b.id = u.building_id
 JOIN compound cp ON cp.id = b.compound_id
 LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
@@ -57,6 +57,8 @@ def move_household(
     home = conn.execute(HOUSEHOLD_SQL, {"id": household_id}).first()
     if home is None:
         raise NotFoundError(f"household {household_id} does not exist")
+    if home.ended_on is not None:
+        raise InvalidInputError(f"household {household_id} moved out on {home.ended_on}")
     head = conn.execute(HEAD_SQL, {"id": head_id, "household": household_id}).first()
     if head is None:
         raise NotFoundError(f"unit head {head_id} does not exist")

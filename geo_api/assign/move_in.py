@@ -19,7 +19,8 @@ from geo_api.lookup.households import household_chain
 UNIT_SQL = text("""
 SELECT u.id, u.number, b.id AS building_id, b.number AS building_number, cp.id AS compound_id,
        cp.name AS compound_name, c.name AS community_name, s.name AS street_name,
-       EXISTS (SELECT 1 FROM household h WHERE h.unit_id = u.id AND h.room = :room) AS taken
+       EXISTS (SELECT 1 FROM household h WHERE h.unit_id = u.id AND h.room = :room
+               AND h.ended_on IS NULL) AS taken
 FROM unit u JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
 JOIN community c ON c.id = cp.community_id JOIN street s ON s.id = c.street_id
 WHERE u.id = :unit

@@ -31,22 +31,26 @@ PLACES_SQL = {
     "building": """
         SELECT b.id, b.compound_id AS group0, b.compound_id AS group1,
                (SELECT count(*) FROM unit u JOIN household h ON h.unit_id = u.id
-                WHERE u.building_id = b.id) AS size,
+                WHERE u.building_id = b.id AND h.ended_on IS NULL) AS size,
                ST_X(ST_PointOnSurface(b.geom)) AS lon, ST_Y(ST_PointOnSurface(b.geom)) AS lat,
                pc.head_id AS previous, pc.reason AS previous_reason
         FROM building b
         LEFT JOIN place_cover pc ON pc.building_id = b.id AND pc.level = 'building'
              AND pc.valid_to IS NULL
+        WHERE CAST(:all AS boolean) OR b.compound_id IN (
+            SELECT id FROM compound WHERE community_id = ANY(CAST(:communities AS int[])))
         ORDER BY b.id""",
     "compound": """
         SELECT cp.id, cp.grid_id AS group0, cp.community_id AS group1,
                (SELECT count(*) FROM building b JOIN unit u ON u.building_id = b.id
-                JOIN household h ON h.unit_id = u.id WHERE b.compound_id = cp.id) AS size,
+                JOIN household h ON h.unit_id = u.id
+                WHERE b.compound_id = cp.id AND h.ended_on IS NULL) AS size,
                ST_X(ST_PointOnSurface(cp.geom)) AS lon, ST_Y(ST_PointOnSurface(cp.geom)) AS lat,
                pc.head_id AS previous, pc.reason AS previous_reason
         FROM compound cp
         LEFT JOIN place_cover pc ON pc.compound_id = cp.id AND pc.level = 'compound'
              AND pc.valid_to IS NULL
+        WHERE CAST(:all AS boolean) OR cp.community_id = ANY(CAST(:communities AS int[]))
         ORDER BY cp.id""",
     "grid": """
         SELECT g.id, g.community_id AS group0, g.community_id AS group1, 1 AS size,
@@ -55,6 +59,7 @@ PLACES_SQL = {
         FROM grid g
         LEFT JOIN place_cover pc ON pc.grid_id = g.id AND pc.level = 'grid'
              AND pc.valid_to IS NULL
+        WHERE CAST(:all AS boolean) OR g.community_id = ANY(CAST(:communities AS int[]))
         ORDER BY g.id""",
 }
 COVERERS_SQL = {
@@ -62,19 +67,27 @@ COVERERS_SQL = {
         SELECT hd.id, hd.building_id AS own, b.compound_id AS group0, b.compound_id AS group1,
                hd.max_capacity AS room
         FROM active_head hd JOIN building b ON b.id = hd.building_id
-        WHERE hd.role = 'building' ORDER BY hd.id""",
+        WHERE hd.role = 'building' AND (CAST(:all AS boolean) OR b.compound_id IN
+              (SELECT id FROM compound WHERE community_id = ANY(CAST(:communities AS int[]))))
+        ORDER BY hd.id""",
     "compound": """
         SELECT hd.id, hd.compound_id AS own, cp.grid_id AS group0, cp.community_id AS group1,
                hd.max_capacity AS room
         FROM active_head hd JOIN compound cp ON cp.id = hd.compound_id
-        WHERE hd.role = 'compound' ORDER BY hd.id""",
+        WHERE hd.role = 'compound'
+          AND (CAST(:all AS boolean) OR cp.community_id = ANY(CAST(:communities AS int[])))
+        ORDER BY hd.id""",
     "grid": """
         SELECT o.id, o.grid_id AS own, o.community_id AS group0, o.community_id AS group1,
                o.max_grids AS room
         FROM grid_officer o
-        WHERE o.left_on IS NULL OR o.left_on > current_date ORDER BY o.id""",
+        WHERE (o.left_on IS NULL OR o.left_on > current_date)
+          AND (CAST(:all AS boolean) OR o.community_id = ANY(CAST(:communities AS int[])))
+        ORDER BY o.id""",
 }
 WHO = {"building": "head_id", "compound": "head_id", "grid": "officer_id"}
+# The parameters that limit the reads to some communities (all: the whole city).
+Scope = dict[str, bool | list[int]]
 
 
 @dataclass
@@ -89,9 +102,13 @@ class CoverReport:
     changed: int
 
 
-def assign_places(conn: Connection, run_id: int | None, epsg: int) -> list[CoverReport]:
-    """Cover every building, compound and grid; write the changes; report per level."""
-    return [_assign_level(conn, level, run_id, epsg) for level in PLACES_SQL]
+def assign_places(
+    conn: Connection, run_id: int | None, epsg: int, communities: list[int] | None = None
+) -> list[CoverReport]:
+    """Cover every building, compound and grid (of ``communities`` only, when given:
+    no place is covered across a community); write the changes; report per level."""
+    scope: Scope = {"all": communities is None, "communities": communities or []}
+    return [_assign_level(conn, level, run_id, epsg, scope) for level in PLACES_SQL]
 
 
 def assign_grids(conn: Connection, communities: Collection[int]) -> CoverReport:
@@ -107,28 +124,18 @@ def assign_grids(conn: Connection, communities: Collection[int]) -> CoverReport:
     ).one()
     if centre[0] is None:
         return CoverReport("grid", 0, 0, 0, 0, 0)
-    return _assign_level(conn, "grid", None, city_epsg(centre[0], centre[1]), within)
+    scope: Scope = {"all": False, "communities": within}
+    return _assign_level(conn, "grid", None, city_epsg(centre[0], centre[1]), scope)
 
 
 def _assign_level(
-    conn: Connection,
-    level: str,
-    run_id: int | None,
-    epsg: int,
-    communities: list[int] | None = None,
+    conn: Connection, level: str, run_id: int | None, epsg: int, scope: Scope
 ) -> CoverReport:
-    places_sql, people_sql, params = PLACES_SQL[level], COVERERS_SQL[level], {}
-    if communities is not None:  # grids: group1 is the community, of places and people
-        places_sql, people_sql = (
-            f"SELECT * FROM ({sql}) s WHERE s.group1 = ANY(:ids) ORDER BY s.id"  # noqa: S608
-            for sql in (places_sql, people_sql)
-        )
-        params = {"ids": communities}
-    places = pd.read_sql_query(text(places_sql), conn, params=params)
-    people = pd.read_sql_query(text(people_sql), conn, params=params)
+    places = pd.read_sql_query(text(PLACES_SQL[level]), conn, params=scope)
+    people = pd.read_sql_query(text(COVERERS_SQL[level]), conn, params=scope)
     chosen = choose_covers(places, people, epsg, counts_size=level != "grid")
-    within = None if communities is None else places["id"].astype(int).tolist()
-    changed = _write(conn, level, chosen, run_id, within)
+    ids = None if scope["all"] else places["id"].astype(int).tolist()
+    changed = _write(conn, level, chosen, run_id, ids)
     reasons = chosen["reason"].value_counts()
     return CoverReport(
         level=level,
@@ -214,15 +221,11 @@ def choose_covers(
 
 
 def _write(
-    conn: Connection,
-    level: str,
-    chosen: pd.DataFrame,
-    run_id: int | None,
-    within: list[int] | None = None,
+    conn: Connection, level: str, chosen: pd.DataFrame, run_id: int | None, ids: list[int] | None
 ) -> int:
     """Close the covers that changed, open the new ones; returns how many places changed
-    (covered by someone else, newly covered, or no longer covered). ``within``: only
-    these places were chosen for, and only their covers may close."""
+    (covered by someone else, newly covered, or no longer covered). With ``ids``, only
+    those places' covers are touched (a run over some communities)."""
     place, who = f"{level}_id", WHO[level]
     conn.execute(text("DROP TABLE IF EXISTS new_cover"))
     conn.execute(
@@ -237,12 +240,12 @@ def _write(
             text(f"""
             UPDATE place_cover pc SET valid_to = now()
             WHERE pc.level = CAST(:level AS text) AND pc.valid_to IS NULL
-              AND (CAST(:within AS int[]) IS NULL OR pc.{place} = ANY(:within)) AND NOT EXISTS (
+              AND (CAST(:all AS boolean) OR pc.{place} = ANY(CAST(:ids AS int[]))) AND NOT EXISTS (
                 SELECT 1 FROM new_cover n WHERE n.place_id = pc.{place} AND n.who = pc.{who}
                   AND n.reason = pc.reason)
             RETURNING pc.{place}
         """),  # noqa: S608 - identifiers from the constant WHO table
-            {"level": level, "within": within},
+            {"level": level, "all": ids is None, "ids": ids or []},
         )
         .scalars()
         .all()

@@ -32,7 +32,7 @@ DEMAND_SQL = """
 WITH cur AS (SELECT household_id, head_id FROM assignment WHERE valid_to IS NULL),
 left_out AS (
     SELECT h.unit_id, count(*) AS n FROM household h
-    WHERE NOT EXISTS (SELECT 1 FROM cur WHERE cur.household_id = h.id)
+    WHERE h.ended_on IS NULL AND NOT EXISTS (SELECT 1 FROM cur WHERE cur.household_id = h.id)
     GROUP BY h.unit_id),
 ranked AS (
     SELECT h.unit_id, hd.capacity,
@@ -60,7 +60,7 @@ SELECT h.id AS household, h.unit_id AS unit, b.compound_id AS compound,
        h.volunteer, ST_X(h.geom) AS lon, ST_Y(h.geom) AS lat
 FROM household h JOIN unit u ON u.id = h.unit_id JOIN building b ON b.id = u.building_id
 JOIN compound cp ON cp.id = b.compound_id
-WHERE cp.community_id = ANY(:communities)
+WHERE cp.community_id = ANY(:communities) AND h.ended_on IS NULL
   AND (h.volunteer OR EXISTS (SELECT 1 FROM member m WHERE m.household_id = h.id))
   AND NOT EXISTS (SELECT 1 FROM active_head hd WHERE hd.household_id = h.id AND hd.role = 'unit')
 ORDER BY h.id
@@ -114,7 +114,7 @@ def propose_recruits(
                 "SELECT count(*) FROM household h JOIN unit u ON u.id = h.unit_id "
                 "JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id "
                 "JOIN community cm ON cm.id = cp.community_id "
-                "WHERE CAST(:c AS text) IS NULL OR cm.code = :c"
+                "WHERE (CAST(:c AS text) IS NULL OR cm.code = :c) AND h.ended_on IS NULL"
             ),
             {"c": community},
         ).scalar_one()

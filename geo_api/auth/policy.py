@@ -24,6 +24,13 @@ POLICY: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("POST", "/households"): WITH_OFFICERS,
     ("GET", "/heads/{head_id}"): WITH_OFFICERS,
     ("PUT", "/heads/{head_id}/capacity"): STAFF,
+    # Roster changes: officers within their own community (or grid), checked in the
+    # routes; the command centre anywhere; planners never.
+    ("POST", "/heads"): WITH_OFFICERS,
+    ("PUT", "/heads/{head_id}"): WITH_OFFICERS,
+    ("DELETE", "/heads/{head_id}"): WITH_OFFICERS,
+    ("PUT", "/households/{household_id}"): WITH_OFFICERS,
+    ("DELETE", "/households/{household_id}"): WITH_OFFICERS,
     ("PUT", "/communities/{code}/capacity"): STAFF,
     # The officer's day: their own area; the command centre names a community.
     ("GET", "/me/heads"): WITH_OFFICERS,

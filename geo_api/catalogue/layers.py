@@ -103,7 +103,8 @@ LAYERS: tuple[Layer, ...] = (
         """
         SELECT h.id, h.unit_id, h.persons, a.head_id, a.reason, a.distance_m, h.geom
         FROM household h
-        LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL""",
+        LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
+        WHERE h.ended_on IS NULL""",
         scope="l.unit_id = ANY(ARRAY({units}))",
         bounded_by="unit",  # a household is in its unit
     ),

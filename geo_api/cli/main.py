@@ -24,6 +24,7 @@ from geo_api.cli import (
     officers,
     placards,
     places,
+    rosters,
     serve,
     stats,
     users,
@@ -50,6 +51,8 @@ app.add_typer(placards.me, name="me")
 app.add_typer(officers.app, name="officers")
 app.add_typer(members.app, name="members")
 app.add_typer(stats.app, name="stats")
+app.add_typer(rosters.heads, name="heads")
+app.add_typer(rosters.households, name="households")
 app.command()(users.audit)
 app.command()(city.demo)
 app.command()(city.generate)

@@ -67,7 +67,7 @@ def list_cmd(
         "party members",
         ("id", "name", "phone", "status", "community", "registered on", "left on"),
         [
-            (r["id"], r["name"], r["phone"], t(r["status"]), r["community_code"] or "-",
+            (r["id"], r["name"], r["phone"], t("retired member" if r["status"] == "retired" else r["status"]), r["community_code"] or "-",
              str(r["registered_on"]), str(r["left_on"] or ""))
             for r in rows
         ],
@@ -150,7 +150,7 @@ def registrations(
     totals = found.totals
     listing(
         f"{t('registrations')} {found.start:%Y-%m} – {found.last:%Y-%m}",
-        ("month", "community", "serving", "retired", "registered", "left"),
+        ("month", "community", "serving", "retirees", "registered", "left"),
         [
             *(
                 (r["month"], _short(r["community_name"]), r["serving"], r["retired"],

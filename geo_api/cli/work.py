@@ -50,7 +50,9 @@ def assign_all(engine: Engine, solver: str = "flow") -> RunReport:
     from geo_api.assign.engine import run_assignment
 
     with engine.connect() as conn:
-        households = conn.exec_driver_sql("SELECT count(*) FROM household").scalar_one()
+        households = conn.exec_driver_sql(
+            "SELECT count(*) FROM household WHERE ended_on IS NULL"
+        ).scalar_one()
     with progress_bar() as bar, engine.begin() as conn:
         task = bar.add_task(t("assigning households"), total=households)
         report = run_assignment(conn, progress=lambda n: bar.advance(task, n), solver=solver)

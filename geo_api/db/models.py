@@ -231,8 +231,17 @@ class Household(Base):
     __table_args__ = (
         # Several households may share a room (分户): the register's household number
         # (or head of household) tells them apart; '' where a room holds one.
-        UniqueConstraint("unit_id", "room", "household_no"),
+        # Current households only: a room a household moved out of is free again.
+        Index(
+            "uq_household_current_room",
+            "unit_id",
+            "room",
+            "household_no",
+            unique=True,
+            postgresql_where=text("ended_on IS NULL"),
+        ),
         CheckConstraint("persons > 0", name="persons_positive"),
+        CheckConstraint("(ended_on IS NULL) = (ended_reason IS NULL)", name="ended_with_reason"),
         gist("household"),
     )
 
@@ -250,6 +259,11 @@ class Household(Base):
     registered_on: Mapped[date | None] = mapped_column(Date)
     remarks: Mapped[str | None] = mapped_column(Text)
     geom: Mapped[WKBElement] = mapped_column(geometry("POINT"))
+    # A household that moved out is ended, never deleted (its history stays); from
+    # then on it is in no current view (migration 0014).
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    ended_reason: Mapped[str | None] = mapped_column(Text)
+    ended_by: Mapped[str | None] = mapped_column(Text)
 
 
 class Head(Base):
@@ -273,27 +287,29 @@ class Head(Base):
         ),
         Index("ix_head_role", "role"),
         Index("ix_head_household_id", "household_id"),
-        # One head per household and place: what imports upsert on.
+        CheckConstraint("left_on IS NULL OR left_on >= appointed_on", name="term_in_order"),
+        # One serving head per household and place: what imports upsert on. A head
+        # who stepped down may be appointed again (a new term, a new row).
         Index(
             "uq_head_unit_household",
             "unit_id",
             "household_id",
             unique=True,
-            postgresql_where=text("role = 'unit'"),
+            postgresql_where=text("role = 'unit' AND left_on IS NULL"),
         ),
         Index(
             "uq_head_building_household",
             "building_id",
             "household_id",
             unique=True,
-            postgresql_where=text("role = 'building'"),
+            postgresql_where=text("role = 'building' AND left_on IS NULL"),
         ),
         Index(
             "uq_head_compound_household",
             "compound_id",
             "household_id",
             unique=True,
-            postgresql_where=text("role = 'compound'"),
+            postgresql_where=text("role = 'compound' AND left_on IS NULL"),
         ),
     )
 
@@ -303,7 +319,8 @@ class Head(Base):
     )
     name: Mapped[str] = mapped_column(Text)
     phone: Mapped[str] = mapped_column(String(20))
-    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
+    # RESTRICT: a head's home is ended, never deleted, while the head is on record.
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="RESTRICT"))
     compound_id: Mapped[int | None] = mapped_column(
         ForeignKey("compound.id", ondelete="CASCADE"), index=True
     )
@@ -319,11 +336,17 @@ class Head(Base):
     capacity: Mapped[int | None] = mapped_column(Integer)
     max_capacity: Mapped[int | None] = mapped_column(Integer)
     # A head who stepped down stays on record (their assignments are history);
-    # from this date on they cover nobody.
+    # from this date on they cover nobody. A row is one term at one place.
     left_on: Mapped[date | None] = mapped_column(Date)
     # The head agreed to have their name and phone shown in full on the placards
     # (三长信息公示牌); without it a placard shows them masked.
     consent_public: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    appointed_on: Mapped[date] = mapped_column(Date, server_default=text("current_date"))
+    appointed_by: Mapped[str | None] = mapped_column(Text)
+    left_reason: Mapped[str | None] = mapped_column(Text)
+    left_by: Mapped[str | None] = mapped_column(Text)
+    # The term this one continues at another place (a head who moved).
+    moved_from: Mapped[int | None] = mapped_column(ForeignKey("head.id", ondelete="RESTRICT"))
 
 
 class AssignmentRun(Base):

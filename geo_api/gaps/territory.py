@@ -19,10 +19,11 @@ TERRITORY_GAPS = [
         "street",
         """
         SELECT st.id AS ref_id, NULL::int AS community_id,
-               (SELECT count(*) FROM household h WHERE ST_Intersects(h.geom, gap.geom))
+               (SELECT count(*) FROM household h WHERE ST_Intersects(h.geom, gap.geom)
+                AND h.ended_on IS NULL)
                    AS households,
                (SELECT coalesce(sum(h.persons), 0) FROM household h
-                WHERE ST_Intersects(h.geom, gap.geom)) AS persons,
+                WHERE ST_Intersects(h.geom, gap.geom) AND h.ended_on IS NULL) AS persons,
                'medium' AS severity,
                format('%s有%s平方米不属于任何社区', st.name,
                       round(ST_Area(gap.geom::geography)::numeric)) AS detail,
@@ -43,10 +44,11 @@ TERRITORY_GAPS = [
         "community",
         """
         SELECT a.id AS ref_id, a.id AS community_id,
-               (SELECT count(*) FROM household h WHERE ST_Intersects(h.geom, ov.geom))
+               (SELECT count(*) FROM household h WHERE ST_Intersects(h.geom, ov.geom)
+                AND h.ended_on IS NULL)
                    AS households,
                (SELECT coalesce(sum(h.persons), 0) FROM household h
-                WHERE ST_Intersects(h.geom, ov.geom)) AS persons,
+                WHERE ST_Intersects(h.geom, ov.geom) AND h.ended_on IS NULL) AS persons,
                'medium' AS severity,
                format('%s与%s重叠%s平方米', a.name, b.name,
                       round(ST_Area(ov.geom::geography)::numeric)) AS detail,

@@ -39,7 +39,7 @@ COVERAGE_GAPS: list[GapType] = [
                u.geom
         FROM household h JOIN unit u ON u.id = h.unit_id
         JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
-        WHERE NOT EXISTS (SELECT 1 FROM assignment a
+        WHERE h.ended_on IS NULL AND NOT EXISTS (SELECT 1 FROM assignment a
                           WHERE a.valid_to IS NULL AND a.household_id = h.id)
         GROUP BY u.id, cp.community_id, cp.name, b.number, u.number""",
     ),
@@ -54,7 +54,7 @@ COVERAGE_GAPS: list[GapType] = [
                format('%s%s号楼%s单元没有单元长', cp.name, b.number, u.number) AS detail, u.geom
         FROM unit u
         JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
-        LEFT JOIN household h ON h.unit_id = u.id
+        LEFT JOIN household h ON h.unit_id = u.id AND h.ended_on IS NULL
         WHERE NOT EXISTS (SELECT 1 FROM active_head hd WHERE hd.role = 'unit' AND hd.unit_id = u.id)
         GROUP BY u.id, cp.community_id, cp.name, b.number, u.number""",
     ),
@@ -87,7 +87,8 @@ COVERAGE_GAPS: list[GapType] = [
                coalesce(sum(h.persons), 0) AS persons, 'medium' AS severity,
                format('%s%s号楼没有楼长', cp.name, b.number) AS detail, b.geom
         FROM building b JOIN compound cp ON cp.id = b.compound_id
-        LEFT JOIN unit u ON u.building_id = b.id LEFT JOIN household h ON h.unit_id = u.id
+        LEFT JOIN unit u ON u.building_id = b.id
+        LEFT JOIN household h ON h.unit_id = u.id AND h.ended_on IS NULL
         WHERE NOT EXISTS (SELECT 1 FROM active_head hd WHERE hd.role = 'building'
                           AND hd.building_id = b.id)
           AND NOT EXISTS (SELECT 1 FROM place_cover pc JOIN active_head hd ON hd.id = pc.head_id
@@ -105,7 +106,8 @@ COVERAGE_GAPS: list[GapType] = [
                coalesce(sum(h.persons), 0) AS persons, 'high' AS severity,
                format('%s没有小区长', cp.name) AS detail, cp.geom
         FROM compound cp LEFT JOIN building b ON b.compound_id = cp.id
-        LEFT JOIN unit u ON u.building_id = b.id LEFT JOIN household h ON h.unit_id = u.id
+        LEFT JOIN unit u ON u.building_id = b.id
+        LEFT JOIN household h ON h.unit_id = u.id AND h.ended_on IS NULL
         WHERE NOT EXISTS (SELECT 1 FROM active_head hd WHERE hd.role = 'compound'
                           AND hd.compound_id = cp.id)
           AND NOT EXISTS (SELECT 1 FROM place_cover pc JOIN active_head hd ON hd.id = pc.head_id
@@ -124,7 +126,8 @@ COVERAGE_GAPS: list[GapType] = [
                format('%s没有网格员', g.name) AS detail, g.geom
         FROM grid g LEFT JOIN compound cp ON cp.grid_id = g.id
         LEFT JOIN building b ON b.compound_id = cp.id
-        LEFT JOIN unit u ON u.building_id = b.id LEFT JOIN household h ON h.unit_id = u.id
+        LEFT JOIN unit u ON u.building_id = b.id
+        LEFT JOIN household h ON h.unit_id = u.id AND h.ended_on IS NULL
         WHERE NOT EXISTS (SELECT 1 FROM grid_officer o WHERE o.grid_id = g.id
                           AND (o.left_on IS NULL OR o.left_on > current_date))
           AND NOT EXISTS (SELECT 1 FROM place_cover pc JOIN grid_officer o ON o.id = pc.officer_id
@@ -155,7 +158,7 @@ COVERAGE_GAPS: list[GapType] = [
                format('%s没有社区党群服务站', c.name) AS detail, c.geom
         FROM community c LEFT JOIN compound cp ON cp.community_id = c.id
         LEFT JOIN building b ON b.compound_id = cp.id LEFT JOIN unit u ON u.building_id = b.id
-        LEFT JOIN household h ON h.unit_id = u.id
+        LEFT JOIN household h ON h.unit_id = u.id AND h.ended_on IS NULL
         WHERE NOT EXISTS (SELECT 1 FROM station s WHERE s.tier = 'community'
                           AND s.community_id = c.id)
         GROUP BY c.id, c.name""",
@@ -187,7 +190,8 @@ COVERAGE_GAPS: list[GapType] = [
                format('%s有%s户，超过%s户的上限', g.name, count(h.id), :grid_limit) AS detail,
                g.geom
         FROM grid g JOIN compound cp ON cp.grid_id = g.id JOIN building b ON b.compound_id = cp.id
-        JOIN unit u ON u.building_id = b.id JOIN household h ON h.unit_id = u.id
+        JOIN unit u ON u.building_id = b.id
+        JOIN household h ON h.unit_id = u.id AND h.ended_on IS NULL
         GROUP BY g.id, g.community_id, g.name HAVING count(h.id) > :grid_limit""",
     ),
 ]

@@ -6,7 +6,12 @@ place: the unit, building or compound named by the row's compound, building
 and unit columns, or, when the row names none, their own home's. Unit heads
 without a capacity follow their community's; building and compound heads get
 HEAD_DEFAULTS when the roster gives none (said in the notes). Upserted on
-(role, place, household): one head per household and place.
+(role, place, household): one serving head per household and place.
+
+A row with ``left_on`` (or ``retired`` yes) ends that serving head's term
+instead (geo_api.rosters.heads.retire, left_on today when only ``retired`` is
+given); the communities of the heads retired are re-assigned once, at the end.
+A retired head already on record with that date is left unchanged.
 """
 
 from __future__ import annotations
@@ -17,9 +22,17 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from geo_api.address import parse_address
-from geo_api.importer.checks import Checked, RowErrors, phones, text_column
+from geo_api.importer.checks import Checked, RowErrors, dates, phones, text_column
 from geo_api.importer.coords import SourceCRS
-from geo_api.importer.households import FALSE, TRUE, Homes, _number, _place, _room, building_keys
+from geo_api.importer.households import (
+    FALSE,
+    TRUE,
+    Homes,
+    _number,
+    _place,
+    _room,
+    building_keys,
+)
 from geo_api.importer.layer import Field, Landing, Layer, Options, RosterSpec
 
 ROLES = {
@@ -36,7 +49,7 @@ COLUMNS = [
 UNITS_SQL = (
     "SELECT u.id, u.building_id, b.compound_id FROM unit u JOIN building b ON b.id = u.building_id"
 )
-HOUSEHOLDS_SQL = "SELECT unit_id, room, id FROM household"
+HOUSEHOLDS_SQL = "SELECT unit_id, room, id FROM household WHERE ended_on IS NULL ORDER BY id"
 
 
 class Roster:
@@ -52,6 +65,8 @@ class Roster:
         self.parents = {int(u): (int(b), int(c)) for u, b, c in conn.execute(text(UNITS_SQL))}
         self.seen: dict[tuple[str, int, int], int] = {}
         self.defaults: dict[str, int] = {}
+        # Rows that retire a head: (row, role, place, household, left_on or None: today).
+        self.retiring: list[tuple[int, str, int, int, object]] = []
 
 
 class HeadLayer(Layer[Roster]):
@@ -85,6 +100,10 @@ class HeadLayer(Layer[Roster]):
         Field("consent_public", "yes/no",
               "agreed to be named with their phone on the placards (是/否; default 否)",
               ("同意公示", "是否同意公示", "公示", "consent")),
+        Field("left_on", "date", "the day the head stepped down: ends their term",
+              ("卸任日期", "离任日期")),
+        Field("retired", "yes/no", "the head stepped down (是/否); left_on today if not given",
+              ("已卸任", "是否卸任")),
     )  # fmt: skip
 
     def prepare(self, conn: Connection, fields: dict[str, str], options: Options) -> Roster:
@@ -97,6 +116,10 @@ class HeadLayer(Layer[Roster]):
         """Roles, people, homes and places of one chunk."""
         return check_heads(chunk, fields, state, state.seen)
 
+    def after(self, conn: Connection, state: Roster, options: Options) -> list[str]:
+        """End the terms the file's retired rows name; re-assign their communities once."""
+        return retire_rows(conn, state.retiring)
+
     def landings(self, fields: dict[str, str], located: bool) -> list[Landing]:
         """One landing per role: each has its own partial unique index."""
         # A roster without the consent column leaves what was recorded (PUT .../consent).
@@ -104,7 +127,7 @@ class HeadLayer(Layer[Roster]):
         updates = ("name", "phone", *(c for c in kept if c in fields))
         return [
             Landing("head", (place, "household_id"), tuple(COLUMNS), updates,
-                    where=f"role = '{role}'", part=("role", role))
+                    where=f"role = '{role}' AND left_on IS NULL", part=("_lands", role))
             for role, place in PLACE_OF.items()
         ]  # fmt: skip
 
@@ -123,7 +146,12 @@ def check_heads(
     notes: list[str] = []
     col = {f: text_column(chunk, fields.get(f)) for f in (
         "role", "name", "phone", "address", "household_address", "compound", "building", "unit",
-        "capacity", "max_capacity", "consent_public")}  # fmt: skip
+        "capacity", "max_capacity", "consent_public", "left_on", "retired")}  # fmt: skip
+    left_on = dates(col["left_on"], errors, "left_on")
+    said = col["retired"].map(lambda v: "" if v is None else str(v).strip().lower())
+    errors.flag((~said.isin(TRUE | FALSE)).to_numpy(), "retired", col["retired"],
+                "say yes or no (是/否)")  # fmt: skip
+    retiring = (said.isin(TRUE) | left_on.notna()).to_numpy()
     role = col["role"].map(lambda r: None if r is None else ROLES.get(str(r).strip().lower()))
     errors.flag(role.isna().to_numpy(), "role", col["role"], f"say one of {', '.join(ROLES)}")
     errors.flag(col["name"].isna().to_numpy(), "name", None, "missing")
@@ -189,7 +217,52 @@ def check_heads(
     for r, column in PLACE_OF.items():
         frame[column] = pd.array(np.where(frame["role"] == r, place[good], -1), dtype="Int64")
         frame.loc[frame["role"] != r, column] = pd.NA
+    # A retiring row lands nowhere: after() ends the serving head's term.
+    frame["_lands"] = np.where(retiring[good], "", frame["role"].to_numpy())
+    frame["_after"] = retiring[good]
+    for k in np.flatnonzero(good & retiring).tolist():
+        roster.retiring.append((int(errors.rows[k]), str(role.iloc[k]), int(place[k]),
+                                int(household[k]), left_on.iloc[k]))  # fmt: skip
     frame["capacity"] = pd.array(capacity.to_numpy()[good], dtype="Int64")
     frame["max_capacity"] = pd.array(maximum.to_numpy()[good], dtype="Int64")
     frame["consent_public"] = consent.isin(TRUE).to_numpy()[good]
     return Checked(gpd.GeoDataFrame(frame), errors.rejects, notes)
+
+
+def retire_rows(conn: Connection, rows: list[tuple[int, str, int, int, object]]) -> list[str]:
+    """End the terms of the serving heads the rows name; a head already retired on that
+    date is unchanged, a row naming no head is refused with its row number."""
+    from datetime import date
+
+    from geo_api.errors import InvalidInputError
+    from geo_api.rosters.change import Change, reassign
+    from geo_api.rosters.heads import retire
+
+    touched: list[int] = []
+    retired = 0
+    for row, role, place, household, day in rows:
+        found = conn.execute(
+            text(
+                f"SELECT id, left_on FROM head WHERE role = :role AND {PLACE_OF[role]} = :place "  # noqa: S608
+                "AND household_id = :h ORDER BY left_on IS NULL DESC, id DESC LIMIT 1"
+            ),
+            {"role": role, "place": place, "h": household},
+        ).first()
+        if found is None:
+            raise InvalidInputError(f"row {row}: no such {role} head on record to retire")
+        if found.left_on is not None:
+            if day is None or found.left_on == day:
+                continue  # already retired as the file says
+            raise InvalidInputError(
+                f"row {row}: head {found.id} already stepped down on {found.left_on}, not {day}"
+            )
+        when = day if isinstance(day, date) else None
+        change = retire(conn, found.id, by="import", reason="roster import", on=when,
+                        reassign_now=False)  # fmt: skip
+        touched += change.communities
+        retired += 1
+    if not retired:
+        return []
+    run = reassign(conn, Change("retired"), touched).run
+    churn = f"; {run.moved} households moved, {run.dropped} left without" if run else ""
+    return [f"{retired} heads stepped down; {len(set(touched))} communities re-assigned{churn}"]

@@ -38,6 +38,8 @@ TRUE = {"1", "true", "yes", "y", "是", "t", "√"}
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
 MAX_PERSONS = 30
 HOUSEHOLD_NO_MAX = 32
+# Households upsert on their room among current households (an ended one keeps its row).
+CURRENT = "ended_on IS NULL"
 SHOWN_FLAGS = 5
 
 
@@ -325,8 +327,10 @@ class HouseholdLayer(Layer[HomeState]):
         key = ("unit_id", "room", "household_no")
         with_point = (*given, "geom") if located else tuple(given)
         return [
-            Landing("household", key, COLUMNS, with_point, part=("_located", True)),
-            Landing("household", key, COLUMNS, tuple(given), part=("_located", False)),
+            Landing("household", key, COLUMNS, with_point, where=CURRENT, part=("_located", True)),
+            Landing(
+                "household", key, COLUMNS, tuple(given), where=CURRENT, part=("_located", False)
+            ),
         ]
 
     def after(self, conn: Connection, state: HomeState, options: Options) -> list[str]:

@@ -302,6 +302,10 @@ def _land(
     report.notes += [_rows_named(n, run.source) for n in checked.notes]
     if report.rejects and not skip_bad:
         return  # keep reading: the report lists every reject, nothing lands
+    if "_after" in checked.rows:
+        # Rows the layer's after() applies itself (a head retired through the rosters
+        # domain): they change a stored row, so they count as updated.
+        report.landed.updated += int(checked.rows["_after"].sum())
     if report.diff is not None and run.layer.roster is not None:
         for landing in landings:
             part = rows_of(landing, checked.rows)

@@ -35,7 +35,7 @@ SELECT b.id AS building_id, u.id AS unit_id, h.id AS household_id,
        ST_Y(ST_PointOnSurface(coalesce(u.geom, b.geom))) AS lat
 FROM building b
 LEFT JOIN unit u ON u.building_id = b.id AND u.number = :unit
-LEFT JOIN household h ON h.unit_id = u.id AND h.room = :room
+LEFT JOIN household h ON h.unit_id = u.id AND h.ended_on IS NULL AND h.room = :room
 WHERE b.compound_id = :compound AND """
 # A plain number names a building without a letter: a lettered one's number is only
 # its place in the compound's sequence, which nobody writes.

@@ -61,9 +61,10 @@ HEAD_LOAD = f"""
       WHEN 'unit' THEN (SELECT count(*) FROM assignment a
                         WHERE a.head_id = hd.id AND a.valid_to IS NULL)
       WHEN 'building' THEN (SELECT count(*) FROM household h JOIN unit u ON u.id = h.unit_id
-                            WHERE u.building_id IN {_BUILDINGS})
+                            WHERE u.building_id IN {_BUILDINGS} AND h.ended_on IS NULL)
       ELSE (SELECT count(*) FROM household h JOIN unit u ON u.id = h.unit_id
-            JOIN building b ON b.id = u.building_id WHERE b.compound_id IN {_COMPOUNDS})
+            JOIN building b ON b.id = u.building_id
+            WHERE b.compound_id IN {_COMPOUNDS} AND h.ended_on IS NULL)
     END"""  # noqa: S608 - constant fragments
 HEAD_COLUMNS = f"""
     hd.id, hd.role, hd.name, hd.phone, hd.capacity, hd.max_capacity, hd.left_on,

@@ -102,7 +102,7 @@ SELECT c.code, c.name, s.name AS street,
        (SELECT count(*) FROM compound cp WHERE cp.community_id = c.id) AS compounds,
        (SELECT count(*) FROM household h JOIN unit u ON u.id = h.unit_id
         JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
-        WHERE cp.community_id = c.id) AS households
+        WHERE cp.community_id = c.id AND h.ended_on IS NULL) AS households
 FROM community c JOIN street s ON s.id = c.street_id
 WHERE CAST(:street AS text) IS NULL OR s.code = :street OR s.name = :street
 ORDER BY c.code""")

@@ -89,7 +89,7 @@ unit_walk AS (
      AND (e.building_id IS NULL OR e.building_id = b.id)
     JOIN unit u ON u.building_id = b.id
     GROUP BY st.station_id, u.id),
-per_unit AS (SELECT unit_id, count(*) AS n FROM household GROUP BY unit_id),
+per_unit AS (SELECT unit_id, count(*) AS n FROM household WHERE ended_on IS NULL GROUP BY unit_id),
 counted AS (
     SELECT w.station_id, m.reach, sum(pu.n) AS n
     FROM unit_walk w JOIN per_unit pu ON pu.unit_id = w.unit_id
@@ -103,7 +103,8 @@ WHERE sa.method = 'network' AND sa.station_id = counted.station_id
 STRAIGHT_HOUSEHOLDS = """
 UPDATE service_area sa SET households = (
     SELECT count(*) FROM household h JOIN station s ON s.id = sa.station_id
-    WHERE h.geom && ST_Buffer(s.geom::geography, sa.reach_m * 1.01 + 1)::geometry
+    WHERE h.ended_on IS NULL
+      AND h.geom && ST_Buffer(s.geom::geography, sa.reach_m * 1.01 + 1)::geometry
       AND ST_DWithin(h.geom::geography, s.geom::geography, sa.reach_m))
 WHERE sa.method = 'straight'
 """

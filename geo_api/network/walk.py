@@ -64,7 +64,7 @@ straight AS (
     SELECT unit_id, min(metres) AS any_m, min(metres) FILTER (WHERE off) AS off_m
     FROM lines GROUP BY unit_id),
 homes AS (SELECT unit_id, count(*) AS households, sum(persons) AS persons
-          FROM household GROUP BY unit_id)
+          FROM household WHERE ended_on IS NULL GROUP BY unit_id)
 SELECT u.id AS unit_id, b.compound_id, homes.households, homes.persons,
        CASE WHEN en.building_id IS NULL THEN st.any_m
             -- least() passes over NULLs: a walk past :limit, or no station off it
@@ -95,7 +95,7 @@ SELECT u.id AS unit_id, b.compound_id, homes.households, homes.persons, near.met
        'straight' AS method
 FROM unit u JOIN building b ON b.id = u.building_id
 JOIN (SELECT unit_id, count(*) AS households, sum(persons) AS persons
-      FROM household GROUP BY unit_id) homes ON homes.unit_id = u.id
+      FROM household WHERE ended_on IS NULL GROUP BY unit_id) homes ON homes.unit_id = u.id
 LEFT JOIN near ON near.unit_id = u.id
 """
 

@@ -62,7 +62,8 @@ def plan_outposts(
         raise InvalidInputError(f"k must be 1 to {MAX_K} new outposts, not {k}")
     if not 50 <= reach_m <= MAX_REACH_M:
         raise InvalidInputError(f"reach must be 50 to {MAX_REACH_M} m, not {reach_m}")
-    total = int(conn.execute(text("SELECT count(*) FROM household")).scalar_one())
+    current = text("SELECT count(*) FROM household WHERE ended_on IS NULL")
+    total = int(conn.execute(current).scalar_one())
     need, method = demand(conn, reach_m)
     sites = candidates(conn, points)
     pairs = reach_pairs(conn, sites, need["unit_id"].tolist(), reach_m, method)

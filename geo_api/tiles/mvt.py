@@ -41,7 +41,7 @@ FEATURES = {
         SELECT jsonb_build_object('unit_id', u.id, 'households', count(h.id),
                                   'covered', count(a.household_id)) AS props,
                ST_PointOnSurface(u.geom) AS geom
-        FROM unit u LEFT JOIN household h ON h.unit_id = u.id
+        FROM unit u LEFT JOIN household h ON h.unit_id = u.id AND h.ended_on IS NULL
         LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
         WHERE u.geom && {box} AND {scope} GROUP BY u.id""",
     "buildings": """
@@ -50,7 +50,8 @@ FEATURES = {
                                   'covered', count(a.household_id)) AS props,
                b.geom
         FROM building b JOIN compound cp ON cp.id = b.compound_id
-        LEFT JOIN unit u ON u.building_id = b.id LEFT JOIN household h ON h.unit_id = u.id
+        LEFT JOIN unit u ON u.building_id = b.id
+        LEFT JOIN household h ON h.unit_id = u.id AND h.ended_on IS NULL
         LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
         WHERE b.geom && {box} AND {scope} GROUP BY b.id, cp.name""",
 }

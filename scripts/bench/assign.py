@@ -51,8 +51,8 @@ def load(url: str) -> tuple[Households, Heads, np.ndarray, np.ndarray]:
     """Every household and unit head, with their community, in metres."""
     engine = make_engine(url)
     with engine.connect() as conn:
-        homes = pd.read_sql_query(text(HOUSEHOLDS_SQL), conn)
-        heads = pd.read_sql_query(text(HEADS_SQL), conn)
+        homes = pd.read_sql_query(text(HOUSEHOLDS_SQL.format(scope="true")), conn)
+        heads = pd.read_sql_query(text(HEADS_SQL.format(scope="true")), conn)
     engine.dispose()
     epsg = city_epsg(float(homes["lon"].mean()), float(homes["lat"].mean()))
     h = Households(

@@ -6,7 +6,7 @@ retired), workplace and leaving; who changed each row last, and when.
 yet: that table comes with the party-building systems, and the key with it.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels = None
 depends_on = None
 
