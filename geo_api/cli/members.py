@@ -14,6 +14,9 @@ from geo_api.cli.officers import day
 from geo_api.cli.ui import listing, table
 from geo_api.cli.words import t
 
+# A member's status as the table says it ("retired" alone is a head's 卸任).
+STATUS_WORD = {"serving": "serving", "retired": "retired member"}
+
 app = typer.Typer(
     help="Party members (报到党员): register, change, leave, list, registrations by month.",
     no_args_is_help=True,
@@ -67,8 +70,8 @@ def list_cmd(
         "party members",
         ("id", "name", "phone", "status", "community", "registered on", "left on"),
         [
-            (r["id"], r["name"], r["phone"], t("retired member" if r["status"] == "retired" else r["status"]), r["community_code"] or "-",
-             str(r["registered_on"]), str(r["left_on"] or ""))
+            (r["id"], r["name"], r["phone"], t(STATUS_WORD[r["status"]]),
+             r["community_code"] or "-", str(r["registered_on"]), str(r["left_on"] or ""))
             for r in rows
         ],
     )  # fmt: skip
