@@ -36,6 +36,11 @@ class BusyError(GridgovError):
     """The work asked for is already running (another assignment run): try again later."""
 
 
+class ConflictError(GridgovError):
+    """What was asked clashes with what the store holds (HTTP 409): more points
+    exchanged than a member has, a step on a cancelled activity."""
+
+
 class UnauthorizedError(GridgovError):
     """No key, or a key that is unknown or revoked (HTTP 401)."""
 

@@ -49,6 +49,10 @@ GAP_NAMES: Final = (
     "beyond_15min_walk",
     "territory_without_community",
     "community_overlap",
+    "demand_past_checkpoint",
+    "community_without_alliance",
+    "project_behind_milestones",
+    "members_inactive",
 )
 # geo_api.gaps.types.GRID_HOUSEHOLD_LIMIT
 GRID_HOUSEHOLD_LIMIT: Final = 1000

@@ -9,6 +9,7 @@ plants on purpose so that the gap finder has work.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,8 +18,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo_api.demo import housing, layout, people, roads
+from geo_api.demo import activities, housing, layout, people, roads
 from geo_api.errors import InvalidInputError
+from geo_api.party.service.common import CHINA
 
 DEMO_HOUSEHOLDS = 60_000
 DEMO_SEED = 141081
@@ -52,6 +54,8 @@ class City:
     gates: gpd.GeoDataFrame
     # Gaps planted on purpose: name -> ids (units, buildings, compounds, stations).
     planted: dict[str, list[int]] = field(default_factory=dict)
+    # Members' service this year: activities, calls, check-ins (loaded with points).
+    service: activities.Service | None = None
 
     def counts(self) -> dict[str, int]:
         """Rows per layer, and heads per role."""
@@ -140,6 +144,13 @@ def generate_city(
         dense = shapely.segmentize(frame.geometry.to_numpy(), SEGMENT_M)
         frame.geometry = [layout.as_multi(g) for g in dense]
     compounds.geometry = shapely.segmentize(compounds.geometry.to_numpy(), SEGMENT_M)
+    progress("activities and check-ins")
+    # A generator of its own: the service changes with the date, the city must not.
+    served = activities.service(
+        member_table, communities, np.random.default_rng(seed + 17), datetime.now(CHINA)
+    )
+    if served.inactive_community is not None:
+        planted["members_inactive"] = [served.inactive_community]
     return City(
         streets=streets,
         communities=communities.drop(columns=["seed_x", "seed_y", "urban"]),
@@ -155,6 +166,7 @@ def generate_city(
         roads=roads.as_lines(street_lines),
         gates=gate_points,
         planted=planted,
+        service=served,
     )
 
 
