@@ -146,8 +146,13 @@ def generate_city(
     compounds.geometry = shapely.segmentize(compounds.geometry.to_numpy(), SEGMENT_M)
     progress("activities and check-ins")
     # A generator of its own: the service changes with the date, the city must not.
+    # Where every member lives, those placed later by their address included.
+    home_community = dict(zip(homes.households["address"], community_of, strict=True))
     served = activities.service(
-        member_table, communities, np.random.default_rng(seed + 17), datetime.now(CHINA)
+        member_table.assign(community_id=member_table["address"].map(home_community)),
+        communities,
+        np.random.default_rng(seed + 17),
+        datetime.now(CHINA),
     )
     if served.inactive_community is not None:
         planted["members_inactive"] = [served.inactive_community]
