@@ -3,11 +3,13 @@ exchanges never below zero; records, totals and year-end summaries."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
 from geo_api.auth.roles import Caller
@@ -249,3 +251,69 @@ def test_record_totals_and_year_end(conn: Connection, tmp_path: Path) -> None:
     assert code in set(pd.read_csv(csv, dtype={"code": str})["code"])
     with pytest.raises(InvalidInputError, match=".csv or .xlsx"):
         write_table(summary, tmp_path / "x.pdf")
+
+
+# --- the API -------------------------------------------------------------------------
+
+
+def test_api_steps_records_and_exchange(
+    conn: Connection, client: TestClient, keys: dict[str, str]
+) -> None:
+    officer = {"X-API-Key": keys["officer"]}
+    code = client.get("/communities", headers=officer).json()[0]["code"]
+    cid = conn.execute(text("SELECT id FROM community WHERE code = :c"), {"c": code}).scalar_one()
+    member = members_of(conn, cid, 1)[0]
+    starts = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    made = client.post(
+        "/activities",
+        json={"title": "义诊进社区", "community": code, "starts_at": starts},
+        headers=officer,
+    )
+    assert made.status_code == 201, made.text
+    act = made.json()["id"]
+    assert client.post(f"/activities/{act}/notify", json={}, headers=officer).json()["notified"]
+    path = f"/activities/{act}/members/{member}"
+    assert client.post(f"{path}/received", headers=officer).json()["points"] == 1
+    first = client.post(f"{path}/checkin", json={}, headers=officer).json()
+    second = client.post(f"{path}/checkin", json={}, headers=officer).json()
+    assert (first["points"], second["points"], second["done"]) == (5, 0, False)
+    answer = client.post(f"{path}/feedback", json={"text": "很好"}, headers=officer)
+    assert answer.json()["points"] == 2
+    full = client.get(f"/members/{member}/points", headers=officer).json()
+    assert full["balance"] == 8 and "*" not in full["member"]["name"]
+    masked = client.get(f"/members/{member}/points").json()  # the command centre
+    assert "****" in masked["member"]["phone"]
+    too_much = client.post(f"/members/{member}/exchange", json={"points": 9}, headers=officer)
+    assert too_much.status_code == 409 and "has 8 points" in too_much.json()["detail"]
+    spent = client.post(f"/members/{member}/exchange", json={"points": 8}, headers=officer)
+    assert spent.json()["balance"] == 0
+    totals = client.get(f"/communities/{code}/service", headers=officer).json()
+    assert totals["check_ins"] >= 1
+    sheet = client.get("/yearend/members", params={"f": "xlsx"}, headers=officer)
+    assert sheet.status_code == 200
+    table = pd.read_excel(io.BytesIO(sheet.content))
+    assert set(table["community_code"].astype(str)) == {code}
+    assert client.get("/yearend/members", headers={"X-API-Key": keys["planner"]}).status_code == 403
+
+
+def test_api_refuses_bad_input_and_other_areas(
+    conn: Connection, client: TestClient, keys: dict[str, str]
+) -> None:
+    officer = {"X-API-Key": keys["officer"]}
+    own = client.get("/communities", headers=officer).json()[0]["code"]
+    other = conn.execute(
+        text("SELECT code FROM community WHERE code <> :c ORDER BY id LIMIT 1"), {"c": own}
+    ).scalar_one()
+    starts = datetime.now(UTC).isoformat()
+    outside = client.post(
+        "/activities", json={"title": "x", "community": other, "starts_at": starts}, headers=officer
+    )
+    assert outside.status_code == 403
+    bad = client.post(
+        "/activities",
+        json={"title": "x", "community": own, "starts_at": "2026-05-01T09:00:00"},
+        headers=officer,
+    )
+    assert bad.status_code == 422 and "time zone" in bad.json()["detail"]
+    assert client.post("/activities/99999/members/1/checkin", json={}).status_code == 404
+    assert client.get("/activities", headers={"X-API-Key": keys["planner"]}).status_code == 403

@@ -21,6 +21,7 @@ from geo_api.api.bodies import BodyLimit
 from geo_api.api.limits import guard
 from geo_api.api.middleware import RefuseNul, allowed_hosts, keep_access_log_private
 from geo_api.api.routes import (
+    activities,
     assign,
     communities,
     exports,
@@ -32,6 +33,7 @@ from geo_api.api.routes import (
     login,
     lookup,
     maps,
+    members_service,
     network,
     oauth,
     ogc,
@@ -177,6 +179,8 @@ def create_app(url: str | None = None, host: str | None = None) -> FastAPI:
         maps,
         tiles,
         ogc,
+        activities,
+        members_service,
     ):
         # The key first, then a slot of the route's concurrency (geo_api.api.limits).
         app.include_router(

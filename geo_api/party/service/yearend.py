@@ -47,8 +47,9 @@ def member_summaries(
     end; names and phones masked unless ``reveal`` (then the read is audited)."""
     check_year(year)
     community_id = None if community is None else community_id_of(conn, community)
-    if who is not None and who.scoped:
-        within(who, community_id if community is not None else None, "the whole city")
+    if who is not None and who.scoped:  # an officer: their own community, asked or not
+        community_id = community_id or who.community_id
+        within(who, community_id, f"community {community}")
     frame = pd.DataFrame(
         conn.execute(text(MEMBERS_SQL), {"y": year, "c": community_id}).mappings().all()
     )
