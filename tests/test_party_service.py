@@ -4,15 +4,19 @@ exchanges never below zero; records, totals and year-end summaries."""
 from __future__ import annotations
 
 import io
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from geo_api.auth.roles import Caller
+from geo_api.cli.main import main
+from geo_api.demo.city import City
 from geo_api.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from geo_api.party.service.activities import (
     ActivityIn,
@@ -33,6 +37,29 @@ from geo_api.party.service.steps import (
     register,
 )
 from geo_api.party.service.yearend import community_summaries, member_summaries, write_table
+
+
+@pytest.fixture
+def run(
+    db_url: str,
+    city: City,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> Callable[..., tuple[int, str, str]]:
+    """Run ``gridgov ARGS`` against the test city; (exit code, stdout, stderr)."""
+    monkeypatch.setenv("GEO_API_DATABASE_URL", db_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["gridgov", *args])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        captured = capsys.readouterr()
+        return int(exited.value.code or 0), captured.out, captured.err
+
+    return invoke
 
 
 def first_community(conn: Connection) -> tuple[int, str]:
@@ -317,3 +344,43 @@ def test_api_refuses_bad_input_and_other_areas(
     assert bad.status_code == 422 and "time zone" in bad.json()["detail"]
     assert client.post("/activities/99999/members/1/checkin", json={}).status_code == 404
     assert client.get("/activities", headers={"X-API-Key": keys["planner"]}).status_code == 403
+
+
+# --- the CLI -------------------------------------------------------------------------
+
+
+def test_cli_activity_steps_points_and_yearend(
+    engine: Engine, run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    # Committed by the CLI: nothing is deleted from the shared city but what it adds.
+    with engine.connect() as conn:
+        cid, code = first_community(conn)
+        member = conn.execute(
+            text("SELECT min(id) FROM member WHERE community_id = :c"), {"c": cid}
+        ).scalar_one()
+    act = None
+    try:
+        status, shown, _ = run("activities", "create", "平安巡逻", "--community", code,
+                               "--starts", (datetime.now() - timedelta(hours=1)).isoformat())  # fmt: skip
+        assert status == 0, shown
+        with engine.connect() as conn:
+            act = conn.execute(text("SELECT max(id) FROM activity")).scalar_one()
+        assert run("activities", "notify", str(act), "--member", str(member))[0] == 0
+        status, shown, _ = run("activities", "checkin", str(act), str(member))
+        assert status == 0 and "5" in shown and "活动签到" in shown
+        status, shown, _ = run("activities", "checkin", str(act), str(member), "--lang", "en")
+        assert "recorded" in shown and "no" in shown  # the second check-in pays nothing
+        status, _, err = run("points", "exchange", str(member), "100000")
+        assert status == 1 and err.startswith("错误:") and "100000 cannot" in err
+        status, shown, _ = run("points", "record", str(member), "--lang", "en")
+        assert status == 0 and "balance" in shown and "checked_in" in shown
+        out = tmp_path / "yearend.csv"
+        assert run("yearend", "--out", str(out), "--community", code)[0] == 0
+        summary = pd.read_csv(out, dtype={"community_code": str})
+        assert int(summary.set_index("member_id").loc[member, "checked_in"]) == 1
+        status, _, err = run("yearend", "--out", str(tmp_path / "x.pdf"))
+        assert status == 1 and ".csv or .xlsx" in err
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM points_entry WHERE activity_id = :a"), {"a": act})
+            conn.execute(text("DELETE FROM activity WHERE id = :a"), {"a": act})
