@@ -74,18 +74,20 @@ def test_a_sheet_lands_its_checkins_and_points_once(conn: Connection, tmp_path: 
 
 def test_bad_rows_are_named_and_nothing_lands(conn: Connection, tmp_path: Path) -> None:
     act, _, members = setup(conn)
-    (_, name_a, phone_a), (_, name_b, phone_b), (_, name_c, phone_c) = members
+    (_, name_a, phone_a), (_, name_b, _), (_, name_c, phone_c) = members
+    title = "春季植树"
+    rows = [
+        ("2026-03-06", name_a, phone_a, "9:00"),
+        ("2026-03-05", "无此人", "13900000000", "9:00"),
+        ("2026-03-05", name_b, "12345", "9:00"),
+        ("2026-03-05", name_c, phone_c, "25:00"),
+        ("2026-03-05", name_a, phone_a, "9:00"),
+        ("2026-03-05", name_a, phone_a, "9:10"),
+    ]
     path = sheet(
         tmp_path / "bad.xlsx",
-        [
-            {"活动": "春季植树", "日期": "2026-03-06", "姓名": name_a, "电话": phone_a, "签到时间": "9:00"},
-            {"活动": "春季植树", "日期": "2026-03-05", "姓名": "无此人", "电话": "13900000000", "签到时间": "9:00"},
-            {"活动": "春季植树", "日期": "2026-03-05", "姓名": name_b, "电话": "12345", "签到时间": "9:00"},
-            {"活动": "春季植树", "日期": "2026-03-05", "姓名": name_c, "电话": phone_c, "签到时间": "25:00"},
-            {"活动": "春季植树", "日期": "2026-03-05", "姓名": name_a, "电话": phone_a, "签到时间": "9:00"},
-            {"活动": "春季植树", "日期": "2026-03-05", "姓名": name_a, "电话": phone_a, "签到时间": "9:10"},
-        ],
-    )  # fmt: skip
+        [{"活动": title, "日期": d, "姓名": n, "电话": p, "签到时间": t} for d, n, p, t in rows],
+    )
     savepoint = conn.begin_nested()
     with pytest.raises(ImportRejectedError) as raised:
         import_file(conn, "signins", path)

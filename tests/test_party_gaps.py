@@ -65,10 +65,14 @@ def test_a_community_without_an_active_agreement_is_a_gap(conn: Connection) -> N
     cid, street = community(conn)
     other, _ = community(conn, 1)
     unit = conn.execute(
-        text("INSERT INTO alliance_unit (name, kind) VALUES ('侯马市供电公司', 'state_firm') "
-             "RETURNING id")
+        text(
+            "INSERT INTO alliance_unit (name, kind) VALUES ('侯马市供电公司', 'state_firm') "
+            "RETURNING id"
+        )
     ).scalar_one()
-    before = refs(find_gaps(conn, types=["community_without_alliance"]), "community_without_alliance")
+    before = refs(
+        find_gaps(conn, types=["community_without_alliance"]), "community_without_alliance"
+    )
     assert {cid, other} <= before  # no agreement anywhere yet
     conn.execute(
         text("""INSERT INTO alliance_agreement (unit_id, community_id, signed_on)
@@ -81,7 +85,9 @@ def test_a_community_without_an_active_agreement_is_a_gap(conn: Connection) -> N
                 VALUES (:u, :c, :s, :e)"""),
         {"u": unit, "c": other, "s": date(2020, 1, 1), "e": date(2021, 1, 1)},
     )
-    after = refs(find_gaps(conn, types=["community_without_alliance"]), "community_without_alliance")
+    after = refs(
+        find_gaps(conn, types=["community_without_alliance"]), "community_without_alliance"
+    )
     assert cid not in after and other in after
     # A street's agreement covers every community of the street.
     conn.execute(
@@ -127,9 +133,7 @@ def test_a_project_behind_its_milestones_is_a_gap(conn: Connection) -> None:
     assert gaps.iloc[0]["severity"] == "high"  # more than 90 days late
 
 
-def test_the_planted_inactive_community_is_found_and_no_other(
-    conn: Connection, city: City
-) -> None:
+def test_the_planted_inactive_community_is_found_and_no_other(conn: Connection, city: City) -> None:
     gaps = find_gaps(conn, types=["members_inactive"])
     assert refs(gaps, "members_inactive") == set(city.planted["members_inactive"])
     (planted,) = city.planted["members_inactive"]

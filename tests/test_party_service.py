@@ -87,7 +87,9 @@ def members_of(conn: Connection, community_id: int, n: int = 3) -> list[int]:
 
 def activity(conn: Connection, code: str, hours_ago: float = 1.0) -> int:
     starts = datetime.now(UTC) - timedelta(hours=hours_ago)
-    made = create_activity(conn, ActivityIn("环境整治志愿服务", code, starts, place="小区广场"), None)
+    made = create_activity(
+        conn, ActivityIn("环境整治志愿服务", code, starts, place="小区广场"), None
+    )
     return int(made["id"])
 
 
@@ -203,7 +205,8 @@ def test_update_keeps_the_community_and_checks_values(conn: Connection) -> None:
     with pytest.raises(InvalidInputError, match="before starts_at"):
         update_activity(conn, act, ActivityIn("x", code, later, later - timedelta(hours=1)), None)
     with pytest.raises(InvalidInputError, match="needs a time zone"):
-        create_activity(conn, ActivityIn("x", code, datetime(2026, 5, 1, 9)), None)
+        naive = datetime(2026, 5, 1, 9)  # noqa: DTZ001 - no zone on purpose
+        create_activity(conn, ActivityIn("x", code, naive), None)
     with pytest.raises(NotFoundError, match="community"):
         create_activity(conn, ActivityIn("x", "999999999999", later), None)
     assert any(a["id"] == act for a in list_activities(conn, code, None, None))
@@ -259,7 +262,7 @@ def test_record_totals_and_year_end(conn: Connection, tmp_path: Path) -> None:
     assert record["exchanged"] == 3
     assert record["steps"] == {"called": 1, "received": 0, "checked_in": 1, "feedback": 1}
     assert "*" in record["member"]["name"] and "****" in record["member"]["phone"]
-    assert [e["action"] for e in record["entries"]][0] == "exchange"
+    assert record["entries"][0]["action"] == "exchange"
     check_in(conn, act, b, None)
     after = community_totals(conn, code, year, None)
     assert after["active"] == before["active"] + 1
@@ -276,7 +279,7 @@ def test_record_totals_and_year_end(conn: Connection, tmp_path: Path) -> None:
     communities = community_summaries(conn, year, None)
     write_table(communities, csv)
     assert code in set(pd.read_csv(csv, dtype={"code": str})["code"])
-    with pytest.raises(InvalidInputError, match=".csv or .xlsx"):
+    with pytest.raises(InvalidInputError, match=r"\.csv or \.xlsx"):
         write_table(summary, tmp_path / "x.pdf")
 
 
@@ -360,8 +363,10 @@ def test_cli_activity_steps_points_and_yearend(
         ).scalar_one()
     act = None
     try:
-        status, shown, _ = run("activities", "create", "平安巡逻", "--community", code,
-                               "--starts", (datetime.now() - timedelta(hours=1)).isoformat())  # fmt: skip
+        starts = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+        status, shown, _ = run(
+            "activities", "create", "平安巡逻", "--community", code, "--starts", starts
+        )
         assert status == 0, shown
         with engine.connect() as conn:
             act = conn.execute(text("SELECT max(id) FROM activity")).scalar_one()

@@ -21,9 +21,9 @@ from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import (
     BusyError,
     ClusterError,
+    ConflictError,
     DatabaseUnavailableError,
     ForbiddenError,
-    ConflictError,
     GridgovError,
     InvalidInputError,
     NotFoundError,

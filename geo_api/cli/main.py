@@ -14,7 +14,19 @@ from typing import Annotated
 import typer
 
 from geo_api import __version__
-from geo_api.cli import activities, city, db, imports, maps, network, places, serve, users, words, work
+from geo_api.cli import (
+    activities,
+    city,
+    db,
+    imports,
+    maps,
+    network,
+    places,
+    serve,
+    users,
+    words,
+    work,
+)
 from geo_api.cli.failures import explain
 from geo_api.cli.ui import console, fresh_consoles, setup_logging
 

@@ -93,8 +93,8 @@ def service(
             extra = rng.choice(active, min(len(active), int(rng.integers(0, 6))), replace=False)
             attends[act].update(int(m) for m in extra)
             others = rng.choice(ids, min(len(ids), CALLED), replace=False)
-            starts = acts[act - 1]["starts_at"]
-            assert isinstance(starts, datetime)
+            began = acts[act - 1]["starts_at"]
+            assert isinstance(began, datetime)
             for member in sorted(attends[act] | {int(m) for m in others}):
                 came = member in attends[act]
                 received = came or rng.random() < 0.6
@@ -102,12 +102,12 @@ def service(
                     {
                         "activity_id": act,
                         "member_id": member,
-                        "notified_at": starts - timedelta(days=3),
-                        "received_at": starts - timedelta(days=2) if received else None,
-                        "checked_in_at": starts + timedelta(minutes=int(rng.integers(-15, 20)))
+                        "notified_at": began - timedelta(days=3),
+                        "received_at": began - timedelta(days=2) if received else None,
+                        "checked_in_at": began + timedelta(minutes=int(rng.integers(-15, 20)))
                         if came
                         else None,
-                        "feedback_at": starts + timedelta(hours=3)
+                        "feedback_at": began + timedelta(hours=3)
                         if came and rng.random() < 0.5
                         else None,
                         "feedback": "服务很及时，居民满意" if came else None,
@@ -130,7 +130,7 @@ def load_service(conn: Connection, made: Service) -> dict[str, int]:
                     VALUES (:id, :title, :community_id,
                             (SELECT id FROM list_category WHERE code = :category),
                             :starts_at, :ends_at, :place)"""),
-            made.activities.to_dict("records"),
+            [{str(k): v for k, v in row.items()} for row in made.activities.to_dict("records")],
         )
         reset_sequence(conn, "activity")
     calls = 0

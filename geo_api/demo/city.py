@@ -9,9 +9,9 @@ plants on purpose so that the gap finder has work.
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import geopandas as gpd
 import numpy as np

@@ -143,6 +143,7 @@ def check_signins(chunk: pd.DataFrame, fields: dict[str, str], state: SigninStat
         one = np.arange(n) == k
         title = str(col["activity"].iat[k]).strip()
         when = day.iat[k]
+        assert isinstance(when, date)  # rows without a date were rejected above
         held = state.activities.get((title, when), [])
         wanted = col["community"].iat[k]
         if wanted is not None:
@@ -169,7 +170,8 @@ def check_signins(chunk: pd.DataFrame, fields: dict[str, str], state: SigninStat
                         "(gridgov import members)")  # fmt: skip
             continue
         starts = datetime.combine(when, time(0), CHINA)  # the day, when no time is given
-        moment = _clock(col["checked_in_at"].iat[k], when, starts)
+        given = col["checked_in_at"].iat[k]
+        moment = _clock(None if given is None else str(given), when, starts)
         if moment is None:
             errors.flag(one, "checked_in_at", col["checked_in_at"],
                         "not a time (09:05, or 2026-03-05 09:05)")  # fmt: skip
@@ -178,9 +180,9 @@ def check_signins(chunk: pd.DataFrame, fields: dict[str, str], state: SigninStat
             errors.flag(one, "checked_in_at", col["checked_in_at"],
                         f"not on the activity's day {when}")  # fmt: skip
             continue
-        if (act_id, member) in state.seen:
-            errors.flag(one, "name", col["name"],
-                        f"the same member signed in as row {state.seen[(act_id, member)]}")  # fmt: skip
+        earlier = state.seen.get((act_id, member))
+        if earlier is not None:
+            errors.flag(one, "name", col["name"], f"the same member signed in as row {earlier}")
             continue
         state.seen[(act_id, member)] = int(errors.rows[k])
         state.touched.add(act_id)
@@ -195,9 +197,7 @@ def check_signins(chunk: pd.DataFrame, fields: dict[str, str], state: SigninStat
             "member_id": member_ids[good],
             "checked_in_at": checked_in.to_numpy()[good],
             "feedback": feedback.to_numpy()[good],
-            "feedback_at": np.where(feedback.notna().to_numpy(), checked_in.to_numpy(), None)[
-                good
-            ],
+            "feedback_at": checked_in.where(feedback.notna(), None).to_numpy()[good],
         }
     )
     return Checked(frame, errors.rejects, flags)

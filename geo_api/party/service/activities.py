@@ -55,9 +55,12 @@ def _checked(conn: Connection, given: ActivityIn) -> dict[str, Any]:
         raise InvalidInputError(f"ends_at {given.ends_at} is before starts_at {given.starts_at}")
     if (given.lon is None) != (given.lat is None):
         raise InvalidInputError("lon and lat go together: give both or neither")
-    if given.lon is not None and given.lat is not None:
-        if not (-180 <= given.lon <= 180 and -90 <= given.lat <= 90):
-            raise InvalidInputError(f"lon/lat {given.lon}, {given.lat} is not a place on Earth")
+    if (
+        given.lon is not None
+        and given.lat is not None
+        and not (-180 <= given.lon <= 180 and -90 <= given.lat <= 90)
+    ):
+        raise InvalidInputError(f"lon/lat {given.lon}, {given.lat} is not a place on Earth")
     category_id = None
     if given.category is not None:
         category_id = conn.execute(

@@ -129,9 +129,7 @@ def exchange(
     conn.execute(text("SELECT 1 FROM member WHERE id = :m FOR UPDATE"), {"m": member_id})
     held = balance(conn, member_id)
     if points > held:
-        raise ConflictError(
-            f"member {member_id} has {held} points: {points} cannot be exchanged"
-        )
+        raise ConflictError(f"member {member_id} has {held} points: {points} cannot be exchanged")
     at = now()
     conn.execute(
         text("""INSERT INTO points_entry (member_id, at, points, action, note)
