@@ -171,3 +171,26 @@ def test_party_gaps_reach_the_api_the_store_and_ogc(
     assert items.status_code == 200, items.text
     kinds = {f["properties"]["type"] for f in items.json()["features"]}
     assert "members_inactive" in kinds
+
+
+def test_the_demo_service_makes_most_members_active(conn: Connection, city: City) -> None:
+    """About 60% of members check in this year outside the planted community, and every
+    check-in was paid its points."""
+    year = this_year()
+    planted = city.planted["members_inactive"]
+    active, members = conn.execute(
+        text("""SELECT count(DISTINCT am.member_id) FILTER (WHERE am.checked_in_at >=
+                           make_timestamptz(:y, 1, 1, 0, 0, 0, 'Asia/Shanghai')),
+                       (SELECT count(*) FROM member WHERE community_id IS NOT NULL
+                          AND community_id <> ALL(:p))
+                FROM activity_member am JOIN member m ON m.id = am.member_id
+                WHERE m.community_id <> ALL(:p)"""),
+        {"y": year, "p": planted},
+    ).one()
+    assert 0.45 <= active / members <= 0.75
+    unpaid = conn.execute(
+        text("""SELECT count(*) FROM activity_member am WHERE am.checked_in_at IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM points_entry e WHERE e.member_id = am.member_id
+                                AND e.activity_id = am.activity_id AND e.action = 'checked_in')""")
+    ).scalar_one()
+    assert unpaid == 0
