@@ -37,8 +37,9 @@ class BusyError(GridgovError):
 
 
 class ConflictError(GridgovError):
-    """A change that clashes with the store as it is (a head already serving there, a
-    household already ended, a room taken): HTTP 409."""
+    """A change that clashes with the store as it is (HTTP 409): a head already serving
+    there, a household already ended, a room taken, more points exchanged than a member
+    has, a step on a cancelled activity."""
 
 
 class UnauthorizedError(GridgovError):

@@ -54,6 +54,10 @@ HIDDEN_AT_START = {"outpost", "head_over_capacity", "beyond_5min_walk", "beyond_
 # compound or unit the worse one is drawn on top (and listed last). A gap type not
 # listed yet is drawn first, under the known ones.
 GAP_DRAW_ORDER = [
+    "members_inactive",
+    "community_without_alliance",
+    "project_behind_milestones",
+    "demand_past_checkpoint",
     "head_over_capacity",
     "unit_without_head",
     "building_without_head",

@@ -230,6 +230,10 @@ GAP_LABELS_EN: Final[dict[str, str]] = {
     "grid_over_households": "Grids over the household limit",
     "territory_without_community": "Ground no community covers",
     "community_overlap": "Communities that overlap",
+    "demand_past_checkpoint": "Demands open past their checkpoint",
+    "community_without_alliance": "Communities without an alliance unit",
+    "project_behind_milestones": "Projects behind their milestones",
+    "members_inactive": "Communities whose registered members stayed away this year",
 }
 
 

@@ -21,6 +21,7 @@ from geo_api.api.bodies import BodyLimit
 from geo_api.api.limits import guard
 from geo_api.api.middleware import RefuseNul, allowed_hosts, keep_access_log_private
 from geo_api.api.routes import (
+    activities,
     assign,
     communities,
     exports,
@@ -34,6 +35,7 @@ from geo_api.api.routes import (
     maps,
     me,
     members,
+    members_service,
     network,
     oauth,
     officers,
@@ -189,6 +191,8 @@ def create_app(url: str | None = None, host: str | None = None) -> FastAPI:
         stats,
         tiles,
         ogc,
+        activities,
+        members_service,
     ):
         # The key first, then a slot of the route's concurrency (geo_api.api.limits).
         app.include_router(

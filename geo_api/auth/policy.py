@@ -76,6 +76,24 @@ POLICY: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("GET", "/ogc/collections/{collection_id}"): ALL,
     ("GET", "/ogc/collections/{collection_id}/items"): ALL,
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): ALL,
+    # Members' service (issue 17): officers in their own community (the domain holds
+    # them to it); members' names and phones masked for the command centre.
+    ("GET", "/activities"): WITH_OFFICERS,
+    ("POST", "/activities"): WITH_OFFICERS,
+    ("GET", "/activities/{activity_id}"): WITH_OFFICERS,
+    ("PUT", "/activities/{activity_id}"): WITH_OFFICERS,
+    ("POST", "/activities/{activity_id}/cancel"): WITH_OFFICERS,
+    ("POST", "/activities/{activity_id}/notify"): WITH_OFFICERS,
+    ("POST", "/activities/{activity_id}/members/{member_id}/received"): WITH_OFFICERS,
+    ("POST", "/activities/{activity_id}/members/{member_id}/checkin"): WITH_OFFICERS,
+    ("POST", "/activities/{activity_id}/checkin"): WITH_OFFICERS,
+    ("POST", "/activities/{activity_id}/members/{member_id}/feedback"): WITH_OFFICERS,
+    ("GET", "/members/{member_id}/points"): WITH_OFFICERS,
+    ("POST", "/members/{member_id}/exchange"): WITH_OFFICERS,
+    ("GET", "/communities/{code}/service"): ALL,
+    ("GET", "/points/rules"): ALL,
+    ("PUT", "/points/rules"): STAFF,
+    ("GET", "/yearend/{kind}"): ALL,
 }
 # Open to anyone: liveness, the API's own description, signing in.
 PUBLIC: Final = frozenset(

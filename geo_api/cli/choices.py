@@ -28,6 +28,7 @@ IMPORT_LAYERS: Final = (
     "officers",
     "roads",
     "gates",
+    "signins",
 )
 # geo_api.assign.parallel.SOLVERS
 SOLVERS: Final = ("greedy", "flow")
@@ -50,6 +51,10 @@ GAP_NAMES: Final = (
     "beyond_15min_walk",
     "territory_without_community",
     "community_overlap",
+    "demand_past_checkpoint",
+    "community_without_alliance",
+    "project_behind_milestones",
+    "members_inactive",
 )
 # geo_api.gaps.types.GRID_HOUSEHOLD_LIMIT
 GRID_HOUSEHOLD_LIMIT: Final = 1000

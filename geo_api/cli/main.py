@@ -15,6 +15,7 @@ import typer
 
 from geo_api import __version__
 from geo_api.cli import (
+    activities,
     city,
     db,
     imports,
@@ -53,6 +54,8 @@ app.add_typer(members.app, name="members")
 app.add_typer(stats.app, name="stats")
 app.add_typer(rosters.heads, name="heads")
 app.add_typer(rosters.households, name="households")
+app.add_typer(activities.activities_app, name="activities")
+app.add_typer(activities.points_app, name="points")
 app.command()(users.audit)
 app.command()(city.demo)
 app.command()(city.generate)
@@ -67,6 +70,7 @@ app.command()(places.communities)
 app.command("map")(maps.map_page)
 app.command()(placards.placards)
 app.command()(serve.serve)
+app.command()(activities.yearend)
 
 
 def _version(value: bool) -> None:

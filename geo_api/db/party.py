@@ -297,6 +297,8 @@ class Activity(Base):
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     place: Mapped[str | None] = mapped_column(Text)
     geom: Mapped[WKBElement | None] = mapped_column(geometry("POINT"), nullable=True)
+    # Cancelled activities keep their calls and points but take no more steps (0020).
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ActivityMember(Base):
@@ -316,6 +318,8 @@ class ActivityMember(Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     feedback: Mapped[str | None] = mapped_column(Text)
+    # The member's own check-in code for this activity, sent with the notice (0020).
+    code: Mapped[str | None] = mapped_column(String(8))
 
 
 class PointsRule(Base):
@@ -338,7 +342,24 @@ class PointsEntry(Base):
     """One line of a member's points record (红色账户 / 积分存折): earned or exchanged."""
 
     __tablename__ = "points_entry"
-    __table_args__ = (Index("ix_points_entry_member_id_at", "member_id", "at"),)
+    __table_args__ = (
+        Index("ix_points_entry_member_id_at", "member_id", "at"),
+        # Each step earns its points once; registration once per member (0020).
+        Index(
+            "ux_points_entry_step",
+            "member_id",
+            "action",
+            "activity_id",
+            unique=True,
+            postgresql_where=text("activity_id IS NOT NULL AND points >= 0"),
+        ),
+        Index(
+            "ux_points_entry_registered",
+            "member_id",
+            unique=True,
+            postgresql_where=text("action = 'registered'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))

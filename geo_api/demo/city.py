@@ -11,14 +11,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geo_api.demo import housing, layout, people, roads
+from geo_api.demo import activities, housing, layout, people, roads
 from geo_api.errors import InvalidInputError
+from geo_api.party.service.common import CHINA
 
 DEMO_HOUSEHOLDS = 60_000
 DEMO_SEED = 141081
@@ -52,6 +54,8 @@ class City:
     gates: gpd.GeoDataFrame
     # Gaps planted on purpose: name -> ids (units, buildings, compounds, stations).
     planted: dict[str, list[int]] = field(default_factory=dict)
+    # Members' service this year: activities, calls, check-ins (loaded with points).
+    service: activities.Service | None = None
 
     def counts(self) -> dict[str, int]:
         """Rows per layer, and heads per role."""
@@ -140,6 +144,18 @@ def generate_city(
         dense = shapely.segmentize(frame.geometry.to_numpy(), SEGMENT_M)
         frame.geometry = [layout.as_multi(g) for g in dense]
     compounds.geometry = shapely.segmentize(compounds.geometry.to_numpy(), SEGMENT_M)
+    progress("activities and check-ins")
+    # A generator of its own: the service changes with the date, the city must not.
+    # Where every member lives, those placed later by their address included.
+    home_community = dict(zip(homes.households["address"], community_of, strict=True))
+    served = activities.service(
+        member_table.assign(community_id=member_table["address"].map(home_community)),
+        communities,
+        np.random.default_rng(seed + 17),
+        datetime.now(CHINA),
+    )
+    if served.inactive_community is not None:
+        planted["members_inactive"] = [served.inactive_community]
     return City(
         streets=streets,
         communities=communities.drop(columns=["seed_x", "seed_y", "urban"]),
@@ -155,6 +171,7 @@ def generate_city(
         roads=roads.as_lines(street_lines),
         gates=gate_points,
         planted=planted,
+        service=served,
     )
 
 

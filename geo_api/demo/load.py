@@ -8,6 +8,7 @@ from sqlalchemy import Engine, text
 
 from geo_api.auth.kept import keys_kept
 from geo_api.db.bulk import bulk_load, copy_frame, reset_sequence
+from geo_api.demo.activities import load_service
 from geo_api.demo.city import City
 from geo_api.network.build import rebuild
 
@@ -72,6 +73,8 @@ CITY_TABLES = [table for _, table, _ in LAYERS] + [
     "road_edge",
     "network_entry",
     "service_area",
+    "activity",
+    "points_entry",
 ]
 
 
@@ -91,6 +94,11 @@ def load_city(
             reset_sequence(conn, table)
             if progress:
                 progress(table, loaded[table])
+        if city.service is not None:
+            for table, rows in load_service(conn, city.service).items():
+                loaded[table] = rows
+                if progress:
+                    progress(table, rows)
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     with engine.begin() as conn:

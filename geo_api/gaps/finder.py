@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.gaps.access import ACCESS_GAPS, CIRCLES, REACHES_M, circle_params
+from geo_api.gaps.party import PARTY_GAPS
 from geo_api.gaps.territory import TERRITORY_GAPS, TERRITORY_MIN_M2
 from geo_api.gaps.types import (
     COVERAGE_GAPS,
@@ -25,7 +26,7 @@ from geo_api.gaps.types import (
 )
 from geo_api.network.walk import STRAIGHT_SQL, WALK_SQL, has_network
 
-GAP_TYPES: list[GapType] = [*COVERAGE_GAPS, *ACCESS_GAPS, *TERRITORY_GAPS]
+GAP_TYPES: list[GapType] = [*COVERAGE_GAPS, *ACCESS_GAPS, *TERRITORY_GAPS, *PARTY_GAPS]
 GAP_NAMES = [g.name for g in GAP_TYPES]
 COLUMNS = [
     "type",

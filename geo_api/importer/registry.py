@@ -18,13 +18,14 @@ from geo_api.importer.layer import Layer
 from geo_api.importer.members import MEMBERS
 from geo_api.importer.officers import OFFICERS
 from geo_api.importer.roads import GATES, ROADS
+from geo_api.importer.signins import SIGNINS
 from geo_api.importer.stations import STATIONS
 
 REGISTRY: dict[str, Layer[Any]] = {
     layer.name: layer
     for layer in (
         STREETS, COMMUNITIES, GRIDS, COMPOUNDS, BUILDINGS, UNITS, HOUSEHOLDS, STATIONS,
-        MEMBERS, HEADS, OFFICERS, ROADS, GATES,
+        MEMBERS, HEADS, OFFICERS, ROADS, GATES, SIGNINS,
     )
 }  # fmt: skip
 LAYERS = list(REGISTRY)

@@ -1,0 +1,1 @@
+"""The party-building systems of the Houma report (issue 17)."""
