@@ -110,6 +110,15 @@ def test_heads_and_members_diff_and_retire(conn: Connection, tmp_path: Path) -> 
         .all()
     )
     assert today() in left
+    # Through the heads' domain: the term ends with its reason, and nobody is covered
+    # by the head any more (their community was re-assigned).
+    retired = conn.execute(
+        text("SELECT id, left_reason FROM head WHERE name = :n AND left_on = current_date"),
+        {"n": dropped},
+    ).one()
+    assert retired.left_reason == "not in roster"
+    still = "SELECT count(*) FROM assignment WHERE head_id = :h AND valid_to IS NULL"
+    assert conn.execute(text(still), {"h": retired.id}).scalar_one() == 0
     members = pd.read_sql_query(
         text("SELECT name AS 姓名, phone AS 电话, address AS 地址, registered_on AS 报到日期 "
              "FROM member ORDER BY id LIMIT 20"), conn

@@ -64,6 +64,8 @@ class Roster:
             self.households.setdefault((int(u), str(r)), int(i))
         self.parents = {int(u): (int(b), int(c)) for u, b, c in conn.execute(text(UNITS_SQL))}
         self.seen: dict[tuple[str, int, int], int] = {}
+        # Communities of heads a full roster retired: re-assigned with the file's own.
+        self.touched: list[int] = []
         self.defaults: dict[str, int] = {}
         # Rows that retire a head: (row, role, place, household, left_on or None: today).
         self.retiring: list[tuple[int, str, int, int, object]] = []
@@ -81,7 +83,7 @@ class HeadLayer(Layer[Roster]):
     roster = RosterSpec(
         identity=("role", "unit_id", "building_id", "compound_id", "household_id"),
         label="name",
-        retire="left_on = CAST(:today AS date)",
+        retire=None,  # through the heads' domain (retired below): terms, locks, history
     )
     required = frozenset({"role", "name", "phone"})
     one_of = (frozenset({"household_address"}), frozenset({"address"}))
@@ -116,9 +118,19 @@ class HeadLayer(Layer[Roster]):
         """Roles, people, homes and places of one chunk."""
         return check_heads(chunk, fields, state, state.seen)
 
+    def retired(self, conn: Connection, state: Roster, ids: list[int]) -> None:
+        """Heads missing from a full roster step down as any head does (their terms
+        end; their households are re-assigned with the file's retired rows, in after)."""
+        from geo_api.importer.diff import NOT_IN_ROSTER
+        from geo_api.rosters.heads import retire
+
+        for head in ids:
+            change = retire(conn, head, by="import", reason=NOT_IN_ROSTER, reassign_now=False)
+            state.touched += change.communities
+
     def after(self, conn: Connection, state: Roster, options: Options) -> list[str]:
         """End the terms the file's retired rows name; re-assign their communities once."""
-        return retire_rows(conn, state.retiring)
+        return retire_rows(conn, state.retiring, state.touched)
 
     def landings(self, fields: dict[str, str], located: bool) -> list[Landing]:
         """One landing per role: each has its own partial unique index."""
@@ -229,8 +241,11 @@ def check_heads(
     return Checked(gpd.GeoDataFrame(frame), errors.rejects, notes)
 
 
-def retire_rows(conn: Connection, rows: list[tuple[int, str, int, int, object]]) -> list[str]:
-    """End the terms of the serving heads the rows name; a head already retired on that
+def retire_rows(
+    conn: Connection, rows: list[tuple[int, str, int, int, object]], touched: list[int]
+) -> list[str]:
+    """End the terms of the serving heads the rows name, and re-assign their communities
+    with ``touched`` (those of heads already retired); a head already retired on that
     date is unchanged, a row naming no head is refused with its row number."""
     from datetime import date
 
@@ -238,7 +253,7 @@ def retire_rows(conn: Connection, rows: list[tuple[int, str, int, int, object]])
     from geo_api.rosters.change import Change, reassign
     from geo_api.rosters.heads import retire
 
-    touched: list[int] = []
+    touched = list(touched)
     retired = 0
     for row, role, place, household, day in rows:
         found = conn.execute(
@@ -261,7 +276,7 @@ def retire_rows(conn: Connection, rows: list[tuple[int, str, int, int, object]])
                         reassign_now=False)  # fmt: skip
         touched += change.communities
         retired += 1
-    if not retired:
+    if not touched:
         return []
     run = reassign(conn, Change("retired"), touched).run
     churn = f"; {run.moved} households moved, {run.dropped} left without" if run else ""

@@ -159,7 +159,10 @@ def _missing(conn: Connection, spec: Layer[Any], state: Any, table: str, found: 
     assert spec.roster is not None  # only rosters come here
     ids = diff.missing(conn, table, spec.roster, found)
     if found.full and not found.dry_run and ids:
-        found.retired = diff.retire(conn, table, spec.roster, ids, today())
+        if spec.roster.retire is None:  # the layer's domain retires them
+            found.retired = len(ids)
+        else:
+            found.retired = diff.retire(conn, table, spec.roster, ids, today())
         spec.retired(conn, state, ids)
 
 
