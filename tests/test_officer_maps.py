@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
-from geo_api.gaps.finder import GAP_TYPES, find_gaps
+from geo_api.gaps.finder import find_gaps
 from maps import coverage_layers
+from maps.gap_layers import gap_groups
 from maps.labels import labels
 from maps.officers import find_area, gaps_in
 from tests.browser import visit
@@ -114,7 +115,7 @@ def test_officer_map_in_chromium(
         must.insert(0, t["area.community"])
     names = [re.sub(r"（\d+）$", "", o) for o in overlays]
     assert [n for n in names if n in must] == must
-    assert len([n for n in names if n.startswith("问题：")]) == len(GAP_TYPES)
+    assert len([n for n in names if n.startswith("问题：")]) == len(gap_groups())
     assert {k: int(v.replace(",", "")) for k, v in figures.items()} == truth
     assert heads == truth["unit_heads"] > 0
     assert [p for p in personal_data(engine) if p in html] == []
