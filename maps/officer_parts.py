@@ -26,6 +26,9 @@ class PlaceLabels(MacroElement):
         <style>
           .gg-label {white-space:nowrap; font-size:12px; font-weight:600; color:#263238;
             text-shadow:0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events:none;}
+          /* Centred on their point; a building's name sits above its units' numbers. */
+          .gg-label span {display:inline-block; transform:translate(-50%, -50%);}
+          .gg-label.gg-building span {transform:translate(-50%, -170%);}
           .gg-label.gg-unit {font-size:10px; font-weight:400; color:#37474f;}
         </style>
         {% endmacro %}
@@ -34,10 +37,17 @@ class PlaceLabels(MacroElement):
           var map = {{ this._parent.get_name() }};
           {{ this.groups }}.forEach(function (g) {
             var layer = L.layerGroup(g.rows.map(function (row) {
-              return L.marker([row[0], row[1]], {interactive: false, keyboard: false,
-                icon: L.divIcon({className: 'gg-label ' + g.cls, html: row[2],
+              return L.marker([row[0], row[1]], {interactive: false, keyboard: false, text: row[2],
+                icon: L.divIcon({className: 'gg-label ' + g.cls, html: '<span></span>',
                                  iconSize: null, iconAnchor: [0, 0]})});
             }));
+            // The text set as text, not HTML: names come from imported data.
+            layer.eachLayer(function (marker) {
+              marker.on('add', function () {
+                var el = marker.getElement();
+                if (el) el.firstChild.textContent = marker.options.text;
+              });
+            });
             function show() {
               if (map.getZoom() >= g.from) { layer.addTo(map); } else { layer.remove(); }
             }
@@ -87,6 +97,8 @@ class AddressBox(MacroElement):
             box-shadow:0 1px 4px #999; width:260px; font-size:13px;}
           .gg-address input {width:100%; box-sizing:border-box; font-size:13px; padding:3px;}
           .gg-address .gg-answer {margin-top:4px; line-height:1.5;}
+          /* The panel moves down to make room for the box above it. */
+          #gg-panel {top:112px; max-height:calc(100% - 130px);}
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}

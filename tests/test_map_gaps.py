@@ -144,7 +144,8 @@ def test_officers_map_fits_labels_names_and_finds_an_address(
         head = conn.execute(
             text(
                 "SELECT hd.id, hd.name, hd.phone, cp.name AS compound, b.number AS building, "
-                "u.number AS unit, h.room FROM active_head hd JOIN household h "
+                "u.number AS unit, h.room, ST_Y(ST_PointOnSurface(u.geom)) AS lat, "
+                "ST_X(ST_PointOnSurface(u.geom)) AS lon FROM active_head hd JOIN household h "
                 "ON h.id = hd.household_id JOIN unit u ON u.id = h.unit_id "
                 "JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id "
                 "JOIN community c ON c.id = cp.community_id "
@@ -162,7 +163,7 @@ def test_officers_map_fits_labels_names_and_finds_an_address(
             "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()"
         )
         page.screenshot(path=str(artifacts / "officer-community.png"))
-        page.evaluate("gg_map.setZoom(18, {animate: false})")
+        page.evaluate(f"gg_map.setView([{head.lat}, {head.lon}], 18, {{animate: false}})")
         page.wait_for_timeout(300)
         building_labels = page.locator(".gg-label.gg-building").count()
         unit_labels = page.locator(".gg-label.gg-unit").count()
@@ -172,6 +173,7 @@ def test_officers_map_fits_labels_names_and_finds_an_address(
         page.fill("#gg-address-input", address)
         page.press("#gg-address-input", "Enter")
         page.wait_for_function("window.gg_address !== undefined")
+        page.wait_for_timeout(1500)  # the flight to the home
         answer = page.locator("#gg-address-answer").text_content() or ""
         page.screenshot(path=str(artifacts / "officer-address.png"))
     assert seen.errors == [] and seen.blocked == []
