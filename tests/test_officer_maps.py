@@ -139,6 +139,10 @@ def test_unit_heads_list_the_rooms_they_cover(conn: Connection, client: TestClie
     page = client.get(f"/maps/communities/{code}").text
     b, u, rs = head["rooms"][0]
     assert f"{b}号楼{u}单元：{', '.join(rs)}" in page
+    # The popup says the load once (it used to read 联系 18 户（联系 18 户（目标…）)),
+    # and lists each unit's rooms once.
+    assert "户（联系" not in page
+    assert page.count(f"{b}号楼{u}单元：{', '.join(rs)}") == 1
 
 
 @pytest.mark.parametrize(
