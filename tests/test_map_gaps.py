@@ -30,7 +30,8 @@ GAP_PATHS_JS = f"""
 Z_JS = "name => Number(getComputedStyle(document.querySelector('.leaflet-' + name)).zIndex)"
 # Each station pin in view: its middle, and whether the element there is a pin.
 TOPS_JS = """
-() => Array.from(document.querySelectorAll('.leaflet-marker-pane .awesome-marker.leaflet-interactive'))
+() => Array.from(document.querySelectorAll(
+    '.leaflet-marker-pane .awesome-marker.leaflet-interactive'))
   .map(el => el.getBoundingClientRect())
   .filter(r => r.left > 0 && r.top > 0 && r.right < innerWidth && r.bottom < innerHeight)
   .map(r => {
