@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 
 import folium
-import geopandas as gpd
 from folium import plugins
 from sqlalchemy import Connection
 
@@ -29,11 +28,10 @@ from maps.coverage import (
     buildings_legend,
     choropleth_legend,
 )
+from maps.gap_layers import add_gaps, gap_legends
 from maps.grid_officers import add_grid_officers, grid_covers
-from maps.labels import gap_label
 from maps.options import PageOptions
 from maps.page import (
-    LegendItem,
     add_search,
     data_time,
     finish,
@@ -42,14 +40,14 @@ from maps.page import (
     panel,
     sql_format,
 )
-from maps.reach import add_roads, add_service_areas
-from maps.theme import LOAD_COLOURS, SEVERITY_COLOURS, area_style
+from maps.reach import add_roads, add_service_areas, reach_legend
+from maps.theme import LOAD_COLOURS, area_style
 from maps.vector_tiles import add_tile_layers
 from maps.wall.page import add_wall
 
 AREA_LEVELS = ("street", "community", "grid", "compound")
 # Shown when the page opens; the rest are a click away in the layer control.
-HIDDEN_AT_START = {"outpost", "head_over_capacity", "beyond_5min_walk", "beyond_15min_walk"}
+HIDDEN_AT_START = {"outpost"}
 # Gap layers from the mildest to the worst, so that where two gaps cover the same
 # compound or unit the worse one is drawn on top (and listed last). A gap type not
 # listed yet is drawn first, under the known ones.
@@ -194,51 +192,6 @@ def _heads(m: folium.Map, conn: Connection, opts: PageOptions) -> None:
         group.add_to(m)
 
 
-def add_gaps(m: folium.Map, gaps: gpd.GeoDataFrame, opts: PageOptions) -> None:
-    """One layer per gap type; a gap's popup says what is wrong and who must act."""
-    gaps = opts.place(layers.compact_gaps(gaps))
-    gaps = gaps.assign(
-        who=[opts.t(f"level.{level}") for level in gaps["level"]],
-        what=[
-            gap_label(t, label, opts.lang)
-            for t, label in zip(gaps["type"], gaps["label"], strict=True)
-        ],
-    )
-    fields = ["what", "detail", "who", "community_name", "households"]
-    aliases = [opts.t(f"gap.{k}") for k in ("what", "detail", "who", "community", "households")]
-    for gap in gap_types_in_draw_order():
-        subset = gaps[gaps["type"] == gap.name]
-        station = gap.ref == "station"
-        name = opts.t("gap.layer", label=gap_label(gap.name, gap.label, opts.lang), n=len(subset))
-        group = folium.FeatureGroup(name=name, show=gap.name not in HIDDEN_AT_START)
-        if len(subset):
-            folium.GeoJson(
-                subset[[*fields, "severity", "geometry"]].to_json(drop_id=True),
-                style_function=lambda f: {
-                    "color": SEVERITY_COLOURS[f["properties"]["severity"]],
-                    "fillColor": SEVERITY_COLOURS[f["properties"]["severity"]],
-                    "weight": 2,
-                    "fillOpacity": 0.5,
-                },
-                # A station gap rings the station's pin instead of hiding under it.
-                marker=folium.CircleMarker(
-                    radius=16 if station else 6, fill=not station, weight=4 if station else 2
-                ),
-                tooltip=folium.GeoJsonTooltip(fields=["detail"], labels=False),
-                popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, max_width=360),
-            ).add_to(group)
-        group.add_to(m)
-
-
-def gap_legends(opts: PageOptions) -> list[tuple[str, list[LegendItem]]]:
-    """Gap severity, and the colours of heads by load."""
-    severity: list[LegendItem] = [
-        (opts.t(f"severity.{k}"), colour, False) for k, colour in SEVERITY_COLOURS.items()
-    ]
-    load: list[LegendItem] = [(opts.t(f"load.{k}"), c, True) for k, c in LOAD_COLOURS.items()]
-    return [(opts.t("severity.title"), severity), (opts.t("load.title"), load)]
-
-
 def command_centre_page(conn: Connection, opts: PageOptions | None = None) -> str:
     """The whole command-centre page as HTML."""
     opts = opts or PageOptions()
@@ -261,14 +214,20 @@ def command_centre_page(conn: Connection, opts: PageOptions | None = None) -> st
     add_stations(m, conn, opts)
     _heads(m, conn, opts)
     add_grid_officers(m, grid_covers(conn), opts)
-    add_gaps(m, city_gaps(conn), opts)
+    # The command centre sees people masked (its role does not reveal them).
+    add_gaps(m, city_gaps(conn), opts, conn)
     add_search(m, layers.search_places(conn, building=sql_format(opts.t("building.name"))), opts)
     title = opts.t("title.command_centre")
     if opts.big:
         # The wall: its cards, rankings and alerts refresh in place, never a reload.
         wall_html = add_wall(m, conn, opts, bounds, title)
         return finish(m, opts.without_refresh(), title, wall_html, read_at)
-    legends = [*gap_legends(opts), choropleth_legend(opts), buildings_legend(opts)]
+    legends = [
+        *gap_legends(opts),
+        reach_legend(opts),
+        choropleth_legend(opts),
+        buildings_legend(opts),
+    ]
     rows = [(key, opts.t(f"figure.{key}"), figures[key]) for key in FIGURES]
     return finish(m, opts, title, panel(opts, title, rows, legends), read_at)
 

@@ -8,6 +8,7 @@ streets, or straight lines where there are none), in metres.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import geopandas as gpd
 from sqlalchemy import Connection, text
@@ -62,10 +63,10 @@ UNITS = _PLACES.format(
     scope=IN_SCOPE,
     group="u.id, b.number, cp.name",
 )
-# A community's or grid's unit heads, each with the rooms they cover by unit. No
-# names or phones: an officer's map shows who is covered, not who covers.
+# A community's or grid's unit heads, each with the rooms they cover by unit, and
+# their name and phone (masked by the page for roles that may not see them).
 UNIT_HEADS = f"""
-SELECT hd.id, hd.capacity AS target, hd.max_capacity AS maximum,
+SELECT hd.id, hd.name, hd.phone, hd.capacity AS target, hd.max_capacity AS maximum,
        ST_Y({HEAD_PLACE}) AS lat, ST_X({HEAD_PLACE}) AS lon,
        (SELECT count(*) FROM assignment a WHERE a.head_id = hd.id AND a.valid_to IS NULL)::int
          AS load,
@@ -106,9 +107,12 @@ def buildings(
     return compact(frame, simplify=True)
 
 
-def units(conn: Connection) -> list[list[float]]:
-    """[lat, lon, households, covered] of every unit (a point inside it)."""
-    params = {"community": None, "grid": None}
+def units(
+    conn: Connection, community: str | None = None, grid: str | None = None
+) -> list[list[float]]:
+    """[lat, lon, households, covered] of every unit (a point inside it), or of a
+    community's or grid's."""
+    params = {"community": community, "grid": grid}
     frame = gpd.read_postgis(text(UNITS), conn, geom_col="geom", crs=4326, params=params)
     return [
         [round(p.y, 6), round(p.x, 6), n, c]
@@ -116,13 +120,23 @@ def units(conn: Connection) -> list[list[float]]:
     ]
 
 
+def unit_labels(conn: Connection, community: str | None, grid: str | None) -> list[list[Any]]:
+    """[lat, lon, building number, unit number] of a community's or grid's units."""
+    params = {"community": community, "grid": grid}
+    frame = gpd.read_postgis(text(UNITS), conn, geom_col="geom", crs=4326, params=params)
+    return [
+        [round(p.y, 6), round(p.x, 6), int(b), int(u)]
+        for p, b, u in zip(frame.geometry, frame["building"], frame["unit"], strict=True)
+    ]
+
+
 def unit_heads(conn: Connection, community: str | None, grid: str | None) -> gpd.GeoDataFrame:
-    """A community's or grid's unit heads: load, target, maximum and the rooms covered,
-    as [[building number, unit number, [rooms]], ...]."""
+    """A community's or grid's unit heads: name, phone (in full), load, target, maximum
+    and the rooms covered, as [[building number, unit number, [rooms]], ...]."""
     rows = conn.execute(text(UNIT_HEADS), {"community": community, "grid": grid}).mappings().all()
     frame = gpd.GeoDataFrame(
         [{k: v for k, v in r.items() if k not in ("lat", "lon")} for r in rows],
-        columns=["id", "target", "maximum", "load", "rooms"],
+        columns=["id", "name", "phone", "target", "maximum", "load", "rooms"],
         geometry=gpd.points_from_xy([r["lon"] for r in rows], [r["lat"] for r in rows]),
         crs=4326,
     )

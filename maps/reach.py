@@ -1,6 +1,6 @@
 """The walking network on the map: the roads, and the stations' service areas, one
-switchable layer per walk (300, 500 and 1,000 m), each with its station, its walk
-and the households it reaches."""
+switchable layer with the three walks (300, 500 and 1,000 m) in three shades, each
+area with its station, its walk and the households it reaches."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy import Connection, text
 from geo_api.network.areas import REACHES_M
 from maps.layers import SIMPLIFY_DEG, compact
 from maps.options import PageOptions
+from maps.page import LegendItem
 
-SHOWN_AT_START = 500
 COLOURS = {300: "#31a354", 500: "#3182bd", 1000: "#756bb1"}
 AREAS = """
 SELECT s.name AS station, sa.reach_m, sa.method, sa.households, sa.geom
@@ -46,14 +46,13 @@ def service_areas(conn: Connection) -> gpd.GeoDataFrame:
 
 
 def add_service_areas(m: folium.Map, conn: Connection, opts: PageOptions) -> None:
-    """A layer per walk; the walk's method (along streets or straight) in the tooltip."""
+    """One layer, the three walks in three shades (the longest drawn first, under the
+    shorter); the walk's method (along streets or straight) in the tooltip."""
     frame = opts.place(service_areas(conn))
     frame["how"] = frame["method"].map(lambda k: opts.t(f"reach.{k}"))
-    for reach in REACHES_M:
+    group = folium.FeatureGroup(name=opts.t("reach.one_layer"), show=True)
+    for reach in sorted(REACHES_M, reverse=True):
         subset = frame[frame["reach_m"] == reach]
-        group = folium.FeatureGroup(
-            name=opts.t("reach.layer").format(metres=reach), show=reach == SHOWN_AT_START
-        )
         if len(subset):
             colour = COLOURS[reach]
             folium.GeoJson(
@@ -62,11 +61,23 @@ def add_service_areas(m: folium.Map, conn: Connection, opts: PageOptions) -> Non
                     "color": c,
                     "weight": 1,
                     "fillColor": c,
-                    "fillOpacity": 0.12,
+                    "fillOpacity": 0.06,
                 },
                 tooltip=folium.GeoJsonTooltip(
-                    fields=["station", "how", "households"],
-                    aliases=[opts.t("reach.station"), opts.t("reach.how"), opts.t("reach.homes")],
+                    fields=["station", "reach_m", "how", "households"],
+                    aliases=[
+                        opts.t("reach.station"),
+                        opts.t("reach.metres"),
+                        opts.t("reach.how"),
+                        opts.t("reach.homes"),
+                    ],
                 ),
             ).add_to(group)
-        group.add_to(m)
+    group.add_to(m)
+
+
+def reach_legend(opts: PageOptions) -> tuple[str, list[LegendItem]]:
+    """The three shades of the service areas."""
+    return opts.t("reach.one_layer"), [
+        (opts.t("reach.layer").format(metres=r), COLOURS[r], False) for r in REACHES_M
+    ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 SEVERITY_COLOURS = {"high": "#d7191c", "medium": "#fd8d3c", "low": "#fecc5c"}
+# Homes beyond the 5-, 10- and 15-minute walks: one hue, darker as the walk is longer.
+WALK_COLOURS = ("#9e9ac8", "#6a51a3", "#3f007d")
 LOAD_COLOURS = {"within": "#1a9850", "over_target": "#fd8d3c", "over_max": "#d7191c"}
 # Share of households covered: from none (red) to all (green), five classes.
 SHARE_BREAKS = (0.5, 0.7, 0.85, 0.95)

@@ -17,10 +17,11 @@ from sqlalchemy.exc import InternalError
 from geo_api.api.deps import read_only
 from geo_api.figures import key_figures
 from geo_api.geo.china import wgs84_to_gcj02
-from geo_api.network.areas import REACHES_M
 from maps.basemaps import resolve_basemap
-from maps.command_centre import AREA_LEVELS, ROLES, TIERS, gap_types_in_draw_order
-from maps.labels import gap_label, labels
+from maps.command_centre import AREA_LEVELS, ROLES, TIERS
+from maps.gap_layers import gap_groups, group_label
+from maps.labels import labels
+from maps.options import PageOptions
 from tests.browser import Visit, visit
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -53,10 +54,11 @@ def expected_overlays(lang: str) -> list[str]:
     names = [t["coverage.heads"], t["coverage.station"], t["roads.layer"]]
     names += [t[f"area.{level}"] for level in AREA_LEVELS]
     names += [t["buildings.layer"], t["households.layer"]]
-    names += [t["reach.layer"].format(metres=m) for m in REACHES_M]
+    names += [t["reach.one_layer"]]
     names += [t[f"tier.{tier}"] for tier in TIERS] + [t[f"role.{role}"] for role in ROLES]
     prefix = t["gap.layer"].split("{")[0]
-    names += [prefix + gap_label(g.name, g.label, lang) for g in gap_types_in_draw_order()]
+    opts = PageOptions(lang=lang)
+    names += [prefix + group_label(key, types, opts) for key, types in gap_groups()]
     return names
 
 
@@ -211,7 +213,11 @@ def test_search_finds_a_compound(live_server: str, engine: Engine) -> None:
 def test_vector_tiles_mode_loads_tiles(live_server: str, engine: Engine, artifacts: Path) -> None:
     with engine.connect() as conn:
         lat, lon = conn.execute(
-            text("SELECT ST_Y(ST_Centroid(geom)), ST_X(ST_Centroid(geom)) FROM compound LIMIT 1")
+            # Downtown, where most compounds are: the middle of them all.
+            text(
+                "SELECT ST_Y(c), ST_X(c) FROM "
+                "(SELECT ST_Centroid(ST_Collect(ST_Centroid(geom))) AS c FROM compound) m"
+            )
         ).one()
     with visit(f"{live_server}/maps/command-centre?tiles=1") as seen:
         shown = read_page(seen)

@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
-from geo_api.gaps.finder import GAP_TYPES, find_gaps
+from geo_api.gaps.finder import find_gaps
 from maps import coverage_layers
+from maps.gap_layers import gap_groups
 from maps.labels import labels
 from maps.officers import find_area, gaps_in
 from tests.browser import visit
@@ -114,7 +115,7 @@ def test_officer_map_in_chromium(
         must.insert(0, t["area.community"])
     names = [re.sub(r"（\d+）$", "", o) for o in overlays]
     assert [n for n in names if n in must] == must
-    assert len([n for n in names if n.startswith("问题：")]) == len(GAP_TYPES)
+    assert len([n for n in names if n.startswith("问题：")]) == len(gap_groups())
     assert {k: int(v.replace(",", "")) for k, v in figures.items()} == truth
     assert heads == truth["unit_heads"] > 0
     assert [p for p in personal_data(engine) if p in html] == []
@@ -138,6 +139,10 @@ def test_unit_heads_list_the_rooms_they_cover(conn: Connection, client: TestClie
     page = client.get(f"/maps/communities/{code}").text
     b, u, rs = head["rooms"][0]
     assert f"{b}号楼{u}单元：{', '.join(rs)}" in page
+    # The popup says the load once (it used to read 联系 18 户（联系 18 户（目标…）)),
+    # and lists each unit's rooms once.
+    assert "户（联系" not in page
+    assert page.count(f"{b}号楼{u}单元：{', '.join(rs)}") == 1
 
 
 @pytest.mark.parametrize(

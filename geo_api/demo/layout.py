@@ -162,8 +162,9 @@ def _place(
     tries = 0
     while len(placed) < wanted and tries < 300 * count:
         tries += 1
-        # Spread out (and shrink a little) as the ground near the seed fills up.
-        spread = 150 + 30 * math.sqrt(wanted) + side / 2 + tries / count
+        # Packed around the seed, as a real community is (its station within a
+        # 10-minute walk of every home), spreading out only as the ground fills up.
+        spread = side / 2 + tries / count
         scale = max(0.7, 0.98 ** (tries // (20 * count)))
         w = side * scale * rng.uniform(0.8, 1.3)
         h = side * scale * rng.uniform(0.7, 1.1)

@@ -83,7 +83,12 @@ def _lanes(
 
 
 def gates(compounds: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A south gate on every compound, and a north gate on the long ones."""
+    """A south gate on every compound, a north gate on the long ones, and a side gate
+    (east or west, whichever faces the middle of its community's compounds): as real
+    compounds open onto the streets their residents walk to the community."""
+    middle = compounds.geometry.centroid.groupby(compounds["community_id"]).agg(
+        lambda points: float(np.mean([p.x for p in points]))
+    )
     rows: list[dict[str, object]] = []
     for compound in compounds.itertuples():
         edge = compound.geometry.exterior
@@ -91,6 +96,12 @@ def gates(compounds: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         wanted = [("南门", Point((minx + maxx) / 2, miny))]
         if maxy - miny >= NORTH_GATE_FROM_M:
             wanted.append(("北门", Point((minx + maxx) / 2, maxy)))
+        east = middle[compound.community_id] > (minx + maxx) / 2
+        wanted.append(
+            ("东门", Point(maxx, (miny + maxy) / 2))
+            if east
+            else ("西门", Point(minx, (miny + maxy) / 2))
+        )
         for name, near in wanted:
             rows.append(
                 {

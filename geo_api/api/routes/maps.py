@@ -13,15 +13,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from geo_api.api.auth import CallerDep
+from geo_api.api.auth import CallerDep, purpose
 from geo_api.api.deps import Read, Transaction
+from geo_api.auth.audit import record
+from geo_api.auth.roles import Caller
 from geo_api.db.results import stored
 from geo_api.errors import ForbiddenError
 from geo_api.lookup.places import resolve_code
 from geo_api.settings import MapSettings
 from geo_api.stats.snapshot import take_snapshot
 from maps.command_centre import command_centre_page
-from maps.officers import officer_page
+from maps.officers import officer_page, people_shown
 from maps.options import PageOptions, page_options
 from maps.vendor import require_assets
 
@@ -80,6 +82,23 @@ def _page(request: Request, read: Transaction, key: str, build: Callable[[Any], 
     return HTMLResponse(gzip.decompress(packed), headers={"Vary": "Accept-Encoding"})
 
 
+def _officer_map(
+    request: Request, read: Read, caller: Caller, level: str, code: str, opts: PageOptions
+) -> Response:
+    """An officer's map; names and phones in full for roles that see them, each such
+    page read (built or stored) recorded in the audit log, as any full read is."""
+    reveal = caller.reveals
+    key = f"{level}={code};full={reveal};{opts!r}"
+    page = _page(request, read, key, lambda conn: officer_page(conn, level, code, opts, reveal))
+    if reveal:
+        with read() as conn:
+            shown = people_shown(conn, level, code)
+        engine = request.app.state.engine
+        with engine.begin() as conn:
+            record(conn, caller, f"GET {request.url.path}", shown, purpose(request))
+    return page
+
+
 @router.get("/maps/command-centre", response_class=HTMLResponse)
 def command_centre(request: Request, read: Read, opts: Options) -> Response:
     """The command-centre map: boundaries, stations, heads, gaps and coverage; with
@@ -94,7 +113,8 @@ def command_centre(request: Request, read: Read, opts: Options) -> Response:
 def community_map(
     request: Request, code: str, caller: CallerDep, read: Read, opts: Options
 ) -> Response:
-    """A community's map for its officers: buildings by coverage, unit heads, gaps.
+    """A community's map for its officers: buildings by coverage, unit heads (names and
+    phones in full to officers and admins, audited; masked to others), gaps.
     ``code`` is its 12-digit code or its name (开发区社区). A grid officer's key opens
     their grid's map only (/maps/grids/{grid})."""
     with read() as conn:
@@ -107,12 +127,7 @@ def community_map(
             f"your area is grid {caller.grid_code}, not all of community {code}: "
             f"open /maps/grids/{caller.grid_code}"
         )
-    return _page(
-        request,
-        read,
-        f"community={code};{opts!r}",
-        lambda conn: officer_page(conn, "community", code, opts),
-    )
+    return _officer_map(request, read, caller, "community", code, opts)
 
 
 @router.get("/maps/grids/{code}", response_class=HTMLResponse)
@@ -124,6 +139,4 @@ def grid_map(request: Request, code: str, caller: CallerDep, read: Read, opts: O
     inside = code.startswith(caller.community_code or "") and caller.grid_code in (None, code)
     if caller.scoped and not inside:
         raise ForbiddenError(f"grid {code} lies outside your area")
-    return _page(
-        request, read, f"grid={code};{opts!r}", lambda conn: officer_page(conn, "grid", code, opts)
-    )
+    return _officer_map(request, read, caller, "grid", code, opts)
