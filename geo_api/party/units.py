@@ -27,6 +27,13 @@ SELECT u.id, u.name, u.kind, u.address, u.contact_name, u.contact_phone,
          AS agreements_in_force
 FROM alliance_unit u
 """
+# Every unit, or those bound to a street (:s) or community (:c) by an agreement in force.
+LIST_SQL = f"""{UNIT_SQL}
+WHERE (CAST(:s AS int) IS NULL AND CAST(:c AS int) IS NULL) OR EXISTS (
+    SELECT 1 FROM alliance_agreement a WHERE a.unit_id = u.id
+    AND (a.street_id = :s OR a.community_id = :c)
+    AND (a.ended_on IS NULL OR a.ended_on > CURRENT_DATE))
+ORDER BY u.id"""  # noqa: S608 - constant SQL
 
 
 def unit_kind(given: str) -> UnitKind:
@@ -151,13 +158,7 @@ def list_units(
     sid = street_id(conn, street) if street is not None else None
     cid = community_id(conn, community) if community is not None else None
     rows = conn.execute(
-        text(
-            UNIT_SQL
-            + """ WHERE (CAST(:s AS int) IS NULL AND CAST(:c AS int) IS NULL) OR EXISTS (
-                  SELECT 1 FROM alliance_agreement a WHERE a.unit_id = u.id
-                  AND (a.street_id = :s OR a.community_id = :c)
-                  AND (a.ended_on IS NULL OR a.ended_on > CURRENT_DATE)) ORDER BY u.id"""
-        ),
+        text(LIST_SQL),
         {"s": sid, "c": cid},
     ).mappings()
     return [shown(r, reveal) for r in rows]
