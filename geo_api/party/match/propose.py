@@ -51,9 +51,10 @@ def propose(
         d_id = int(cands.demand_id[i])
         mine = np.flatnonzero(cands.pair_demand == i)
         ranked = mine[np.argsort(cost[mine], kind="stable")]
+        demand: dict[str, Any] = {**names[("d", d_id)], "urgency": int(cands.urgency[i])}
         proposals.append(
             {
-                "demand": {**names[("d", d_id)], "urgency": int(cands.urgency[i])},
+                "demand": demand,
                 "resource": _pair(cands, names, int(p)),
                 "alternatives": [_pair(cands, names, int(q)) for q in ranked if q != p][
                     :ALTERNATIVES
