@@ -192,14 +192,16 @@ def test_distances_are_network_metres(conn: Connection) -> None:
     cats = dict(
         conn.execute(
             text(
-                "SELECT d.id, lc.code FROM party_demand d JOIN list_category lc ON lc.id = d.category_id"
+                "SELECT d.id, lc.code FROM party_demand d "
+                "JOIN list_category lc ON lc.id = d.category_id"
             )
         ).all()
     ) | {
         -r: c
         for r, c in conn.execute(
             text(
-                "SELECT r.id, lc.code FROM party_resource r JOIN list_category lc ON lc.id = r.category_id"
+                "SELECT r.id, lc.code FROM party_resource r "
+                "JOIN list_category lc ON lc.id = r.category_id"
             )
         ).all()
     }
