@@ -35,6 +35,9 @@ from geo_api.api.routes import (
     network,
     oauth,
     ogc,
+    party_lists,
+    party_match,
+    party_units,
     tiles,
 )
 from geo_api.api.schemas import ErrorOut
@@ -177,6 +180,9 @@ def create_app(url: str | None = None, host: str | None = None) -> FastAPI:
         maps,
         tiles,
         ogc,
+        party_units,
+        party_lists,
+        party_match,
     ):
         # The key first, then a slot of the route's concurrency (geo_api.api.limits).
         app.include_router(

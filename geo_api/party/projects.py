@@ -267,3 +267,27 @@ def checkpoint_report(
         "milestones_done": sum(p["done"] for p in projects),
         "late": late,
     }
+
+
+def project_ids(conn: Connection, year: int | None, community_id: int | None) -> list[int]:
+    """The ids of a year's projects (all years when None), optionally one community's."""
+    return [
+        int(i)
+        for i in conn.execute(
+            text("""SELECT id FROM party_project WHERE (CAST(:y AS int) IS NULL OR year = :y)
+                    AND (CAST(:c AS int) IS NULL OR community_id = :c) ORDER BY id"""),
+            {"y": year, "c": community_id},
+        ).scalars()
+    ]
+
+
+def milestone_community(conn: Connection, milestone_id: int) -> int:
+    """The community of a milestone's project."""
+    found = conn.execute(
+        text("""SELECT p.community_id FROM project_milestone m
+                JOIN party_project p ON p.id = m.project_id WHERE m.id = :id"""),
+        {"id": milestone_id},
+    ).scalar()
+    if found is None:
+        raise NotFoundError(f"no milestone {milestone_id}")
+    return int(found)
