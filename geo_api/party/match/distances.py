@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import Connection, Row, text
 
 from geo_api.network.walk import EDGES_SQL, has_network, start_column
@@ -140,33 +141,53 @@ def _network_pairs(
     fit_of: dict[tuple[int, int], float],
     reach_m: float,
 ) -> list[tuple[int, int, float, float]]:
-    """Pairs within reach along the network: snap, walk, snap."""
-    # Resources by the vertex they join the network at.
-    at_vertex: dict[int, list[int]] = {}
-    for j, r in enumerate(resources):
-        if r.vertex is not None and r.metres <= reach_m:
-            at_vertex.setdefault(int(r.vertex), []).append(j)
-    by_vertex: dict[int, list[int]] = {}
-    for i, d in enumerate(demands):
-        if d.vertex is not None and d.metres <= reach_m:
-            by_vertex.setdefault(int(d.vertex), []).append(i)
-    if not by_vertex or not at_vertex:
+    """Pairs within reach along the network: snap, walk, snap (joined in pandas: a
+    city's demands reach millions of vertices)."""
+    d = pd.DataFrame(
+        {
+            "i": np.arange(len(demands)),
+            "start": [r.vertex for r in demands],
+            "d_m": [r.metres for r in demands],
+            "d_cat": [r.category_id for r in demands],
+        }
+    ).dropna()
+    r = pd.DataFrame(
+        {
+            "j": np.arange(len(resources)),
+            "node": [x.vertex for x in resources],
+            "r_m": [x.metres for x in resources],
+            "r_cat": [x.category_id for x in resources],
+        }
+    ).dropna()
+    d, r = d[d.d_m <= reach_m], r[r.r_m <= reach_m]
+    if d.empty or r.empty:
         return []
     sql = REACHED_SQL.format(start=start_column(conn))
-    rows = conn.execute(text(sql), {"starts": list(by_vertex), "reach": reach_m}).all()
-    best: dict[tuple[int, int], float] = {}
-    for start, node, walked in rows:
-        for j in at_vertex.get(int(node), ()):
-            r = resources[j]
-            for i in by_vertex[int(start)]:
-                d = demands[i]
-                fit = fit_of.get((d.category_id, r.category_id))
-                if fit is None:
-                    continue
-                metres = d.metres + walked + r.metres
-                if metres <= reach_m and metres < best.get((i, j), np.inf):
-                    best[(i, j)] = metres
-    return [
-        (i, j, m, fit_of[(demands[i].category_id, resources[j].category_id)])
-        for (i, j), m in best.items()
-    ]
+    starts = sorted({int(v) for v in d.start})
+    walked = pd.DataFrame(
+        conn.execute(text(sql), {"starts": starts, "reach": reach_m}).all(),
+        columns=["start", "node", "walk"],
+    )
+    # Only the vertices where a resource joins the network matter.
+    walked = walked[walked.node.isin(r.node)]
+    fits = pd.DataFrame(
+        [(a, b, f) for (a, b), f in fit_of.items()], columns=["d_cat", "r_cat", "fit"]
+    )
+    pairs = walked.merge(d.astype({"start": "int64"}), on="start").merge(
+        r.astype({"node": "int64"}), on="node"
+    )
+    pairs = pairs.merge(fits, on=["d_cat", "r_cat"])
+    pairs["metres"] = pairs.d_m + pairs.walk + pairs.r_m
+    pairs = pairs[pairs.metres <= reach_m]
+    best = pairs.groupby(["i", "j"], as_index=False).agg(
+        metres=("metres", "min"), fit=("fit", "first")
+    )
+    return list(
+        zip(
+            best.i.astype(int).tolist(),
+            best.j.astype(int).tolist(),
+            best.metres.astype(float).tolist(),
+            best.fit.astype(float).tolist(),
+            strict=True,
+        )
+    )
