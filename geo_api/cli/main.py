@@ -14,7 +14,19 @@ from typing import Annotated
 import typer
 
 from geo_api import __version__
-from geo_api.cli import city, db, imports, maps, network, places, serve, users, words, work
+from geo_api.cli import (
+    city,
+    db,
+    imports,
+    maps,
+    network,
+    party,
+    places,
+    serve,
+    users,
+    words,
+    work,
+)
 from geo_api.cli.failures import explain
 from geo_api.cli.ui import console, fresh_consoles, setup_logging
 
@@ -30,6 +42,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(network.app, name="network")
 app.add_typer(users.app, name="users")
+app.add_typer(party.units_app, name="units")
+app.add_typer(party.lists_app, name="lists")
 app.command()(users.audit)
 app.command()(city.demo)
 app.command()(city.generate)
@@ -43,6 +57,7 @@ app.command()(work.export)
 app.command()(places.communities)
 app.command("map")(maps.map_page)
 app.command()(serve.serve)
+app.command()(party.match)
 
 
 def _version(value: bool) -> None:
