@@ -133,9 +133,10 @@ def main() -> None:
         "seconds",
         "demands met",
         "urgency met",
+        "related fit",
         "total km",
-        "mean m",
-        "km vs greedy",
+        "cost km",
+        "cost vs greedy",
     ):
         table.add_column(column, justify="left" if column == "step" else "right")
     for name, seconds, answer in rows:
