@@ -41,6 +41,7 @@ from maps.page import (
     panel,
     sql_format,
 )
+from maps.party import add_party
 from maps.reach import add_roads, add_service_areas
 from maps.theme import LOAD_COLOURS, SEVERITY_COLOURS, area_style
 from maps.vector_tiles import add_tile_layers
@@ -253,6 +254,7 @@ def command_centre_page(conn: Connection, opts: PageOptions | None = None) -> st
         add_households(m, coverage_layers.units(conn), opts)
     add_service_areas(m, conn, opts)
     add_stations(m, conn, opts)
+    add_party(m, conn, opts)
     _heads(m, conn, opts)
     add_gaps(m, city_gaps(conn), opts)
     add_search(m, layers.search_places(conn, building=sql_format(opts.t("building.name"))), opts)

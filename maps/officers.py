@@ -24,6 +24,7 @@ from maps.command_centre import add_areas, add_gaps, add_stations, gap_legends
 from maps.coverage import add_buildings, buildings_legend
 from maps.options import PageOptions
 from maps.page import Bounds, add_search, data_time, finish, new_map, panel, sql_format
+from maps.party import add_party
 from maps.theme import LOAD_COLOURS, building_class
 
 CODE_DIGITS = {"community": 12, "grid": 15}
@@ -158,6 +159,7 @@ def officer_page(conn: Connection, level: str, code: str, opts: PageOptions | No
     add_areas(m, conn, opts, levels, **area.scope)
     add_buildings(m, buildings, opts, show=True)
     add_stations(m, conn, opts, community=area.community)
+    add_party(m, conn, opts, community=area.community)
     add_unit_heads(m, heads, opts)
     add_gaps(m, gaps, opts)
     building = sql_format(opts.t("building.name"))
