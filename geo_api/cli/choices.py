@@ -27,6 +27,7 @@ IMPORT_LAYERS: Final = (
     "heads",
     "roads",
     "gates",
+    "alliance_units",
 )
 # geo_api.assign.parallel.SOLVERS
 SOLVERS: Final = ("greedy", "flow")
