@@ -40,6 +40,7 @@ from maps.page import (
     panel,
     sql_format,
 )
+from maps.party import add_party
 from maps.reach import add_roads, add_service_areas, reach_legend
 from maps.theme import LOAD_COLOURS, area_style
 from maps.vector_tiles import add_tile_layers
@@ -212,6 +213,7 @@ def command_centre_page(conn: Connection, opts: PageOptions | None = None) -> st
         add_households(m, coverage_layers.units(conn), opts)
     add_service_areas(m, conn, opts)
     add_stations(m, conn, opts)
+    add_party(m, conn, opts)
     _heads(m, conn, opts)
     add_grid_officers(m, grid_covers(conn), opts)
     # The command centre sees people masked (its role does not reveal them).

@@ -32,6 +32,7 @@ from maps.grid_officers import add_grid_officers, grid_covers
 from maps.officer_parts import AddressBox, add_labels
 from maps.options import PageOptions
 from maps.page import Bounds, add_search, data_time, finish, new_map, panel, sql_format
+from maps.party import add_party
 from maps.theme import LOAD_COLOURS, building_class
 
 CODE_DIGITS = {"community": 12, "grid": 15}
@@ -209,6 +210,7 @@ def officer_page(
         coverage_layers.unit_labels(conn, **area.scope),
         opts,
     )
+    add_party(m, conn, opts, community=area.community)
     add_unit_heads(m, heads, opts, reveal)
     add_grid_officers(m, grid_covers(conn, **area.scope), opts)
     add_gaps(m, gaps, opts, conn, reveal)

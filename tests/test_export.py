@@ -31,6 +31,10 @@ TABLE_OF = {
     "roads": "road",
     "gates": "compound_gate",
     "service_areas": "service_area",
+    "alliance_units": "alliance_unit",  # every demo unit has a place
+    "resources": "party_resource",
+    "demands": "party_demand",
+    "projects": "party_project",
 }
 PERSONAL = {"name", "phone", "address", "room", "household_id"}
 

@@ -40,6 +40,9 @@ from geo_api.api.routes import (
     oauth,
     officers,
     ogc,
+    party_lists,
+    party_match,
+    party_units,
     placards,
     rosters,
     stats,
@@ -193,6 +196,9 @@ def create_app(url: str | None = None, host: str | None = None) -> FastAPI:
         ogc,
         activities,
         members_service,
+        party_units,
+        party_lists,
+        party_match,
     ):
         # The key first, then a slot of the route's concurrency (geo_api.api.limits).
         app.include_router(

@@ -94,6 +94,32 @@ POLICY: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("GET", "/points/rules"): ALL,
     ("PUT", "/points/rules"): STAFF,
     ("GET", "/yearend/{kind}"): ALL,
+    # Party building (issue 17): the lists are read by all (personal data masked or
+    # left out by role: geo_api.party.visible); officers write in their community.
+    ("GET", "/party/categories"): ALL,
+    ("POST", "/party/categories"): STAFF,
+    ("PUT", "/party/categories/{code}"): STAFF,
+    ("POST", "/party/categories/{code}/retire"): STAFF,
+    ("GET", "/units"): ALL,
+    ("GET", "/units/{unit_id}"): ALL,
+    ("POST", "/units"): STAFF,
+    ("PUT", "/units/{unit_id}"): STAFF,
+    ("POST", "/units/{unit_id}/agreements"): WITH_OFFICERS,
+    ("POST", "/agreements/{agreement_id}/end"): WITH_OFFICERS,
+    ("GET", "/resources"): ALL,
+    ("POST", "/resources"): WITH_OFFICERS,
+    ("POST", "/resources/{resource_id}/withdraw"): WITH_OFFICERS,
+    ("GET", "/demands"): ALL,
+    ("POST", "/demands"): WITH_OFFICERS,
+    ("POST", "/demands/{demand_id}/status"): WITH_OFFICERS,
+    ("GET", "/projects"): ALL,
+    ("GET", "/projects/checkpoint"): ALL,
+    ("POST", "/projects"): WITH_OFFICERS,
+    ("POST", "/projects/{project_id}/status"): WITH_OFFICERS,
+    ("POST", "/projects/{project_id}/milestones"): WITH_OFFICERS,
+    ("POST", "/milestones/{milestone_id}/done"): WITH_OFFICERS,
+    ("GET", "/matches"): ALL,
+    ("POST", "/matches/accept"): WITH_OFFICERS,
 }
 # Open to anyone: liveness, the API's own description, signing in.
 PUBLIC: Final = frozenset(

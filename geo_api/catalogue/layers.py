@@ -197,5 +197,60 @@ LAYERS: tuple[Layer, ...] = (
         scope="l.community_id = :area_community",
         bounded_by="community",  # the communities' own outlines
     ),
+    # Party building (issue 17): units without their liaison's name or phone, demands
+    # without who raised them; a project stands at its demand (or its community).
+    Layer(
+        "alliance_units",
+        "联盟单位",
+        "Alliance units (no contacts)",
+        "Point",
+        """
+        SELECT u.id, u.name AS unit_name, u.kind,
+               (SELECT count(*) FROM alliance_agreement a WHERE a.unit_id = u.id
+                AND (a.ended_on IS NULL OR a.ended_on > CURRENT_DATE))::int AS agreements,
+               u.geom
+        FROM alliance_unit u WHERE u.geom IS NOT NULL""",
+        scope="""l.id IN (SELECT a.unit_id FROM alliance_agreement a
+                          WHERE a.community_id = :area_community)""",
+    ),
+    Layer(
+        "resources",
+        "资源清单",
+        "Resource list",
+        "Point",
+        """
+        SELECT r.id, r.year, r.title, r.kind, lc.code AS category, r.unit_id, r.quantity,
+               r.measure, r.capacity, r.community_id, r.withdrawn_on, r.geom
+        FROM party_resource r JOIN list_category lc ON lc.id = r.category_id
+        WHERE r.geom IS NOT NULL""",
+        scope="l.community_id = :area_community",
+    ),
+    Layer(
+        "demands",
+        "需求清单",
+        "Demand list (without who raised it)",
+        "Point",
+        """
+        SELECT d.id, d.year, d.title, lc.code AS category, d.community_id, d.compound_id,
+               d.raised_on, d.urgency, d.due, d.status, d.geom
+        FROM party_demand d JOIN list_category lc ON lc.id = d.category_id""",
+        scope="l.community_id = :area_community",
+    ),
+    Layer(
+        "projects",
+        "项目清单",
+        "Project list (at its demand, or its community)",
+        "Point",
+        """
+        SELECT p.id, p.year, p.title, p.demand_id, p.community_id, p.lead_unit_id, p.status,
+               (SELECT count(*) FROM project_milestone m WHERE m.project_id = p.id
+                AND m.done_on IS NOT NULL)::int AS milestones_done,
+               (SELECT count(*) FROM project_milestone m
+                WHERE m.project_id = p.id)::int AS milestones,
+               COALESCE(d.geom, ST_PointOnSurface(c.geom)) AS geom
+        FROM party_project p JOIN community c ON c.id = p.community_id
+        LEFT JOIN party_demand d ON d.id = p.demand_id""",
+        scope="l.community_id = :area_community",
+    ),
 )
 LAYER_BY_NAME = {layer.name: layer for layer in LAYERS}

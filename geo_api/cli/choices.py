@@ -29,6 +29,7 @@ IMPORT_LAYERS: Final = (
     "roads",
     "gates",
     "signins",
+    "alliance_units",
 )
 # geo_api.assign.parallel.SOLVERS
 SOLVERS: Final = ("greedy", "flow")

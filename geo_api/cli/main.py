@@ -23,6 +23,7 @@ from geo_api.cli import (
     members,
     network,
     officers,
+    party,
     placards,
     places,
     rosters,
@@ -56,6 +57,8 @@ app.add_typer(rosters.heads, name="heads")
 app.add_typer(rosters.households, name="households")
 app.add_typer(activities.activities_app, name="activities")
 app.add_typer(activities.points_app, name="points")
+app.add_typer(party.units_app, name="units")
+app.add_typer(party.lists_app, name="lists")
 app.command()(users.audit)
 app.command()(city.demo)
 app.command()(city.generate)
@@ -71,6 +74,7 @@ app.command("map")(maps.map_page)
 app.command()(placards.placards)
 app.command()(serve.serve)
 app.command()(activities.yearend)
+app.command()(party.match)
 
 
 def _version(value: bool) -> None:

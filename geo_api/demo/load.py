@@ -10,6 +10,7 @@ from geo_api.auth.kept import keys_kept
 from geo_api.db.bulk import bulk_load, copy_frame, reset_sequence
 from geo_api.demo.activities import load_service
 from geo_api.demo.city import City
+from geo_api.demo.party import plant_party
 from geo_api.network.build import rebuild
 
 # (attribute of City, table, columns), parents before children.
@@ -105,4 +106,6 @@ def load_city(
         rebuild(conn)
         if progress:
             progress("walking network", loaded["road"])
+    with engine.begin() as conn:
+        loaded.update(plant_party(conn))
     return loaded

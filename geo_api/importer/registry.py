@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from geo_api.errors import InvalidInputError
+from geo_api.importer.alliance import ALLIANCE_UNITS
 from geo_api.importer.areas import COMMUNITIES, COMPOUNDS, GRIDS, STREETS
 from geo_api.importer.cells import BUILDINGS, UNITS
 from geo_api.importer.heads import HEADS
@@ -25,7 +26,7 @@ REGISTRY: dict[str, Layer[Any]] = {
     layer.name: layer
     for layer in (
         STREETS, COMMUNITIES, GRIDS, COMPOUNDS, BUILDINGS, UNITS, HOUSEHOLDS, STATIONS,
-        MEMBERS, HEADS, OFFICERS, ROADS, GATES, SIGNINS,
+        MEMBERS, HEADS, OFFICERS, ROADS, GATES, SIGNINS, ALLIANCE_UNITS,
     )
 }  # fmt: skip
 LAYERS = list(REGISTRY)

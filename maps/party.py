@@ -1,0 +1,117 @@
+"""The party-building layers of the map pages (issue 17): alliance units, the year's
+resources and open demands, and the matches made (a line from each project's
+demand to each resource committed to it). No personal data: units without their
+liaison, demands without who raised them.
+
+The labels are this module's own (zh and en) so the page's word table, which
+other layers share, is left alone.
+"""
+
+from __future__ import annotations
+
+import html
+
+import folium
+import geopandas as gpd
+from sqlalchemy import Connection, text
+
+from maps.options import PageOptions
+
+LABELS = {
+    "zh": {
+        "units": "联盟单位", "resources": "资源清单", "demands": "需求（未满足）",
+        "matches": "已匹配（需求—资源）", "kind": "类型", "category": "类别",
+        "capacity": "容量", "urgency": "紧急程度", "metres": "步行距离",
+    },
+    "en": {
+        "units": "Alliance units", "resources": "Resources", "demands": "Open demands",
+        "matches": "Matches (demand to resource)", "kind": "Kind", "category": "Category",
+        "capacity": "Capacity", "urgency": "Urgency", "metres": "Walk",
+    },
+}  # fmt: skip
+URGENCY_COLOURS = {1: "#fdae6b", 2: "#f16913", 3: "#a50f15"}
+
+# The latest year with lists: what the map shows.
+YEAR_SQL = "SELECT max(year) FROM party_demand"
+UNITS_SQL = """
+SELECT u.id, u.name, u.kind, u.geom FROM alliance_unit u
+WHERE u.geom IS NOT NULL AND (CAST(:c AS text) IS NULL OR EXISTS (
+    SELECT 1 FROM alliance_agreement a JOIN community c ON c.code = :c
+    WHERE a.unit_id = u.id AND (a.community_id = c.id OR a.street_id = c.street_id)))
+"""
+RESOURCES_SQL = """
+SELECT r.id, r.title, lc.name_zh, lc.name_en, r.capacity, r.geom
+FROM party_resource r JOIN list_category lc ON lc.id = r.category_id
+LEFT JOIN community c ON c.id = r.community_id
+WHERE r.year = :y AND r.withdrawn_on IS NULL AND r.geom IS NOT NULL
+  AND (CAST(:c AS text) IS NULL OR c.code = :c)
+"""
+DEMANDS_SQL = """
+SELECT d.id, d.title, lc.name_zh, lc.name_en, d.urgency, d.geom
+FROM party_demand d JOIN list_category lc ON lc.id = d.category_id
+JOIN community c ON c.id = d.community_id
+WHERE d.year = :y AND d.status = 'open' AND (CAST(:c AS text) IS NULL OR c.code = :c)
+"""
+MATCHES_SQL = """
+SELECT p.id, p.title, pr.distance_m, ST_MakeLine(d.geom, r.geom) AS geom
+FROM party_project p JOIN party_demand d ON d.id = p.demand_id
+JOIN community c ON c.id = p.community_id
+JOIN project_resource pr ON pr.project_id = p.id
+JOIN party_resource r ON r.id = pr.resource_id
+WHERE p.year = :y AND r.geom IS NOT NULL AND p.status <> 'dropped'
+  AND (CAST(:c AS text) IS NULL OR c.code = :c)
+"""
+
+
+def _frame(conn: Connection, sql: str, params: dict[str, object]) -> gpd.GeoDataFrame:
+    return gpd.read_postgis(text(sql), conn, geom_col="geom", params=params)
+
+
+def add_party(
+    m: folium.Map, conn: Connection, opts: PageOptions, community: str | None = None
+) -> None:
+    """Units, resources, open demands and matches as layers (hidden at first), the
+    whole city's or one community's (by code)."""
+    words = LABELS["en" if opts.lang == "en" else "zh"]
+    name_col = "name_en" if opts.lang == "en" else "name_zh"
+    year = conn.execute(text(YEAR_SQL)).scalar()
+    params: dict[str, object] = {"y": year, "c": community}
+    units = folium.FeatureGroup(name=words["units"], show=False)
+    for row in opts.place(_frame(conn, UNITS_SQL, {"c": community})).itertuples():
+        folium.Marker(
+            [row.geom.y, row.geom.x],
+            tooltip=html.escape(row.name),
+            popup=folium.Popup(f"<b>{html.escape(row.name)}</b><br>{words['kind']}：{row.kind}"),
+            icon=folium.Icon(color="red", icon="flag", prefix="fa"),
+        ).add_to(units)
+    units.add_to(m)
+    if year is None:
+        return
+    resources = folium.FeatureGroup(name=words["resources"], show=False)
+    for row in opts.place(_frame(conn, RESOURCES_SQL, params)).itertuples():
+        folium.CircleMarker(
+            [row.geom.y, row.geom.x], radius=5, color="#238b45", fill=True,
+            tooltip=html.escape(f"{row.title} · {getattr(row, name_col)}"),
+            popup=folium.Popup(f"<b>{html.escape(row.title)}</b><br>{words['capacity']}：{row.capacity}"),
+        ).add_to(resources)  # fmt: skip
+    resources.add_to(m)
+    demands = folium.FeatureGroup(name=words["demands"], show=False)
+    for row in opts.place(_frame(conn, DEMANDS_SQL, params)).itertuples():
+        folium.CircleMarker(
+            [row.geom.y, row.geom.x], radius=6, color=URGENCY_COLOURS[row.urgency],
+            fill=True, tooltip=html.escape(f"{row.title} · {getattr(row, name_col)}"),
+            popup=folium.Popup(f"<b>{html.escape(row.title)}</b><br>{words['urgency']}：{row.urgency}"),
+        ).add_to(demands)  # fmt: skip
+    demands.add_to(m)
+    matches = folium.FeatureGroup(name=words["matches"], show=False)
+    for row in opts.place(_frame(conn, MATCHES_SQL, params)).itertuples():
+        walk = (
+            "—"
+            if row.distance_m != row.distance_m or row.distance_m is None
+            else f"{row.distance_m:,.0f} m"
+        )
+        folium.PolyLine(
+            [(y, x) for x, y in row.geom.coords], color="#6a51a3", weight=2,
+            tooltip=html.escape(f"{row.title} · {words['metres']} {walk}"),
+        ).add_to(matches)  # fmt: skip
+    matches.add_to(m)
