@@ -460,8 +460,11 @@ class Member(Base):
     # 在职 (serving, with a workplace) or 离退休 (retired).
     status: Mapped[str] = mapped_column(String(16), server_default=text("'serving'"))
     workplace: Mapped[str | None] = mapped_column(Text)
-    # An alliance unit (党建联盟单位); its foreign key comes with that table.
-    workplace_unit_id: Mapped[int | None] = mapped_column(Integer)
+    # The alliance unit (党建联盟单位) they work at, when it is one; the year-end
+    # summary goes to it. SET NULL: a unit's record going leaves the member's text.
+    workplace_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alliance_unit.id", ondelete="SET NULL"), index=True
+    )
     left_on: Mapped[date | None] = mapped_column(Date)
     left_reason: Mapped[str | None] = mapped_column(Text)
     changed_by: Mapped[str | None] = mapped_column(Text)

@@ -297,7 +297,7 @@ class Activity(Base):
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     place: Mapped[str | None] = mapped_column(Text)
     geom: Mapped[WKBElement | None] = mapped_column(geometry("POINT"), nullable=True)
-    # Cancelled activities keep their calls and points but take no more steps (0020).
+    # Cancelled activities keep their calls and points but take no more steps (0019).
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -318,7 +318,7 @@ class ActivityMember(Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     feedback: Mapped[str | None] = mapped_column(Text)
-    # The member's own check-in code for this activity, sent with the notice (0020).
+    # The member's own check-in code for this activity, sent with the notice (0019).
     code: Mapped[str | None] = mapped_column(String(8))
 
 
@@ -344,7 +344,7 @@ class PointsEntry(Base):
     __tablename__ = "points_entry"
     __table_args__ = (
         Index("ix_points_entry_member_id_at", "member_id", "at"),
-        # Each step earns its points once; registration once per member (0020).
+        # Each step earns its points once; registration once per member (0019).
         Index(
             "ux_points_entry_step",
             "member_id",

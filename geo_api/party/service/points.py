@@ -1,7 +1,7 @@
 """Points (积分): what each step earns per the community's rules (else the city's
 default), the member's ledger, and exchanges (兑换), never below zero.
 
-Each step earns once: the unique indexes of migration 0020 hold one entry per
+Each step earns once: the unique indexes of migration 0019 hold one entry per
 member, action and activity (one 'registered' per member), and every award is an
 INSERT ... ON CONFLICT DO NOTHING, so a step recorded twice (two officers, a
 re-imported sign-in sheet) is paid once.

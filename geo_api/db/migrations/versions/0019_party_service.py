@@ -9,7 +9,7 @@
   same moment: one entry per member, action and activity, and one 'registered'
   entry per member.
 
-Revision ID: 0020
+Revision ID: 0019
 Revises: 0018
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020"
+revision: str = "0019"
 down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
