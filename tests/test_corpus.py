@@ -7,7 +7,6 @@ shell's import runs in a savepoint of the test's transaction, rolled back.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,10 +26,6 @@ from geo_api.importer.read import Source
 from tests.data.corpus import CASES, Case, Imported, Refused
 
 CLI_FLAGS = {"source_layer": "--layer", "skip_bad": "--skip-bad"}
-# Options the domain's import_file does not take yet: the lead wires header_row into run.py.
-PENDING = {
-    name for name in ("header_row",) if name not in inspect.signature(run.import_file).parameters
-}
 
 
 @dataclass
@@ -151,16 +146,7 @@ def _check(case: Case, shell: str, got: Outcome) -> None:
 
 
 def _params() -> list[Any]:
-    params = []
-    for case in CASES:
-        pending = PENDING & set(case.options)
-        marks = (
-            [pytest.mark.xfail(strict=True, reason=f"run.import_file takes no {sorted(pending)}")]
-            if pending
-            else []
-        )
-        params.append(pytest.param(case, id=case.name, marks=marks))
-    return params
+    return [pytest.param(case, id=case.name) for case in CASES]
 
 
 @pytest.mark.parametrize("case", _params())

@@ -91,7 +91,7 @@ def import_layer(
     target = rejects or file.with_name(file.name + ".rejects.csv")
     engine = store()
     try:
-        with progress_bar() as bar, engine.connect() as conn, conn.begin() as tx:
+        with progress_bar() as bar, engine.begin() as conn:
             task = bar.add_task(f"importing {file.name}", total=None)
             report = import_file(
                 conn,
@@ -111,9 +111,7 @@ def import_layer(
                 dry_run=dry_run,
                 full=full,
             )
-            if dry_run:
-                tx.rollback()  # a dry run writes nothing, not even by mistake
-            elif report.diff is not None:
+            if report.diff is not None and not dry_run:
                 _record(conn, layer, file.name, report.diff)
     except ImportRejectedError as error:
         _write_rejects(target, error.report.rejects)

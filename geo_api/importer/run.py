@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,40 @@ class _Run:
     dry_run: bool = False
 
 
+class ImportOptions(TypedDict, total=False):
+    """import_file's options (see ``_import``), so that callers stay type-checked."""
+
+    crs: str | None
+    encoding: str | None
+    sheet: str | None
+    source_layer: str | None
+    mapping: Mapping[str, str] | None
+    skip_bad: bool
+    repair: bool
+    accept_overlaps: bool
+    progress: Progress | None
+    node_crossings: bool | None
+    header_row: int | None
+    dry_run: bool
+    full: bool
+
+
 def import_file(
+    conn: Connection, layer: str, path: Path, **options: Unpack[ImportOptions]
+) -> ImportReport:
+    """Import ``path`` into ``layer``; see the module docstring and ``_import``. A dry run
+    happens in a savepoint rolled back at the end: it writes nothing, not even by
+    mistake, whatever transaction the caller holds."""
+    if not options.get("dry_run"):
+        return _import(conn, layer, path, **options)
+    savepoint = conn.begin_nested()
+    try:
+        return _import(conn, layer, path, **options)
+    finally:
+        savepoint.rollback()
+
+
+def _import(
     conn: Connection,
     layer: str,
     path: Path,
@@ -88,7 +121,7 @@ def import_file(
     dry_run: bool = False,
     full: bool = False,
 ) -> ImportReport:
-    """Import ``path`` into ``layer``; see the module docstring. ``progress`` is told
+    """Import ``path`` into ``layer`` (import_file's body). ``progress`` is told
     the rows read so far, chunk by chunk; ``node_crossings`` how the network rebuilt after
     roads land joins ways (None: as the last build). A roster (heads, officers,
     members) is compared with the store (geo_api.importer.diff): ``dry_run`` lands
