@@ -124,3 +124,10 @@ def test_status_reads_the_stored_revision_as_alembic_does(engine: Engine, db_url
     from geo_api.db.revisions import libpq_url, stored_revision
 
     assert stored_revision(libpq_url(db_url)) == migrate.current_revision(engine) is not None
+
+
+def test_status_reads_an_unmigrated_store_as_having_no_revision(scratch_url: str) -> None:
+    """A store never migrated has no alembic_version: status says so, not an error."""
+    from geo_api.db.revisions import libpq_url, stored_revision
+
+    assert stored_revision(libpq_url(scratch_url)) is None

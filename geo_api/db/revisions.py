@@ -56,9 +56,12 @@ def libpq_url(sqlalchemy_url: str) -> str:
     return f"{scheme.split('+')[0]}{sep}{rest}"
 
 
+# The table is read through query_to_xml, run only when it exists: a subquery naming
+# it would be planned (and fail) on a store never migrated, whatever the CASE says.
 REVISION_SQL = (
     "SELECT CASE WHEN to_regclass('alembic_version') IS NULL THEN '' ELSE "
-    "(SELECT string_agg(version_num, ', ' ORDER BY version_num) FROM alembic_version) END"
+    "(xpath('/row/v/text()', query_to_xml('SELECT string_agg(version_num, '', '' "
+    "ORDER BY version_num) AS v FROM alembic_version', false, true, '')))[1]::text END"
 )
 
 
