@@ -131,3 +131,11 @@ def test_status_reads_an_unmigrated_store_as_having_no_revision(scratch_url: str
     from geo_api.db.revisions import libpq_url, stored_revision
 
     assert stored_revision(libpq_url(scratch_url)) is None
+
+
+def test_status_asks_revision_and_durability_in_one_question(engine: Engine, db_url: str) -> None:
+    from geo_api.db import migrate
+    from geo_api.db.revisions import durability, libpq_url, revision_and_durability
+
+    url = libpq_url(db_url)
+    assert revision_and_durability(url) == (migrate.current_revision(engine), durability(url))

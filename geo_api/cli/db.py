@@ -70,7 +70,7 @@ def status() -> None:
     # No Alembic nor SQLAlchemy here: status answers at once (geo_api.db.revisions).
     from geo_api.db.cluster import Cluster, cluster_root
     from geo_api.db.durability import durability_problems
-    from geo_api.db.revisions import durability, libpq_url, script_heads, stored_revision
+    from geo_api.db.revisions import libpq_url, revision_and_durability, script_heads
     from geo_api.home import store_location
 
     # Not DatabaseSettings: pydantic would cost this command most of its time.
@@ -84,8 +84,9 @@ def status() -> None:
         rows.update(cluster.status())
         url = cluster.libpq_url() if rows.get("running") else None
     if url:
-        rows["schema revision"] = stored_revision(url) or t("none (run gridgov db up)")
-        problems = durability_problems(durability(url))
+        revision, settings = revision_and_durability(url)
+        rows["schema revision"] = revision or t("none (run gridgov db up)")
+        problems = durability_problems(settings)
         rows["durable"] = "; ".join(problems) if problems else t("yes")
     rows["expected revision"] = ", ".join(script_heads()) or "-"
     table("store", rows)

@@ -82,8 +82,20 @@ DURABILITY_SQL = (
 
 def durability(url: str) -> dict[str, str]:
     """The server's fsync, full_page_writes and synchronous_commit, as it runs them."""
-    fsync, pages, commit = ask(url, DURABILITY_SQL).split(",")
+    return _settings(ask(url, DURABILITY_SQL))
+
+
+def _settings(answer: str) -> dict[str, str]:
+    fsync, pages, commit = answer.split(",")
     return {"fsync": fsync, "full_page_writes": pages, "synchronous_commit": commit}
+
+
+def revision_and_durability(url: str) -> tuple[str | None, dict[str, str]]:
+    """stored_revision and durability in one question (one psql, not two: status is
+    timed in tenths of a second)."""
+    answer = ask(url, f"SELECT ({REVISION_SQL}) || '|' || ({DURABILITY_SQL})")
+    revision, _, settings = answer.rpartition("|")
+    return revision or None, _settings(settings)
 
 
 def ask(url: str, sql: str) -> str:
