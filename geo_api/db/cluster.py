@@ -14,6 +14,7 @@ import os
 import pwd
 import secrets
 import socket
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,16 +78,28 @@ def port_is_free(port: int) -> bool:
 
 
 def postgres_can_reach(path: Path) -> bool:
-    """True when the postgres user can get to ``path`` (or its nearest existing parent)."""
-    existing = path
+    """True when the postgres user can get to ``path`` (or its nearest existing parent):
+    every folder on the way lets it through (the search bit for its user, group or
+    others, as `test -x` run as postgres would say, without starting a process)."""
+    try:
+        user = pwd.getpwnam("postgres")
+    except KeyError:
+        return False
+    groups = set(os.getgrouplist(user.pw_name, user.pw_gid))
+    existing = path.absolute()
     while not existing.exists():
         existing = existing.parent
-    probe = subprocess.run(
-        ["runuser", "-u", "postgres", "--", "test", "-x", str(existing)],
-        capture_output=True,
-        check=False,
-    )
-    return probe.returncode == 0
+    for folder in (existing, *existing.parents):
+        info = folder.stat()
+        if info.st_uid == user.pw_uid:
+            allowed = info.st_mode & stat.S_IXUSR
+        elif info.st_gid in groups:
+            allowed = info.st_mode & stat.S_IXGRP
+        else:
+            allowed = info.st_mode & stat.S_IXOTH
+        if not allowed:
+            return False
+    return True
 
 
 def cluster_root(wanted: Path) -> Path:
@@ -257,13 +270,21 @@ class Cluster:
         return True
 
     def running(self) -> bool:
-        """True when the server of this cluster is up."""
+        """True when the server of this cluster is up: its postmaster.pid names a live
+        process (what `pg_ctl status` checks, without starting two processes)."""
         if not (self.data / "PG_VERSION").exists():
             return False
-        result = self._run(
-            [str(find_pg_bin() / "pg_ctl"), "status", "-D", str(self.data)], check=False
-        )
-        return result.returncode == 0
+        try:
+            pid = int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True  # alive, and not ours to signal
+        return True
 
     def up(self) -> str:
         """Initialise if needed, start if stopped, create the database; return its URL."""
