@@ -229,6 +229,20 @@ def test_consent_is_set_within_the_officers_area(
     stored = conn.execute(text("SELECT consent_public FROM head WHERE id = :h"), {"h": head.id})
     assert stored.scalar_one() is True
     assert by_id(client.get("/me/heads", headers=officer(keys)).json())[head.id]["consent_public"]
+    # The change is in the audit log with who made it, and when (the route's write
+    # shares the test's transaction: read it there).
+    action = "consent yes (PUT /heads/consent)"
+    count = text(
+        "SELECT count(*), max(at), string_agg(key_name || ' ' || records, ';') "
+        "FROM audit_log WHERE action = :a"
+    )
+    noted, at, said = conn.execute(count, {"a": action}).one()
+    assert noted == 1 and at is not None and said == f"test officer head:{head.id}"
+    again = client.put(
+        f"/heads/{head.id}/consent", json={"consent_public": True}, headers=officer(keys)
+    )
+    assert again.status_code == 200
+    assert conn.execute(count, {"a": action}).one()[0] == 1  # no change, no row
     outside = conn.execute(
         text("""SELECT hd.id FROM head hd JOIN unit u ON u.id = hd.unit_id
                 JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
@@ -268,6 +282,9 @@ def test_the_heads_import_reads_consent(conn: Connection, tmp_path: Path) -> Non
     assert report.landed.updated == 2, report
     consent = dict(conn.execute(text("SELECT id, consent_public FROM head")).all())
     assert [consent[r["id"]] for r in rows] == [True, False, True]
+    # Every change is handed on for the audit log (the CLI and the route write it).
+    assert report.diff is not None
+    assert report.diff.consent == {rows[0]["id"]: True, rows[2]["id"]: True}
     # A roster without the column keeps what was recorded.
     frame.drop(columns="同意公示").to_csv(path, index=False)
     import_file(conn, "heads", path)
