@@ -96,10 +96,7 @@ def alerts(
     frame = frame.sort_values(["rank", "since", "households"], ascending=[True, False, False])
     top = frame.head(limit).reset_index(drop=True)
     actors = who_acts_frame(conn, top)
-    return [
-        _alert(r, a.shown(reveal))
-        for r, a in zip(top.to_dict("records"), actors, strict=True)
-    ]
+    return [_alert(r, a.shown(reveal)) for r, a in zip(top.to_dict("records"), actors, strict=True)]
 
 
 def _alert(r: dict[Hashable, Any], who: Actor) -> dict[str, Any]:
