@@ -463,3 +463,31 @@ def test_every_source_of_the_day_reads_an_index(conn: Connection) -> None:
         plan = "\n".join(r[0] for r in conn.execute(text(f"EXPLAIN {source.sql}"), params))
         scanned = [t for t in history if f"Seq Scan on {t} " in plan]
         assert not scanned, (source.name, scanned, plan)
+
+
+def test_my_heads_leave_out_retired_heads_and_ended_households(
+    client: TestClient, keys: dict[str, str], conn: Connection
+) -> None:
+    community = conn.execute(text(OFFICER_COMMUNITY)).first()
+    assert community is not None
+    heads = conn.execute(text(UNIT_HEADS), {"c": community.id}).all()
+    kept, retiring = heads[0], heads[1]
+    # One of the kept head's households loses its cover: it is a gap around the head.
+    household = conn.execute(
+        text("UPDATE assignment SET valid_to = now() WHERE id = (SELECT min(id) FROM "
+             "assignment WHERE head_id = :h AND valid_to IS NULL) RETURNING household_id"),
+        {"h": kept.id},
+    ).scalar_one()  # fmt: skip
+    before = by_id(client.get("/me/heads", headers=officer(keys)).json())
+    gaps = before[kept.id]["gaps"]["households_without_head"]
+    assert gaps >= 1 and retiring.id in before
+    heads_domain.retire(conn, retiring.id, by="张科长", reason="身体原因", reassign_now=False)
+    # The household moves out: nobody's to cover any more.
+    conn.execute(
+        text("UPDATE household SET ended_on = current_date, ended_reason = '搬离本市' "
+             "WHERE id = :h"),
+        {"h": household},
+    )  # fmt: skip
+    after = by_id(client.get("/me/heads", headers=officer(keys)).json())
+    assert retiring.id not in after and kept.id in after
+    assert after[kept.id]["gaps"]["households_without_head"] == gaps - 1
