@@ -20,7 +20,7 @@ from geo_api.rosters import heads as heads_domain
 from geo_api.rosters import households as households_domain
 from geo_api.rosters.change_sources import SOURCES
 from geo_api.rosters.changes import MAX_PAGE, as_dict, changes_in_area
-from geo_api.rosters.consent import set_consent
+from geo_api.rosters.consent import note_consents, set_consent
 from geo_api.rosters.record import Who
 
 OFFICER_COMMUNITY = """SELECT c.id, c.code FROM compound cp
@@ -295,6 +295,14 @@ def test_the_heads_import_reads_consent(conn: Connection, tmp_path: Path) -> Non
     # Every change is handed on for the audit log (the CLI and the route write it).
     assert report.diff is not None
     assert report.diff.consent == {rows[0]["id"]: True, rows[2]["id"]: True}
+    # What the route and the CLI write of them: one row per answer, naming the heads.
+    note_consents(conn, Who("cli:test"), report.diff.consent, "import heads 三长.csv")
+    noted = conn.execute(
+        text("SELECT key_name, action, records FROM audit_log "
+             "WHERE action LIKE 'consent %' AND key_name = 'cli:test'")
+    ).all()  # fmt: skip
+    heads = ",".join(f"head:{i}" for i in sorted(rows[n]["id"] for n in (0, 2)))
+    assert [tuple(r) for r in noted] == [("cli:test", "consent yes (import heads 三长.csv)", heads)]
     # A roster without the column keeps what was recorded.
     frame.drop(columns="同意公示").to_csv(path, index=False)
     import_file(conn, "heads", path)
