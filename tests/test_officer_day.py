@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
 from geo_api.auth.keys import create_key
+from geo_api.catalogue.scope import Area
 from geo_api.importer.run import ImportRejectedError, import_file
 from geo_api.privacy import mask_name
+from geo_api.rosters import heads as heads_domain
+from geo_api.rosters import households as households_domain
+from geo_api.rosters.change_sources import SOURCES
+from geo_api.rosters.changes import MAX_PAGE, as_dict, changes_in_area
+from geo_api.rosters.consent import note_consents, set_consent
+from geo_api.rosters.record import Who
 
 OFFICER_COMMUNITY = """SELECT c.id, c.code FROM compound cp
     JOIN community c ON c.id = cp.community_id ORDER BY cp.id LIMIT 1"""
@@ -163,7 +171,9 @@ def test_changes_list_a_move_and_a_head_leaving_newest_first(
         {"h": source.id},
     ).scalar_one()  # fmt: skip
     since = {"since": started.isoformat()}
-    assert client.get("/me/changes", params=since, headers=officer(keys)).json()["total"] == 0
+    before = client.get("/me/changes", params=since, headers=officer(keys)).json()
+    # Terms are kept by the day: a head appointed earlier today is listed, nothing else.
+    assert {c["kind"] for c in before["items"]} <= {"head_appointed"}, before["items"]
     moved = client.put(
         f"/households/{household}/head",
         json={"head_id": target.id, "lock": True, "by": "回访"},
@@ -201,7 +211,7 @@ def test_changes_default_to_a_week_and_refuse_a_bad_since(
     week = client.get("/me/changes", params={"limit": 5}, headers=officer(keys)).json()
     assert week["total"] > 0 and len(week["items"]) == 5
     kinds = {c["kind"] for c in week["items"]}
-    assert kinds <= {"assignment_run", "household_assigned", "place_covered", "head_started"}
+    assert kinds <= {"assignment_run", "household_assigned", "place_covered", "head_appointed"}
     for bad in ("yesterday", "2026-13-01", "2026-12-01T25:00"):
         refused = client.get("/me/changes", params={"since": bad}, headers=officer(keys))
         assert refused.status_code == 422 and "since" in refused.json()["detail"], bad
@@ -229,6 +239,20 @@ def test_consent_is_set_within_the_officers_area(
     stored = conn.execute(text("SELECT consent_public FROM head WHERE id = :h"), {"h": head.id})
     assert stored.scalar_one() is True
     assert by_id(client.get("/me/heads", headers=officer(keys)).json())[head.id]["consent_public"]
+    # The change is in the audit log with who made it, and when (the route's write
+    # shares the test's transaction: read it there).
+    action = "consent yes (PUT /heads/consent)"
+    count = text(
+        "SELECT count(*), max(at), string_agg(key_name || ' ' || records, ';') "
+        "FROM audit_log WHERE action = :a"
+    )
+    noted, at, said = conn.execute(count, {"a": action}).one()
+    assert noted == 1 and at is not None and said == f"test officer head:{head.id}"
+    again = client.put(
+        f"/heads/{head.id}/consent", json={"consent_public": True}, headers=officer(keys)
+    )
+    assert again.status_code == 200
+    assert conn.execute(count, {"a": action}).one()[0] == 1  # no change, no row
     outside = conn.execute(
         text("""SELECT hd.id FROM head hd JOIN unit u ON u.id = hd.unit_id
                 JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
@@ -268,6 +292,17 @@ def test_the_heads_import_reads_consent(conn: Connection, tmp_path: Path) -> Non
     assert report.landed.updated == 2, report
     consent = dict(conn.execute(text("SELECT id, consent_public FROM head")).all())
     assert [consent[r["id"]] for r in rows] == [True, False, True]
+    # Every change is handed on for the audit log (the CLI and the route write it).
+    assert report.diff is not None
+    assert report.diff.consent == {rows[0]["id"]: True, rows[2]["id"]: True}
+    # What the route and the CLI write of them: one row per answer, naming the heads.
+    note_consents(conn, Who("cli:test"), report.diff.consent, "import heads 三长.csv")
+    noted = conn.execute(
+        text("SELECT key_name, action, records FROM audit_log "
+             "WHERE action LIKE 'consent %' AND key_name = 'cli:test'")
+    ).all()  # fmt: skip
+    heads = ",".join(f"head:{i}" for i in sorted(rows[n]["id"] for n in (0, 2)))
+    assert [tuple(r) for r in noted] == [("cli:test", "consent yes (import heads 三长.csv)", heads)]
     # A roster without the column keeps what was recorded.
     frame.drop(columns="同意公示").to_csv(path, index=False)
     import_file(conn, "heads", path)
@@ -316,3 +351,151 @@ def test_a_grid_officer_s_day_is_their_grid(
         ).all()
     }
     assert places and all(any(p.startswith(n) for n in names) for p in places)
+
+
+def _events(conn: Connection, area: Area, since: datetime) -> dict[str, dict[str, Any]]:
+    """Every change of the area since a moment, by (kind, ref)."""
+    total, page = changes_in_area(conn, area, since, limit=MAX_PAGE)
+    assert total <= MAX_PAGE, "the test's window holds one page"
+    return {f"{c.kind} {c.ref}": as_dict(c) for c in page}
+
+
+def test_the_day_lists_terms_households_rosters_and_party_work(conn: Connection) -> None:
+    """Heads appointed, retired and moved; households ended and relocated; consent;
+    officers and members; projects and activities: each in its area only."""
+    mine, other = conn.execute(
+        text("SELECT id, code FROM community c WHERE EXISTS (SELECT 1 FROM compound cp "
+             "WHERE cp.community_id = c.id) ORDER BY id LIMIT 2")
+    ).all()  # fmt: skip
+    area, elsewhere = Area(mine.id, mine.code), Area(other.id, other.code)
+    # Today: terms and rosters are kept by the day.
+    since = datetime.combine(conn.execute(text("SELECT current_date")).scalar_one(), time())
+    heads = conn.execute(text(UNIT_HEADS), {"c": mine.id}).all()
+    retiring, moving = heads[0].id, heads[1].id
+    heads_domain.retire(conn, retiring, by="张科长", reason="身体原因", reassign_now=False)
+    # A unit of the area, and a household of it, each without a head of its own yet.
+    unit, household = conn.execute(
+        text("""SELECT u.id, min(h.id) FROM unit u JOIN building b ON b.id = u.building_id
+                JOIN compound cp ON cp.id = b.compound_id JOIN household h ON h.unit_id = u.id
+                WHERE cp.community_id = :c AND h.ended_on IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM head hd WHERE hd.household_id = h.id)
+                  AND u.id <> (SELECT unit_id FROM head WHERE id = :m)
+                GROUP BY u.id ORDER BY u.id LIMIT 1"""),
+        {"c": mine.id, "m": moving},
+    ).one()
+    appointed = heads_domain.appoint(
+        conn, "unit", unit, household, by="李书记", name="王五", phone="13800138000",
+        reassign_now=False,
+    ).head_id  # fmt: skip
+    # A head may serve a unit they do not live in if they volunteered.
+    conn.execute(
+        text("UPDATE household SET volunteer = true WHERE id = "
+             "(SELECT household_id FROM head WHERE id = :h)"),
+        {"h": moving},
+    )  # fmt: skip
+    moved = heads_domain.move(conn, moving, unit, by="李书记", reassign_now=False).head_id
+    leaving = conn.execute(
+        text("""SELECT h.id FROM household h JOIN unit u ON u.id = h.unit_id
+                JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
+                WHERE cp.community_id = :c AND h.ended_on IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM head hd WHERE hd.household_id = h.id)
+                ORDER BY h.id DESC LIMIT 2"""),
+        {"c": mine.id},
+    ).all()
+    households_domain.end(conn, leaving[0].id, by="王干事", reason="搬离本市", reassign_now=False)
+    arriving = conn.execute(
+        text("""SELECT h.id FROM household h JOIN unit u ON u.id = h.unit_id
+                JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
+                JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
+                WHERE cp.community_id = :c AND h.ended_on IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM head hd WHERE hd.household_id = h.id)
+                ORDER BY h.id LIMIT 1"""),
+        {"c": other.id},
+    ).scalar_one()
+    households_domain.relocate(conn, arriving, unit, "9901", by="王干事", reassign_now=False)
+    set_consent(conn, Who("test officer", "officer"), appointed, True)
+    officer = conn.execute(
+        text("""UPDATE grid_officer SET appointed_on = current_date, changed_at = now(),
+                       changed_by = '街道组织办' WHERE id = (SELECT min(id) FROM grid_officer
+                                                   WHERE community_id = :c) RETURNING id"""),
+        {"c": mine.id},
+    ).scalar_one()
+    member = conn.execute(
+        text("""UPDATE member SET left_on = current_date, left_reason = '迁出',
+                       changed_at = now(), changed_by = '王干事'
+                WHERE id = (SELECT min(id) FROM member WHERE community_id = :c
+                            AND household_id IS NOT NULL) RETURNING id"""),
+        {"c": mine.id},
+    ).scalar_one()
+    project = conn.execute(
+        text("INSERT INTO party_project (year, title, community_id, created_by) "
+             "VALUES (2026, '楼道照明', :c, '李书记') RETURNING id"),
+        {"c": mine.id},
+    ).scalar_one()  # fmt: skip
+    activity = conn.execute(
+        text("INSERT INTO activity (title, community_id, starts_at) "
+             "VALUES ('义诊', :c, now() - interval '1 minute') RETURNING id"),
+        {"c": mine.id},
+    ).scalar_one()  # fmt: skip
+    seen = _events(conn, area, since)
+    assert seen[f"head_left head:{retiring}"]["who"] == "张科长"
+    assert "身体原因" in seen[f"head_left head:{retiring}"]["what"]
+    assert seen[f"head_appointed head:{appointed}"]["who"] == "李书记"
+    assert f"单元长{moving}" in seen[f"head_moved head:{moved}"]["what"]
+    assert f"单元长{moved}" in seen[f"head_moved_away head:{moving}"]["what"]
+    assert f"head_appointed head:{moved}" not in seen  # a move is not an appointment
+    assert seen[f"head_consent head:{appointed}"]["who"] == "test officer"
+    ended = seen[f"household_ended household:{leaving[0].id}"]
+    assert ended["who"] == "王干事" and "搬离本市" in ended["what"]
+    assert f"household_relocated household:{arriving}" in seen
+    assert seen[f"officer_appointed officer:{officer}"]["who"] == "街道组织办"
+    assert "迁出" in seen[f"member_left member:{member}"]["what"]
+    assert seen[f"project_created project:{project}"]["who"] == "李书记"
+    assert f"activity_held activity:{activity}" in seen
+    citywide = ("assignment_run", "household_assigned", "household_unassigned", "place_")
+    mine_only = {k for k in seen if not k.startswith(citywide)}
+    assert not mine_only & set(_events(conn, elsewhere, since))
+
+
+def test_every_source_of_the_day_reads_an_index(conn: Connection) -> None:
+    """No source reads a whole table of history: each finds its rows through an index
+    (the planner is told to avoid sequential scans where it has a choice)."""
+    area = conn.execute(text(OFFICER_COMMUNITY)).first()
+    assert area is not None
+    since = datetime(2026, 12, 1, tzinfo=UTC)
+    params = {"community": area.id, "grid": None, "since": since, "n": 10}
+    conn.execute(text("SET LOCAL enable_seqscan = off"))
+    history = ("assignment", "head", "household", "place_cover", "audit_log", "member",
+               "grid_officer", "party_project", "activity")  # fmt: skip
+    for source in SOURCES:
+        plan = "\n".join(r[0] for r in conn.execute(text(f"EXPLAIN {source.sql}"), params))
+        scanned = [t for t in history if f"Seq Scan on {t} " in plan]
+        assert not scanned, (source.name, scanned, plan)
+
+
+def test_my_heads_leave_out_retired_heads_and_ended_households(
+    client: TestClient, keys: dict[str, str], conn: Connection
+) -> None:
+    community = conn.execute(text(OFFICER_COMMUNITY)).first()
+    assert community is not None
+    heads = conn.execute(text(UNIT_HEADS), {"c": community.id}).all()
+    kept, retiring = heads[0], heads[1]
+    # One of the kept head's households loses its cover: it is a gap around the head.
+    household = conn.execute(
+        text("UPDATE assignment SET valid_to = now() WHERE id = (SELECT min(id) FROM "
+             "assignment WHERE head_id = :h AND valid_to IS NULL) RETURNING household_id"),
+        {"h": kept.id},
+    ).scalar_one()  # fmt: skip
+    before = by_id(client.get("/me/heads", headers=officer(keys)).json())
+    gaps = before[kept.id]["gaps"]["households_without_head"]
+    assert gaps >= 1 and retiring.id in before
+    heads_domain.retire(conn, retiring.id, by="张科长", reason="身体原因", reassign_now=False)
+    # The household moves out: nobody's to cover any more.
+    conn.execute(
+        text("UPDATE household SET ended_on = current_date, ended_reason = '搬离本市' "
+             "WHERE id = :h"),
+        {"h": household},
+    )  # fmt: skip
+    after = by_id(client.get("/me/heads", headers=officer(keys)).json())
+    assert retiring.id not in after and kept.id in after
+    assert after[kept.id]["gaps"]["households_without_head"] == gaps - 1

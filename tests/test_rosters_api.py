@@ -115,6 +115,42 @@ def test_households_end_and_move(client: TestClient, conn: Connection) -> None:
     assert broken(conn) == {}
 
 
+def test_an_ended_household_says_when_and_until_when_it_was_covered(
+    client: TestClient, conn: Connection, keys: dict[str, str]
+) -> None:
+    _, _, unit = head_inside(conn)
+    household = a_household_without_head_role(conn, unit)
+    covered_by = one(
+        conn, "SELECT head_id FROM assignment WHERE household_id = :h AND valid_to IS NULL",
+        h=household,
+    )[0]  # fmt: skip
+    ended = client.delete(
+        f"/households/{household}", params={"reason": "搬离本市"},
+        headers={"X-API-Key": keys["officer"]},
+    )  # fmt: skip
+    assert ended.status_code == 200, ended.text
+    until = one(
+        conn, "SELECT max(valid_to) FROM assignment WHERE household_id = :h", h=household
+    )[0]  # fmt: skip
+    # Its officer sees it in full: when it ended, why, and who covered it until when.
+    seen = client.get(f"/households/{household}", headers={"X-API-Key": keys["officer"]})
+    assert seen.status_code == 200, seen.text
+    body = seen.json()
+    assert body["ended_on"] and body["ended_reason"] == "搬离本市" and not body["masked"]
+    assert body["unit_head"]["id"] == covered_by
+    assert body["unit_head"]["until"] is not None
+    assert body["unit_head"]["until"][:19] == until.isoformat()[:19]
+    # The command centre sees the same, masked.
+    masked = client.get(f"/households/{household}").json()
+    assert masked["masked"] and masked["ended_reason"] == "搬离本市"
+    assert masked["address"] != body["address"] and masked["unit_head"]["until"]
+    assert "*" in masked["unit_head"]["name"]
+    # A household living here says it has not ended.
+    living = client.get(f"/households/{a_household_without_head_role(conn, unit)}").json()
+    assert living["ended_on"] is None and living["ended_reason"] is None
+    assert living["unit_head"] is None or living["unit_head"]["until"] is None
+
+
 def test_bad_requests_are_named_never_500(client: TestClient, conn: Connection) -> None:
     head, household, unit = head_inside(conn)
     cases = [

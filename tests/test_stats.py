@@ -12,10 +12,12 @@ from rich.cells import cell_len
 from sqlalchemy import Connection, Engine, text
 
 from geo_api.figures import key_figures
+from geo_api.gaps.finder import find_gaps
 from geo_api.gaps.stored import city_gaps
+from geo_api.privacy import mask_name, mask_phone
 from geo_api.stats.series import changes, daily, today
 from geo_api.stats.snapshot import snapshot
-from geo_api.stats.wall import place_level, wall
+from geo_api.stats.wall import alerts, place_level, wall
 from tests.test_cli import Run, run  # noqa: F401 - the fixture
 
 
@@ -175,6 +177,68 @@ def test_wall_figures(conn: Connection) -> None:
     of_community = wall(conn, community)
     codes = [r["code"] for r in of_community["ranking"]["coverage"]]
     assert community in codes and all(c.startswith(community[:9]) for c in codes)
+
+
+def test_a_wall_alert_for_a_unit_without_head_names_its_building_head(
+    conn: Connection,
+) -> None:
+    """The wall names who acts by the gaps' rule (geo_api.gaps.who_acts): a unit without
+    a head is its building head's to settle, masked unless the caller reveals."""
+    gaps = find_gaps(conn, types=["unit_without_head"])
+    head = None
+    for gap in gaps.itertuples():
+        head = conn.execute(
+            text(
+                "SELECT hd.id, hd.name, hd.phone, c.code FROM unit u "
+                "JOIN building b ON b.id = u.building_id "
+                "JOIN compound cp ON cp.id = b.compound_id "
+                "JOIN community c ON c.id = cp.community_id "
+                "JOIN active_head hd ON hd.role = 'building' AND hd.building_id = b.id "
+                "WHERE u.id = :u ORDER BY hd.id LIMIT 1"
+            ),
+            {"u": gap.ref_id},
+        ).first()
+        if head is not None:
+            unit = gap.ref_id
+            break
+    assert head is not None, "the test city has a unit without a head under a building head"
+    wanted = f"unit_without_head:unit:{unit}"
+    masked = {a["id"]: a for a in alerts(conn, "community", head.code, limit=10_000)}
+    assert masked[wanted]["who"] == {
+        "role": "building",
+        "id": head.id,
+        "name": mask_name(head.name),
+        "phone": mask_phone(head.phone),
+    }
+    full = {a["id"]: a for a in alerts(conn, "community", head.code, True, limit=10_000)}
+    assert full[wanted]["who"] == {
+        "role": "building",
+        "id": head.id,
+        "name": head.name,
+        "phone": head.phone,
+    }
+
+
+def test_wall_json_masks_for_the_command_centre_and_audits_an_admin(
+    client: TestClient, engine: Engine, keys: dict[str, str]
+) -> None:
+    masked = client.get("/wall.json").json()["alerts"]
+    people = [a["who"] for a in masked if a["who"]["role"] not in ("community", "street")]
+    assert people, "the city's worst gaps name people"
+    assert all("*" in p["name"] and "*" in p["phone"] for p in people)
+    with engine.connect() as reader:
+        before = reader.execute(text("SELECT coalesce(max(id), 0) FROM audit_log")).scalar_one()
+    admin = {"X-API-Key": keys["admin"]}
+    full = client.get("/wall.json", headers=admin).json()["alerts"]
+    named = [a["who"] for a in full if a["who"]["role"] not in ("community", "street")]
+    assert named and not any("*" in p["name"] for p in named)
+    with engine.connect() as reader:
+        rows = reader.execute(
+            text("SELECT role, action, records FROM audit_log WHERE id > :b"), {"b": before}
+        ).all()
+    assert [(r.role, r.action) for r in rows] == [("admin", "GET /wall.json")]
+    kinds = {"unit": "head", "building": "head", "compound": "head", "grid_officer": "officer"}
+    assert set(rows[0].records.split(",")) == {f"{kinds[p['role']]}:{p['id']}" for p in named}
 
 
 def test_place_level_names_a_bad_code() -> None:

@@ -193,8 +193,15 @@ class HouseholdChain(BaseModel):
     grid_code: str
     community_code: str
     community_name: str
+    ended_on: date | None = Field(
+        None, description="the day the household moved out (ended); null: it lives here"
+    )
+    ended_reason: str | None = Field(None, description="why it ended (搬离本市, ...)")
     at: datetime | None = Field(description="the moment asked about; null: now")
-    unit_head: CoveringHead | None
+    unit_head: CoveringHead | None = Field(
+        description="who covers it at ``at``; for an ended household, the last who did "
+        "(until: when that ended)"
+    )
     building_heads: list[HeadOut]
     compound_heads: list[HeadOut]
     grid_officers: list[OfficerOut] = Field(description="the grid's officer (网格员), masked")

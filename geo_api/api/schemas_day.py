@@ -52,8 +52,10 @@ class ChangeOut(BaseModel):
 
     kind: str = Field(
         description="household_assigned, household_unassigned, assignment_locked, "
-        "assignment_unlocked, place_covered, place_uncovered, head_left, head_started, "
-        "assignment_run"
+        "assignment_unlocked, place_covered, place_uncovered, assignment_run, "
+        "head_appointed, head_left, head_moved, head_moved_away, head_consent, "
+        "household_ended, household_relocated, officer_appointed, officer_left, "
+        "member_registered, member_left, project_created, activity_held"
     )
     at: datetime
     what: str

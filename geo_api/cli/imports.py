@@ -141,8 +141,10 @@ def import_layer(
 
 def _record(conn: Connection, layer: str, name: str, diff: RosterDiff) -> None:
     """Record a roster import's changes under the system user (who, when, how many)."""
+    from geo_api.rosters.consent import note_consents
     from geo_api.rosters.record import Who, noted
 
+    note_consents(conn, Who.operator(), diff.consent, f"import {layer} {name}")
     noted(
         conn,
         Who.operator(),

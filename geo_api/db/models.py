@@ -242,6 +242,7 @@ class Household(Base):
         ),
         CheckConstraint("persons > 0", name="persons_positive"),
         CheckConstraint("(ended_on IS NULL) = (ended_reason IS NULL)", name="ended_with_reason"),
+        Index("ix_household_ended_on", "ended_on", postgresql_where=text("ended_on IS NOT NULL")),
         gist("household"),
     )
 
@@ -287,6 +288,10 @@ class Head(Base):
         ),
         Index("ix_head_role", "role"),
         Index("ix_head_household_id", "household_id"),
+        # The officer's day reads terms by their dates (migration 0021).
+        Index("ix_head_appointed_on", "appointed_on"),
+        Index("ix_head_left_on", "left_on", postgresql_where=text("left_on IS NOT NULL")),
+        Index("ix_head_moved_from", "moved_from", postgresql_where=text("moved_from IS NOT NULL")),
         CheckConstraint("left_on IS NULL OR left_on >= appointed_on", name="term_in_order"),
         # One serving head per household and place: what imports upsert on. A head
         # who stepped down may be appointed again (a new term, a new row).
@@ -379,6 +384,8 @@ class Assignment(Base):
             postgresql_where=text("valid_to IS NULL"),
         ),
         Index("ix_assignment_current_head", "head_id", postgresql_where=text("valid_to IS NULL")),
+        Index("ix_assignment_valid_from", "valid_from"),
+        Index("ix_assignment_closed", "valid_to", postgresql_where=text("valid_to IS NOT NULL")),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_range"),
         CheckConstraint("distance_m >= 0", name="distance_non_negative"),
     )
@@ -439,6 +446,7 @@ class Member(Base):
         # re-imports match on.
         UniqueConstraint("name", "phone"),
         CheckConstraint("status IN ('serving', 'retired')", name="status_known"),
+        Index("ix_member_left_on", "left_on", postgresql_where=text("left_on IS NOT NULL")),
         gist("member"),
     )
 
@@ -477,6 +485,8 @@ class GridOfficer(Base):
     __tablename__ = "grid_officer"
     __table_args__ = (
         CheckConstraint("max_grids > 0", name="max_grids_positive"),
+        Index("ix_grid_officer_appointed_on", "appointed_on"),
+        Index("ix_grid_officer_left_on", "left_on", postgresql_where=text("left_on IS NOT NULL")),
         # A roster names an officer by name and phone: what re-imports match on.
         UniqueConstraint("name", "phone"),
     )
@@ -528,6 +538,8 @@ class PlaceCover(Base):
             unique=True,
             postgresql_where=text("valid_to IS NULL AND level = 'grid'"),
         ),
+        Index("ix_place_cover_valid_from", "valid_from"),
+        Index("ix_place_cover_closed", "valid_to", postgresql_where=text("valid_to IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -220,7 +220,10 @@ class PartyProject(Base):
     """项目清单: a demand met with resources, with owners and milestones, through the year."""
 
     __tablename__ = "party_project"
-    __table_args__ = (Index("ix_party_project_year_status", "year", "status"),)
+    __table_args__ = (
+        Index("ix_party_project_year_status", "year", "status"),
+        Index("ix_party_project_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(SmallInteger)

@@ -48,6 +48,9 @@ class RosterDiff:
     missing: int = 0  # serving in the store, absent from the file
     retired: int = 0  # of those, retired (full, not a dry run)
     rows: list[DiffRow] = field(default_factory=list)
+    # Heads whose consent to the placards the file changes (id -> new answer), all of
+    # them (the rows above are capped): each change goes to the audit log.
+    consent: dict[int, bool] = field(default_factory=dict)
 
     def add(self, row: DiffRow) -> None:
         """List a row, up to SHOWN_ROWS of each kind."""
@@ -123,6 +126,9 @@ def compare(
         elif r.changed:
             diff.changed += 1
             diff.add(DiffRow("changed", str(r.label), int(r.id), list(r.fields), list(r.changes)))
+            for change in r.changes:
+                if change.startswith("consent_public: "):
+                    diff.consent[int(r.id)] = change.rsplit("→", 1)[1].strip() == "true"
         else:
             diff.unchanged += 1
     conn.execute(text(f"INSERT INTO roster_seen SELECT {_key('s', roster)} FROM roster_chunk s"))  # noqa: S608

@@ -22,7 +22,7 @@ SELECT h.id, h.address, h.room, h.persons, u.id AS unit_id, u.number AS unit_num
        b.id AS building_id, b.number AS building_number, cp.id AS compound_id,
        cp.name AS compound_name, cp.community_id, g.id AS grid_id, g.code AS grid_code,
        c.code AS community_code,
-       c.name AS community_name
+       c.name AS community_name, h.ended_on, h.ended_reason
 FROM household h JOIN unit u ON u.id = h.unit_id JOIN building b ON b.id = u.building_id
 JOIN compound cp ON cp.id = b.compound_id JOIN grid g ON g.id = cp.grid_id
 JOIN community c ON c.id = cp.community_id
@@ -37,6 +37,15 @@ WHERE a.household_id = :id
   AND a.valid_from <= coalesce(CAST(:at AS timestamptz), now())
   AND (a.valid_to IS NULL OR a.valid_to > coalesce(CAST(:at AS timestamptz), now()))
 ORDER BY a.valid_from DESC LIMIT 1
+""")
+
+# An ended household's last cover before :at (now when NULL): until when it was covered.
+LAST_COVER_SQL = text("""
+SELECT a.head_id, a.reason, a.distance_m, a.valid_from, a.valid_to, a.locked, a.changed_by
+FROM assignment a
+WHERE a.household_id = :id AND a.valid_to IS NOT NULL
+  AND a.valid_to <= coalesce(CAST(:at AS timestamptz), now())
+ORDER BY a.valid_to DESC, a.id DESC LIMIT 1
 """)
 
 HEAD_SQL = text(f"SELECT {HEAD_COLUMNS} FROM head_effective hd WHERE hd.id = :id")  # noqa: S608
@@ -59,11 +68,15 @@ def household_chain(
 ) -> dict[str, Any]:
     """Where a household lives, and who covers it: its unit head (at ``at`` if given,
     from the assignment history), its building head, its compound head and its grid
-    officer, contacts masked."""
+    officer, contacts masked. A household that moved out says when and why; its unit
+    head is the last who covered it, with until when."""
     home = conn.execute(HOUSEHOLD_SQL, {"id": household_id}).mappings().first()
     if home is None:
         raise NotFoundError(f"household {household_id} does not exist")
     cover = conn.execute(COVER_SQL, {"id": household_id, "at": at}).mappings().first()
+    if cover is None and home["ended_on"] is not None:
+        # Ended: nobody covers it now, but the officer asks who did, and until when.
+        cover = conn.execute(LAST_COVER_SQL, {"id": household_id, "at": at}).mappings().first()
     unit_head = None
     if cover is not None:
         row = conn.execute(HEAD_SQL, {"id": cover["head_id"]}).first()

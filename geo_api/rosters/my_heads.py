@@ -2,6 +2,9 @@
 around them (over target, units and buildings without a head, households without a
 unit head), so the day starts with whom to call about what.
 
+Heads whose term has ended (left_on today or before) are not listed, and households
+that moved out (ended_on) count as nobody's to cover.
+
 "Around" a head is the place they answer for: a unit head's unit (households) and
 building (units), a building head's building, a compound head's compound; the
 buildings without a head are counted in the head's compound, whatever their role.
@@ -29,7 +32,7 @@ units AS MATERIALIZED (
     SELECT u.id AS unit_id, b.id AS building_id, b.compound_id,
            NOT EXISTS (SELECT 1 FROM active_head hd
                        WHERE hd.role = 'unit' AND hd.unit_id = u.id) AS headless,
-           (SELECT count(*) FROM household h WHERE h.unit_id = u.id
+           (SELECT count(*) FROM household h WHERE h.unit_id = u.id AND h.ended_on IS NULL
               AND NOT EXISTS (SELECT 1 FROM assignment a
                               WHERE a.valid_to IS NULL AND a.household_id = h.id)) AS unassigned
     FROM compounds cp JOIN building b ON b.compound_id = cp.id

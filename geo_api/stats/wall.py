@@ -18,6 +18,7 @@ from sqlalchemy import Connection, text
 from geo_api.db.results import data_version
 from geo_api.errors import InvalidInputError
 from geo_api.gaps.stored import city_gaps
+from geo_api.gaps.who_acts import Actor, who_acts_frame
 from geo_api.stats.series import changes, check_place, city_code, daily, today
 
 TREND_DAYS = 30
@@ -74,8 +75,12 @@ def ranking(conn: Connection, level: str, code: str) -> dict[str, list[dict[str,
     }
 
 
-def alerts(conn: Connection, level: str, code: str) -> list[dict[str, Any]]:
-    """The place's worst and newest open gaps: where, what, who must act, since when."""
+def alerts(
+    conn: Connection, level: str, code: str, reveal: bool = False, limit: int = ALERTS
+) -> list[dict[str, Any]]:
+    """The place's ``limit`` worst and newest open gaps: where, what, who must act (the
+    gaps' rule, geo_api.gaps.who_acts: a person named in full only if ``reveal``), since
+    when."""
     gaps = city_gaps(conn)
     if level != "city":
         gaps = gaps[gaps["community_code"].fillna("").str.startswith(code)]
@@ -89,11 +94,13 @@ def alerts(conn: Connection, level: str, code: str) -> list[dict[str, Any]]:
         frame = frame.merge(since, how="left", on=["type", "ref_type", "ref_id"])
     frame["rank"] = frame["severity"].map(SEVERITY_RANK)
     frame = frame.sort_values(["rank", "since", "households"], ascending=[True, False, False])
-    return [_alert(r) for r in frame.head(ALERTS).to_dict("records")]
+    top = frame.head(limit).reset_index(drop=True)
+    actors = who_acts_frame(conn, top)
+    return [_alert(r, a.shown(reveal)) for r, a in zip(top.to_dict("records"), actors, strict=True)]
 
 
-def _alert(r: dict[Hashable, Any]) -> dict[str, Any]:
-    """One alert as the wall shows it."""
+def _alert(r: dict[Hashable, Any], who: Actor) -> dict[str, Any]:
+    """One alert as the wall shows it, with who must act as the caller may see them."""
     since = r["since"]
     households = r["households"]
     return {
@@ -102,15 +109,15 @@ def _alert(r: dict[Hashable, Any]) -> dict[str, Any]:
         "severity": r["severity"],
         "detail": r["detail"],
         "place": r["community_name"] if isinstance(r["community_name"], str) else "",
-        # A grid's gaps are its officer's to settle; the rest are the level's.
-        "who": "grid_officer" if r["ref_type"] == "grid" else r["level"],
+        "who": {"role": who.role, "id": who.id, "name": who.name, "phone": who.phone},
         "since": None if pd.isna(since) else since.isoformat(timespec="minutes"),
         "households": 0 if pd.isna(households) else int(households),
     }
 
 
-def wall(conn: Connection, code: str | None = None) -> dict[str, Any]:
-    """Everything the wall shows of a place, with the data version it was read at."""
+def wall(conn: Connection, code: str | None = None, reveal: bool = False) -> dict[str, Any]:
+    """Everything the wall shows of a place, with the data version it was read at;
+    the people who must act on its alerts in full only if ``reveal`` (an admin)."""
     level = place_level(code)
     code = check_place(conn, level, code) if code else city_code(conn)
     now = changes(conn, level, code)
@@ -136,5 +143,11 @@ def wall(conn: Connection, code: str | None = None) -> dict[str, Any]:
             "days": [row["day"] for row in trend],
             **{key: [row[key] for row in trend] for key in TREND},
         },
-        "alerts": alerts(conn, level, code),
+        "alerts": alerts(conn, level, code, reveal),
     }
+
+
+def alert_records(shown: dict[str, Any]) -> list[str]:
+    """The audit records ("head:12", "officer:3") of the people a wall's alerts name."""
+    actors = (Actor(**a["who"]) for a in shown["alerts"])
+    return sorted({a.record for a in actors if a.record})

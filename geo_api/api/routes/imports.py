@@ -29,6 +29,7 @@ from geo_api.importer.diff import RosterDiff
 from geo_api.importer.run import LAYERS, ImportReport, import_file
 from geo_api.isolated.imports import import_in_child
 from geo_api.privacy import mask_name
+from geo_api.rosters.consent import note_consents
 from geo_api.rosters.record import Who, noted
 from geo_api.settings import UploadSettings
 
@@ -154,6 +155,7 @@ def _record(request: Request, caller: Caller, layer: str, diff: RosterDiff) -> N
             who = Who(caller.name, caller.role, caller.key_id)
             said = f"{diff.new} new, {diff.changed} changed, {diff.retired} retired"
             noted(conn, who, f"POST /imports/{layer}: {said}", named or [layer])
+            note_consents(conn, who, diff.consent, f"POST /imports/{layer}")
         if caller.reveals and named:
             record(conn, caller, f"POST /imports/{layer}", named, purpose(request))
 

@@ -68,8 +68,10 @@ def my_changes(
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
     """What changed in my area since ``since``, newest first: households given a unit
-    head or left without one, locks, places covered or uncovered, heads who started
-    or stepped down, assignment runs. Heads and households are named by id only."""
+    head or left without one, locks, places covered or uncovered, assignment runs;
+    heads appointed, retired, moved and their consent; households ended or moved in;
+    officers appointed or retired; members registered or left; party projects and
+    activities. People and households are named by id only."""
     moment = parse_since(since)
     with read() as conn:
         area = my_area(conn, own, community)

@@ -19,6 +19,7 @@ from geo_api.placards.content import Placard, building_placard, compound_placard
 from geo_api.placards.page import placard_html
 from geo_api.placards.pdf import html_to_pdf
 from geo_api.rosters.consent import set_consent
+from geo_api.rosters.record import Who
 
 router = APIRouter(tags=["grid officers"])
 
@@ -88,4 +89,6 @@ def consent(caller: CallerDep, tx: Tx, head_id: Id, body: Consent) -> dict[str, 
     placards; an officer within their own area."""
     with tx() as conn:
         check_area(caller, *area_of(conn, "head", head_id), f"head {head_id}")
-        return set_consent(conn, head_id, body.consent_public)
+        return set_consent(
+            conn, Who(caller.name, caller.role, caller.key_id), head_id, body.consent_public
+        )

@@ -19,13 +19,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
-from geo_api.api.auth import CallerDep
+from geo_api.api.auth import CallerDep, purpose
 from geo_api.api.deps import Read
+from geo_api.auth.audit import record
 from geo_api.db.results import stored
 from geo_api.errors import ForbiddenError
 from geo_api.stats.series import stats as stats_of
 from geo_api.stats.snapshot import TIME_ZONE, take_snapshot
-from geo_api.stats.wall import wall
+from geo_api.stats.wall import alert_records, wall
 
 router = APIRouter(tags=["command centre"])
 
@@ -58,13 +59,17 @@ def stats(
 @router.get("/wall.json")
 async def wall_json(
     request: Request,
+    caller: CallerDep,
     code: Annotated[
         str | None, Query(max_length=12, description="a street's or community's code; none: city")
     ] = None,
 ) -> Response:
     """The wall's cards, ranking, trend and alerts for the city or one of its places:
-    a few KB, the same for every caller until the data changes."""
+    a few KB, the same for every caller of a kind until the data changes. Who must act
+    on an alert is masked for the command centre; an admin sees them in full, and each
+    such read is recorded in the audit log."""
     engine: Engine = request.app.state.engine
+    reveal = caller.reveals
     # The data may have changed without a hook (a CLI import): snapshot it first.
     await anyio.to_thread.run_sync(take_snapshot, engine)
 
@@ -74,11 +79,21 @@ async def wall_json(
                 conn,
                 "wall",
                 # The changes since yesterday move on at midnight, data or not.
-                f"{code or ''};{datetime.now(ZoneInfo(TIME_ZONE)).date()}",
-                lambda: json.dumps(wall(conn, code), ensure_ascii=False).encode(),
+                f"{code or ''};full={reveal};{datetime.now(ZoneInfo(TIME_ZONE)).date()}",
+                lambda: json.dumps(wall(conn, code, reveal), ensure_ascii=False).encode(),
                 bytes,
                 bytes,
             )
 
     body = await anyio.to_thread.run_sync(build)
+    if reveal:
+        # Every full read is recorded, built or stored, as for the officers' maps.
+        shown = alert_records(json.loads(body))
+        reason = purpose(request)
+
+        def audit() -> None:
+            with engine.begin() as conn:
+                record(conn, caller, f"GET {request.url.path}", shown, reason)
+
+        await anyio.to_thread.run_sync(audit)
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})

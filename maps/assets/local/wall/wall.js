@@ -56,6 +56,12 @@
                                          minute: '2-digit'});
   }
 
+  // Who must act: the role, and the person's (masked unless an admin reads) or the
+  // community's name and the person's phone.
+  function who(w) {
+    return [W['who.' + w.role] || w.role, w.name, w.phone].filter(Boolean).join(' ');
+  }
+
   function drawAlerts(data) {
     var fresh = state.seen;  // ids of the previous answer; null on the first
     var html = data.alerts.map(function (a) {
@@ -64,7 +70,7 @@
         + '"><div class="what">' + (isNew ? '<span class="new">' + esc(W['alert.new'])
         + '</span>' : '') + esc(W['gap.' + a.type] || a.type) + (a.place ? ' · '
         + esc(a.place) : '') + '</div><div class="meta">' + esc(a.detail) + '</div>'
-        + '<div class="meta">' + esc(W['alert.who']) + ': ' + esc(W['who.' + a.who] || a.who)
+        + '<div class="meta">' + esc(W['alert.who']) + ': ' + esc(who(a.who))
         + (a.since ? ' · ' + esc(W['alert.since']) + ' ' + since(a.since) : '') + '</div></li>';
     }).join('');
     $('gg-alert-list').innerHTML = html || '<li class="none">' + esc(W['alert.none']) + '</li>';
