@@ -18,9 +18,10 @@ from geo_api.export.batches import store_stream
 from geo_api.export.layers import write_stream
 from geo_api.importer.run import ImportRejectedError, import_file
 from geo_api.party.categories import retire_category
-from tests.cli_run import Run, run  # noqa: F401 - the fixture
+from tests.cli_run import Run, run
 
 UNIT = "侯马市清单测试银行"
+__all__ = ["run"]  # the fixture
 OURS = ["银行会议室", "义诊队伍", "老年食堂", "儿童托管", "爱心食堂"]
 
 
@@ -28,8 +29,8 @@ def _place(conn: Connection) -> dict[str, Any]:
     """A community with a named compound, its code and name, and a member to offer."""
     row = conn.execute(
         text("""SELECT c.id, c.code, c.name AS community, cp.name AS compound,
-                       ST_X(ST_PointOnSurface(cp.geom)) AS lon, ST_Y(ST_PointOnSurface(cp.geom)) AS lat
-                FROM compound cp JOIN community c ON c.id = cp.community_id
+                       ST_X(p) AS lon, ST_Y(p) AS lat
+                FROM (SELECT *, ST_PointOnSurface(geom) AS p FROM compound) cp JOIN community c ON c.id = cp.community_id
                 WHERE cp.name IS NOT NULL ORDER BY cp.id LIMIT 1""")
     ).one()
     return dict(row._mapping)
@@ -208,8 +209,10 @@ def test_demands_stand_at_their_compound_or_community(conn: Connection, tmp_path
     assert any("经度/纬度" in w for w in report.warnings)
     rows = conn.execute(
         text("""SELECT d.title, d.urgency, d.due, d.raised_on, d.compound_id IS NOT NULL,
-                       ST_Distance(d.geom::geography, ST_SetSRID(ST_MakePoint(:x, :y), 4326)::geography)
-                FROM party_demand d WHERE d.title IN ('老年食堂', '儿童托管') ORDER BY d.urgency"""),
+                       ST_Distance(d.geom::geography,
+                                   ST_SetSRID(ST_MakePoint(:x, :y), 4326)::geography)
+                FROM party_demand d WHERE d.title IN ('老年食堂', '儿童托管')
+                ORDER BY d.urgency"""),
         {"x": place["lon"], "y": place["lat"]},
     ).all()
     assert [tuple(r)[:5] for r in rows] == [
