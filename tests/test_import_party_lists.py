@@ -30,7 +30,8 @@ def _place(conn: Connection) -> dict[str, Any]:
     row = conn.execute(
         text("""SELECT c.id, c.code, c.name AS community, cp.name AS compound,
                        ST_X(p) AS lon, ST_Y(p) AS lat
-                FROM (SELECT *, ST_PointOnSurface(geom) AS p FROM compound) cp JOIN community c ON c.id = cp.community_id
+                FROM (SELECT *, ST_PointOnSurface(geom) AS p FROM compound) cp
+                JOIN community c ON c.id = cp.community_id
                 WHERE cp.name IS NOT NULL ORDER BY cp.id LIMIT 1""")
     ).one()
     return dict(row._mapping)
@@ -320,7 +321,7 @@ def test_the_cli_imports_a_list_and_audits_it(run: Run, engine: Engine, tmp_path
         place = _place(conn)
     _demands(place).to_csv(tmp_path / "需求清单.csv", index=False, encoding="gbk")
     try:
-        code, out, err = run("import", "demands", str(tmp_path / "需求清单.csv"))
+        code, _, err = run("import", "demands", str(tmp_path / "需求清单.csv"))
         assert code == 0, err
         with engine.connect() as conn:
             ids = conn.execute(
@@ -335,7 +336,7 @@ def test_the_cli_imports_a_list_and_audits_it(run: Run, engine: Engine, tmp_path
         bad = _demands(place)
         bad.loc[1, "紧急程度"] = "马上"
         bad.to_csv(tmp_path / "bad.csv", index=False)
-        code, out, err = run("import", "demands", str(tmp_path / "bad.csv"))
+        code, _, err = run("import", "demands", str(tmp_path / "bad.csv"))
         assert code != 0 and "错误:" in err and "紧急程度" in err and "马上" in err
     finally:
         with engine.begin() as conn:
