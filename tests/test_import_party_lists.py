@@ -11,6 +11,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
 from geo_api.catalogue.layers import LAYER_BY_NAME
@@ -341,3 +342,30 @@ def test_the_cli_imports_a_list_and_audits_it(run: Run, engine: Engine, tmp_path
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM party_demand WHERE title IN ('老年食堂', '儿童托管')"))
+
+
+def test_the_api_imports_a_list_and_audits_it_under_the_key(
+    client: TestClient, conn: Connection, engine: Engine, keys: dict[str, str], tmp_path: Path
+) -> None:
+    """POST /imports/projects lands the rows in the caller's transaction and writes the
+    audit row under the caller's key, naming the projects it added."""
+    place = _place(conn)
+    _projects(place).drop(columns=["需求"]).to_csv(tmp_path / "项目清单.csv", index=False)
+    with (tmp_path / "项目清单.csv").open("rb") as f:
+        answer = client.post("/imports/projects", files={"file": ("项目清单.csv", f, "text/csv")},
+                             headers={"X-API-Key": keys["admin"]})  # fmt: skip
+    assert answer.status_code == 422 and "牵头单位" in answer.text  # the unit is not stored
+    _unit(conn, place["lon"], place["lat"])
+    with (tmp_path / "项目清单.csv").open("rb") as f:
+        answer = client.post("/imports/projects", files={"file": ("项目清单.csv", f, "text/csv")},
+                             headers={"X-API-Key": keys["admin"]})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["inserted"] == 1
+    project = conn.execute(text("SELECT id FROM party_project WHERE title = '爱心食堂'")).scalar()
+    with engine.connect() as c:
+        audit = c.execute(
+            text("SELECT records FROM audit_log WHERE key_name = 'test admin' "
+                 "AND action = 'POST /imports/projects: 1 added or changed' "
+                 "ORDER BY id DESC LIMIT 1")
+        ).scalar_one()  # fmt: skip
+    assert audit == f"party_project:{project}"
