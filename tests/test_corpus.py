@@ -68,6 +68,16 @@ class _Store:
         with self.conn.begin_nested():
             yield self.conn
 
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """The test's connection, whose ``begin`` (the CLI's transaction) is a savepoint."""
+        real = self.conn.begin
+        self.conn.begin = self.conn.begin_nested  # type: ignore[method-assign, assignment]
+        try:
+            yield self.conn
+        finally:
+            self.conn.begin = real  # type: ignore[method-assign]
+
 
 def _cli(case: Case, path: Path, conn: Connection, monkeypatch: pytest.MonkeyPatch) -> Outcome:
     """``gridgov import LAYER FILE --options`` in-process; the report taken from the run."""

@@ -30,6 +30,9 @@ IMPORT_LAYERS: Final = (
     "gates",
     "signins",
     "alliance_units",
+    "resources",
+    "demands",
+    "projects",
 )
 # geo_api.assign.parallel.SOLVERS
 SOLVERS: Final = ("greedy", "flow")

@@ -113,6 +113,8 @@ def import_layer(
             )
             if report.diff is not None and not dry_run:
                 _record(conn, layer, file.name, report.diff)
+            elif report.records:
+                _record_changes(conn, layer, file.name, report.records)
     except ImportRejectedError as error:
         _write_rejects(target, error.report.rejects)
         log.error("the rejected rows are listed in %s", target)
@@ -151,6 +153,16 @@ def _record(conn: Connection, layer: str, name: str, diff: RosterDiff) -> None:
         f"import {layer} {name}: {diff.new} new, {diff.changed} changed, {diff.retired} retired",
         [f"{layer}:{r.id}" for r in diff.rows if r.id is not None][:1000] or [layer],
     )
+
+
+def _record_changes(conn: Connection, layer: str, name: str, records: list[str]) -> None:
+    """Record an import that changed stored rows (the party lists) under the system user."""
+    from geo_api.auth.audit import id_ranges
+    from geo_api.rosters.record import Who, noted
+
+    kind = records[0].split(":")[0]
+    ranges = id_ranges(kind, [int(r.split(":")[1]) for r in records])
+    noted(conn, Who.operator(), f"import {layer} {name}: {len(records)} added or changed", ranges)
 
 
 def show_diff(diff: RosterDiff) -> None:

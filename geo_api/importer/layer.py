@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 
 from geo_api.importer.checks import Checked
 from geo_api.importer.coords import SourceCRS
+from geo_api.importer.upsert import Landed
 
 State = TypeVar("State")
 # What a row needs in space: an outline or line ("shapes"), a point from the
@@ -126,6 +127,17 @@ class Layer(ABC, Generic[State]):
     @abstractmethod
     def landings(self, fields: dict[str, str], located: bool) -> list[Landing]:
         """Where the checked rows go; ``located`` says whether rows can carry points."""
+
+    def land(self, conn: Connection, state: State, rows: pd.DataFrame) -> Landed | None:
+        """Land a chunk's checked rows itself, or None to land them where ``landings``
+        say: a layer whose key no unique index holds (the party lists' year, title and
+        community) finds and updates its rows one by one."""
+        return None
+
+    def records(self, state: State) -> list[str]:
+        """The stored rows the import added or changed ("party_resource:4"), for the
+        audit row the CLI and the API write under whoever imported."""
+        return []
 
     def retired(self, conn: Connection, state: State, ids: list[int]) -> None:
         """Rows missing from a full roster were retired (ids of the layer's table), before

@@ -13,11 +13,14 @@ from geo_api.errors import InvalidInputError
 from geo_api.importer.alliance import ALLIANCE_UNITS
 from geo_api.importer.areas import COMMUNITIES, COMPOUNDS, GRIDS, STREETS
 from geo_api.importer.cells import BUILDINGS, UNITS
+from geo_api.importer.demands import DEMANDS
 from geo_api.importer.heads import HEADS
 from geo_api.importer.households import HOUSEHOLDS
 from geo_api.importer.layer import Layer
 from geo_api.importer.members import MEMBERS
 from geo_api.importer.officers import OFFICERS
+from geo_api.importer.projects import PROJECTS
+from geo_api.importer.resources import RESOURCES
 from geo_api.importer.roads import GATES, ROADS
 from geo_api.importer.signins import SIGNINS
 from geo_api.importer.stations import STATIONS
@@ -27,6 +30,7 @@ REGISTRY: dict[str, Layer[Any]] = {
     for layer in (
         STREETS, COMMUNITIES, GRIDS, COMPOUNDS, BUILDINGS, UNITS, HOUSEHOLDS, STATIONS,
         MEMBERS, HEADS, OFFICERS, ROADS, GATES, SIGNINS, ALLIANCE_UNITS,
+        RESOURCES, DEMANDS, PROJECTS,
     )
 }  # fmt: skip
 LAYERS = list(REGISTRY)

@@ -27,6 +27,7 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     diff: RosterDiff | None = None  # rosters: new, changed, unchanged, missing
+    records: list[str] = field(default_factory=list)  # rows changed, for the audit log
 
     @property
     def rows_landed(self) -> int:

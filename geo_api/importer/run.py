@@ -155,7 +155,7 @@ def _import(
     try:
         for chunk, source_crs in _chunks(run, report):
             checked = spec.check(chunk, fields, source_crs, state)
-            _land(conn, report, run, checked, skip_bad, landings, lander)
+            _land(conn, report, run, checked, skip_bad, landings, lander, state)
             if progress is not None:
                 progress(report.rows_in)
         if lander is not None:
@@ -182,6 +182,7 @@ def _import(
             f"{len(report.rejects)} rejected"
         )
     report.notes += [_rows_named(n, source) for n in spec.after(conn, state, options)]
+    report.records = spec.records(state)
     report.warnings += _outside_parents(conn, spec)
     _rebuild(conn, spec, report, node_crossings)
     return report
@@ -332,6 +333,7 @@ def _land(
     skip_bad: bool,
     landings: list[Landing],
     lander: Lander | None,
+    state: Any,
 ) -> None:
     """Count a checked chunk, and land its rows unless the import is failing anyway."""
     report.rejects += [_named(r, run) for r in checked.rejects]
@@ -347,7 +349,8 @@ def _land(
             part = rows_of(landing, checked.rows)
             diff.compare(conn, landing, run.layer.roster, part, report.diff)
     if lander is not None:
-        report.landed.add(lander.land(checked.rows))
+        own = run.layer.land(conn, state, checked.rows)
+        report.landed.add(own if own is not None else lander.land(checked.rows))
 
 
 def _named(reject: Reject, run: _Run) -> Reject:

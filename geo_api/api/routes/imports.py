@@ -21,7 +21,7 @@ from geo_api.api.auth import CallerDep, purpose
 from geo_api.api.deps import Tx, after_change, get_transaction
 from geo_api.api.schemas import ImportResult
 from geo_api.api.uploads import received
-from geo_api.auth.audit import record
+from geo_api.auth.audit import id_ranges, record
 from geo_api.auth.roles import Caller
 from geo_api.errors import InvalidInputError
 from geo_api.importer.columns import load_mapping
@@ -130,6 +130,8 @@ async def upload(
             )
     if report.diff is not None:
         _record(request, caller, layer, report.diff)
+    elif report.records and not dry_run:
+        _record_changes(request, caller, layer, report.records)
     return {
         "layer": report.layer,
         "file": report.file,
@@ -158,6 +160,16 @@ def _record(request: Request, caller: Caller, layer: str, diff: RosterDiff) -> N
             note_consents(conn, who, diff.consent, f"POST /imports/{layer}")
         if caller.reveals and named:
             record(conn, caller, f"POST /imports/{layer}", named, purpose(request))
+
+
+def _record_changes(request: Request, caller: Caller, layer: str, records: list[str]) -> None:
+    """Record an import that changed stored rows (the party lists) under the caller's key."""
+    kind = records[0].split(":")[0]
+    ranges = id_ranges(kind, [int(r.split(":")[1]) for r in records])
+    engine: Engine = request.app.state.engine
+    with engine.begin() as conn:
+        who = Who(caller.name, caller.role, caller.key_id)
+        noted(conn, who, f"POST /imports/{layer}: {len(records)} added or changed", ranges)
 
 
 def _diff(report: ImportReport, caller: Caller) -> dict[str, Any] | None:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-TOPICS = ("reading", "hostile", "signins")  # the lead adds "checks"
+TOPICS = ("reading", "hostile", "signins", "party")  # the lead adds "checks"
 
 
 @dataclass(frozen=True)
