@@ -78,7 +78,7 @@ def test_a_clash_found_when_the_key_is_built_fails_and_leaves_the_table_as_it_wa
     assert lander.land(rows).inserted == 2  # copied: nothing checks the key yet
     with pytest.raises(InvalidInputError) as raised:
         lander.finish()
-    assert "uq_household_unit_id_room_household_no" in str(raised.value)
+    assert "uq_household_current_room" in str(raised.value)
     assert "is duplicated" in str(raised.value)
     assert definitions(conn) == before
     assert conn.execute(text("SELECT count(*) FROM household")).scalar_one() == 0

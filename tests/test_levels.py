@@ -220,7 +220,7 @@ def test_a_rerun_changes_no_place_and_a_leaving_head_only_their_places(conn: Con
 
 
 def test_parallel_workers_give_the_same_assignment(conn: Connection) -> None:
-    homes, heads, _, epsg = _frames(conn)
+    homes, heads, _, epsg = _frames(conn, None)
     homes["previous"] = -1  # solve afresh: nothing to keep
     tasks = _tasks(homes, heads, epsg, "flow")
     assert len(tasks) > 2

@@ -101,7 +101,7 @@ def test_units_lists_and_match(run: Run, engine: Engine) -> None:
                     WHERE lc.code = 'children' AND c.code = :c"""),
             {"c": community, "lon": lon + 0.001, "lat": lat},
         )
-    code, out, err = run("match", "--year", YEAR, "--accept", "--lang", "en")
+    code, out, err = run("match", "--year", YEAR, "--reach", "5000", "--accept", "--lang", "en")
     assert code == 0, err
     assert "四点半课堂" in out and "课后托管" in out and "projects made 1" in out
     code, out, err = run("lists", "demands", "--year", YEAR)

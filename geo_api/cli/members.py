@@ -31,7 +31,7 @@ def _show(answer: dict[str, Any]) -> None:
             "id": answer["id"],
             "name": answer["name"],
             "phone": answer["phone"],
-            "status": t(answer["status"]),
+            "status": t(STATUS_WORD.get(answer["status"], answer["status"])),
             "workplace": answer["workplace"] or "-",
             "community": f"{answer['community_name'] or '-'} {answer['community_code'] or ''}",
             "registered on": str(answer["registered_on"]),
@@ -70,7 +70,7 @@ def list_cmd(
         "party members",
         ("id", "name", "phone", "status", "community", "registered on", "left on"),
         [
-            (r["id"], r["name"], r["phone"], t(STATUS_WORD[r["status"]]),
+            (r["id"], r["name"], r["phone"], t(STATUS_WORD.get(r["status"], r["status"])),
              r["community_code"] or "-", str(r["registered_on"]), str(r["left_on"] or ""))
             for r in rows
         ],

@@ -53,7 +53,10 @@ def heads(
 
     over = np.asarray(overloaded_units, dtype=int)
     no_unit = planted(np.setdiff1d(units["id"].to_numpy(), over), 0.012)
-    no_building = planted(buildings["id"].to_numpy(), 0.02)
+    # A building without a head is planted where its compound has others, whose head
+    # can stand in (a 片长): the gap a run closes, as in a real compound.
+    shared = buildings["compound_id"].duplicated(keep=False).to_numpy()
+    no_building = planted(buildings["id"].to_numpy()[shared if shared.any() else slice(None)], 0.02)
     no_compound = planted(compounds["id"].to_numpy(), 0.01)
 
     # Unit heads: one per 18 households (at least one), one only in the planted units.

@@ -23,21 +23,26 @@ from geo_api.party.match.fit import fit_pairs
 
 DEFAULT_REACH_M = 1000.0
 
+# The nearest vertex in metres: the index's nearest few in degrees (a degree of
+# longitude is shorter than one of latitude), then the closest of them on the ellipsoid.
+NEAR = 16
 # Open demands of the year (a community's, or all), with their nearest vertex.
-DEMANDS_SQL = """
+DEMANDS_SQL = f"""
 SELECT d.id, d.urgency, d.category_id, d.community_id, v.id AS vertex, v.metres
 FROM party_demand d
 LEFT JOIN LATERAL (
-    SELECT rv.id, ST_Distance(rv.geom::geography, d.geom::geography) AS metres
-    FROM road_vertex rv ORDER BY rv.geom <-> d.geom LIMIT 1) v ON true
+    SELECT n.id, n.metres FROM (
+        SELECT rv.id, ST_Distance(rv.geom::geography, d.geom::geography) AS metres
+        FROM road_vertex rv ORDER BY rv.geom <-> d.geom LIMIT {NEAR}) n
+    ORDER BY n.metres, n.id LIMIT 1) v ON true
 WHERE d.status = 'open' AND d.year = :year
   AND (CAST(:community AS int) IS NULL OR d.community_id = :community)
   AND (CAST(:demands AS int[]) IS NULL OR d.id = ANY(:demands))
 ORDER BY d.id
-"""
+"""  # noqa: S608 - NEAR is a constant
 # Resources offered that year, not withdrawn, placed, with capacity left after the
 # projects under way, with their nearest vertex.
-RESOURCES_SQL = """
+RESOURCES_SQL = f"""
 SELECT r.id, r.category_id,
        r.capacity - (SELECT count(*) FROM project_resource pr
                      JOIN party_project p ON p.id = pr.project_id
@@ -46,11 +51,13 @@ SELECT r.id, r.category_id,
        v.id AS vertex, v.metres
 FROM party_resource r
 LEFT JOIN LATERAL (
-    SELECT rv.id, ST_Distance(rv.geom::geography, r.geom::geography) AS metres
-    FROM road_vertex rv ORDER BY rv.geom <-> r.geom LIMIT 1) v ON true
+    SELECT n.id, n.metres FROM (
+        SELECT rv.id, ST_Distance(rv.geom::geography, r.geom::geography) AS metres
+        FROM road_vertex rv ORDER BY rv.geom <-> r.geom LIMIT {NEAR}) n
+    ORDER BY n.metres, n.id LIMIT 1) v ON true
 WHERE r.year = :year AND r.withdrawn_on IS NULL AND r.geom IS NOT NULL
 ORDER BY r.id
-"""
+"""  # noqa: S608 - NEAR is a constant
 # Every (demand vertex, node, metres) within :reach along the network.
 REACHED_SQL = f"""
 SELECT d.{{start}} AS start, d.node, d.agg_cost FROM pgr_drivingDistance(
