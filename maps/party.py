@@ -19,11 +19,13 @@ from maps.options import PageOptions
 
 LABELS = {
     "zh": {
+        "party": "党建联盟与清单（单位、资源、需求、匹配）",
         "units": "联盟单位", "resources": "资源清单", "demands": "需求（未满足）",
         "matches": "已匹配（需求—资源）", "kind": "类型", "category": "类别",
         "capacity": "容量", "urgency": "紧急程度", "metres": "步行距离",
     },
     "en": {
+        "party": "Alliance units and lists (units, resources, demands, matches)",
         "units": "Alliance units", "resources": "Resources", "demands": "Open demands",
         "matches": "Matches (demand to resource)", "kind": "Kind", "category": "Category",
         "capacity": "Capacity", "urgency": "Urgency", "metres": "Walk",
@@ -76,7 +78,9 @@ def add_party(
     name_col = "name_en" if opts.lang == "en" else "name_zh"
     year = conn.execute(text(YEAR_SQL)).scalar()
     params: dict[str, object] = {"y": year, "c": community}
-    units = folium.FeatureGroup(name=words["units"], show=False)
+    # One entry in the layer list for all four: the list stays short on the wall.
+    party = folium.FeatureGroup(name=words["party"], show=False)
+    units = party
     for row in opts.place(_frame(conn, UNITS_SQL, {"c": community})).itertuples():
         folium.Marker(
             [row.geom.y, row.geom.x],
@@ -84,26 +88,24 @@ def add_party(
             popup=folium.Popup(f"<b>{html.escape(row.name)}</b><br>{words['kind']}：{row.kind}"),
             icon=folium.Icon(color="red", icon="flag", prefix="fa"),
         ).add_to(units)
-    units.add_to(m)
+    party.add_to(m)
     if year is None:
         return
-    resources = folium.FeatureGroup(name=words["resources"], show=False)
+    resources = party
     for row in opts.place(_frame(conn, RESOURCES_SQL, params)).itertuples():
         folium.CircleMarker(
             [row.geom.y, row.geom.x], radius=5, color="#238b45", fill=True,
             tooltip=html.escape(f"{row.title} · {getattr(row, name_col)}"),
             popup=folium.Popup(f"<b>{html.escape(row.title)}</b><br>{words['capacity']}：{row.capacity}"),
         ).add_to(resources)  # fmt: skip
-    resources.add_to(m)
-    demands = folium.FeatureGroup(name=words["demands"], show=False)
+    demands = party
     for row in opts.place(_frame(conn, DEMANDS_SQL, params)).itertuples():
         folium.CircleMarker(
             [row.geom.y, row.geom.x], radius=6, color=URGENCY_COLOURS[row.urgency],
             fill=True, tooltip=html.escape(f"{row.title} · {getattr(row, name_col)}"),
             popup=folium.Popup(f"<b>{html.escape(row.title)}</b><br>{words['urgency']}：{row.urgency}"),
         ).add_to(demands)  # fmt: skip
-    demands.add_to(m)
-    matches = folium.FeatureGroup(name=words["matches"], show=False)
+    matches = party
     for row in opts.place(_frame(conn, MATCHES_SQL, params)).itertuples():
         walk = (
             "—"
@@ -114,4 +116,3 @@ def add_party(
             [(y, x) for x, y in row.geom.coords], color="#6a51a3", weight=2,
             tooltip=html.escape(f"{row.title} · {words['metres']} {walk}"),
         ).add_to(matches)  # fmt: skip
-    matches.add_to(m)

@@ -22,6 +22,7 @@ from maps.command_centre import AREA_LEVELS, ROLES, TIERS
 from maps.gap_layers import gap_groups, group_label
 from maps.labels import labels
 from maps.options import PageOptions
+from maps.party import LABELS as PARTY_LABELS
 from tests.browser import Visit, visit
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -55,7 +56,8 @@ def expected_overlays(lang: str) -> list[str]:
     names += [t[f"area.{level}"] for level in AREA_LEVELS]
     names += [t["buildings.layer"], t["households.layer"]]
     names += [t["reach.one_layer"]]
-    names += [t[f"tier.{tier}"] for tier in TIERS] + [t[f"role.{role}"] for role in ROLES]
+    names += [t[f"tier.{tier}"] for tier in TIERS] + [PARTY_LABELS[lang]["party"]]
+    names += [t[f"role.{role}"] for role in ROLES] + [t["officer.layer"]]
     prefix = t["gap.layer"].split("{")[0]
     opts = PageOptions(lang=lang)
     names += [prefix + group_label(key, types, opts) for key, types in gap_groups()]

@@ -10,6 +10,9 @@ from sqlalchemy import Connection, text
 from geo_api.demo.party import YEAR
 from maps.command_centre import command_centre_page
 from maps.officers import officer_page
+from maps.party import LABELS
+
+PARTY = LABELS["zh"]
 
 
 def test_party_collections_carry_no_personal_data(client: TestClient) -> None:
@@ -33,7 +36,7 @@ def test_map_pages_show_the_party_layers(conn: Connection) -> None:
     """The command centre and an officer's map carry the units, lists and matches,
     without the units' liaisons."""
     page = command_centre_page(conn)
-    for label in ("联盟单位", "资源清单", "需求（未满足）", "已匹配（需求—资源）"):
+    for label in (PARTY["party"],):
         assert label in page or json.dumps(label)[1:-1] in page, label
     liaison = conn.execute(
         text("SELECT contact_name FROM alliance_unit WHERE contact_name IS NOT NULL LIMIT 1")
@@ -43,4 +46,4 @@ def test_map_pages_show_the_party_layers(conn: Connection) -> None:
         text("""SELECT c.code FROM party_demand d JOIN community c ON c.id = d.community_id
                 WHERE d.status = 'open' LIMIT 1""")
     ).scalar_one()
-    assert json.dumps("需求（未满足）")[1:-1] in officer_page(conn, "community", code)
+    assert json.dumps(PARTY["party"])[1:-1] in officer_page(conn, "community", code)
