@@ -59,7 +59,14 @@ def test_every_formatted_address_reads_back(
     label: str | None,
     zone: str | None,
 ) -> None:
-    text = format_address(community, compound, building, unit, room, label, zone, street=street)
+    try:
+        text = format_address(community, compound, building, unit, room, label, zone, street=street)
+    except InvalidInputError:
+        # Refused only for a name no writing reads back, not even the street and the
+        # name alone before the building, unit and room (浍滨街道家园 reads as one name).
+        alone = parse_address(f"{street or ''}{compound}{building}号楼{unit}单元{room}室")
+        assert (alone.street, alone.compound) != (street, compound)
+        return
     parsed = parse_address(text)
     written = (
         compound if zone is None or zone_of(compound) == zone_of(f"名{zone}") else compound + zone
