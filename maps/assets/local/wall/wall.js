@@ -259,10 +259,15 @@
     // The boxes settle once the fonts are in: each chart follows its box's size.
     var resize = function () {
       Object.keys(charts).forEach(function (k) { charts[k].resize(); });
+      // A panel that grew after the first fit (fonts in, a longer English ranking) must
+      // not cover the city: fit the place shown again.
+      var p = state.code ? place(state.code) : null;
+      fit(p ? p.bounds : cfg.city_bounds);
     };
     window.addEventListener('resize', resize);
     if (window.ResizeObserver) {
-      new ResizeObserver(resize).observe($('gg-right'));
+      var panels = new ResizeObserver(resize);
+      ['gg-left', 'gg-right', 'gg-top'].forEach(function (id) { panels.observe($(id)); });
     }
     document.fonts.ready.then(resize);
     window.gg_wall_poll = poll;
