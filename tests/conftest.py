@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, TextClause, text
 from sqlalchemy.engine import make_url
@@ -37,6 +32,7 @@ from geo_api.db.engine import make_engine
 from geo_api.demo.city import City, generate_city
 from geo_api.demo.load import load_city
 from tests import browser
+from tests.own_store import served
 
 # TestClient's requests name the host "testserver"; the server's secret (which signs
 # tokens) goes to a folder of the run's own, not the checkout's .gridgov.
@@ -44,6 +40,9 @@ os.environ.setdefault("GEO_API_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 os.environ.setdefault(
     "GEO_API_SECRET_FILE", str(Path(tempfile.mkdtemp(prefix="gridgov-secret-")) / "secret")
 )
+
+# The CLI tests' `run` fixture, for every test module.
+pytest_plugins = ["tests.cli_run"]
 
 TEST_HOUSEHOLDS = 1_000
 TEST_SEED = 7
@@ -169,6 +168,13 @@ def scratch_url(server_url: str) -> str:
     return _recreate_database(server_url, "gridgov_scratch")
 
 
+@pytest.fixture
+def columns() -> int:
+    """How wide a terminal the CLI tests run in (tests.cli_run): wide, unless a module
+    checking that tables fit a plain terminal says 80."""
+    return 200
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     """Where tests leave screenshots and files for people to look at."""
@@ -181,22 +187,5 @@ def live_server(db_url: str, city: City, keys: dict[str, str]) -> Iterator[str]:
     """gridgov's API on a free port of 127.0.0.1, in a thread; the browser (tests.browser)
     calls it with the command centre's key."""
     browser.API_KEY = keys["command"]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(db_url) as base:
+        yield base

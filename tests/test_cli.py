@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import stat
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pyogrio
@@ -12,36 +10,10 @@ import pytest
 from sqlalchemy import Engine, text
 
 from geo_api.auth.keys import caller_for
-from geo_api.cli.main import main
 from geo_api.demo.city import City
 from geo_api.export.layers import LAYER_NAMES
 from tests.browser import visit
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(
-    db_url: str,
-    city: City,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Run:
-    """Run ``gridgov ARGS`` against the test city; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("GEO_API_DATABASE_URL", db_url)
-    monkeypatch.setenv("COLUMNS", "200")
-    # Relative paths a command writes (even by mistake) land in the test's folder.
-    monkeypatch.chdir(tmp_path)
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["gridgov", *args])
-        with pytest.raises(SystemExit) as exited:
-            main()
-        captured = capsys.readouterr()
-        return int(exited.value.code or 0), captured.out, captured.err
-
-    return invoke
+from tests.cli_run import Run
 
 
 def test_help_on_every_command(run: Run) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from geo_api.cli.main import main
-from tests.test_cli import Run, run  # noqa: F401 - the fixture
+from tests.cli_run import Run
 
 DOWN_URL = "postgresql+psycopg://gridgov:x@127.0.0.1:9/nothing"  # port 9: discard, closed
 
@@ -65,7 +65,7 @@ def files(tmp_path: Path) -> Path:
     ],
 )
 def test_a_mistake_is_one_line_and_status_1(
-    run: Run,  # noqa: F811
+    run: Run,
     files: Path,
     args: list[str],
     says: str,
@@ -86,7 +86,7 @@ def test_a_mistake_is_one_line_and_status_1(
     ],
 )
 def test_a_mistyped_command_line_is_one_line_and_status_1(
-    run: Run,  # noqa: F811
+    run: Run,
     args: list[str],
     zh: str,
     en: str,
@@ -101,7 +101,7 @@ def test_a_mistyped_command_line_is_one_line_and_status_1(
     assert "see gridgov" in err
 
 
-def test_asking_a_group_for_nothing_shows_its_help(run: Run) -> None:  # noqa: F811
+def test_asking_a_group_for_nothing_shows_its_help(run: Run) -> None:
     code, out, err = run("db")
     assert code == 2 and "Commands" in out + err and "错误" not in out + err
 
@@ -110,7 +110,7 @@ def test_asking_a_group_for_nothing_shows_its_help(run: Run) -> None:  # noqa: F
     "args", [["gaps"], ["assign"], ["export", "--out", "x.gpkg"], ["communities"], ["db", "status"]]
 )
 def test_a_database_that_is_down(
-    run: Run,  # noqa: F811
+    run: Run,
     monkeypatch: pytest.MonkeyPatch,
     args: list[str],
 ) -> None:
@@ -120,7 +120,7 @@ def test_a_database_that_is_down(
 
 
 def test_a_database_not_migrated(
-    run: Run,  # noqa: F811
+    run: Run,
     monkeypatch: pytest.MonkeyPatch,
     scratch_url: str,
 ) -> None:
@@ -130,7 +130,7 @@ def test_a_database_not_migrated(
 
 
 def test_a_busy_port_stops_serve_and_demo_before_any_work(
-    run: Run,  # noqa: F811
+    run: Run,
     monkeypatch: pytest.MonkeyPatch,
     busy_port: int,
 ) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from geo_api.auth.keys import caller_for
 from geo_api.demo.city import City
 from tests.browser import visit
-from tests.test_cli import Run, run  # noqa: F401 - the fixture
+from tests.cli_run import Run
 
 LATIN_WORD = re.compile(r"\b[a-z]{4,}\b")
 
@@ -34,7 +34,7 @@ LATIN_WORD = re.compile(r"\b[a-z]{4,}\b")
     ],
 )
 def test_tables_fit_80_columns(
-    run: Run,  # noqa: F811
+    run: Run,
     monkeypatch: pytest.MonkeyPatch,
     args: list[str],
 ) -> None:
@@ -47,7 +47,7 @@ def test_tables_fit_80_columns(
         assert len(out.splitlines()) > 3
 
 
-def test_gaps_in_one_language_per_run(run: Run) -> None:  # noqa: F811
+def test_gaps_in_one_language_per_run(run: Run) -> None:
     code, zh, err = run("gaps")
     assert code == 0, err
     assert "各社区问题" in zh and "小区无小区长" in zh and "Compound" not in zh
@@ -60,7 +60,7 @@ def test_gaps_in_one_language_per_run(run: Run) -> None:  # noqa: F811
 
 
 def test_a_community_by_name_and_the_list_of_communities(
-    run: Run,  # noqa: F811
+    run: Run,
     city: City,
 ) -> None:
     first = city.communities.iloc[0]
@@ -77,7 +77,7 @@ def test_a_community_by_name_and_the_list_of_communities(
     assert code == 1 and "no community (社区) is named" in err
 
 
-def test_recruit_names_units_by_their_address(run: Run) -> None:  # noqa: F811
+def test_recruit_names_units_by_their_address(run: Run) -> None:
     code, out, err = run("recruit", "--reach", "250")
     assert code == 0, err
     flat = out.replace("\n", "")
@@ -85,7 +85,7 @@ def test_recruit_names_units_by_their_address(run: Run) -> None:  # noqa: F811
     assert "推荐的单元长" in flat
 
 
-def test_site_writes_its_proposals(run: Run, tmp_path: Path) -> None:  # noqa: F811
+def test_site_writes_its_proposals(run: Run, tmp_path: Path) -> None:
     target = tmp_path / "sites.gpkg"
     code, out, err = run("site", "--k", "2", "--out", str(target))
     assert code == 0, err
@@ -95,7 +95,7 @@ def test_site_writes_its_proposals(run: Run, tmp_path: Path) -> None:  # noqa: F
     assert str(best.iloc[0]["name"]) in out
 
 
-def test_export_overwrites_only_when_asked(run: Run, tmp_path: Path) -> None:  # noqa: F811
+def test_export_overwrites_only_when_asked(run: Run, tmp_path: Path) -> None:
     target = tmp_path / "city.gpkg"
     assert run("export", "--out", str(target))[0] == 0
     code, _, err = run("export", "--out", str(target))
@@ -105,7 +105,7 @@ def test_export_overwrites_only_when_asked(run: Run, tmp_path: Path) -> None:  #
 
 
 def test_the_demo_keeps_its_key_unless_asked(
-    run: Run,  # noqa: F811
+    run: Run,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     engine: Engine,
@@ -128,7 +128,7 @@ def test_the_demo_keeps_its_key_unless_asked(
 
 
 def test_a_saved_map_shows_when_its_data_was_read(
-    run: Run,  # noqa: F811
+    run: Run,
     tmp_path: Path,
     city: City,
 ) -> None:
@@ -149,7 +149,7 @@ def test_a_saved_map_shows_when_its_data_was_read(
 
 @pytest.mark.browser
 def test_a_saved_map_opened_later_shows_the_datas_day(
-    run: Run,  # noqa: F811
+    run: Run,
     tmp_path: Path,
 ) -> None:
     target = tmp_path / "cc.html"
@@ -166,7 +166,7 @@ def test_a_saved_map_opened_later_shows_the_datas_day(
 
 
 def test_demo_twice_prints_the_same_key(
-    run: Run,  # noqa: F811
+    run: Run,
     monkeypatch: pytest.MonkeyPatch,
     scratch_url: str,
     tmp_path: Path,

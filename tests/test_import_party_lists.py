@@ -19,11 +19,16 @@ from geo_api.export.batches import store_stream
 from geo_api.export.layers import write_stream
 from geo_api.importer.run import ImportRejectedError, import_file
 from geo_api.party.categories import retire_category
-from tests.cli_run import Run, run
+from tests.cli_run import Run
 
 UNIT = "侯马市清单测试银行"
-__all__ = ["run"]  # the fixture
 OURS = ["银行会议室", "义诊队伍", "老年食堂", "儿童托管", "爱心食堂"]
+
+
+@pytest.fixture
+def columns() -> int:
+    """The CLI's tables here must fit a plain 80-column terminal."""
+    return 80
 
 
 def _place(conn: Connection) -> dict[str, Any]:

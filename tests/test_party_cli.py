@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
-from geo_api.cli.main import main
 from geo_api.demo.city import City
+from tests.cli_run import Run, invoker
 
-Run = Callable[..., tuple[int, str, str]]
 YEAR = "2031"  # no other test's year: the CLI commits
 
 
@@ -26,17 +24,8 @@ def run(
     tmp_path: Path,
 ) -> Iterator[Run]:
     """Run ``gridgov ARGS`` on the test city; what the commands made is deleted after."""
-    monkeypatch.setenv("GEO_API_DATABASE_URL", db_url)
-    monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.chdir(tmp_path)
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["gridgov", *args])
-        with pytest.raises(SystemExit) as exited:
-            main()
-        captured = capsys.readouterr()
-        return int(exited.value.code or 0), captured.out, captured.err
-
+    invoke = invoker(db_url, monkeypatch, capsys)
     yield invoke
     with engine.begin() as conn:
         for sql in (

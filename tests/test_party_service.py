@@ -4,8 +4,6 @@ exchanges never below zero; records, totals and year-end summaries."""
 from __future__ import annotations
 
 import io
-import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,8 +13,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
 from geo_api.auth.roles import Caller
-from geo_api.cli.main import main
-from geo_api.demo.city import City
 from geo_api.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from geo_api.party.service.activities import (
     ActivityIn,
@@ -37,29 +33,7 @@ from geo_api.party.service.steps import (
     register,
 )
 from geo_api.party.service.yearend import community_summaries, member_summaries, write_table
-
-
-@pytest.fixture
-def run(
-    db_url: str,
-    city: City,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Callable[..., tuple[int, str, str]]:
-    """Run ``gridgov ARGS`` against the test city; (exit code, stdout, stderr)."""
-    monkeypatch.setenv("GEO_API_DATABASE_URL", db_url)
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.chdir(tmp_path)
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["gridgov", *args])
-        with pytest.raises(SystemExit) as exited:
-            main()
-        captured = capsys.readouterr()
-        return int(exited.value.code or 0), captured.out, captured.err
-
-    return invoke
+from tests.cli_run import Run
 
 
 def first_community(conn: Connection) -> tuple[int, str]:
@@ -352,9 +326,7 @@ def test_api_refuses_bad_input_and_other_areas(
 # --- the CLI -------------------------------------------------------------------------
 
 
-def test_cli_activity_steps_points_and_yearend(
-    engine: Engine, run: Callable[..., tuple[int, str, str]], tmp_path: Path
-) -> None:
+def test_cli_activity_steps_points_and_yearend(engine: Engine, run: Run, tmp_path: Path) -> None:
     # Committed by the CLI: nothing is deleted from the shared city but what it adds.
     with engine.connect() as conn:
         cid, code = first_community(conn)

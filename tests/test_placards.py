@@ -4,8 +4,6 @@ Chromium, the PDF read back, and `gridgov placards` / `gridgov me heads`."""
 from __future__ import annotations
 
 import io
-import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,14 +13,13 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import Connection, Engine, text
 
-from geo_api.cli.main import main
-from geo_api.demo.city import City
 from geo_api.errors import RendererMissingError
 from geo_api.placards.content import NO_PHONE, Placard, PlacardHead, Station
 from geo_api.placards.page import MOST_HEADS, placard_html
 from geo_api.placards.pdf import chromium, self_contained
 from geo_api.privacy import mask_name
 from tests.browser import visit
+from tests.cli_run import Run
 
 A4_PT = (595.3, 841.9)
 A4_PX = (794, 1123)  # at 96 dpi
@@ -35,8 +32,6 @@ WHERE cp.community_id = (SELECT community_id FROM compound ORDER BY id LIMIT 1)
 GROUP BY b.id, cp.community_id HAVING count(*) >= 2 ORDER BY b.id LIMIT 1"""
 UNIT_HEADS = """SELECT hd.id, hd.name, hd.phone FROM head hd JOIN unit u ON u.id = hd.unit_id
 WHERE u.building_id = :b AND hd.left_on IS NULL ORDER BY hd.id"""
-
-Run = Callable[..., tuple[int, str, str]]
 
 
 def read_text(pdf: PdfReader) -> str:
@@ -213,29 +208,6 @@ def test_the_page_fits_one_a4_sheet_in_chromium(
     # The longest list ends where the sheet does, and says how many more there are.
     longest = placard_html(many_heads(70))
     assert "另有" in longest and "70号楼" not in longest and f"{MOST_HEADS}号楼" in longest
-
-
-@pytest.fixture
-def run(
-    db_url: str,
-    city: City,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> Run:
-    """Run ``gridgov ARGS`` against the test city; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("GEO_API_DATABASE_URL", db_url)
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.chdir(tmp_path)
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["gridgov", *args])
-        with pytest.raises(SystemExit) as exited:
-            main()
-        captured = capsys.readouterr()
-        return int(exited.value.code or 0), captured.out, captured.err
-
-    return invoke
 
 
 def smallest_compound(engine: Engine) -> Any:

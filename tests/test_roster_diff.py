@@ -14,10 +14,8 @@ from sqlalchemy import Connection, Engine, text
 from geo_api.errors import InvalidInputError
 from geo_api.importer.run import import_file
 from geo_api.rosters.record import today
-from tests.cli_run import Run, run
+from tests.cli_run import Run
 from tests.test_import_heads import HEADS
-
-__all__ = ["run"]  # the fixture
 
 OFFICERS = """
 SELECT o.name AS 网格员, o.phone AS 电话, c.code AS 社区, g.code AS 网格,
@@ -25,6 +23,12 @@ SELECT o.name AS 网格员, o.phone AS 电话, c.code AS 社区, g.code AS 网�
 FROM grid_officer o JOIN community c ON c.id = o.community_id LEFT JOIN grid g ON g.id = o.grid_id
 WHERE o.left_on IS NULL ORDER BY o.id
 """
+
+
+@pytest.fixture
+def columns() -> int:
+    """The CLI's tables here must fit a plain 80-column terminal."""
+    return 80
 
 
 def _officers_file(conn: Connection, path: Path) -> tuple[pd.DataFrame, str, str]:

@@ -3,22 +3,19 @@ each change recorded, re-assigned, printed in Chinese or English, refused in one
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, text
 
 from geo_api.assign.engine import run_assignment
-from geo_api.cli.main import main
 from geo_api.db import migrate
 from geo_api.db.engine import make_engine
 from geo_api.demo.city import generate_city
 from geo_api.demo.load import load_city
+from tests.cli_run import Run, invoker
 from tests.conftest import _recreate_database
 from tests.rosters_helpers import a_household_without_head_role, a_unit_head, broken, one
-
-Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +36,7 @@ def run(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> Run:
-    monkeypatch.setenv("GEO_API_DATABASE_URL", own_store[0])
-    monkeypatch.setenv("COLUMNS", "200")
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["gridgov", *args])
-        with pytest.raises(SystemExit) as exited:
-            main()
-        captured = capsys.readouterr()
-        return int(exited.value.code or 0), captured.out, captured.err
-
-    return invoke
+    return invoker(own_store[0], monkeypatch, capsys)
 
 
 def test_heads_retire_add_move_capacity(run: Run, own_store: tuple[str, Engine]) -> None:

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
 from geo_api.rosters.record import today
-from tests.cli_run import Run, run
+from tests.cli_run import Run
 
-__all__ = ["run"]  # the fixture
 KEY = "X-API-Key"
+
+
+@pytest.fixture
+def columns() -> int:
+    """The CLI's tables here must fit a plain 80-column terminal."""
+    return 80
 
 
 def _home(conn: Connection) -> tuple[int, str, str]:

@@ -7,15 +7,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
 from geo_api.rosters.record import today
-from tests.cli_run import Run, run
-
-__all__ = ["run"]  # the fixture
+from tests.cli_run import Run
 
 ADMIN_FOR = "X-API-Key"
+
+
+@pytest.fixture
+def columns() -> int:
+    """The CLI's tables here must fit a plain 80-column terminal."""
+    return 80
 
 
 def _community(conn: Connection, most_grids: bool = False) -> Any:

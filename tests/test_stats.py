@@ -18,7 +18,7 @@ from geo_api.privacy import mask_name, mask_phone
 from geo_api.stats.series import changes, daily, today
 from geo_api.stats.snapshot import snapshot
 from geo_api.stats.wall import alerts, place_level, wall
-from tests.test_cli import Run, run  # noqa: F401 - the fixture
+from tests.cli_run import Run
 
 
 def _clear(conn: Connection) -> None:
@@ -306,7 +306,7 @@ def test_an_assignment_run_takes_a_snapshot(client: TestClient, engine: Engine) 
     assert taken == 3
 
 
-def test_cli_stats_fits_80_columns(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_cli_stats_fits_80_columns(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     code, out, err = run("stats", "snapshot", "--force")
     assert code == 0, err

@@ -16,7 +16,7 @@ import pytest
 
 from maps.vendor import FONTS, VENDOR_ROOT, subset_font_faces
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.test_cli import Run, run  # noqa: F401 - the fixture
+from tests.cli_run import Run
 
 NO_FONTS = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
@@ -78,7 +78,7 @@ def test_the_font_css_keeps_only_the_subsets_a_text_needs() -> None:
 
 @pytest.mark.browser
 def test_chinese_renders_with_the_web_font_without_system_fonts(
-    run: Run,  # noqa: F811
+    run: Run,
     tmp_path: Path,
     fontless_page: Any,
 ) -> None:

@@ -71,6 +71,11 @@ class ResourceKind(StrEnum):
     other = "other"
 
 
+# The day (month, day) each checkpoint falls on in the lists' year: the lists drawn up,
+# mid-year guidance, the year-end report. Domain, gaps and demo all read it here.
+CHECKPOINT_DAYS = {Checkpoint.start: (3, 31), Checkpoint.mid: (6, 30), Checkpoint.end: (12, 31)}
+
+
 class DemandStatus(StrEnum):
     """Where a demand stands."""
 

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import Connection, text
 
 from geo_api.demo.names import person_names, phones
+from geo_api.party.projects import checkpoint_date
 
 YEAR = 2021  # the report's year: 130 resources, 101 demands, 125 projects
 UNITS_FIRST_STREET, UNITS_OTHER_STREETS = 72, 12
@@ -243,9 +244,9 @@ def _projects(
             )
         late = k % 9 == 0
         for checkpoint, step, day in (
-            ("start", "立项", date(YEAR, 3, 31)),
-            ("mid", "推进实施", date(YEAR, 6, 30)),
-            ("end", "结果反馈", date(YEAR, 12, 31)),
+            ("start", "立项", checkpoint_date(YEAR, "start")),
+            ("mid", "推进实施", checkpoint_date(YEAR, "mid")),
+            ("end", "结果反馈", checkpoint_date(YEAR, "end")),
         ):
             done = {
                 "done": True,

@@ -10,15 +10,22 @@ centre (a point on its surface), so they join the point gap layer.
 
 from __future__ import annotations
 
+from geo_api.db.party import CHECKPOINT_DAYS
 from geo_api.gaps.types import GapType
 
 # A community whose members registered before this year mostly never checked in this
 # year: more than this share of them is a gap (the demo city's usual share is 40%).
 INACTIVE_SHARE = 0.5
-# The day a checkpoint falls on, as SQL over a row's year.
-DUE_DATE = """CASE {due} WHEN 'start' THEN make_date({year}, 3, 31)
-                         WHEN 'mid' THEN make_date({year}, 6, 30)
-                         ELSE make_date({year}, 12, 31) END"""
+# The day a checkpoint falls on, as SQL over a row's year ({due} and {year} filled in
+# per query; the days are the domain's, geo_api.db.party.CHECKPOINT_DAYS).
+DUE_DATE = (
+    "CASE {due} "
+    + " ".join(
+        f"WHEN '{c.value}' THEN make_date({{year}}, {m}, {d})"
+        for c, (m, d) in CHECKPOINT_DAYS.items()
+    )
+    + " END"
+)
 TODAY_CHINA = "(now() AT TIME ZONE 'Asia/Shanghai')::date"
 YEAR_CHINA = f"extract(year FROM {TODAY_CHINA})::int"
 

@@ -130,6 +130,34 @@ def year_of(value: object) -> int | None:
     return year if YEARS[0] <= year <= YEARS[1] else None
 
 
+# A list item's key: year, title, community (a resource may have none).
+ListKey = tuple[int, str, int | None]
+
+
+def row_year(errors: RowErrors, col: dict[str, pd.Series], k: int) -> int | None:
+    """Row k's year (年度), or None with the row flagged."""
+    year = year_of(col["year"].iat[k])
+    if year is None:
+        errors.flag(one(errors, k), "year", col["year"], "not a year (2021, 2021年)")
+    return year
+
+
+def first_of_key(
+    errors: RowErrors,
+    col: dict[str, pd.Series],
+    k: int,
+    seen: dict[ListKey, int],
+    key: ListKey,
+) -> bool:
+    """Whether row k is the file's first with this year, title and community (the lists'
+    key); a later one is flagged, naming the first."""
+    if key not in seen:
+        return True
+    errors.flag(one(errors, k), "title", col["title"],
+                f"duplicate: row {seen[key]} has this year, title and community")  # fmt: skip
+    return False
+
+
 def category_of(
     value: object, look: Lookups, errors: RowErrors, k: int, col: pd.Series, stored: int | None
 ) -> int | None:

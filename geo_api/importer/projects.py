@@ -25,13 +25,14 @@ from geo_api.importer.layer import Field, Landing, Layer, Options
 from geo_api.importer.party_rows import (
     ListState,
     community_of,
+    first_of_key,
     given,
     land_rows,
     lookups,
     number,
     one,
+    row_year,
     stored_key,
-    year_of,
 )
 from geo_api.importer.upsert import Landed
 from geo_api.party.projects import DEFAULT_MILESTONES, PROJECT_MOVES, checkpoint_date
@@ -216,9 +217,8 @@ def check_projects(chunk: pd.DataFrame, fields: dict[str, str], state: ProjectSt
         if errors.bad[k]:
             continue
         row = one(errors, k)
-        year = year_of(col["year"].iat[k])
+        year = row_year(errors, col, k)
         if year is None:
-            errors.flag(row, "year", col["year"], "not a year (2021, 2021年)")
             continue
         where = "community" if col["community"].iat[k] is not None else "community_id"
         community = community_of(col[where].iat[k], look, errors, k, col[where], where)
@@ -226,13 +226,7 @@ def check_projects(chunk: pd.DataFrame, fields: dict[str, str], state: ProjectSt
             continue
         title = str(col["title"].iat[k])
         key = (year, title, community)
-        if key in state.seen:
-            errors.flag(
-                row,
-                "title",
-                col["title"],
-                f"duplicate: row {state.seen[key]} has this year, title and community",
-            )
+        if not first_of_key(errors, col, k, state.seen, key):
             continue
         stored = stored_key(state.conn, "party_project", year, title, community)
         given = col["status"].iat[k]

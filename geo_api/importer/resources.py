@@ -17,13 +17,14 @@ from geo_api.importer.party_rows import (
     ListState,
     category_of,
     community_of,
+    first_of_key,
     given,
     land_rows,
     lookups,
     number,
     one,
+    row_year,
     stored_key,
-    year_of,
 )
 from geo_api.importer.points import city_bounds, point_coordinates
 from geo_api.importer.upsert import Landed
@@ -141,9 +142,8 @@ def check_resources(
         if errors.bad[k]:
             continue
         row = one(errors, k)
-        year = year_of(col["year"].iat[k])
+        year = row_year(errors, col, k)
         if year is None:
-            errors.flag(row, "year", col["year"], "not a year (2021, 2021年)")
             continue
         kind = kind_of(str(col["kind"].iat[k]))
         if kind is None:
@@ -161,13 +161,7 @@ def check_resources(
             continue
         title = str(col["title"].iat[k])
         key = (year, title, community)
-        if key in state.seen:
-            errors.flag(
-                row,
-                "title",
-                col["title"],
-                f"duplicate: row {state.seen[key]} has this year, title and community",
-            )
+        if not first_of_key(errors, col, k, state.seen, key):
             continue
         stored = stored_key(state.conn, "party_resource", year, title, community)
         category = category_of(col["category"].iat[k], look, errors, k, col["category"],

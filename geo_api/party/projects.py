@@ -14,12 +14,11 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo_api.auth.roles import Caller
-from geo_api.db.party import Checkpoint, DemandStatus, ProjectStatus
+from geo_api.db.party import CHECKPOINT_DAYS, Checkpoint, DemandStatus, ProjectStatus
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.party.journal import log_change, parse_day, text_field, today
 from geo_api.party.lists import check_year, get_demand
 
-CHECKPOINT_DAYS = {Checkpoint.start: (3, 31), Checkpoint.mid: (6, 30), Checkpoint.end: (12, 31)}
 # The milestones a project starts with, one per checkpoint.
 DEFAULT_MILESTONES = (
     (Checkpoint.start, "立项"),  # set up

@@ -27,6 +27,7 @@ from geo_api.rosters.record import (
     checked_phone,
     noted,
     place_id,
+    serving,
     today,
 )
 
@@ -208,15 +209,7 @@ def update_member(
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         raise InvalidInputError(f"cannot change {', '.join(sorted(unknown))}")
-    now = (
-        conn.execute(text("SELECT * FROM member WHERE id = :id FOR UPDATE"), {"id": member_id})
-        .mappings()
-        .first()
-    )
-    if now is None:
-        raise NotFoundError(f"member {member_id} does not exist")
-    if now["left_on"] is not None and now["left_on"] <= today():
-        raise InvalidInputError(f"member {member_id} left on {now['left_on']}")
+    now = serving(conn, "member", member_id)
     values = dict(now)
     if "name" in changes:
         values["name"] = checked_name(changes["name"])
@@ -255,17 +248,10 @@ def leave_member(
     reason: str | None = None,
 ) -> dict[str, Any]:
     """A member leaves the community (moved away, transferred) on ``left_on``."""
-    now = conn.execute(
-        text("SELECT registered_on, left_on FROM member WHERE id = :id FOR UPDATE"),
-        {"id": member_id},
-    ).first()
-    if now is None:
-        raise NotFoundError(f"member {member_id} does not exist")
-    if now.left_on is not None and now.left_on <= today():
-        raise InvalidInputError(f"member {member_id} left already, on {now.left_on}")
+    now = serving(conn, "member", member_id)
     when = left_on or today()
-    if when < now.registered_on:
-        raise InvalidInputError(f"left_on {when}: before the registration ({now.registered_on})")
+    if when < now["registered_on"]:
+        raise InvalidInputError(f"left_on {when}: before the registration ({now['registered_on']})")
     conn.execute(
         text("""UPDATE member SET left_on = :when, left_reason = :reason, changed_by = :by,
                     changed_at = now() WHERE id = :id"""),

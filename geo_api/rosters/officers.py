@@ -25,6 +25,7 @@ from geo_api.rosters.record import (
     checked_phone,
     noted,
     place_id,
+    serving,
     today,
 )
 
@@ -184,17 +185,7 @@ def update_officer(
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         raise InvalidInputError(f"cannot change {', '.join(sorted(unknown))}")
-    now = (
-        conn.execute(
-            text("SELECT * FROM grid_officer WHERE id = :id FOR UPDATE"), {"id": officer_id}
-        )
-        .mappings()
-        .first()
-    )
-    if now is None:
-        raise NotFoundError(f"grid officer {officer_id} does not exist")
-    if now["left_on"] is not None and now["left_on"] <= today():
-        raise InvalidInputError(f"grid officer {officer_id} left on {now['left_on']}")
+    now = serving(conn, "grid_officer", officer_id)
     values = dict(now)
     if "name" in changes:
         values["name"] = checked_name(changes["name"])
@@ -237,17 +228,7 @@ def retire_officer(
 ) -> dict[str, Any]:
     """An officer leaves (离任) on ``left_on`` (today by default), for ``reason``; from
     that day the grids they covered go to the community's other officers."""
-    now = (
-        conn.execute(
-            text("SELECT * FROM grid_officer WHERE id = :id FOR UPDATE"), {"id": officer_id}
-        )
-        .mappings()
-        .first()
-    )
-    if now is None:
-        raise NotFoundError(f"grid officer {officer_id} does not exist")
-    if now["left_on"] is not None and now["left_on"] <= today():
-        raise InvalidInputError(f"grid officer {officer_id} left already, on {now['left_on']}")
+    now = serving(conn, "grid_officer", officer_id)
     when = left_on or today()
     if now["appointed_on"] is not None and when < now["appointed_on"]:
         raise InvalidInputError(f"left_on {when}: before the appointment ({now['appointed_on']})")

@@ -10,9 +10,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, RowMapping, text
 
-from geo_api.errors import InvalidInputError
+from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.importer.phones import normalise_phone, phone_problem
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -102,3 +102,23 @@ def place_id(conn: Connection, level: str, code: str) -> tuple[int, int]:
 
         raise NotFoundError(f"{level} {code!r} does not exist")
     return int(row[0]), int(row[1])
+
+
+# The rosters whose rows a change locks: the table and what its people are called.
+ROSTERS = {"member": "member", "grid_officer": "grid officer"}
+
+
+def serving(conn: Connection, table: str, row_id: int) -> RowMapping:
+    """The row of someone still serving, locked for the change about to be made; 404 for
+    nobody, a refusal for someone who left (as of today)."""
+    what = ROSTERS[table]
+    row = (
+        conn.execute(text(f"SELECT * FROM {table} WHERE id = :id FOR UPDATE"), {"id": row_id})  # noqa: S608 - table from ROSTERS
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFoundError(f"{what} {row_id} does not exist")
+    if row["left_on"] is not None and row["left_on"] <= today():
+        raise InvalidInputError(f"{what} {row_id} left already, on {row['left_on']}")
+    return row
