@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 
 from geo_api.demo.layout import METRIC_CRS
 from geo_api.gaps.finder import find_gaps
+from geo_api.network.areas import count_households
 from geo_api.network.build import SNAP_M, build_network, rebuild
 from geo_api.network.walk import STRAIGHT_SQL, WALK_SQL
 
@@ -155,6 +156,24 @@ def test_service_areas_follow_the_walk(conn: Connection, detour: Detour) -> None
     walks = _walks(conn)
     within = sum(u.households for u in detour.units.itertuples() if walks[u.id][0] <= 1000)
     assert areas.loc[1000, "households"] == within > 0
+
+
+def test_an_area_whose_homes_all_end_counts_none(conn: Connection, detour: Detour) -> None:
+    """Counting again sets every area: one no home reaches any more says 0, not the
+    count it had."""
+    counted = conn.execute(text("SELECT households FROM service_area WHERE reach_m = 1000"))
+    assert counted.scalar_one() > 0
+    conn.execute(
+        text(
+            "UPDATE household SET ended_on = current_date, ended_reason = 'moved out' "
+            "WHERE unit_id IN (SELECT u.id FROM unit u JOIN building b ON b.id = u.building_id "
+            "WHERE b.compound_id = :c)"
+        ),
+        {"c": detour.compound_id},
+    )
+    count_households(conn)
+    rows = conn.execute(text("SELECT reach_m, households FROM service_area ORDER BY 1")).all()
+    assert rows == [(300, 0), (500, 0), (1000, 0)]
 
 
 def test_a_station_off_the_network_gets_a_straight_circle(conn: Connection, detour: Detour) -> None:

@@ -258,6 +258,7 @@ class HouseholdLayer(Layer[HomeState]):
         "unit and room columns"
     )
     geometry = "points or none"
+    check_ahead = True  # the state is the store's homes, loaded once, and the rows seen
     rebuilds = "service areas"
     one_of = (frozenset({"address"}), frozenset({"compound", "building", "unit", "room"}))
     fields = (

@@ -91,6 +91,10 @@ class Layer(ABC, Generic[State]):
     one_of: ClassVar[tuple[frozenset[str], ...]] = ()  # beyond required, one group complete
     geometry: ClassVar[Geometry]
     rebuilds: ClassVar[Rebuild] = None
+    # Whether the next chunk may be checked while this one lands (importer/ahead.py):
+    # only for a layer whose check reads nothing that landing changes (its state is
+    # what prepare() loaded and what earlier checks added, never the store).
+    check_ahead: ClassVar[bool] = False
     roster: ClassVar[RosterSpec | None] = None  # a roster of people: imports may diff it
 
     @property

@@ -31,6 +31,7 @@ from geo_api.db.integrity import children_outside_parents
 from geo_api.errors import InvalidInputError
 from geo_api.geo.detect import guess_crs
 from geo_api.importer import diff
+from geo_api.importer.ahead import ahead
 from geo_api.importer.checks import Checked, Reject
 from geo_api.importer.columns import map_columns
 from geo_api.importer.coords import SourceCRS
@@ -153,8 +154,8 @@ def _import(
     # A dry run lands nothing: no lander, whose first load of an empty table drops indexes.
     lander = None if dry_run else Lander(conn, landings)
     try:
-        for chunk, source_crs in _chunks(run, report):
-            checked = spec.check(chunk, fields, source_crs, state)
+        checks = (spec.check(c, fields, crs, state) for c, crs in _chunks(run, report))
+        for checked in ahead(checks) if spec.check_ahead else checks:
             _land(conn, report, run, checked, skip_bad, landings, lander, state)
             if progress is not None:
                 progress(report.rows_in)
