@@ -56,4 +56,5 @@ def test_a_caller_that_stops_early_ends_the_thread() -> None:
     taken = ahead(items())
     assert next(taken) == 0
     taken.close()
-    assert not any(t.name.startswith("import-ahead") and t.is_alive() for t in threading.enumerate())
+    alive = [t for t in threading.enumerate() if t.name.startswith("import-ahead")]
+    assert not any(t.is_alive() for t in alive)

@@ -3,13 +3,16 @@ they reach /gaps, the stored gaps and the OGC gap points."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import geopandas as gpd
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
 from geo_api.demo.city import City
+from geo_api.gaps import stored
 from geo_api.gaps.finder import find_gaps
 from geo_api.gaps.stored import select_gaps
 from geo_api.party.service.common import this_year
@@ -207,3 +210,25 @@ def test_the_demo_service_makes_most_members_active(conn: Connection, city: City
                                 AND e.activity_id = am.activity_id AND e.action = 'checked_in')""")
     ).scalar_one()
     assert unpaid == 0
+
+
+def test_stored_gaps_are_found_again_on_a_new_day_with_no_change_of_data(
+    conn: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint passing or a new year makes gaps without a change of the data: the
+    stored gaps are China's day's, found again the next day."""
+    calls: list[date] = []
+
+    def counted(*args: Any, **kwargs: Any) -> gpd.GeoDataFrame:
+        calls.append(stored.today())
+        return find_gaps(*args, **kwargs)
+
+    monkeypatch.setattr(stored, "find_gaps", counted)
+    first = stored.city_gaps(conn)
+    stored.city_gaps(conn)
+    assert len(calls) <= 1  # found once a day (or stored by an earlier test today)
+    tomorrow = stored.today() + timedelta(days=1)
+    monkeypatch.setattr(stored, "today", lambda: tomorrow)
+    again = stored.city_gaps(conn)
+    assert calls[-1] == tomorrow
+    assert len(again) == len(first)  # the same data: the same gaps, found anew

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
+from geo_api.clock import today
 from geo_api.errors import InvalidInputError
 from geo_api.importer.run import import_file
-from geo_api.rosters.record import today
 from tests.cli_run import Run
 from tests.test_import_heads import HEADS
 

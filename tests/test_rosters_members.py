@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
-from geo_api.rosters.record import today
+from geo_api.clock import today
 from tests.cli_run import Run
 
 KEY = "X-API-Key"

@@ -10,6 +10,7 @@ centre (a point on its surface), so they join the point gap layer.
 
 from __future__ import annotations
 
+from geo_api.clock import TODAY_SQL
 from geo_api.db.party import CHECKPOINT_DAYS
 from geo_api.gaps.types import GapType
 
@@ -26,7 +27,7 @@ DUE_DATE = (
     )
     + " END"
 )
-TODAY_CHINA = "(now() AT TIME ZONE 'Asia/Shanghai')::date"
+TODAY_CHINA = TODAY_SQL
 YEAR_CHINA = f"extract(year FROM {TODAY_CHINA})::int"
 
 PARTY_GAPS = [

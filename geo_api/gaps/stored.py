@@ -2,9 +2,11 @@
 
 Finding every gap of a city takes seconds (walks along the streets included);
 ``/gaps``, the OGC gap collections and the maps ask for them on every request,
-and GDAL once a page. The whole city's gaps are stored per data version and per
-the parameters that change what is a gap (grid limit, walks); types, community
-and severity only choose among them, and are applied here.
+and GDAL once a page. The whole city's gaps are stored per data version, per
+China's day (gaps such as a demand past its checkpoint come with a date, not with
+a change of the data) and per the parameters that change what is a gap (grid
+limit, walks); types, community and severity only choose among them, and are
+applied here.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 import geopandas as gpd
 from sqlalchemy import Connection
 
+from geo_api.clock import today
 from geo_api.db.results import stored
 from geo_api.errors import InvalidInputError
 from geo_api.gaps.access import REACHES_M
@@ -44,7 +47,9 @@ def city_gaps(
     if grid_limit < 1:
         raise InvalidInputError(f"grid_limit must be at least 1 household, not {grid_limit}")
     check_reaches(reaches)
-    key = f"grid_limit={grid_limit};reaches={','.join(map(str, reaches))}"
+    # China's day is part of the key: some gaps come with a date (a checkpoint passed,
+    # a new year's inactive members), not with a change of the data.
+    key = f"grid_limit={grid_limit};reaches={','.join(map(str, reaches))};day={today()}"
     return stored(
         conn,
         KIND,

@@ -18,10 +18,10 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from geo_api.assign.places import assign_grids
+from geo_api.clock import today
 from geo_api.importer.checks import Checked, RowErrors, dates, phones, text_column
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.layer import Field, Landing, Layer, Options, RosterSpec
-from geo_api.rosters.record import today
 
 FULL_TIME = {"专职", "全职", "full", "full-time", "fulltime", "否", "no", "n", "0", "false", ""}
 PART_TIME = {"兼职", "part", "part-time", "parttime", "是", "yes", "y", "1", "true"}

@@ -27,6 +27,7 @@ from pyproj import Transformer
 from pyproj.exceptions import ProjError
 from sqlalchemy import Connection
 
+from geo_api.clock import today
 from geo_api.db.integrity import children_outside_parents
 from geo_api.errors import InvalidInputError
 from geo_api.geo.detect import guess_crs
@@ -46,7 +47,6 @@ from geo_api.importer.report import ImportRejectedError, ImportReport
 from geo_api.importer.shapes import GEOD
 from geo_api.network.areas import count_households
 from geo_api.network.build import rebuild
-from geo_api.rosters.record import today
 
 __all__ = ["LAYERS", "ImportRejectedError", "ImportReport", "import_file"]
 

@@ -18,6 +18,7 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import Connection, text
 
 from geo_api.assign.members import Known, _by_address
+from geo_api.clock import today
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.privacy import mask_address, mask_name, mask_phone
 from geo_api.rosters.record import (
@@ -28,7 +29,6 @@ from geo_api.rosters.record import (
     noted,
     place_id,
     serving,
-    today,
 )
 
 STATUSES = {"serving": "serving", "在职": "serving", "在职党员": "serving",

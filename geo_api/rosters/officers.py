@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo_api.assign.places import CoverReport, assign_grids
+from geo_api.clock import today
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.privacy import mask_name, mask_phone
 from geo_api.rosters.record import (
@@ -26,7 +27,6 @@ from geo_api.rosters.record import (
     noted,
     place_id,
     serving,
-    today,
 )
 
 MAX_GRIDS = 50  # far beyond any real load: a typo (300) is refused

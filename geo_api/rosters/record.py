@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, RowMapping, text
 
+from geo_api.clock import today
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.importer.phones import normalise_phone, phone_problem
 
-CHINA = ZoneInfo("Asia/Shanghai")
 NAME_MAX = 50
 
 
@@ -36,11 +35,6 @@ class Who:
     def operator(cls) -> Who:
         """The person at gridgov's command line (no key: the system user, as an admin)."""
         return cls(f"cli:{getpass.getuser()}")
-
-
-def today() -> date:
-    """Today where the cities are (a date typed by an officer means China's day)."""
-    return datetime.now(CHINA).date()
 
 
 def noted(

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo_api.clock import today
 from geo_api.errors import InvalidInputError
-from geo_api.rosters.record import today
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
 MAX_MONTHS = 240
