@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
+
+from geo_api.api.errors import integrity_detail
 
 OGC = "/ogc/collections"
 
@@ -68,3 +72,48 @@ def test_hostile_uploads_get_a_422(
     got = client.post("/imports/households", params=params, files={"file": (name, body)})
     assert got.status_code == 422, got.text
     assert named in got.json()["detail"]
+
+
+def test_ids_that_name_nothing_are_a_422_naming_them(client: TestClient, conn: Connection) -> None:
+    """A foreign id no row has (a workplace unit, a project's lead unit) is the client's
+    mistake: 422 naming the field and the value, never a 500; nothing is written."""
+    household = conn.execute(text("SELECT min(id) FROM household")).scalar_one()
+    community = conn.execute(text("SELECT code FROM community ORDER BY id LIMIT 1")).scalar_one()
+    member = client.post(
+        "/members",
+        json={"name": "刘党员", "phone": "13612345678", "household_id": household,
+              "workplace_unit_id": 999_999},
+    )  # fmt: skip
+    assert member.status_code == 422, member.text
+    assert member.json()["detail"] == "workplace_unit_id 999999 names no alliance unit"
+    project = client.post(
+        "/projects",
+        json={"year": 2026, "title": "加装电梯", "community": community, "lead_unit_id": 999_998},
+    )
+    assert project.status_code == 422, project.text
+    assert "lead_unit_id 999998" in project.json()["detail"]
+    written = conn.execute(text("SELECT count(*) FROM member WHERE name = '刘党员'")).scalar_one()
+    assert written == 0
+
+
+def test_integrity_errors_say_which_constraint_in_words() -> None:
+    """Each kind of broken constraint maps to its status and a sentence."""
+
+    class Diag:
+        def __init__(self, detail: str, column: str | None = None) -> None:
+            self.message_detail = detail
+            self.constraint_name = "ck_x"
+            self.column_name = column
+
+    class DriverError(Exception):
+        def __init__(self, diag: Diag) -> None:
+            self.diag = diag
+
+    def said(detail: str, column: str | None = None) -> tuple[int, str]:
+        return integrity_detail(IntegrityError("stmt", {}, DriverError(Diag(detail, column))))
+
+    assert said('Key (id)=(4) is still referenced from table "assignment".') == (
+        409, "assignment still refers to id 4: end or move those first")  # fmt: skip
+    assert said("Key (code)=(A01) already exists.") == (409, "code A01 is taken already")
+    assert said("", column="name") == (422, "name is required")
+    assert said("Failing row contains (1, -3).") == (422, "the values break ck_x")

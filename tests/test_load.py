@@ -8,6 +8,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
 import httpx
@@ -22,6 +23,7 @@ from geo_api.api.deps import read_only
 from geo_api.api.limits import LIMITS
 from geo_api.db.results import data_version, forget, stored
 from geo_api.gaps.finder import find_gaps
+from geo_api.party.service.common import this_year
 from tests.test_import_households import homes
 
 TOUCH = text("UPDATE household SET persons = persons WHERE id = (SELECT min(id) FROM household)")
@@ -312,3 +314,21 @@ def test_uploads_are_held_under_the_quota(
     assert full.status_code == 503 and "is full" in full.json()["detail"], full.text
     assert full.headers["Retry-After"] == "60"
     assert [p.name for p in uploads.iterdir()] == ["left-by-another-worker"]
+
+
+def test_matches_are_served_from_the_store(client: TestClient, engine: Engine) -> None:
+    """GET /matches matches once per data version and question, then answers from the
+    store (and never matches again for the same question)."""
+    year = {"year": this_year()}
+    answer = client.get("/matches", params=year)
+    assert answer.status_code == 200, answer.text
+    with engine.connect() as other:
+        kinds = other.execute(
+            text("SELECT kind FROM stored_result WHERE version = :v"),
+            {"v": committed_version(engine)},
+        ).scalars()
+        assert "matches" in set(kinds)
+    forget()  # not even from this process's memory: from the store
+    with patch("geo_api.party.match.stored.propose", side_effect=AssertionError("recomputed")):
+        again = client.get("/matches", params=year)
+    assert again.status_code == 200 and again.json() == answer.json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from urllib.parse import quote
 
 import pandas as pd
@@ -12,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from psycopg.errors import QueryCanceled
 from psycopg_pool import PoolTimeout
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as EnginePoolTimeout
 
 from geo_api.api.credentials import KEY_COOKIE
@@ -137,6 +138,47 @@ async def _database_down(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# 'Key (workplace_unit_id)=(999999) is not present in table "alliance_unit".'
+_ABSENT = re.compile(
+    r'Key \((?P<col>[^)]*)\)=\((?P<val>[^)]*)\) is not present in table "(?P<tab>[^"]+)"'
+)
+# 'Key (id)=(4) is still referenced from table "assignment".'
+_REFERENCED = re.compile(
+    r'Key \((?P<col>[^)]*)\)=\((?P<val>[^)]*)\) is still referenced from table "(?P<tab>[^"]+)"'
+)
+_TAKEN = re.compile(r"Key \((?P<col>.*)\)=\((?P<val>.*)\) already exists")
+
+
+def integrity_detail(exc: IntegrityError) -> tuple[int, str]:
+    """A constraint a request broke, as a status and a sentence naming the field and value:
+    an id that names nothing (422), a row something still points at or a key already
+    taken (409), a value a check refuses (422). A domain check should have said it first;
+    this is the net under every route, so that no client's value is a 500."""
+    diag = getattr(exc.orig, "diag", None)
+    detail = str(getattr(diag, "message_detail", None) or "")
+    constraint = getattr(diag, "constraint_name", None) or "a constraint"
+    if m := _ABSENT.search(detail):
+        return 422, f"{m['col']} {m['val']} names no {m['tab'].replace('_', ' ')}"
+    if m := _REFERENCED.search(detail):
+        return 409, (
+            f"{m['tab'].replace('_', ' ')} still refers to {m['col']} {m['val']}: "
+            "end or move those first"
+        )
+    if m := _TAKEN.search(detail):
+        return 409, f"{m['col']} {m['val']} is taken already"
+    column = getattr(diag, "column_name", None)
+    if column:
+        return 422, f"{column} is required"
+    return 422, f"the values break {constraint}"
+
+
+async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IntegrityError)
+    status, detail = integrity_detail(exc)
+    log.info("integrity error answered %s: %s", status, exc.orig)
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on the app."""
     for kind in (GridgovError, AssetsMissingError):
@@ -146,3 +188,4 @@ def install(app: FastAPI) -> None:
         app.add_exception_handler(down, _database_down)
     for db_error in (ProgrammingError, psycopg.ProgrammingError, pd.errors.DatabaseError):
         app.add_exception_handler(db_error, _database_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)

@@ -40,6 +40,7 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("GET", "/gaps"): Limit(4, 120),
     ("GET", "/recruits"): Limit(2, 300),
     ("GET", "/siting"): Limit(2, 300),
+    ("GET", "/matches"): Limit(2, 300),
     ("GET", "/service-areas"): Limit(4, 120),
     ("GET", "/maps/command-centre"): Limit(4, 120),
     ("GET", "/maps/communities/{code}"): Limit(4, 60),

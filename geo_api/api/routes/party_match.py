@@ -10,7 +10,8 @@ from geo_api.api.auth import CallerDep
 from geo_api.api.deps import Read, Tx
 from geo_api.api.party_bodies import AcceptIn
 from geo_api.party.lists import get_demand
-from geo_api.party.match.propose import accept, propose
+from geo_api.party.match.propose import accept
+from geo_api.party.match.stored import stored_proposals
 from geo_api.party.places import community_id
 from geo_api.party.visible import own_community
 
@@ -27,12 +28,13 @@ def matches(
 ) -> dict[str, Any]:
     """The optimal matching of the year's open demands to resources within a walk of
     ``reach_m`` metres (capacities respected, urgent demands first), with ranked
-    alternatives; an officer's, in their community."""
+    alternatives; an officer's, in their community. Computed once per data version
+    and question, then served from the store."""
     with read() as conn:
         where = caller.community_id if caller.scoped else None
         if community and not caller.scoped:
             where = community_id(conn, community)
-        return propose(conn, year, community_id=where, reach_m=reach_m)
+        return stored_proposals(conn, year, community_id=where, reach_m=reach_m)
 
 
 @router.post("/matches/accept", status_code=201)
