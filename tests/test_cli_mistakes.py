@@ -48,6 +48,9 @@ def files(tmp_path: Path) -> Path:
     ("args", "says"),
     [
         (["gaps", "--community", "没有这个社区"], "no community (社区) is named '没有这个社区'"),
+        # Every community's name holds 社区: the candidates, and how to choose.
+        (["gaps", "--community", "社区"], "community (社区) names: "),
+        (["map", "--community", "社区", "--out", "c.html"], "give the full name or the code"),
         (["recruit", "--community", "999999999999"], "999999999999"),
         (["map", "--grid", "没有这个网格", "--out", "g.html"], "no grid (网格) is named"),
         (["capacity", "--community", "nowhere", "--target", "18", "--maximum", "25"], "nowhere"),

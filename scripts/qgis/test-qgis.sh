@@ -30,10 +30,23 @@ uv run python scripts/qgis/store_counts.py >"$work/counts.json"
 port=$(uv run python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 uv run gridgov serve --host 127.0.0.1 --port "$port" >"$work/serve.log" 2>&1 &
 server=$!
-for _ in $(seq 60); do
-  curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+# Wait for the server we started (a loaded machine takes a minute to import the app):
+# give up only if it died or stayed silent for 5 minutes, saying why from its log.
+up=""
+for _ in $(seq 300); do
+  if ! kill -0 "$server" 2>/dev/null; then
+    echo "gridgov serve exited before answering; the end of $work/serve.log:" >&2
+    tail -n 20 "$work/serve.log" >&2
+    exit 1
+  fi
+  if curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1; then up=1; break; fi
   sleep 1
 done
+if [[ -z "$up" ]]; then
+  echo "gridgov serve did not answer on port $port within 300 s; the end of serve.log:" >&2
+  tail -n 20 "$work/serve.log" >&2
+  exit 1
+fi
 
 /usr/bin/python3 scripts/qgis/check_oapif.py "http://127.0.0.1:$port/ogc" "$user" "$key" \
   "$work/counts.json"
