@@ -32,6 +32,11 @@ class DatabaseUnavailableError(GridgovError):
     """The database does not answer (stopped, restarting, unreachable): try again shortly."""
 
 
+class BatchClusterError(GridgovError):
+    """The Dask cluster batch work runs on cannot be reached (GEO_API_DASK_SCHEDULER),
+    or a task failed on every worker it was tried on (HTTP 503)."""
+
+
 class BusyError(GridgovError):
     """The work asked for is already running (another assignment run): try again later."""
 

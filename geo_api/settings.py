@@ -21,6 +21,25 @@ class DatabaseSettings(BaseSettings):
     cluster_dir: Path = Field(default_factory=default_cluster_dir)
 
 
+class BatchSettings(BaseSettings):
+    """Where batch work (assignment runs) is solved: a Dask cluster."""
+
+    model_config = SettingsConfigDict(env_prefix="GEO_API_DASK_", env_file=".env", extra="ignore")
+
+    # A running dask.distributed scheduler (tcp://10.0.0.5:8786): runs go to its
+    # workers, on as many machines as it has. Unset: a LocalCluster on this machine,
+    # one worker process per core, started for the run and stopped after it.
+    scheduler: str | None = None
+    # Runs with fewer households are solved in the writer's own process: starting a
+    # LocalCluster cost more than it saved at 200,000 on a 2-core machine
+    # (scripts/bench/scale.py, docs/scale.md); lower it where a scheduler runs already.
+    from_households: int = Field(2_000_000, ge=0)
+    # Worker processes of the LocalCluster (unset: one per core).
+    workers: int | None = Field(None, ge=1)
+    # Seconds to reach the scheduler before a run is refused.
+    connect_timeout_s: float = Field(30.0, gt=0)
+
+
 class ServerSettings(BaseSettings):
     """The HTTP server gridgov serve starts."""
 

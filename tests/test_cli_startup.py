@@ -14,7 +14,17 @@ from geo_api.cli import choices
 from geo_api.home import store_location
 from geo_api.settings import DatabaseSettings
 
-HEAVY = ("ortools", "scipy", "geopandas", "folium", "pandas", "sqlalchemy", "alembic")
+HEAVY = (
+    "ortools",
+    "scipy",
+    "geopandas",
+    "folium",
+    "pandas",
+    "sqlalchemy",
+    "alembic",
+    "dask",
+    "distributed",
+)
 
 LOADED = """
 import sys
@@ -93,8 +103,8 @@ def test_store_location_reads_what_database_settings_read(
 
 
 def test_the_cli_copies_of_the_domain_defaults_are_the_domains() -> None:
-    from geo_api.assign.parallel import SOLVERS
     from geo_api.assign.recruit import REACH_M
+    from geo_api.assign.tasks import SOLVERS
     from geo_api.demo.city import DEMO_HOUSEHOLDS, DEMO_SEED
     from geo_api.export.layers import FORMATS
     from geo_api.gaps.access import REACHES_M

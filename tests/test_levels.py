@@ -1,16 +1,15 @@
 """The engine beyond the unit: capacities per community and head, the grid level,
-buildings, compounds and grids covered, bad heads refused, communities in parallel."""
+buildings, compounds and grids covered, bad heads refused (communities solved on a
+Dask cluster: tests/test_batch.py)."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from geo_api.assign.engine import LOCK_KEY, _frames, _tasks, run_assignment
+from geo_api.assign.engine import LOCK_KEY, run_assignment
 from geo_api.assign.move_in import move_in
-from geo_api.assign.parallel import solve_tasks
 from geo_api.errors import BusyError, InvalidInputError
 from geo_api.lookup.heads import head_detail
 from geo_api.lookup.households import household_chain
@@ -217,17 +216,6 @@ def test_a_rerun_changes_no_place_and_a_leaving_head_only_their_places(conn: Con
         {"b": building},
     ).scalar_one()
     assert new == "nearest"
-
-
-def test_parallel_workers_give_the_same_assignment(conn: Connection) -> None:
-    homes, heads, _, epsg = _frames(conn, None)
-    homes["previous"] = -1  # solve afresh: nothing to keep
-    tasks = _tasks(homes, heads, epsg, "flow")
-    assert len(tasks) > 2
-    serial = pd.concat(list(solve_tasks(tasks, 1))).sort_values("household_id")
-    pooled = pd.concat(list(solve_tasks(tasks, 2))).sort_values("household_id")
-    assert len(serial) == len(homes)
-    assert serial.reset_index(drop=True).equals(pooled.reset_index(drop=True))
 
 
 def test_a_second_run_while_one_holds_the_lock_is_refused(conn: Connection, engine: Engine) -> None:

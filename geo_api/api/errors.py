@@ -20,6 +20,7 @@ from geo_api.api.credentials import KEY_COOKIE
 from geo_api.auth.tokens import session_end
 from geo_api.db.migrate import NOT_MIGRATED, is_unmigrated
 from geo_api.errors import (
+    BatchClusterError,
     BusyError,
     ClusterError,
     ConflictError,
@@ -57,6 +58,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (DatabaseUnavailableError, 503),
     (OverloadedError, 503),
     (ClusterError, 503),
+    (BatchClusterError, 503),
     (AssetsMissingError, 503),
     (RendererMissingError, 503),
     (GridgovError, 400),

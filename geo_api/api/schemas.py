@@ -153,6 +153,11 @@ class AssignmentRun(BaseModel):
     communities: list[int] | None = Field(
         default=None, description="the communities solved (store ids); null: the whole city"
     )
+    solved_on: str = Field(
+        default="this process",
+        description="where the communities were solved: this process, or the Dask cluster "
+        "(a LocalCluster started for the run, or GEO_API_DASK_SCHEDULER's address)",
+    )
 
 
 class CoveringHead(HeadOut):

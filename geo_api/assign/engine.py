@@ -1,5 +1,10 @@
 """Run the assignment engine over the store: load, solve per community, write.
 
+Communities are solved independently: in this process for a small run, else on a
+Dask cluster, each worker reading its community inside this transaction's
+snapshot (geo_api.assign.distributed). Either way a community comes back as the
+diff of its households whose head changed, and this transaction alone writes.
+
 Writes are a diff against the current assignment: unchanged pairs are kept
 (their history untouched), changed ones are closed (valid_to) and reopened, so
 a re-run on unchanged data moves nobody and every run reports its churn. An
@@ -9,49 +14,27 @@ leaves the previous assignment in place.
 
 from __future__ import annotations
 
+import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
 from geo_api.assign.members import MemberReport, place_members
-from geo_api.assign.parallel import SOLVERS, Task, default_workers, solve_tasks
 from geo_api.assign.places import CoverReport, assign_places
-from geo_api.assign.solver import UNASSIGNED, Heads, Households
-from geo_api.db.bulk import copy_frame, read_frame
+from geo_api.assign.read import build_tasks, read_frames, run_communities
+from geo_api.assign.solver import UNASSIGNED
+from geo_api.assign.tasks import DIFF_COLUMNS, SOLVERS, Part, part_of
+from geo_api.db.bulk import copy_frame
 from geo_api.errors import BusyError, InvalidInputError, StoreNotReadyError
-from geo_api.geo.crs import city_epsg, to_metres
+from geo_api.settings import BatchSettings
 
 LOCK_KEY = 0x67726964  # "grid": one assignment run at a time across the store
-
-# Every household with its place and its current assignment, in one read.
-HOUSEHOLDS_SQL = """
-SELECT h.id, h.unit_id AS unit, u.building_id AS building, b.compound_id AS compound,
-       c.grid_id AS grid, c.community_id AS community, ST_X(h.geom) AS lon, ST_Y(h.geom) AS lat,
-       coalesce(a.head_id, -1) AS previous, coalesce(a.locked, false) AS locked, a.reason
-FROM household h
-JOIN unit u ON u.id = h.unit_id
-JOIN building b ON b.id = u.building_id
-JOIN compound c ON c.id = b.compound_id
-LEFT JOIN assignment a ON a.household_id = h.id AND a.valid_to IS NULL
-WHERE h.ended_on IS NULL AND {scope}
-"""
-
-HEADS_SQL = """
-SELECT hd.id, hd.unit_id AS unit, u.building_id AS building, b.compound_id AS compound,
-       c.grid_id AS grid, c.community_id AS community, hd.capacity, hd.max_capacity,
-       ST_X(home.geom) AS lon, ST_Y(home.geom) AS lat
-FROM active_head hd
-JOIN unit u ON u.id = hd.unit_id
-JOIN building b ON b.id = u.building_id
-JOIN compound c ON c.id = b.compound_id
-JOIN household home ON home.id = hd.household_id
-WHERE hd.role = 'unit' AND {scope}
-"""
+IN_PROCESS = "this process"
 
 
 def take_run_lock(conn: Connection) -> None:
@@ -78,6 +61,7 @@ class RunReport:
     places: list[CoverReport] = field(default_factory=list)  # buildings, compounds, grids
     members: MemberReport | None = None
     communities: list[int] | None = None  # those solved; None: the whole city
+    solved_on: str = IN_PROCESS  # or the Dask cluster: "LocalCluster of 2 workers", its address
 
 
 # A unit head must live in the community they serve: their home is where the
@@ -158,127 +142,20 @@ def check_heads(conn: Connection, communities: list[int] | None = None) -> None:
     )
 
 
-def _frames(
-    conn: Connection, communities: list[int] | None
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
-    """Households and heads to solve, the locked assignments, and the metric CRS."""
-    # COPY takes no parameters: the communities are written in as integers.
-    listed = ",".join(str(int(c)) for c in communities or [])
-    where = "true" if communities is None else f"c.community_id = ANY('{{{listed}}}'::int[])"
-    homes = read_frame(conn, HOUSEHOLDS_SQL.format(scope=where))
-    if homes.empty and communities is None:
-        raise StoreNotReadyError("the store has no households: load a city first (gridgov demo)")
-    homes["previous"] = homes["previous"].astype("int64")  # UNASSIGNED (-1) when none
-    heads = read_frame(conn, HEADS_SQL.format(scope=where))
-    locked = homes.loc[homes["locked"].astype(bool), ["id", "previous", "reason"]].rename(
-        columns={"id": "household_id", "previous": "head_id"}
-    )
-    _check_locks(locked, heads)
-    # Locked households are not solved again; their heads have that much less room.
-    held = heads["id"].map(locked.groupby("head_id").size()).fillna(0).astype(int)
-    heads["capacity"] = (heads["capacity"] - held).clip(lower=0)
-    heads["max_capacity"] = heads["max_capacity"] - held
-    epsg = _epsg(conn, homes)
-    homes = homes[~homes["id"].isin(locked["household_id"])].reset_index(drop=True)
-    return homes, heads, locked, epsg
-
-
-def _epsg(conn: Connection, homes: pd.DataFrame) -> int:
-    """The city's metric CRS: from the households read, or the city's when none were."""
-    if homes.empty:
-        lon, lat = conn.execute(
-            text(
-                "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Extent(geom)) c FROM street) s"
-            )
-        ).one()
-        return city_epsg(float(lon or 0.0), float(lat or 0.0))
-    return city_epsg(float(homes["lon"].mean()), float(homes["lat"].mean()))
-
-
-def _check_locks(locked: pd.DataFrame, heads: pd.DataFrame) -> None:
-    """A lock must point at a serving head, and no head may hold more locks than it may."""
-    gone = locked[~locked["head_id"].isin(heads["id"])]
-    if len(gone):
-        row = gone.iloc[0]
-        raise InvalidInputError(
-            f"household {row.household_id} is locked to head {row.head_id}, who no longer "
-            f"serves: unlock or move it ({len(gone)} such locks)"
-        )
-    held = locked.groupby("head_id").size()
-    cap = heads.set_index("id")["max_capacity"]
-    over = held[held > cap.reindex(held.index)]
-    if len(over):
-        head_id = int(over.index[0])
-        raise InvalidInputError(
-            f"head {head_id} has {int(over.iloc[0])} locked households, more than its maximum "
-            f"of {int(cap[head_id])}: unlock or move some"
-        )
-
-
-def _tasks(homes: pd.DataFrame, heads: pd.DataFrame, epsg: int, solver: str) -> list[Task]:
-    """One independent unit of work per community: its households and unit heads."""
-    homes_xy = to_metres(homes["lon"].to_numpy(), homes["lat"].to_numpy(), epsg)
-    heads_xy = to_metres(heads["lon"].to_numpy(), heads["lat"].to_numpy(), epsg)
-    head_groups = heads.groupby("community").indices
-    tasks = []
-    places = ("id", "unit", "building", "compound", "grid")
-    for community, rows in homes.groupby("community").indices.items():
-        h_rows = head_groups.get(community, np.array([], dtype=int))
-        sub, hd = homes.iloc[rows], heads.iloc[h_rows]
-        tasks.append(
-            Task(
-                int(str(community)),
-                solver,
-                Households(
-                    **{c: sub[c].to_numpy() for c in places},
-                    xy=homes_xy[rows],
-                    previous=sub["previous"].to_numpy(),
-                ),
-                Heads(
-                    **{c: hd[c].to_numpy() for c in places},
-                    capacity=hd["capacity"].to_numpy(),
-                    max_capacity=hd["max_capacity"].to_numpy(),
-                    xy=heads_xy[h_rows],
-                ),
-            )
-        )
-    return tasks
-
-
-def _solve_all(
-    tasks: list[Task], workers: int, progress: Callable[[int], None] | None
-) -> pd.DataFrame:
-    """Solve every community on its own, on ``workers`` processes; a row per household."""
-    parts = []
-    for part in solve_tasks(tasks, workers):
-        parts.append(part)
-        if progress:
-            progress(len(part))
-    if not parts:  # every household locked
-        return pd.DataFrame(columns=["household_id", "head_id", "reason", "distance_m"])
-    return pd.concat(parts, ignore_index=True)
-
-
+# Only the households of the diff (run_diff) lose their current assignment: those
+# whose head changed, or who have none now.
 CLOSE_SQL = """
 UPDATE assignment a SET valid_to = now()
 FROM (SELECT a2.id FROM assignment a2
+      JOIN run_diff d ON d.household_id = a2.household_id
       LEFT JOIN new_assignment n ON n.household_id = a2.household_id
       WHERE a2.valid_to IS NULL AND NOT a2.locked
         AND (n.head_id IS NULL OR n.head_id <> a2.head_id)) gone
 WHERE a.id = gone.id
 RETURNING a.household_id
 """
-# A run over some communities closes only the assignments of the households it solved
-# (run_scope), found from them through the current-household index, not by reading every
-# current assignment of the city.
-CLOSE_SCOPED_SQL = """
-UPDATE assignment a SET valid_to = now()
-FROM run_scope s LEFT JOIN new_assignment n ON n.household_id = s.id
-WHERE a.household_id = s.id AND a.valid_to IS NULL AND NOT a.locked
-  AND (n.head_id IS NULL OR n.head_id <> a.head_id)
-RETURNING a.household_id
-"""
-# After CLOSE_SQL, a household still with a current row keeps its head unchanged.
+# After CLOSE_SQL, a household still with a current row keeps it: none of the diff's
+# should (the store is read in this transaction's snapshot), but never two open rows.
 KEEP_SQL = """
 DELETE FROM new_assignment n USING assignment a
 WHERE a.valid_to IS NULL AND a.household_id = n.household_id
@@ -304,10 +181,11 @@ def run_assignment(
     community, so the rest of the city is as a full run would leave it); members
     are not placed again. That is how a change to a roster re-assigns what it touches.
 
-    Communities are solved independently, on ``workers`` processes (default: one
-    per core for big cities, none for small ones, where starting processes costs
-    more than it saves). Runs in the caller's transaction: if anything fails and
-    the caller rolls back, the previous assignment stands.
+    Where communities are solved: ``workers`` 1 is this process; more is the Dask
+    cluster (GEO_API_DASK_SCHEDULER's, else a LocalCluster of that many workers);
+    None decides by size (GEO_API_DASK_FROM_HOUSEHOLDS: below it, starting a
+    cluster costs more than it saves). Runs in the caller's transaction: if
+    anything fails and the caller rolls back, the previous assignment stands.
     """
     if solver not in SOLVERS:
         raise InvalidInputError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
@@ -316,53 +194,104 @@ def run_assignment(
         communities = sorted({int(c) for c in communities})
     take_run_lock(conn)
     check_heads(conn, communities)
-    homes, heads, locked, epsg = _frames(conn, communities)
-    tasks = _tasks(homes, heads, epsg, solver)
-    result = _solve_all(
-        tasks, default_workers(len(homes)) if workers is None else workers, progress
-    )
-    chosen = result[result["head_id"] != UNASSIGNED]
+    sizes, epsg = run_communities(conn, communities)
+    if not sizes and communities is None:
+        raise StoreNotReadyError("the store has no households: load a city first (gridgov demo)")
+    parts, solved_on = _solve(conn, sizes, communities, epsg, solver, workers, progress)
+    report = _write(conn, parts)
+    report.communities, report.solved_on = communities, solved_on
+    report.places = assign_places(conn, report.run_id, epsg, communities)
+    report.members = None if communities is not None else place_members(conn)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def on_cluster(households: int, workers: int | None, settings: BatchSettings) -> bool:
+    """Whether a run of this many households goes to the Dask cluster."""
+    if workers is not None:
+        return workers > 1
+    several = settings.scheduler is not None or (settings.workers or os.cpu_count() or 1) > 1
+    return several and households >= settings.from_households
+
+
+def _solve(
+    conn: Connection,
+    sizes: dict[int, int],
+    communities: list[int] | None,
+    epsg: int,
+    solver: str,
+    workers: int | None,
+    progress: Callable[[int], None] | None,
+) -> tuple[list[Part], str]:
+    """Every community's part, and where they were solved: on the cluster, or here when
+    the run is small or this transaction has written already (workers could not see it)."""
+    if on_cluster(sum(sizes.values()), workers, BatchSettings()):
+        # Imported here: Dask loads only for the runs that use it.
+        from geo_api.assign.distributed import cluster_parts
+        from geo_api.batch.cluster import batch_client
+        from geo_api.batch.snapshot import export_snapshot
+
+        snapshot = export_snapshot(conn)
+        if snapshot is not None:
+            url = conn.engine.url.render_as_string(hide_password=False)
+            with batch_client(workers) as batch:
+                parts = cluster_parts(batch, url, snapshot, sizes, epsg, solver, progress)
+                return parts, batch.where
+    homes, heads, locked = read_frames(conn, communities)
+    tasks = {t.community: t for t in build_tasks(homes, heads, epsg, solver)}
+    parts = []
+    for community in sorted(set(tasks) | {int(c) for c in locked["community"]}):
+        part = part_of(community, tasks.get(community), locked[locked["community"] == community])
+        parts.append(part)
+        if progress:
+            progress(part.solved + part.locked)
+    return parts, IN_PROCESS
+
+
+def _write(conn: Connection, parts: list[Part]) -> RunReport:
+    """Record the run and write the parts' diff: close the assignments that changed and
+    open the new ones. Returns the report, its places and members still to come."""
+    pieces = [p.diff for p in parts if len(p.diff)]
+    diff = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=DIFF_COLUMNS)
+    diff = diff.astype({"household_id": "int64", "head_id": "int64"})
+    chosen = diff.loc[
+        diff["head_id"] != UNASSIGNED, ["household_id", "head_id", "reason", "distance_m"]
+    ]
     run_id = conn.execute(
         text("INSERT INTO assignment_run DEFAULT VALUES RETURNING id")
     ).scalar_one()
-    conn.execute(text("DROP TABLE IF EXISTS new_assignment"))
-    conn.execute(
-        text(
-            "CREATE TEMP TABLE new_assignment (household_id int PRIMARY KEY, head_id int, "
-            "reason text, distance_m float8) ON COMMIT DROP"
-        )
-    )
+    for table, columns in (
+        (
+            "new_assignment",
+            "household_id int PRIMARY KEY, head_id int, reason text, distance_m float8",
+        ),
+        ("run_diff", "household_id int PRIMARY KEY"),
+    ):
+        conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        conn.execute(text(f"CREATE TEMP TABLE {table} ({columns}) ON COMMIT DROP"))
     copy_frame(conn, "new_assignment", chosen, list(chosen.columns))
+    copy_frame(conn, "run_diff", diff, ["household_id"])
     conn.execute(text("ANALYZE new_assignment"))
-    if communities is not None:
-        # The households solved: only their current assignments may be closed.
-        conn.execute(text("DROP TABLE IF EXISTS run_scope"))
-        conn.execute(text("CREATE TEMP TABLE run_scope (id int PRIMARY KEY) ON COMMIT DROP"))
-        copy_frame(
-            conn,
-            "run_scope",
-            result[["household_id"]].rename(columns={"household_id": "id"}),
-            ["id"],
-        )
-        conn.execute(text("ANALYZE run_scope"))
-    closed = set(
-        conn.execute(text(CLOSE_SQL if communities is None else CLOSE_SCOPED_SQL)).scalars()
-    )
+    conn.execute(text("ANALYZE run_diff"))
+    closed = set(conn.execute(text(CLOSE_SQL)).scalars())
     conn.execute(text(KEEP_SQL))
     opened = set(conn.execute(text(OPEN_SQL), {"run": run_id}).scalars())
-    by_reason = pd.concat([chosen["reason"], locked["reason"]]).value_counts()
+    solved = sum(p.solved for p in parts)
+    assigned = sum(p.assigned + p.locked for p in parts)
+    by_reason: Counter[str] = Counter()
+    for part in parts:
+        by_reason.update(part.by_reason)
     report = RunReport(
         run_id=run_id,
-        households=len(result) + len(locked),
-        assigned=len(chosen) + len(locked),
-        unassigned=len(result) - len(chosen),
-        kept=len(chosen) + len(locked) - len(opened),
+        households=solved + sum(p.locked for p in parts),
+        assigned=assigned,
+        unassigned=solved - sum(p.assigned for p in parts),
+        kept=assigned - len(opened),
         moved=len(closed & opened),
         added=len(opened - closed),
         dropped=len(closed - opened),
         seconds=0.0,
-        by_reason={str(k): int(v) for k, v in by_reason.items()},
-        communities=communities,
+        by_reason=dict(by_reason.most_common()),
     )
     counts = {k: v for k, v in asdict(report).items() if isinstance(v, int) and k != "run_id"}
     conn.execute(
@@ -373,7 +302,4 @@ def run_assignment(
         ),
         {**counts, "id": run_id},
     )
-    report.places = assign_places(conn, run_id, epsg, communities)
-    report.members = None if communities is not None else place_members(conn)
-    report.seconds = time.perf_counter() - started
     return report

@@ -34,7 +34,7 @@ IMPORT_LAYERS: Final = (
     "demands",
     "projects",
 )
-# geo_api.assign.parallel.SOLVERS
+# geo_api.assign.tasks.SOLVERS
 SOLVERS: Final = ("greedy", "flow")
 # geo_api.assign.recruit.REACH_M: the 5-minute life circle
 RECRUIT_REACH_M: Final = 300.0

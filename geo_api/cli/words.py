@@ -146,6 +146,8 @@ ZH: Final[dict[str, str]] = {
     "newly covered": "新覆盖",
     "no longer covered": "不再覆盖",
     "seconds": "秒",
+    "solved on": "求解位置",
+    "this process": "本进程",
     "assignment run": "分配运行",
     "places covered": "场所覆盖",
     "level": "层级",

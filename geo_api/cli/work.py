@@ -66,6 +66,7 @@ def assign_all(engine: Engine, solver: str = "flow") -> RunReport:
         "no longer covered": report.dropped,
         **{f"{t('reason')}: {k}": v for k, v in report.by_reason.items()},
         "seconds": f"{report.seconds:.2f}",
+        "solved on": t(report.solved_on),  # this process, or the Dask cluster's name
     }
     table(f"{t('assignment run')} {report.run_id}", rows)
     table(

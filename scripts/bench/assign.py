@@ -9,8 +9,9 @@ Rows, all on the same households, heads and machine:
                         (each split into its grids, which share no arc, and a
                         unit's households with the same previous head as one
                         node);
-* flow, N processes     the same tasks on every core (what the engine does on a
-                        big city);
+* flow, N processes     the same tasks on every core, on the process pool the
+                        engine used before Dask (scripts/bench/pool.py; the
+                        Dask cluster is measured by scale.py);
 * greedy, per community the first engine (``--solver greedy``);
 * engine, end to end    ``run_assignment`` in a transaction rolled back: read,
                         solve, write the diff, cover places, place members.
@@ -34,13 +35,15 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 from benchkit import console, prepare
+from pool import solve_tasks
 from rich.table import Table
 from sqlalchemy import text
 
-from geo_api.assign.engine import HEADS_SQL, HOUSEHOLDS_SQL, run_assignment
+from geo_api.assign.engine import run_assignment
 from geo_api.assign.flow import solve_graph
-from geo_api.assign.parallel import Task, solve_tasks
+from geo_api.assign.read import HEADS_SQL, HOUSEHOLDS_SQL
 from geo_api.assign.solver import UNASSIGNED, Heads, Households, Solution
+from geo_api.assign.tasks import Task
 from geo_api.db.engine import make_engine
 from geo_api.geo.crs import city_epsg, to_metres
 
