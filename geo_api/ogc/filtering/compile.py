@@ -124,7 +124,7 @@ class _Compiler:
             return self.spatial(op, args)
         if op == "s_dwithin":
             return self.dwithin(args)
-        raise InvalidInputError(f"filter: {op!r} is not supported; use {SUPPORTED}")
+        raise InvalidInputError(f"filter: {op.upper()} is not supported; use {SUPPORTED}")
 
     @staticmethod
     def arity(op: str, args: list[Any], count: int) -> None:
