@@ -17,6 +17,9 @@ from shapely.geometry import Point, box, shape
 from sqlalchemy import Connection, text
 
 from geo_api.catalogue.layers import LAYER_BY_NAME
+from geo_api.ogc.filtering.compile import compile_filter
+from geo_api.ogc.filtering.parse import parse_filter
+from geo_api.ogc.filtering.queryables import Queryable
 from tests.test_officer_scope import Own, ids_in, own  # noqa: F401 - the fixture
 from tests.test_ogc import NAMES, get, local
 
@@ -409,3 +412,31 @@ def test_openapi_documents_the_filter_parameters(client: TestClient) -> None:
         p["name"] for p in paths["/ogc/collections/{collection_id}/items"]["get"]["parameters"]
     }
     assert {"filter", "filter-lang", "filter-crs", "sortby", "properties"} <= names
+
+
+def test_values_are_bound_never_written_into_the_sql() -> None:
+    """Every literal (text, numbers, geometries, distances) is a bound parameter: the
+    compiled SQL holds only quoted queryable columns, operators and placeholders."""
+    queryables = {
+        "reason": Queryable("reason", "string"),
+        "persons": Queryable("persons", "integer"),
+        "geometry": Queryable("geometry", "geometry"),
+    }
+    sneaky = "own'; DROP TABLE household; --"
+    asked = (
+        f"reason = '{sneaky.replace(chr(39), chr(39) * 2)}' OR persons IN (7, 8) OR "
+        "S_DWITHIN(geometry, POINT(111.3 35.6), 250) OR reason LIKE 'n%'"
+    )
+    found = parse_filter(asked, "cql2-text")
+    assert found is not None
+    condition = compile_filter(found, queryables)
+    for literal in ("DROP", "own", "250", "111.3", "n%", "7"):
+        assert literal not in condition.sql, condition.sql
+    values = list(condition.params.values())
+    assert sneaky in values and [7, 8] in values and 250 in values and "n%" in values
+
+
+def test_a_quote_in_a_filter_cannot_end_the_statement(client: TestClient, conn: Connection) -> None:
+    asked = "reason = 'own''; DELETE FROM household; --'"
+    assert ids(client, "households", filter=asked) == []
+    assert conn.execute(text("SELECT count(*) FROM household")).scalar_one() > 0

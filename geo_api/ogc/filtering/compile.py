@@ -104,6 +104,8 @@ class _Compiler:
         op = str(node["op"]).lower()
         args: list[Any] = list(node.get("args") or [])
         if op in ("and", "or"):
+            if not args:
+                raise InvalidInputError(f"filter: {op.upper()} needs conditions to join")
             parts = [self.node(arg, depth + 1) for arg in args]
             return "(" + f" {op.upper()} ".join(parts) + ")"
         if op == "not":
