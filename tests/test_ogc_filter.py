@@ -161,6 +161,27 @@ def test_filters_on_text_and_enum_columns(client: TestClient, conn: Connection) 
     assert len(one) == 1
 
 
+def test_filters_on_dates_and_booleans_of_the_party_and_officers_layers(
+    client: TestClient, conn: Connection
+) -> None:
+    middle = conn.execute(text(
+        "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY raised_on) FROM party_demand"
+    )).scalar_one()  # fmt: skip
+    expected = sql_ids(conn, "raised_on >= :d", "demands", d=middle)
+    assert expected
+    asked = f"raised_on >= DATE('{middle.isoformat()}')"
+    assert ids(client, "demands", filter=asked) == expected
+    as_json = {"op": ">=", "args": [{"property": "raised_on"}, {"date": middle.isoformat()}]}
+    assert ids(client, "demands", filter=json.dumps(as_json), **{"filter-lang": "cql2-json"}) == (
+        expected
+    )
+    for flag in (True, False):
+        expected = sql_ids(conn, f"part_time IS {flag}", "officers")
+        assert ids(client, "officers", filter=f"part_time = {str(flag).lower()}") == expected
+    bad = client.get("/ogc/collections/demands/items", params={"filter": "raised_on > 3"})
+    assert bad.status_code == 422 and "raised_on" in bad.json()["detail"]
+
+
 def test_spatial_predicates_against_shapely(client: TestClient, conn: Connection) -> None:
     units = {f["id"]: shape(f["geometry"]) for f in items(client, "units")}
     uid, outline = next(iter(units.items()))
