@@ -7,7 +7,7 @@ UV := uv
 # uv uses the system Python (3.11+) and never downloads one.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test install install-test system system-test python assets lint pytest bench bench-cli test-qgis bench-kmeans bench-maps bench-tipg \
+.PHONY: demo test install install-test system system-test python assets lint pytest bench bench-cli test-qgis bench-kmeans bench-maps bench-tipg bench-cql2 \
 	serve down clean
 
 demo: install  ## set up everything and serve the demo city
@@ -56,6 +56,9 @@ bench-maps: install-test  ## map pages' size and first render in Chromium, again
 
 bench-tipg: install  ## gridgov's lookup, OGC items and tiles against tipg on the same database
 	$(UV) run --group bench python scripts/bench/tipg_compare.py
+
+bench-cql2: install  ## CQL2 filters on households against tipg's, 100,000 households
+	$(UV) run --group bench python scripts/bench/cql2_compare.py --households 100000
 
 bench-kmeans: install  ## the flow against k-means-constrained, 20,000 households (about 8 min)
 	$(UV) run --group bench python scripts/bench/kmeans_compare.py

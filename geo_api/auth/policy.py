@@ -75,6 +75,7 @@ POLICY: Final[dict[tuple[str, str], frozenset[str]]] = {
     ("GET", "/ogc/collections"): ALL,
     ("GET", "/ogc/collections/{collection_id}"): ALL,
     ("GET", "/ogc/collections/{collection_id}/items"): ALL,
+    ("GET", "/ogc/collections/{collection_id}/queryables"): ALL,  # the same for every role
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): ALL,
     # Members' service (issue 17): officers in their own community (the domain holds
     # them to it); members' names and phones masked for the command centre.

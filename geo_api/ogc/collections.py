@@ -11,16 +11,41 @@ from geo_api.catalogue.scope import Area
 from geo_api.errors import NotFoundError
 from geo_api.ogc import gap_items
 from geo_api.ogc.crs import CRS_URIS, STORAGE_CRS, Bbox
+from geo_api.ogc.filtering.queryables import SCHEMA_JSON, queryables_document
 from geo_api.ogc.layer_items import layer_extent
 from geo_api.ogc.links import GEOJSON, HTML, JSON, link
 
+FEATURES_3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
+CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf/"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    # Part 3 (filtering): /queryables, ?prop=value for each, filter on items.
+    f"{FEATURES_3}queryables",
+    f"{FEATURES_3}queryables-query-parameters",
+    f"{FEATURES_3}filter",
+    f"{FEATURES_3}features-filter",
+    # CQL2: both encodings; comparisons, LIKE/IN/BETWEEN, and the eight spatial
+    # functions on any geometry literal (geo_api.ogc.filtering.compile). Not claimed:
+    # CASEI/ACCENTI, temporal and array functions, property-property comparisons,
+    # arithmetic and custom functions, which it refuses, named.
+    f"{CQL2}cql2-text",
+    f"{CQL2}cql2-json",
+    f"{CQL2}basic-cql2",
+    f"{CQL2}advanced-comparison-operators",
+    f"{CQL2}basic-spatial-functions",
+    f"{CQL2}basic-spatial-functions-plus",
+    f"{CQL2}spatial-functions",
+    # sortby: Features has no published sorting part; this is OGC API - Records'
+    # class for the same parameter, as GeoServer and pygeoapi declare it.
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
+    # properties: the draft Part 6 (property selection).
+    "http://www.opengis.net/spec/ogcapi-features-6/1.0/conf/property-selection",
 ]
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 # Every collection: the store's layers, then the computed gaps.
 COLLECTIONS: dict[str, tuple[str, str]] = {
     **{layer.name: (layer.title_zh, layer.title_en) for layer in LAYERS},
@@ -95,6 +120,7 @@ def collection(
             link(f"{base}?f=html", "alternate", HTML),
             link(f"{base}/items", "items", GEOJSON, f"{title_en} as GeoJSON"),
             link(f"{base}/items?f=html", "items", HTML, f"{title_en} as HTML"),
+            link(f"{base}/queryables", QUERYABLES_REL, SCHEMA_JSON, "What to filter on"),
         ],
     }
 
@@ -109,3 +135,11 @@ def collections(conn: Connection, root: str, area: Area | None = None) -> dict[s
         "collections": [collection(conn, root, name, area) for name in COLLECTIONS],
         "crs": CRS_URIS,
     }
+
+
+def queryables(conn: Connection, root: str, collection_id: str) -> dict[str, Any]:
+    """A collection's queryables, as the JSON Schema of OGC API - Features Part 3."""
+    check_collection(collection_id)
+    title_zh, title_en = COLLECTIONS[collection_id]
+    url = f"{root}/collections/{collection_id}/queryables"
+    return queryables_document(conn, collection_id, f"{title_zh} {title_en}", url)

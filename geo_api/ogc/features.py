@@ -47,7 +47,8 @@ def feature_collection(
     (``url`` is the request's own, ``root`` the OGC API's)."""
     found = page(conn, collection_id, query, area)
     returned = len(found.features)
-    last = found.features[-1]["id"] if found.features else None
+    # Sorted pages go by offset: the last id says nothing of where a sorted page ends.
+    last = found.features[-1]["id"] if found.features and not query.sorted else None
     counts = {"numberReturned": returned}
     if found.matched is not None:  # pages reached by ``after`` are not counted again
         counts = {"numberMatched": found.matched, **counts}

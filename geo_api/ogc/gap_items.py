@@ -22,6 +22,9 @@ from geo_api.errors import NotFoundError
 from geo_api.gaps.areas import area_gaps
 from geo_api.gaps.finder import COLUMNS, GAP_LAYERS, gap_layer
 from geo_api.ogc.crs import Bbox, Crs
+from geo_api.ogc.filtering.parse import parse_properties, parse_sortby
+from geo_api.ogc.filtering.queryables import gap_queryables
+from geo_api.ogc.gap_filter import matching
 from geo_api.ogc.layer_items import BOUNDS
 from geo_api.ogc.query import (
     ItemQuery,
@@ -68,7 +71,9 @@ def as_declared(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     return frame
 
 
-def _features(frame: gpd.GeoDataFrame, crs: Crs) -> list[dict[str, Any]]:
+def _features(
+    frame: gpd.GeoDataFrame, crs: Crs, chosen: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
     geoms = frame.geometry.to_crs(crs.srid) if crs.srid != 4326 else frame.geometry
     arrays = geoms.values
     if crs.lat_first:
@@ -79,7 +84,7 @@ def _features(frame: gpd.GeoDataFrame, crs: Crs) -> list[dict[str, Any]]:
             "type": "Feature",
             "id": feature_id([props[k] for k in KEY]),
             "geometry": json.loads(shapely.to_geojson(geom)),
-            "properties": props,
+            "properties": props if chosen is None else {k: props[k] for k in chosen},
         }
         for props, geom in zip(records, arrays, strict=True)
     ]
@@ -98,14 +103,25 @@ def _cut(
 
 def gap_items(conn: Connection, name: str, query: ItemQuery, area: Area | None = None) -> Page:
     """One page of gaps, and how many match (gaps are few: counted on every page)."""
+    queryables = gap_queryables()
+    chosen = parse_properties(query.properties, queryables)
+    sort = parse_sortby(query.sortby, queryables)
     frame = _cut(name, all_gaps(conn, name, area), query.filters, query.bbox)
+    if query.filter is not None:
+        frame = frame[matching(conn, frame, query.filter)]
+    if sort:  # then by id, so that equal values keep one order from page to page
+        frame = frame.sort_values(
+            [k.name for k in sort] + list(KEY),
+            ascending=[not k.descending for k in sort] + [True] * len(KEY),
+            kind="stable",
+        )
     start = query.offset
     if query.after is not None:
         gap_type, ref_id = after_values(name, query.after, [str, int])
         keys = list(zip(frame["type"], frame["ref_id"], strict=True))
         start = sum(1 for key in keys if key <= (gap_type, ref_id))  # sorted by KEY
     page = frame.iloc[start : start + query.limit]
-    return Page(_features(page, query.crs), len(frame))
+    return Page(_features(page, query.crs, chosen), len(frame))
 
 
 def gap_item(

@@ -7,6 +7,7 @@ from typing import Any
 
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.ogc.crs import CRS84, Bbox, Crs
+from geo_api.ogc.filtering.parse import Filter
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -15,11 +16,14 @@ MAX_OFFSET = 2**31 - 1  # past any layer's rows; PostgreSQL's OFFSET is a bigint
 
 @dataclass(frozen=True)
 class ItemQuery:
-    """A page of items: ``bbox`` is lon/lat in EPSG:4326, ``filters`` property = value.
+    """A page of items: ``bbox`` is lon/lat in EPSG:4326, ``filters`` property = value,
+    ``filter`` a CQL2 expression; ``sortby`` and ``properties`` as asked (checked
+    against the collection's queryables where they are applied).
 
     ``after`` is the id of the previous page's last feature, as next links give it:
     the page then starts after that key (found through the key's index, as fast a
-    million rows in as at the start), and ``offset`` only numbers the page."""
+    million rows in as at the start), and ``offset`` only numbers the page. Sorted
+    pages (``sortby``) go by offset instead: their order is not the key's."""
 
     limit: int = DEFAULT_LIMIT
     offset: int = 0
@@ -27,12 +31,25 @@ class ItemQuery:
     crs: Crs = CRS84
     filters: dict[str, str] = field(default_factory=dict)
     after: str | None = None
+    filter: Filter | None = None
+    sortby: str | None = None
+    properties: str | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= MAX_LIMIT:
             raise InvalidInputError(f"limit must be 1 to {MAX_LIMIT}, not {self.limit}")
         if not 0 <= self.offset <= MAX_OFFSET:
             raise InvalidInputError(f"offset must be 0 to {MAX_OFFSET}, not {self.offset}")
+        if self.after is not None and self.sorted:
+            raise InvalidInputError(
+                "after pages in the order of the features' ids, not with sortby: "
+                "follow the next link (it pages a sorted answer by offset)"
+            )
+
+    @property
+    def sorted(self) -> bool:
+        """Whether the page is sorted by ``sortby`` (and so paged by offset)."""
+        return bool(self.sortby and self.sortby.strip())
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""OGC API - Features (Parts 1 and 2) under /ogc: thin routes over geo_api.ogc.
+"""OGC API - Features (Parts 1, 2 and 3) under /ogc: thin routes over geo_api.ogc.
 
 An officer's key sees the features of their own community (or grid) only.
 """
@@ -15,6 +15,8 @@ from geo_api.ogc import collections as docs
 from geo_api.ogc import html
 from geo_api.ogc.crs import CRS_URIS, parse_bbox, parse_crs
 from geo_api.ogc.features import feature_collection, feature_document
+from geo_api.ogc.filtering.parse import LANGS, MAX_FILTER, parse_filter
+from geo_api.ogc.filtering.queryables import SCHEMA_JSON
 from geo_api.ogc.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, ItemQuery
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
@@ -22,7 +24,13 @@ router = APIRouter(prefix="/ogc", tags=["ogc"])
 Format = Annotated[Literal["json", "html"], Query(description="json (default) or html")]
 CRS_HELP = f"the CRS of the answer's coordinates: {', '.join(CRS_URIS)} (CRS84 by default)"
 # Parameters of the items request; any other is a filter on a property.
-ITEM_PARAMETERS = {"f", "limit", "offset", "after", "bbox", "bbox-crs", "crs"}
+ITEM_PARAMETERS = {"f", "limit", "offset", "after", "bbox", "bbox-crs", "crs"} | {
+    "filter",
+    "filter-lang",
+    "filter-crs",
+    "sortby",
+    "properties",
+}
 OPENAPI_JSON: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/json": {}, "text/html": {}}}
 }
@@ -121,10 +129,45 @@ def items(
     ] = None,
     bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description=CRS_HELP)] = None,
     crs: Annotated[str | None, Query(description=CRS_HELP)] = None,
+    filter_: Annotated[
+        str | None,
+        Query(
+            alias="filter",
+            max_length=MAX_FILTER,
+            description="a CQL2 filter in filter-lang on the queryables "
+            "(/collections/{id}/queryables), e.g. persons > 3 AND reason LIKE 'own%' "
+            "or S_DWITHIN(geometry, POINT(111.36 35.61), 300) (metres)",
+        ),
+    ] = None,
+    filter_lang: Annotated[
+        Literal["cql2-text", "cql2-json"] | None,
+        Query(alias="filter-lang", description=f"{' or '.join(LANGS)} (cql2-text by default)"),
+    ] = None,
+    filter_crs: Annotated[
+        str | None,
+        Query(alias="filter-crs", description="the CRS of the filter's geometries: " + CRS_HELP),
+    ] = None,
+    sortby: Annotated[
+        str | None,
+        Query(
+            max_length=1000,
+            description="queryables to sort by, -name for descending: sortby=-persons,unit_id; "
+            "sorted pages' next links go by offset",
+        ),
+    ] = None,
+    properties: Annotated[
+        str | None,
+        Query(
+            max_length=1000,
+            description="the properties to return, comma-separated (the id and the "
+            "geometry always come)",
+        ),
+    ] = None,
     f: Format = "json",
 ) -> Response:
-    """A page of features; other query parameters filter on properties by equality
-    (``?tier=community``), and an unknown property is refused, named."""
+    """A page of features, filtered by ``filter`` (CQL2), ``bbox`` and any other query
+    parameter naming a property (equality: ``?tier=community``); an unknown property
+    is refused, named. An officer's area is always ANDed in."""
     out_crs = parse_crs(crs)
     query = ItemQuery(
         limit=min(limit, MAX_LIMIT),
@@ -133,6 +176,9 @@ def items(
         bbox=parse_bbox(bbox, parse_crs(bbox_crs, "bbox-crs")),
         crs=out_crs,
         filters={k: v for k, v in request.query_params.items() if k not in ITEM_PARAMETERS},
+        filter=parse_filter(filter_, filter_lang, parse_crs(filter_crs, "filter-crs")),
+        sortby=sortby,
+        properties=properties,
     )
     root = _roots(request)[0]
     with read() as conn:
@@ -141,6 +187,19 @@ def items(
     response = _answer(doc, f, page, "application/geo+json")
     response.headers["Content-Crs"] = f"<{out_crs.uri}>"
     return response
+
+
+@router.get(
+    "/collections/{collection_id}/queryables",
+    response_class=Response,
+    responses={200: {"content": {SCHEMA_JSON: {}}}},
+)
+def queryables(request: Request, read: Read, collection_id: str) -> Response:
+    """What a collection's items can be filtered, sorted and selected on: a JSON Schema
+    of each property (OGC API - Features Part 3); the same for every role."""
+    with read() as conn:
+        doc = docs.queryables(conn, _roots(request)[0], collection_id)
+    return JSONResponse(doc, media_type=SCHEMA_JSON)
 
 
 @router.get(
