@@ -95,7 +95,8 @@ def test_heads_over_target_are_those_above_it_not_at_it(conn: Connection) -> Non
         "max_capacity = greatest(h.max_capacity, l.n) "
         "FROM (SELECT a.head_id, count(*) AS n FROM assignment a WHERE a.valid_to IS NULL "
         "      GROUP BY a.head_id) l "
-        "WHERE h.id = l.head_id AND h.role = 'unit' AND (:over = 0 OR h.id = ANY(CAST(:ids AS bigint[])))"
+        "WHERE h.id = l.head_id AND h.role = 'unit' "
+        "AND (:over = 0 OR h.id = ANY(CAST(:ids AS bigint[])))"
     )
     # Every unit head exactly at its target: none is over it.
     conn.execute(set_targets, {"over": 0, "ids": []})
