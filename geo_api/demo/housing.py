@@ -57,7 +57,7 @@ def _rows_of_slabs(
     minx, miny, maxx, maxy = compound.bounds
     slabs: list[tuple[shapely.Polygon, int]] = []
     placed_units = 0
-    y = maxy - 10 - DEPTH_M
+    y = maxy - 7 - DEPTH_M
     while y > miny and placed_units < target_units:
         x = minx + 8
         while x < maxx and placed_units < target_units:
