@@ -94,8 +94,10 @@ class CompactPoints(Layer):
         """
     )
 
-    def __init__(self, rows: list[list[Any]], make: str, name: str, show: bool = True) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+    def __init__(
+        self, rows: list[list[Any]], make: str, name: str, show: bool = True, control: bool = True
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "CompactPoints"
         self.rows = js_literal(rows)
         self.make = make

@@ -127,6 +127,12 @@ def layer_bytes(html: str) -> dict[str, int]:
         added = re.search(r"\.addTo\((\w+)\)", chunk)
         if added and added.group(1) != var:
             parent[var] = added.group(1)
+        # A popup's content, a marker's popup or icon: marker.bindPopup(popup) ...
+        for owner, part in re.findall(
+            r"(\w+)\.(?:setContent|bindPopup|setIcon|bindTooltip)\((\w+)\)", chunk
+        ):
+            if owner != part:
+                parent.setdefault(part, owner)
     out: dict[str, int] = defaultdict(int)
     out["page head, style, panel and wall data"] = len(
         html[: marks[0][0] if marks else None].encode()
