@@ -64,7 +64,7 @@ def walking_graph(roads: gpd.GeoDataFrame, gates: gpd.GeoDataFrame) -> Streets:
 def _unit_walks(
     units: pd.DataFrame, gates: gpd.GeoDataFrame, streets: Streets
 ) -> tuple[np.ndarray, np.ndarray]:
-    """For every unit, its compound's gates (up to 4) as [vertex] and [metres from the
+    """For every unit, each gate of its compound as [vertex] and [metres from the
     unit to the gate]; missing gates have an infinite walk."""
     by_compound: dict[int, list[tuple[int, shapely.Point]]] = {}
     for g in gates.itertuples():
