@@ -39,6 +39,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,8 @@ def anchor_page(url: str) -> str:
     m = folium.Map(tiles=None, maxZoom=19, prefer_canvas=True)
     m.fit_bounds([[south, west], [north, east]])
     plugins.FastMarkerCluster([[float(lat), float(lon)] for lat, lon in points]).add_to(m)
-    PageScript(PageOptions()).add_to(m)  # sets window.gg_ready, as gridgov's pages do
+    # Sets window.gg_ready, as gridgov's pages do (it shows a read time: now).
+    PageScript(PageOptions(), datetime.now(UTC)).add_to(m)
     root = m.get_root()
     localise(root)
     return str(root.render())
