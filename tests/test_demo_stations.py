@@ -4,9 +4,9 @@ community's station and open on more than one side, so that homes beyond a
 
 The walks along the streets of `make demo`'s city are measured with the gap finder
 on PostGIS by scripts/bench/demo_reach.py: 245 of 277 compounds beyond a 10-minute
-walk before issue 15, 83 after its first fix, 20 now (2,379 of 60,000 households). Here, the same walks on the
-generator's own streets (geo_api.demo.siting, noded as `gridgov network build`
-nodes them), and the layout that makes it so."""
+walk before issue 15, 83 after its first fix, 20 now (2,379 of 60,000 households).
+Here, the same walks on the generator's own streets (geo_api.demo.siting, noded
+as `gridgov network build` nodes them), and the layout that makes it so."""
 
 from __future__ import annotations
 
