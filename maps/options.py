@@ -47,8 +47,13 @@ class PageOptions:
         return text.format(**values) if values else text
 
     def use_tiles(self, households: int) -> bool:
-        """Whether household and building layers come from vector tiles."""
-        return households > TILES_FROM_HOUSEHOLDS if self.tiles is None else self.tiles
+        """Whether household and building layers come from vector tiles: as asked,
+        else on the wall (seen from five metres at the city's scale, where the tiles
+        start only when it drills down, and kept under its 3 MB) and past
+        TILES_FROM_HOUSEHOLDS. A page written to a file (`gridgov map`) asks for none."""
+        if self.tiles is not None:
+            return self.tiles
+        return self.big or households > TILES_FROM_HOUSEHOLDS
 
     def place(self, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """``frame`` in the basemap's coordinates (GCJ-02 on AMap and Tencent)."""

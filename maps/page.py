@@ -94,8 +94,10 @@ class CompactPoints(Layer):
         """
     )
 
-    def __init__(self, rows: list[list[Any]], make: str, name: str, show: bool = True) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+    def __init__(
+        self, rows: list[list[Any]], make: str, name: str, show: bool = True, control: bool = True
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "CompactPoints"
         self.rows = js_literal(rows)
         self.make = make
@@ -158,6 +160,26 @@ def js_literal(value: object) -> str:
     for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escape)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+# folium writes its layers' data with json.dumps' default, every Chinese character as
+# \uXXXX: six bytes where UTF-8 takes three. Inside the page's scripts these escapes
+# (CJK, its punctuation and full-width forms; never <, >, & or a line separator) are
+# written back as the characters they stand for: the same strings, a sixth smaller page.
+SCRIPT = re.compile(r"(<script\b[^>]*>)(.*?)(</script>)", re.S)
+CJK_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u(3[0-9a-f]{3}|[4-9][0-9a-f]{3}|ff[0-9a-e][0-9a-f])")
+
+
+def cjk_as_characters(page: str) -> str:
+    """``page`` with the \\u escapes of Chinese characters in its scripts written as
+    the characters (an escaped backslash before a ``u`` is left alone)."""
+
+    def characters(m: re.Match[str]) -> str:
+        return m.group(1) + chr(int(m.group(2), 16))
+
+    return SCRIPT.sub(
+        lambda m: m.group(1) + CJK_ESCAPE.sub(characters, m.group(2)) + m.group(3), page
+    )
 
 
 class SearchBox(JSCSSMixin, MacroElement):
@@ -263,6 +285,6 @@ def finish(m: folium.Map, opts: PageOptions, title: str, panel_html: str, read_a
     root.header.add_child(folium.Element(font_links(opts.base_url)))
     root.title = title
     localise(root, opts.base_url)
-    page = str(root.render())
+    page = cjk_as_characters(str(root.render()))
     # Screen readers and fonts pick the right language from <html lang>.
     return page.replace("<html>", f'<html lang="{"zh-CN" if opts.lang == "zh" else "en"}">', 1)

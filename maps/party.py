@@ -10,12 +10,14 @@ other layers share, is left alone.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import folium
 import geopandas as gpd
 from sqlalchemy import Connection, text
 
 from maps.options import PageOptions
+from maps.page import CompactPoints
 
 LABELS = {
     "zh": {
@@ -80,39 +82,60 @@ def add_party(
     params: dict[str, object] = {"y": year, "c": community}
     # One entry in the layer list for all four: the list stays short on the wall.
     party = folium.FeatureGroup(name=words["party"], show=False)
-    units = party
-    for row in opts.place(_frame(conn, UNITS_SQL, {"c": community})).itertuples():
-        folium.Marker(
-            [row.geom.y, row.geom.x],
-            tooltip=html.escape(row.name),
-            popup=folium.Popup(f"<b>{html.escape(row.name)}</b><br>{words['kind']}：{row.kind}"),
-            icon=folium.Icon(color="red", icon="flag", prefix="fa"),
-        ).add_to(units)
+    # Rows of numbers and escaped text, each drawn by a JS function (maps.page's
+    # CompactPoints): a marker with a popup as folium writes it is about 1 KB.
+    units = [
+        [round(r.geom.y, 6), round(r.geom.x, 6), html.escape(r.name),
+         f"<b>{html.escape(r.name)}</b><br>{words['kind']}：{html.escape(str(r.kind))}"]
+        for r in opts.place(_frame(conn, UNITS_SQL, {"c": community})).itertuples()
+    ]  # fmt: skip
+    _points(party, units, UNIT_JS, words["units"])
     party.add_to(m)
     if year is None:
         return
-    resources = party
-    for row in opts.place(_frame(conn, RESOURCES_SQL, params)).itertuples():
-        folium.CircleMarker(
-            [row.geom.y, row.geom.x], radius=5, color="#238b45", fill=True,
-            tooltip=html.escape(f"{row.title} · {getattr(row, name_col)}"),
-            popup=folium.Popup(f"<b>{html.escape(row.title)}</b><br>{words['capacity']}：{row.capacity}"),
-        ).add_to(resources)  # fmt: skip
-    demands = party
-    for row in opts.place(_frame(conn, DEMANDS_SQL, params)).itertuples():
-        folium.CircleMarker(
-            [row.geom.y, row.geom.x], radius=6, color=URGENCY_COLOURS[row.urgency],
-            fill=True, tooltip=html.escape(f"{row.title} · {getattr(row, name_col)}"),
-            popup=folium.Popup(f"<b>{html.escape(row.title)}</b><br>{words['urgency']}：{row.urgency}"),
-        ).add_to(demands)  # fmt: skip
-    matches = party
-    for row in opts.place(_frame(conn, MATCHES_SQL, params)).itertuples():
+    resources = [
+        [round(r.geom.y, 6), round(r.geom.x, 6), "#238b45", 5,
+         html.escape(f"{r.title} · {getattr(r, name_col)}"),
+         f"<b>{html.escape(r.title)}</b><br>{words['capacity']}：{html.escape(str(r.capacity))}"]
+        for r in opts.place(_frame(conn, RESOURCES_SQL, params)).itertuples()
+    ]  # fmt: skip
+    _points(party, resources, DOT_JS, words["resources"])
+    demands = [
+        [round(r.geom.y, 6), round(r.geom.x, 6), URGENCY_COLOURS[r.urgency], 6,
+         html.escape(f"{r.title} · {getattr(r, name_col)}"),
+         f"<b>{html.escape(r.title)}</b><br>{words['urgency']}：{html.escape(str(r.urgency))}"]
+        for r in opts.place(_frame(conn, DEMANDS_SQL, params)).itertuples()
+    ]  # fmt: skip
+    _points(party, demands, DOT_JS, words["demands"])
+    matches = []
+    for r in opts.place(_frame(conn, MATCHES_SQL, params)).itertuples():
         walk = (
             "—"
-            if row.distance_m != row.distance_m or row.distance_m is None
-            else f"{row.distance_m:,.0f} m"
+            if r.distance_m != r.distance_m or r.distance_m is None
+            else f"{r.distance_m:,.0f} m"
         )
-        folium.PolyLine(
-            [(y, x) for x, y in row.geom.coords], color="#6a51a3", weight=2,
-            tooltip=html.escape(f"{row.title} · {words['metres']} {walk}"),
-        ).add_to(matches)  # fmt: skip
+        line = [[round(y, 6), round(x, 6)] for x, y in r.geom.coords]
+        matches.append([line, html.escape(f"{r.title} · {words['metres']} {walk}")])
+    _points(party, matches, LINE_JS, words["matches"])
+
+
+# How each kind of row is drawn: [lat, lon, tooltip, popup] as a red flag; [lat,
+# lon, colour, radius, tooltip, popup] as a dot; [[[lat, lon], ...], tooltip] as a line.
+UNIT_JS = """function (r) {
+  return L.marker([r[0], r[1]], {icon: L.AwesomeMarkers.icon(
+      {icon: 'flag', markerColor: 'red', prefix: 'fa', extraClasses: 'fa-rotate-0'})})
+    .bindTooltip(r[2]).bindPopup(r[3]);
+}"""
+DOT_JS = """function (r) {
+  return L.circleMarker([r[0], r[1]], {radius: r[3], color: r[2], fill: true})
+    .bindTooltip(r[4]).bindPopup(r[5]);
+}"""
+LINE_JS = """function (r) {
+  return L.polyline(r[0], {color: '#6a51a3', weight: 2}).bindTooltip(r[1]);
+}"""
+
+
+def _points(group: folium.FeatureGroup, rows: list[list[Any]], make: str, name: str) -> None:
+    """Rows drawn by ``make`` inside the party's group (not listed on their own)."""
+    if rows:
+        CompactPoints(rows, make, name, control=False).add_to(group)

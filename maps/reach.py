@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+import shapely
 from sqlalchemy import Connection, text
 
 from geo_api.network.areas import REACHES_M
@@ -22,17 +23,22 @@ ORDER BY sa.reach_m DESC, s.id
 """
 
 
-ROADS = "SELECT name, kind, geom FROM road ORDER BY id"
+ROADS = "SELECT geom FROM road ORDER BY id"
+ROAD_SIMPLIFY_DEG = SIMPLIFY_DEG * 2.5  # about 5 m
+AREA_SIMPLIFY_DEG = SIMPLIFY_DEG * 10  # about 20 m: a pixel at the city's zoom
 
 
 def add_roads(m: folium.Map, conn: Connection, opts: PageOptions) -> None:
-    """The roads people walk along, thin and grey under everything else."""
+    """The roads people walk along, thin and grey under everything else: one feature
+    of every line (they have nothing to say one by one), simplified to what a screen
+    shows of a street a few metres wide."""
     frame = gpd.read_postgis(text(ROADS), conn, geom_col="geom", crs=4326)
-    frame = opts.place(compact(frame, simplify=True))
     group = folium.FeatureGroup(name=opts.t("roads.layer"), show=True)
     if len(frame):
+        lines = shapely.get_parts(frame.geometry.simplify(ROAD_SIMPLIFY_DEG).to_numpy())
+        one = gpd.GeoDataFrame(geometry=[shapely.multilinestrings(lines)], crs=4326)
         folium.GeoJson(
-            frame[["geometry"]],
+            opts.place(compact(one, simplify=False)),
             style_function=lambda _f: {"color": "#969696", "weight": 1.5, "opacity": 0.8},
         ).add_to(group)
     group.add_to(m)
@@ -41,7 +47,8 @@ def add_roads(m: folium.Map, conn: Connection, opts: PageOptions) -> None:
 def service_areas(conn: Connection) -> gpd.GeoDataFrame:
     """Every station's service areas, simplified for a page."""
     frame = gpd.read_postgis(text(AREAS), conn, geom_col="geom", crs=4326)
-    frame.geometry = frame.geometry.simplify(SIMPLIFY_DEG * 5)  # about 5 m: bands 100 m wide
+    # The bands between walks are 200 m wide or more, and soft.
+    frame.geometry = frame.geometry.simplify(AREA_SIMPLIFY_DEG)
     return compact(frame, simplify=False)
 
 

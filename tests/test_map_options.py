@@ -64,6 +64,10 @@ def test_big_screen_refreshes_unless_told_otherwise() -> None:
     assert page_options().use_tiles(60_000) is False
     assert page_options().use_tiles(1_000_001) is True
     assert page_options(tiles=True).use_tiles(10) is True
+    # The wall takes them from tiles however small the city, unless told not to (the
+    # CLI's file, which has no server to ask).
+    assert page_options(screen="big").use_tiles(1_000) is True
+    assert page_options(screen="big", tiles=False).use_tiles(1_000) is False
 
 
 def test_basemaps() -> None:

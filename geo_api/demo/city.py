@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo_api.demo import activities, housing, layout, people, roads
+from geo_api.demo import activities, housing, layout, people, roads, siting
 from geo_api.errors import InvalidInputError
 from geo_api.party.service.common import CHINA
 
@@ -31,6 +31,8 @@ HOUMA_MEMBERS = 4_932
 MAX_COMPOUNDS = 900  # past this the city grows upwards, not outwards
 MAX_UNITS_PER_COMPOUND = 40
 SEGMENT_M = 20.0
+GREEN = 1.4  # a compound's ground per unit of its slabs' rows
+MARGIN_M = 35.0  # a compound's fence, paths and gates around the rows
 
 Progress = Callable[[str], None]
 
@@ -111,8 +113,12 @@ def generate_city(
     n_compounds = min(MAX_COMPOUNDS, max(len(communities), round(HOUMA_COMPOUNDS * scale)))
     # Past MAX_UNITS_PER_COMPOUND the buildings grow taller instead.
     units_per_compound = min(MAX_UNITS_PER_COMPOUND, housing.units_needed(households) / n_compounds)
-    # Enough ground for the slabs, with green space between the rows.
-    side = math.sqrt(units_per_compound * housing.UNIT_WIDTH_M * housing.ROW_PITCH_M * 1.6) + 50
+    # Enough ground for the slabs, with green space between the rows: walk-up
+    # compounds at about 155 households a hectare, as Chinese towns build them (at
+    # half that, communities spread so far that most homes were beyond a 10-minute
+    # walk of their station).
+    ground = units_per_compound * housing.UNIT_WIDTH_M * housing.ROW_PITCH_M * GREEN
+    side = math.sqrt(ground) + MARGIN_M
     quota = layout.compound_quota(communities, n_compounds)
     grids, compounds = layout.grids_and_compounds(communities, quota, side, rng)
 
@@ -130,8 +136,18 @@ def generate_city(
     planted["small_community_stations"] = small
     progress("streets and gates")
     gate_points = roads.gates(compounds)
-    entrances = pd.concat([gate_points.geometry, station_table.geometry], ignore_index=True)
+    # Community stations move onto a street below (siting): no lane leads to them.
+    lanes_to = station_table.geometry[station_table["tier"] != "community"]
+    entrances = pd.concat([gate_points.geometry, lanes_to], ignore_index=True)
     street_lines = roads.streets(compounds, entrances)
+    progress("community stations where their homes can walk to them")
+    station_table = siting.community_stations(
+        station_table,
+        communities,
+        siting.unit_homes(homes.units, homes.buildings, compounds, homes.households),
+        street_lines,
+        gate_points,
+    )
     community_of = _community_of_households(homes, compounds)
     member_table = people.members(
         homes.households, community_of, max(1, round(HOUMA_MEMBERS * scale)), rng

@@ -30,6 +30,7 @@ UNITS_WEIGHTS = np.array([0.1, 0.3, 0.35, 0.25])
 # Walk-up and small high-rise types: (floors, households per floor, weight).
 WALKUPS = np.array([(6, 3, 0.8), (6, 2, 0.05), (4, 4, 0.05), (7, 3, 0.05), (11, 2, 0.05)])
 WALKUP_MEAN = float((WALKUPS[:, 0] * WALKUPS[:, 1] * WALKUPS[:, 2]).sum())
+SPREAD_ROUNDS = 3  # passes moving units from full compounds to roomy ones
 OVERLOAD_TYPE = (6, 5)  # 30 households in a unit: more than one head can carry
 
 
@@ -57,7 +58,7 @@ def _rows_of_slabs(
     minx, miny, maxx, maxy = compound.bounds
     slabs: list[tuple[shapely.Polygon, int]] = []
     placed_units = 0
-    y = maxy - 10 - DEPTH_M
+    y = maxy - 7 - DEPTH_M
     while y > miny and placed_units < target_units:
         x = minx + 8
         while x < maxx and placed_units < target_units:
@@ -76,6 +77,32 @@ def _rows_of_slabs(
         c = compound.representative_point()
         slabs.append((box(c.x - 7, c.y - 6, c.x + 7, c.y + 6), 1))
     return slabs
+
+
+def _slabs_everywhere(
+    geoms: list[shapely.Polygon], wanted: np.ndarray, rng: np.random.Generator
+) -> list[list[tuple[shapely.Polygon, int]]]:
+    """Slabs of every compound: the units a small compound has no room for go to
+    compounds with room to spare, so that the city keeps the units it needs (rather
+    than building every block a floor higher, which puts 21 homes on a head of 18)."""
+    layouts = [_rows_of_slabs(g, int(w), rng) for g, w in zip(geoms, wanted, strict=True)]
+    placed = np.array([sum(n for _, n in slabs) for slabs in layouts])
+    short = int(wanted.sum() - placed.sum())
+    roomy = placed >= wanted  # took all they were given: may take more
+    for _ in range(SPREAD_ROUNDS):
+        if short <= 0 or not roomy.any():
+            break
+        more = -(-short // int(roomy.sum()))  # ceiling
+        for i in np.flatnonzero(roomy):
+            asked = min(more, short)
+            grown = _rows_of_slabs(geoms[i], int(placed[i]) + asked, rng)
+            gained = sum(n for _, n in grown) - int(placed[i])
+            if gained > 0:
+                layouts[i], placed[i], short = grown, placed[i] + gained, short - gained
+            roomy[i] = gained >= asked
+            if short <= 0:
+                break
+    return layouts
 
 
 def _floor_plan(
@@ -104,10 +131,11 @@ def build_housing(
     target = round(units_per_compound * len(compounds))
     per_compound = np.full(len(compounds), target // len(compounds))
     per_compound[: target % len(compounds)] += 1
+    layouts = _slabs_everywhere(list(compounds.geometry), per_compound, rng)
     b_rows: list[dict[str, object]] = []
     u_rows: list[dict[str, object]] = []
-    for cid, geom, want in zip(compounds["id"], compounds.geometry, per_compound, strict=True):
-        for number, (slab, n) in enumerate(_rows_of_slabs(geom, int(want), rng), start=1):
+    for cid, slabs in zip(compounds["id"], layouts, strict=True):
+        for number, (slab, n) in enumerate(slabs, start=1):
             bid = len(b_rows) + 1
             b_rows.append({"id": bid, "compound_id": cid, "number": number, "geometry": slab})
             x0, y0, _, y1 = slab.bounds

@@ -2,8 +2,9 @@
 
 Streets run between the compounds, along the middle of the ground between
 neighbours (the edges of a Voronoi diagram of points along the compounds'
-edges), so they never cross a compound. Each compound has a south gate and,
-when it is large, a north gate: the only ways in and out.
+edges), so they never cross a compound. Each compound has a south gate, a side
+gate and, when it is large or its community's middle lies north, a north gate:
+the only ways in and out.
 """
 
 from __future__ import annotations
@@ -83,20 +84,22 @@ def _lanes(
 
 
 def gates(compounds: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A south gate on every compound, a north gate on the long ones, and a side gate
-    (east or west, whichever faces the middle of its community's compounds): as real
-    compounds open onto the streets their residents walk to the community."""
-    middle = compounds.geometry.centroid.groupby(compounds["community_id"]).agg(
-        lambda points: float(np.mean([p.x for p in points]))
-    )
+    """A south gate on every compound, a north gate on the long ones and on those
+    whose community's middle lies to the north, and a side gate (east or west,
+    whichever faces that middle): as real compounds open onto the streets their
+    residents walk to the community."""
+    centres = compounds.geometry.centroid
+    middle_x = centres.x.groupby(compounds["community_id"]).mean()
+    middle_y = centres.y.groupby(compounds["community_id"]).mean()
     rows: list[dict[str, object]] = []
     for compound in compounds.itertuples():
         edge = compound.geometry.exterior
         minx, miny, maxx, maxy = compound.geometry.bounds
         wanted = [("南门", Point((minx + maxx) / 2, miny))]
-        if maxy - miny >= NORTH_GATE_FROM_M:
+        north = middle_y[compound.community_id] > (miny + maxy) / 2
+        if maxy - miny >= NORTH_GATE_FROM_M or north:
             wanted.append(("北门", Point((minx + maxx) / 2, maxy)))
-        east = middle[compound.community_id] > (minx + maxx) / 2
+        east = middle_x[compound.community_id] > (minx + maxx) / 2
         wanted.append(
             ("东门", Point(maxx, (miny + maxy) / 2))
             if east

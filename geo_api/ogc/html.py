@@ -1,4 +1,8 @@
-"""Plain HTML pages of the OGC API documents: readable in a browser, no scripts, no CDN."""
+"""Plain HTML pages of the OGC API documents: readable in a browser, no CDN.
+
+The pages of a collection, a page of items and an item carry a small map preview
+(geo_api.ogc.preview: Leaflet served by gridgov); the others have no script.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,20 @@ import json
 from html import escape
 from typing import Any
 
+from geo_api.ogc.preview import PREVIEW_STYLE, extent_map, features_map
+
 STYLE = (
     "body{font-family:sans-serif;margin:2em;max-width:80em}"
     "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
+    + PREVIEW_STYLE
 )
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, head: str = "") -> str:
     return (
         f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{escape(title)}'
-        f"</title><style>{STYLE}</style></head><body><h1>{escape(title)}</h1>{body}</body></html>"
+        f"</title><style>{STYLE}</style>{head}</head><body><h1>{escape(title)}</h1>{body}"
+        "</body></html>"
     )
 
 
@@ -67,9 +75,11 @@ def collection_page(doc: dict[str, Any]) -> str:
     """One collection."""
     bbox = ", ".join(f"{v:.5f}" for v in doc["extent"]["spatial"]["bbox"][0])
     crs = "".join(f"<li>{escape(uri)}</li>" for uri in doc["crs"])
+    head, preview = extent_map(doc["extent"]["spatial"]["bbox"][0])
     return _page(
         doc["title"],
-        f"<p>Extent (CRS84): {bbox}</p><p>CRS:</p><ul>{crs}</ul>{_links(doc['links'])}",
+        f"<p>Extent (CRS84): {bbox}</p>{preview}<p>CRS:</p><ul>{crs}</ul>{_links(doc['links'])}",
+        head,
     )
 
 
@@ -92,14 +102,20 @@ def items_page(title: str, doc: dict[str, Any]) -> str:
         f"<p>{doc['numberReturned']} of {doc.get('numberMatched', 'the')} features "
         f"(at {escape(doc['timeStamp'])})</p>"
     )
-    return _page(title, counts + _links(doc["links"]) + _table(header, rows))
+    head, preview = features_map(doc, doc["links"])
+    return _page(title, counts + preview + _links(doc["links"]) + _table(header, rows), head)
 
 
 def item_page(title: str, doc: dict[str, Any]) -> str:
     """One feature: its properties and geometry."""
     rows = [[k, v] for k, v in doc["properties"].items()]
     geometry = escape(json.dumps(doc["geometry"], ensure_ascii=False)[:2000])
+    head, preview = features_map({"type": "FeatureCollection", "features": [doc]}, doc["links"])
     return _page(
         f"{title}: {doc['id']}",
-        _table(["property", "value"], rows) + f"<pre>{geometry}</pre>" + _links(doc["links"]),
+        preview
+        + _table(["property", "value"], rows)
+        + f"<pre>{geometry}</pre>"
+        + _links(doc["links"]),
+        head,
     )

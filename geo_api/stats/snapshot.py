@@ -37,7 +37,9 @@ WITH hh AS (
   SELECT head_id, count(*) AS n FROM assignment WHERE valid_to IS NULL GROUP BY head_id
 ), hd AS (
   SELECT cp.community_id, count(*) AS heads,
-         count(*) FILTER (WHERE hd.role = 'unit' AND coalesce(load.n, 0) >= hd.capacity)
+         -- over target: more households than the head's target (capacity), as the
+         -- head_over_capacity gap counts them; a head at exactly the target is not over
+         count(*) FILTER (WHERE hd.role = 'unit' AND coalesce(load.n, 0) > hd.capacity)
            AS over
   FROM active_head hd JOIN household home ON home.id = hd.household_id
   JOIN unit u ON u.id = home.unit_id JOIN building b ON b.id = u.building_id

@@ -11,6 +11,9 @@ One run, one city (the store's, else the demo city built in ``gridgov_bench``):
                      under 3 MB as served, like the command centre.
 * community map      /maps/communities/{code} of the community with most households.
 
+A second table splits the command centre's and the wall's bytes by layer (folium's
+variables rolled up to the layers the layer control names), to show what to trim.
+
 Every page is saved once and served as a static file from 127.0.0.1 with gridgov's
 vendored assets, so the render times compare browsers' work, not the server's; the
 server's time to build each page is its own column. First render: navigation start
@@ -25,14 +28,18 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
+import re
 import statistics
 import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -92,10 +99,53 @@ def anchor_page(url: str) -> str:
     m = folium.Map(tiles=None, maxZoom=19, prefer_canvas=True)
     m.fit_bounds([[south, west], [north, east]])
     plugins.FastMarkerCluster([[float(lat), float(lon)] for lat, lon in points]).add_to(m)
-    PageScript(PageOptions()).add_to(m)  # sets window.gg_ready, as gridgov's pages do
+    # Sets window.gg_ready, as gridgov's pages do (it shows a read time: now).
+    PageScript(PageOptions(), datetime.now(UTC)).add_to(m)
     root = m.get_root()
     localise(root)
     return str(root.render())
+
+
+FOLIUM_VAR = re.compile(r"^\s*var (\w+) = ", re.M)
+OVERLAYS = re.compile(r"overlays\s*:\s*\{(.*?)\}", re.S)
+
+
+def layer_bytes(html: str) -> dict[str, int]:
+    """The page's bytes by layer: each of folium's top-level ``var`` statements (with
+    what follows it up to the next) counted to the layer it is added to, named as the
+    layer control names it; what comes before the first is the page's head, style,
+    wall data and panel."""
+    names: dict[str, str] = {}
+    control = OVERLAYS.search(html)
+    if control:
+        for label, var in re.findall(r'"((?:[^"\\]|\\.)*)"\s*:\s*(\w+)', control.group(1)):
+            names[var] = json.loads(f'"{label}"')  # folium writes them \u-escaped
+    marks = [(m.start(), m.group(1)) for m in FOLIUM_VAR.finditer(html)]
+    parent: dict[str, str] = {}
+    sizes: dict[str, int] = defaultdict(int)
+    for (start, var), (end, _) in zip(marks, [*marks[1:], (len(html), "")], strict=True):
+        chunk = html[start:end]
+        sizes[var] += len(chunk.encode())
+        added = re.search(r"\.addTo\((\w+)\)", chunk)
+        if added and added.group(1) != var:
+            parent[var] = added.group(1)
+        # A popup's content, a marker's popup or icon: marker.bindPopup(popup) ...
+        for owner, part in re.findall(
+            r"(\w+)\.(?:setContent|bindPopup|setIcon|bindTooltip)\((\w+)\)", chunk
+        ):
+            if owner != part:
+                parent.setdefault(part, owner)
+    out: dict[str, int] = defaultdict(int)
+    out["page head, style, panel and wall data"] = len(
+        html[: marks[0][0] if marks else None].encode()
+    )
+    for var, size in sizes.items():
+        top, seen = var, set()
+        while top in parent and top not in names and top not in seen:
+            seen.add(top)
+            top = parent[top]
+        out[names.get(top, re.sub(r"_[0-9a-f]{32}$", "", top))] += size
+    return dict(out)
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -223,6 +273,17 @@ def main() -> None:
         "bytes: the page as served (scripts and styles are separate files); inlined MB: as "
         "`gridgov map` writes it, every asset inside; first render: navigation start to gg_ready"
     )
+    for row in rows:
+        if row.name not in ("command centre", "wall"):
+            continue
+        split = Table(title=f"{row.name}: bytes by layer (the largest)")
+        for col in ("layer", "bytes", "share"):
+            split.add_column(col, justify="left" if col == "layer" else "right")
+        parts = sorted(layer_bytes(row.html).items(), key=lambda kv: -kv[1])
+        for name, size in parts[:12]:
+            split.add_row(name, f"{size:,}", f"{size / row.size:.0%}")
+        split.add_row("the rest", f"{sum(size for _, size in parts[12:]):,}", "")
+        console.print(split)
     budgeted = ("command centre", "wall", "wall english")
     over = [row for row in rows if row.name in budgeted and row.size > BUDGET_BYTES]
     if over:
