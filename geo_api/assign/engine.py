@@ -257,7 +257,7 @@ FROM (SELECT a2.id FROM assignment a2
       WHERE a2.valid_to IS NULL AND NOT a2.locked
         AND (n.head_id IS NULL OR n.head_id <> a2.head_id)
         {scope}) gone
-WHERE a.id = gone.id AND a.valid_to IS NULL
+WHERE a.id = gone.id
 RETURNING a.household_id
 """
 # A run over some communities closes only the assignments of the households it solved.

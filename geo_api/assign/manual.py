@@ -33,8 +33,7 @@ JOIN compound cp ON cp.id = b.compound_id JOIN community cm ON cm.id = cp.commun
 WHERE hd.id = :id AND hd.role = 'unit'
 FOR UPDATE OF hd
 """)
-# valid_to IS NULL: the current partition only (migration 0025), not every year's.
-CLOSE_SQL = text("UPDATE assignment SET valid_to = now() WHERE id = :id AND valid_to IS NULL")
+CLOSE_SQL = text("UPDATE assignment SET valid_to = now() WHERE id = :id")
 OPEN_SQL = text("""
 INSERT INTO assignment (household_id, head_id, reason, distance_m, locked, changed_by)
 SELECT h.id, hd.id, :reason, ST_Distance(h.geom::geography, home.geom::geography), :locked, :by

@@ -375,20 +375,14 @@ class Assignment(Base):
     """A household covered by a unit head from valid_from until valid_to (open: now)."""
 
     __tablename__ = "assignment"
-    # Partitioned BY RANGE (valid_to), a partition a year; the current rows (valid_to
-    # NULL) in the DEFAULT partition assignment_current (migration 0025). A unique key
-    # must include valid_to, NULLS NOT DISTINCT so that current rows collide.
     __table_args__ = (
         # At most one current assignment per household.
         Index(
             "uq_assignment_current_household",
             "household_id",
-            "valid_to",
             unique=True,
             postgresql_where=text("valid_to IS NULL"),
-            postgresql_nulls_not_distinct=True,
         ),
-        UniqueConstraint("id", "valid_to", postgresql_nulls_not_distinct=True),
         Index("ix_assignment_current_head", "head_id", postgresql_where=text("valid_to IS NULL")),
         Index("ix_assignment_valid_from", "valid_from"),
         Index("ix_assignment_closed", "valid_to", postgresql_where=text("valid_to IS NOT NULL")),
@@ -396,8 +390,6 @@ class Assignment(Base):
         CheckConstraint("distance_m >= 0", name="distance_non_negative"),
     )
 
-    # The mapping's key; the table itself has no primary key (valid_to, in every
-    # unique key, may be NULL): uq_assignment_id_valid_to stands for it.
     id: Mapped[int] = mapped_column(primary_key=True)
     # No foreign key: history is never deleted by a cascade. A trigger checks that a
     # new entry names a household that exists; deleting the household closes its

@@ -1,12 +1,10 @@
-"""The yearly partitions of the assignment history and the audit log (migration 0025).
+"""The yearly partitions of the audit log (migration 0025).
 
-Each has one partition a year (China's years) and a DEFAULT partition: the current
-assignments (valid_to is NULL) and anything of a year that has no partition yet.
-``ensure_years`` makes this year's and next year's partitions where missing; rows
-of that year already in the DEFAULT partition (the store went a year without
-`gridgov db up`) are moved into the new one in the same transaction, so nothing is
-lost and nothing fails. Attaching scans the DEFAULT partition under a lock, once a
-year: a few seconds at 10,000,000 current assignments.
+It has one partition a year (China's years) and a DEFAULT partition for anything
+of a year that has no partition yet. ``ensure_years`` makes this year's and next
+year's partitions where missing; rows of that year already in the DEFAULT
+partition (the store went a year without `gridgov db up`) are moved into the new
+one in the same transaction, so nothing is lost and nothing fails.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, text
 
 # table: (partition key, DEFAULT partition)
-YEARLY = {"assignment": ("valid_to", "assignment_current"), "audit_log": ("at", "audit_log_later")}
+YEARLY = {"audit_log": ("at", "audit_log_later")}
 
 PARTITIONS_SQL = text("""
 SELECT c.relname FROM pg_inherits i

@@ -1,41 +1,26 @@
-"""The assignment history and the audit log partitioned by year (issue 18).
+"""The audit log partitioned by year (issue 18).
 
-Both only grow: a city of 10,000,000 households closes hundreds of thousands of
-assignments in a year of roster changes and writes an audit row for every read of
-personal data. Measured (docs/scale.md, scripts/bench/scale_store.py), what grows
-with them is every whole-city read of the *current* assignments (the engine's
-read, the gaps, the exports): each scanned the history beside the current rows.
-So:
+The audit log only grows: a row for every read of personal data, tens of
+thousands of officers a day on a provincial platform. ``audit_log`` is now
+partitioned BY RANGE (at), a partition a year (China's years, 00:00 +08 on 1
+January) and a DEFAULT one (``audit_log_later``), so that no read of personal data
+ever fails to be logged for want of a partition. What it buys, measured
+(docs/scale.md, scripts/bench/scale_store.py): a year of the log goes by DROP or
+DETACH of its partition in tens of milliseconds, where a DELETE of its rows took 11
+to 44 times as long (and leaves the table to vacuum).
 
-- ``assignment`` is partitioned BY RANGE (valid_to). A current assignment has no
-  valid_to: range partitioning sends NULL keys to the DEFAULT partition, so
-  ``assignment_current`` holds exactly the current rows (and closed rows of a year
-  that has no partition yet), and a closed row lives in its year's partition
-  (``assignment_y2026``). ``valid_to IS NULL`` prunes to the current partition;
-  closing an assignment (valid_to = now()) moves its row into its year.
-- ``audit_log`` is partitioned BY RANGE (at), one partition a year and a DEFAULT
-  one (``audit_log_later``) so that no read of personal data ever fails to be
-  logged for want of a partition. A year of the log is dropped or detached whole.
+The migration makes partitions from the data's first year through next year;
+geo_api.db.partitions makes later ones (every `gridgov db up`/`migrate` runs it).
 
-Years are China's (00:00 +08 on 1 January). The migration makes partitions from
-the data's first year through next year; geo_api.db.partitions makes later ones
-(every `gridgov db up`/`migrate` runs it).
+A unique key of a partitioned table must include the partition key: the primary
+key is now (id, at). Nothing refers to the audit log and nothing upserts into it;
+its reference to api_key (ON DELETE SET NULL) is kept.
 
-What PostgreSQL allows on a partitioned table, and what changed with it:
-- A unique key must include the partition key. audit_log's primary key is now
-  (id, at). assignment cannot have a primary key (valid_to is NULL while current):
-  its unique keys are (id, valid_to) and, for the one current assignment per
-  household, (household_id, valid_to) WHERE valid_to IS NULL, both NULLS NOT
-  DISTINCT (PostgreSQL 15), so two NULLs collide as the old keys did. Ids still
-  come from the same sequence. No code upserts into either table (no ON CONFLICT);
-  what closes an assignment by id now also says ``valid_to IS NULL``, so it reads
-  the current partition only.
-- Foreign keys from a partitioned table are allowed, and kept as they were (head,
-  assignment_run, api_key); nothing refers to either table. The triggers (history
-  checks, data_changed) are recreated on the partitioned table.
-- household is NOT partitioned: whole-city gaps and exports grow linearly with it
-  as it is, and partitioning it by community would add community_id to its key and
-  to every reference to it (heads, members), for no measured gain (docs/scale.md).
+Not partitioned, with the figures that say why (docs/scale.md): the assignment
+history (reads of the current assignments go through partial indexes of the
+current rows, so years of history beside them did not slow them) and the
+households (a copy partitioned by community was slower for one community's
+households than the plain table).
 
 Revision ID: 0025
 Revises: 0021
@@ -55,37 +40,17 @@ depends_on: str | Sequence[str] | None = None
 CHINA_OFFSET = "+08"
 # table: (partition key, default partition, the unique keys the partitioned table gets)
 TABLES = {
-    "assignment": (
-        "valid_to",
-        "assignment_current",
-        [
-            "ALTER TABLE assignment ADD CONSTRAINT uq_assignment_id_valid_to "
-            "UNIQUE NULLS NOT DISTINCT (id, valid_to)",
-            "CREATE UNIQUE INDEX uq_assignment_current_household ON assignment "
-            "(household_id, valid_to) NULLS NOT DISTINCT WHERE valid_to IS NULL",
-        ],
-    ),
     "audit_log": (
         "at",
         "audit_log_later",
         ["ALTER TABLE audit_log ADD CONSTRAINT pk_audit_log PRIMARY KEY (id, at)"],
     ),
 }
-# The keys the plain tables had (for the downgrade).
+# The keys the plain table had (for the downgrade).
 PLAIN_KEYS = {
-    "assignment": [
-        "ALTER TABLE assignment ADD CONSTRAINT pk_assignment PRIMARY KEY (id)",
-        "CREATE UNIQUE INDEX uq_assignment_current_household ON assignment (household_id) "
-        "WHERE valid_to IS NULL",
-    ],
     "audit_log": ["ALTER TABLE audit_log ADD CONSTRAINT pk_audit_log PRIMARY KEY (id)"],
 }
-KEY_NAMES = {
-    "pk_assignment",
-    "uq_assignment_id_valid_to",
-    "uq_assignment_current_household",
-    "pk_audit_log",
-}
+KEY_NAMES = {"pk_audit_log"}
 
 # Everything but the keys above, as SQL that recreates it on a table of the same
 # name: foreign keys, plain indexes and user triggers (checks come with LIKE).
