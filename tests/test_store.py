@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -44,8 +46,18 @@ def test_migrations_up_down_up(scratch_url: str) -> None:
 
 
 def test_models_and_migrations_agree(conn: Connection) -> None:
+    # The yearly partitions of migration 0025 are the store's, not the models'.
+    partitions = set(
+        conn.execute(text("SELECT relname FROM pg_class WHERE relispartition")).scalars()
+    )
+
+    def include(obj: Any, name: str | None, kind: str, reflected: bool, other: Any) -> bool:
+        if kind == "table" and name in partitions:
+            return False
+        return bool(alembic_helpers.include_object(obj, name, kind, reflected, other))
+
     context = MigrationContext.configure(
-        conn, opts={"include_object": alembic_helpers.include_object, "compare_type": True}
+        conn, opts={"include_object": include, "compare_type": True}
     )
     assert compare_metadata(context, Base.metadata) == []
 

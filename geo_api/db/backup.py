@@ -25,10 +25,11 @@ from geo_api.db.cluster import PG_ROOT
 from geo_api.errors import DatabaseUnavailableError, GridgovError, InvalidInputError
 
 # The store's own tables: those of the public schema that no extension owns
-# (PostGIS's spatial_ref_sys is the extension's).
+# (PostGIS's spatial_ref_sys is the extension's); a partitioned table once, not
+# again by its partitions (migration 0025).
 TABLES_SQL = text("""
 SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                   AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY c.relname

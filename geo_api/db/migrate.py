@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Engine, text
 
+from geo_api.db.partitions import ensure_years
 from geo_api.errors import InvalidInputError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -59,13 +60,15 @@ def known_revision(revision: str) -> bool:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the store up to ``revision``, creating PostGIS first if needed."""
+    """Migrate the store up to ``revision``, creating PostGIS first if needed, and make
+    the history's partitions of this year and the next where missing (0025 on)."""
     _known(revision)
     with engine.begin() as conn:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
         config = alembic_config(engine)
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+        ensure_years(conn)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

@@ -724,10 +724,13 @@ class AuditLog(Base):
     """Every read of personal data in full: who, when, which records, why."""
 
     __tablename__ = "audit_log"
+    # Partitioned BY RANGE (at), a partition a year (migration 0025): the key has it.
     __table_args__ = (Index("ix_audit_log_at", "at"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), primary_key=True
+    )
     key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id", ondelete="SET NULL"))
     key_name: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16))

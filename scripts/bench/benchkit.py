@@ -79,9 +79,10 @@ def bench_database(url: str, name: str = BENCH_DB) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-def prepare(households: int | None, database: str = BENCH_DB) -> str:
+def prepare(households: int | None, database: str = BENCH_DB, revision: str = "head") -> str:
     """The URL to benchmark: the store's city, or a fresh one built in ``database``
-    (gridgov_bench; a benchmark comparing sizes keeps each in its own)."""
+    (gridgov_bench; a benchmark comparing sizes keeps each in its own), migrated up to
+    ``revision`` (a benchmark of a migration starts from the one before it)."""
     url = database_url()
     if households is None:
         engine = make_engine(url)
@@ -97,7 +98,7 @@ def prepare(households: int | None, database: str = BENCH_DB) -> str:
         households = DEMO_HOUSEHOLDS
     url = bench_database(url, database)
     engine = make_engine(url)  # the same steps as `gridgov demo`
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, revision)
     with engine.connect() as conn:
         there = conn.execute(text("SELECT count(*) FROM household")).scalar_one()
     if there == households:  # built by an earlier run (same seed): reuse it
