@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from geo_api.api.reads import remember_write
 from geo_api.errors import OverloadedError
 
 RETRY_AFTER_S = 5
@@ -67,10 +68,12 @@ def read_timeout_s(request: Request) -> float:
 
 
 async def guard(request: Request) -> AsyncIterator[None]:
-    """Take a slot of the route's semaphore for the request, or refuse it at once."""
+    """Take a slot of the route's semaphore for the request, or refuse it at once; once
+    a write is done, remember it for read-your-writes (geo_api.api.reads)."""
     limit = route_limit(request)
     if limit is None:
         yield
+        await remember_write(request)
         return
     if not limit.semaphore.acquire(blocking=False):
         raise OverloadedError(
@@ -82,3 +85,4 @@ async def guard(request: Request) -> AsyncIterator[None]:
         yield
     finally:
         limit.semaphore.release()
+    await remember_write(request)
