@@ -80,10 +80,13 @@ class Gate:
         """The caller of a key or token, from the store (for sync routes: sign-in)."""
         statement, extra = budget.gate_query(given.secret, time.time(), spend=True, writes=False)
         row = _one(self._run(statement, self._params(client, extra)))
-        spent = self._spent(row, given, client, paging=False)
-        if spent is None:  # a token: its key's token is spent once its signature holds
-            spent = _one(self._run(budget.SPEND_SQL, self._token_spend(row)))
-        return self._admit(row, spent).caller
+        if not self._holds(row, given, client):
+            self.failed(client)
+            raise UnauthorizedError(REFUSED + HOW)
+        spent: dict[str, Any] | None = row
+        if row["granted"] is None:  # a token: its key's token is spent once it is found good
+            spent = self._run(budget.SPEND_SQL, self._token_spend(row))
+        return self._admit(row, _one(spent)).caller
 
     async def verify_async(
         self,
@@ -103,19 +106,20 @@ class Gate:
         now = time.time()
         statement, extra = budget.gate_query(given.secret, now, spend=not paging, writes=writes)
         row = _one(await fetch(statement, self._params(client, extra)))
-        spent = self._spent(row, given, client, paging=paging)
-        if spent is None:
-            spent = _one(await fetch(budget.SPEND_SQL, self._token_spend(row, writes=writes)))
+        if not self._holds(row, given, client):
+            await fetch(budget.SPEND_SQL, self._failure(client))
+            raise UnauthorizedError(REFUSED + HOW)
+        spent: dict[str, Any] | None = {"granted": True} if paging else row
+        if spent is row and row["granted"] is None:
+            spent = await fetch(budget.SPEND_SQL, self._token_spend(row, writes=writes))
         if now - self.swept_at > budget.SWEEP_EVERY_S:
             self.swept_at = now
             await fetch(budget.SWEEP_SQL, {})
-        return self._admit(row, spent)
+        return self._admit(row, _one(spent))
 
-    def _spent(
-        self, row: dict[str, Any], given: Credential, client: str, *, paging: bool
-    ) -> dict[str, Any] | None:
-        """The key's spend the gate statement made; refuses (401, 429) an address held
-        off or a credential that names nobody. None: a token's, still to spend."""
+    def _holds(self, row: dict[str, Any], given: Credential, client: str) -> bool:
+        """Whether the gate statement found the credential's holder; 429 at once for an
+        address held off for its wrong keys."""
         level = row["held_level"]
         if level is not None and level < 1:
             wait = budget.wait_s(level, self.settings.auth_failures_per_minute)
@@ -124,12 +128,12 @@ class Gate:
             )
         holder = SimpleNamespace(**row) if row["id"] is not None else None
         found = credential_caller(given.secret, holder)
-        if found is None or (given.user is not None and not same_user(given.user, found[0])):
-            self.failed(client)
-            raise UnauthorizedError(REFUSED + HOW)
-        if paging:
-            return {"granted": True}
-        return row if row["granted"] is not None else None
+        return found is not None and (given.user is None or same_user(given.user, found[0]))
+
+    def _failure(self, client: str) -> dict[str, Any]:
+        """SPEND_SQL's parameters for a wrong key from ``client``."""
+        cap = self.settings.auth_failures_per_minute
+        return budget.spend_params(budget.ADDRESS, client, cap)
 
     @staticmethod
     def _token_spend(row: dict[str, Any], *, writes: bool = False) -> dict[str, Any]:
@@ -159,8 +163,7 @@ class Gate:
 
     def failed(self, client: str) -> None:
         """Count a wrong key against the address it came from, on every worker."""
-        cap = self.settings.auth_failures_per_minute
-        self._run(budget.SPEND_SQL, budget.spend_params(budget.ADDRESS, client, cap))
+        self._run(budget.SPEND_SQL, self._failure(client))
 
 
 def _one(row: dict[str, Any] | None) -> dict[str, Any]:
