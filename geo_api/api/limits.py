@@ -13,8 +13,9 @@ import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 
+from geo_api.api.credentials import SAFE_METHODS
 from geo_api.api.reads import remember_write
 from geo_api.errors import OverloadedError
 
@@ -53,6 +54,15 @@ LIMITS: dict[tuple[str, str], Limit] = {
     ("GET", "/ogc/collections/{collection_id}/items"): Limit(32, 120),
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): Limit(32, 120),
 }
+
+
+def guarded(router: APIRouter) -> bool:
+    """Whether any route of ``router`` has a limit or writes: only those need guard."""
+    return any(
+        (method, getattr(route, "path", "")) in LIMITS or method not in SAFE_METHODS
+        for route in router.routes
+        for method in getattr(route, "methods", None) or ()
+    )
 
 
 def route_limit(request: Request) -> Limit | None:

@@ -19,7 +19,7 @@ from geo_api import __version__
 from geo_api.api import errors
 from geo_api.api.auth import Gate, authenticate
 from geo_api.api.bodies import BodyLimit
-from geo_api.api.limits import guard
+from geo_api.api.limits import guard, guarded
 from geo_api.api.middleware import RefuseNul, allowed_hosts, keep_access_log_private
 from geo_api.api.reads import open_replica
 from geo_api.api.routes import (
@@ -222,10 +222,13 @@ def create_app(
         party_lists,
         party_match,
     ):
-        # The key first, then a slot of the route's concurrency (geo_api.api.limits).
+        # The key first, then a slot of the route's concurrency (geo_api.api.limits),
+        # for routers that have a limited route or a write: a router of plain reads
+        # (the lookups) skips a dependency that would do nothing for them.
+        needs = [Depends(authenticate), Depends(guard)] if guarded(module.router) else []
         app.include_router(
             module.router,
-            dependencies=[Depends(authenticate), Depends(guard)],
+            dependencies=needs or [Depends(authenticate)],
             responses=GUARDED_RESPONSES,
         )
     if assets_installed():
