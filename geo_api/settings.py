@@ -19,6 +19,12 @@ class DatabaseSettings(BaseSettings):
     # Unset: gridgov runs its own private PostGIS cluster (see geo_api.db.cluster).
     database_url: str | None = None
     cluster_dir: Path = Field(default_factory=default_cluster_dir)
+    # A streaming replica of the store (docs/scale.md): lookups, OGC items, tiles and
+    # maps read there, unless audited (geo_api.api.reads); writes go to the primary.
+    database_replica_url: str | None = None
+    # After a key writes, its reads stay on the primary this many seconds, so that it
+    # reads its own writes however far the replica lags behind.
+    replica_sticky_s: float = Field(5.0, ge=0)
 
 
 class BatchSettings(BaseSettings):

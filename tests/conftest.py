@@ -119,6 +119,19 @@ def conn(engine: Engine, city: City) -> Iterator[Connection]:
             transaction.rollback()
 
 
+@pytest.fixture(autouse=True)
+def full_wrong_key_budget(request: pytest.FixtureRequest) -> None:
+    """Each test on the store starts with a full budget of wrong keys for TestClient's
+    address: the budgets live in the store (geo_api.auth.budget), shared by every app
+    of the run as by every worker of a server, so one test's wrong keys would
+    otherwise hold the next test's off."""
+    if "engine" not in request.fixturenames:
+        return
+    engine: Engine = request.getfixturevalue("engine")
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM rate_bucket WHERE kind = 'address'"))
+
+
 @pytest.fixture(scope="session")
 def keys(engine: Engine, city: City) -> dict[str, str]:
     """An API key per role (committed: the app checks them on its own connections).

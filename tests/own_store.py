@@ -67,14 +67,14 @@ class OwnStore:
 
 
 @contextmanager
-def served(url: str) -> Iterator[str]:
-    """gridgov's API on ``url``'s database, on a free port, in a thread."""
+def served(url: str, replica_url: str | None = None) -> Iterator[str]:
+    """gridgov's API on ``url``'s database (reading from ``replica_url`` where it may),
+    on a free port, in a thread."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(url), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = create_app(url, replica_url=replica_url)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"

@@ -3,10 +3,12 @@
 A key comes as ``Authorization: Bearer <key>``, as ``X-API-Key``, as HTTP Basic
 (user: the key's name, password: the key; what every QGIS and GDAL build can
 send), or, for map pages in a browser, as the cookie that /login sets. Keys and
-tokens are checked against the store on every request (one indexed statement on
-the asyncio pool), so a revoked key or a signed-out token is refused on the next
-request, on every worker. Each key has its own budget of requests per minute, and
-each client address a budget of failed attempts (token buckets in this process).
+tokens are checked against the store on every request, so a revoked key or a
+signed-out token is refused on the next request, on every worker. Each key has its
+own budget of requests per minute, and each client address a budget of failed
+attempts, both kept in the store (geo_api.auth.budget), so N workers on any number
+of machines give a key its budget once. Checking the key and spending its token is
+one statement on the primary, on the asyncio pool.
 """
 
 from __future__ import annotations
@@ -14,18 +16,19 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
+from sqlalchemy import Engine, TextClause
 
 from geo_api.api.credentials import SAFE_METHODS, Credential, credential, same_origin
+from geo_api.auth import budget
 from geo_api.auth.audit import people_in, record
+from geo_api.auth.keys import caller_of
 from geo_api.auth.policy import allowed
 from geo_api.auth.roles import LABELS, Caller
-from geo_api.auth.throttle import Buckets
-from geo_api.auth.tokens import credential_caller, credential_query
+from geo_api.auth.tokens import credential_caller
 from geo_api.db.statements import FetchOne, StatementPool
 from geo_api.errors import (
     ForbiddenError,
@@ -45,73 +48,129 @@ REFUSED = "unknown, expired or revoked API key or token; "
 
 
 @dataclass
+class Admitted:
+    """Who a request comes from, and whether their key wrote in the last
+    ``sticky_s`` seconds (its reads then stay on the primary: geo_api.api.reads)."""
+
+    caller: Caller
+    wrote_lately: bool = False
+
+
+@dataclass
 class Gate:
-    """The app's rate buckets: per key, and failed attempts per client address."""
+    """Keys, tokens and the rate budgets in the store (geo_api.auth.budget): the sync
+    path through ``engine`` (sign-in), the async one through a writable statement
+    pool. ``sticky_s``: how long after a key's write its reads stay on the primary."""
 
     engine: Engine
     settings: AuthSettings = field(default_factory=AuthSettings)
-    buckets: Buckets[int] = field(default_factory=Buckets)
-    failures: Buckets[str] = field(default_factory=Buckets)
+    sticky_s: float = 0.0
+    swept_at: float = field(default=0.0, repr=False)
+
+    def _params(self, client: str, extra: dict[str, Any]) -> dict[str, Any]:
+        fail_cap = self.settings.auth_failures_per_minute
+        return {**extra, "client": client, "fail_cap": fail_cap, "sticky_s": self.sticky_s}
+
+    def _run(self, statement: TextClause, params: dict[str, Any]) -> dict[str, Any] | None:
+        with self.engine.begin() as conn:
+            row = conn.execute(statement, params).mappings().first()
+        return dict(row) if row is not None else None
 
     def verify(self, given: Credential, client: str) -> Caller:
         """The caller of a key or token, from the store (for sync routes: sign-in)."""
-        self.admit_client(client)
-        query = credential_query(given.secret)
-        row = None
-        if query is not None:
-            with self.engine.connect() as conn:
-                row = conn.execute(*query).first()
-        return self._admit(given, credential_caller(given.secret, row), client)
+        statement, extra = budget.gate_query(given.secret, time.time(), spend=True, writes=False)
+        row = _one(self._run(statement, self._params(client, extra)))
+        if not self._holds(row, given, client):
+            self.failed(client)
+            raise UnauthorizedError(REFUSED + HOW)
+        spent: dict[str, Any] | None = row
+        if row["granted"] is None:  # a token: its key's token is spent once it is found good
+            spent = self._run(budget.SPEND_SQL, self._token_spend(row))
+        return self._admit(row, _one(spent)).caller
 
     async def verify_async(
-        self, given: Credential, client: str, fetch: FetchOne, *, paging: bool = False
-    ) -> Caller:
-        """The same on the event loop, on the API's asyncio pool, so checking a key never
-        blocks other requests. ``paging``: the request follows a next link of an OGC
-        collection, which spends nothing of the key's requests a minute (a download of
-        one collection counts once, however many pages GDAL or QGIS ask for)."""
-        self.admit_client(client)
-        query = credential_query(given.secret)
-        row = await fetch(*query) if query is not None else None
-        holder = credential_caller(given.secret, SimpleNamespace(**row) if row else None)
-        return self._admit(given, holder, client, paging=paging)
+        self,
+        given: Credential,
+        client: str,
+        fetch: FetchOne,
+        *,
+        paging: bool = False,
+        writes: bool = False,
+    ) -> Admitted:
+        """The same on the event loop, on a writable asyncio pool of the primary
+        (``fetch``), so checking a key never blocks other requests. ``paging``: the
+        request follows a next link of an OGC collection, which spends nothing of the
+        key's requests a minute (a download of one collection counts once, however many
+        pages GDAL or QGIS ask for). ``writes``: a write, remembered for
+        read-your-writes."""
+        now = time.time()
+        statement, extra = budget.gate_query(given.secret, now, spend=not paging, writes=writes)
+        row = _one(await fetch(statement, self._params(client, extra)))
+        if not self._holds(row, given, client):
+            await fetch(budget.SPEND_SQL, self._failure(client))
+            raise UnauthorizedError(REFUSED + HOW)
+        spent: dict[str, Any] | None = {"granted": True} if paging else row
+        if spent is row and row["granted"] is None:
+            spent = await fetch(budget.SPEND_SQL, self._token_spend(row, writes=writes))
+        if now - self.swept_at > budget.SWEEP_EVERY_S:
+            self.swept_at = now
+            await fetch(budget.SWEEP_SQL, {})
+        return self._admit(row, _one(spent))
 
-    def admit_client(self, client: str) -> None:
-        """Refuse (429) an address that sent too many wrong keys lately, before its next
-        guess is even checked."""
-        per_minute = self.settings.auth_failures_per_minute
-        wait = self.failures.wait(client, per_minute, time.monotonic())
-        if wait > 0:
+    def _holds(self, row: dict[str, Any], given: Credential, client: str) -> bool:
+        """Whether the gate statement found the credential's holder; 429 at once for an
+        address held off for its wrong keys."""
+        level = row["held_level"]
+        if level is not None and level < 1:
+            wait = budget.wait_s(level, self.settings.auth_failures_per_minute)
             raise RateLimitedError(
                 f"too many wrong keys from {client}; retry in {wait:.0f} s", retry_after=wait
             )
+        holder = SimpleNamespace(**row) if row["id"] is not None else None
+        found = credential_caller(given.secret, holder)
+        return found is not None and (given.user is None or same_user(given.user, found[0]))
 
-    def failed(self, client: str) -> None:
-        """Count a wrong key against the address it came from."""
-        self.failures.spend(client, self.settings.auth_failures_per_minute, time.monotonic())
+    def _failure(self, client: str) -> dict[str, Any]:
+        """SPEND_SQL's parameters for a wrong key from ``client``."""
+        cap = self.settings.auth_failures_per_minute
+        return budget.spend_params(budget.ADDRESS, client, cap)
 
-    def _admit(
-        self,
-        given: Credential,
-        found: tuple[Caller, int] | None,
-        client: str,
-        *,
-        paging: bool = False,
-    ) -> Caller:
-        if found is None or (given.user is not None and not same_user(given.user, found[0])):
-            self.failed(client)
-            raise UnauthorizedError(REFUSED + HOW)
-        caller, per_minute = found
-        if paging:
-            return caller
-        wait = self.buckets.spend(caller.key_id, per_minute, time.monotonic())
-        if wait > 0:
+    @staticmethod
+    def _token_spend(row: dict[str, Any], *, writes: bool = False) -> dict[str, Any]:
+        return budget.spend_params(budget.KEY, str(row["id"]), row["per_minute"], writes=writes)
+
+    @staticmethod
+    def _admit(row: dict[str, Any], spent: dict[str, Any]) -> Admitted:
+        caller, per_minute = caller_of(SimpleNamespace(**row))
+        if not spent["granted"]:
+            wait = budget.wait_s(spent["tokens"], per_minute)
             raise RateLimitedError(
                 f"key {caller.name!r} is over its {per_minute} requests a minute; "
                 f"retry in {wait:.1f} s",
                 retry_after=wait,
             )
-        return caller
+        return Admitted(caller, bool(row["wrote_lately"]))
+
+    def admit_client(self, client: str) -> None:
+        """Refuse (429) an address that sent too many wrong keys lately, before its next
+        guess is even checked."""
+        held = self._run(budget.HELD_SQL, self._params(client, {}))
+        if held is not None and held["level"] < 1:
+            wait = budget.wait_s(held["level"], self.settings.auth_failures_per_minute)
+            raise RateLimitedError(
+                f"too many wrong keys from {client}; retry in {wait:.0f} s", retry_after=wait
+            )
+
+    def failed(self, client: str) -> None:
+        """Count a wrong key against the address it came from, on every worker."""
+        self._run(budget.SPEND_SQL, self._failure(client))
+
+
+def _one(row: dict[str, Any] | None) -> dict[str, Any]:
+    """The one row a gate or spend statement always returns."""
+    if row is None:
+        raise RuntimeError("a rate-budget statement returned no row")
+    return row
 
 
 def same_user(user: str, caller: Caller) -> bool:
@@ -146,12 +205,13 @@ async def authenticate(request: Request) -> Caller:
     if given is None:
         raise UnauthorizedError("this needs an API key: " + HOW)
     gate: Gate = request.app.state.gate
-    pool: StatementPool = request.app.state.statements
-    caller = await gate.verify_async(
-        given, client_address(request), pool.fetch_one, paging=next_page(request)
+    pool: StatementPool = request.app.state.gate_statements
+    writes = request.method not in SAFE_METHODS
+    admitted = await gate.verify_async(
+        given, client_address(request), pool.fetch_one, paging=next_page(request), writes=writes
     )
-    writes = given.cookie and request.method not in SAFE_METHODS
-    if writes and not same_origin(request, gate.settings.public_url):
+    caller = admitted.caller
+    if given.cookie and writes and not same_origin(request, gate.settings.public_url):
         raise ForbiddenError(
             f"{request.method} {request.url.path} with the sign-in cookie must come "
             "from gridgov's own pages (Origin or Referer); scripts send the key in a "
@@ -164,6 +224,7 @@ async def authenticate(request: Request) -> Caller:
             f"{LABELS[caller.role]} ({caller.role}) keys may not {request.method} {path}"
         )
     request.state.caller = caller
+    request.state.wrote_lately = admitted.wrote_lately
     return caller
 
 

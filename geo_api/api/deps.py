@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, text
 
 from geo_api.api.auth import CallerDep
 from geo_api.api.limits import read_timeout_s
+from geo_api.api.reads import on_replica
 from geo_api.catalogue.scope import Area
 from geo_api.db.statements import FetchOne, StatementPool
 from geo_api.errors import ForbiddenError
@@ -59,15 +60,20 @@ async def get_reader(
     request: Request, engine: Annotated[Engine, Depends(get_engine)]
 ) -> Transaction:
     """Opens a read-only transaction, with the route's statement timeout
-    (geo_api.api.limits)."""
+    (geo_api.api.limits), on the replica where the route may read there
+    (geo_api.api.reads), else on the primary."""
     timeout_s = read_timeout_s(request)
+    if on_replica(request):
+        engine = request.app.state.replica.engine
     return lambda: read_only(engine, timeout_s)
 
 
 async def get_statement_reader(request: Request) -> FetchOne:
     """Runs one statement on the event loop, in its own read-only transaction: for
-    the busiest routes, which read with one statement (geo_api.db.statements)."""
-    pool: StatementPool = request.app.state.statements
+    the busiest routes, which read with one statement (geo_api.db.statements); on
+    the replica where the route may read there."""
+    state = request.app.state
+    pool: StatementPool = state.replica.statements if on_replica(request) else state.statements
     return pool.fetch_one
 
 

@@ -13,8 +13,10 @@ import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 
+from geo_api.api.credentials import SAFE_METHODS
+from geo_api.api.reads import remember_write
 from geo_api.errors import OverloadedError
 
 RETRY_AFTER_S = 5
@@ -55,6 +57,15 @@ LIMITS: dict[tuple[str, str], Limit] = {
 }
 
 
+def guarded(router: APIRouter) -> bool:
+    """Whether any route of ``router`` has a limit or writes: only those need guard."""
+    return any(
+        (method, getattr(route, "path", "")) in LIMITS or method not in SAFE_METHODS
+        for route in router.routes
+        for method in getattr(route, "methods", None) or ()
+    )
+
+
 def route_limit(request: Request) -> Limit | None:
     """The limit of the route this request matched, if it has one."""
     route = request.scope.get("route")
@@ -68,10 +79,12 @@ def read_timeout_s(request: Request) -> float:
 
 
 async def guard(request: Request) -> AsyncIterator[None]:
-    """Take a slot of the route's semaphore for the request, or refuse it at once."""
+    """Take a slot of the route's semaphore for the request, or refuse it at once; once
+    a write is done, remember it for read-your-writes (geo_api.api.reads)."""
     limit = route_limit(request)
     if limit is None:
         yield
+        await remember_write(request)
         return
     if not limit.semaphore.acquire(blocking=False):
         raise OverloadedError(
@@ -83,3 +96,4 @@ async def guard(request: Request) -> AsyncIterator[None]:
         yield
     finally:
         limit.semaphore.release()
+    await remember_write(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,8 +19,9 @@ from geo_api import __version__
 from geo_api.api import errors
 from geo_api.api.auth import Gate, authenticate
 from geo_api.api.bodies import BodyLimit
-from geo_api.api.limits import guard
+from geo_api.api.limits import guard, guarded
 from geo_api.api.middleware import RefuseNul, allowed_hosts, keep_access_log_private
+from geo_api.api.reads import open_replica
 from geo_api.api.routes import (
     activities,
     assign,
@@ -53,10 +55,11 @@ from geo_api.auth.policy import PUBLIC
 from geo_api.auth.secret import server_secret
 from geo_api.db.engine import database_url, make_engine
 from geo_api.db.statements import StatementPool
-from geo_api.settings import AuthSettings
+from geo_api.settings import AuthSettings, DatabaseSettings
 from maps.vendor import DEFAULT_BASE_URL, SWAGGER_UI, VENDOR_ROOT, assets_installed
 
 log = logging.getLogger(__name__)
+GATE_APPLICATION = "gridgov-gate"  # the rate budgets' pool in pg_stat_activity
 
 # What any guarded route may answer besides its own: the key, the lookups, the store.
 GUARDED_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -122,22 +125,41 @@ FAVICON = (
 )
 
 
-def create_app(url: str | None = None, host: str | None = None) -> FastAPI:
+def create_app(
+    url: str | None = None, host: str | None = None, replica_url: str | None = None
+) -> FastAPI:
     """The app; the engine is made in the lifespan (from ``url`` or the settings).
-    ``host``: the address the server is bound to, answered to as a Host name."""
+    ``host``: the address the server is bound to, answered to as a Host name;
+    ``replica_url``: a streaming replica to read from (else the settings')."""
     settings = AuthSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         target = url or database_url()
+        stored = DatabaseSettings()
         engine = make_engine(target)
         app.state.engine = engine
         app.state.statements = StatementPool(target)
-        app.state.gate = Gate(engine, settings)
+        # The rate budgets' upserts (geo_api.auth.budget): writable, on the primary.
+        # Named with the worker's pid, so pg_stat_activity tells the workers apart.
+        app.state.gate_statements = StatementPool(
+            target, writes=True, name=f"{GATE_APPLICATION} {os.getpid()}"
+        )
+        app.state.gate = Gate(engine, settings, stored.replica_sticky_s)
+        app.state.replica = None
+        pools = [app.state.statements, app.state.gate_statements]
+        replica = replica_url or stored.database_replica_url
+        if replica:
+            app.state.replica = open_replica(replica, engine)
+            pools.append(app.state.replica.statements)
         server_secret(settings)  # made now, not by the first sign-in
-        await app.state.statements.open()
+        for pool in pools:
+            await pool.open()
         yield
-        await app.state.statements.close()
+        for pool in pools:
+            await pool.close()
+        if app.state.replica is not None:
+            app.state.replica.base.dispose()
         engine.dispose()
 
     app = FastAPI(
@@ -200,10 +222,13 @@ def create_app(url: str | None = None, host: str | None = None) -> FastAPI:
         party_lists,
         party_match,
     ):
-        # The key first, then a slot of the route's concurrency (geo_api.api.limits).
+        # The key first, then a slot of the route's concurrency (geo_api.api.limits),
+        # for routers that have a limited route or a write: a router of plain reads
+        # (the lookups) skips a dependency that would do nothing for them.
+        needs = [Depends(authenticate), Depends(guard)] if guarded(module.router) else []
         app.include_router(
             module.router,
-            dependencies=[Depends(authenticate), Depends(guard)],
+            dependencies=needs or [Depends(authenticate)],
             responses=GUARDED_RESPONSES,
         )
     if assets_installed():

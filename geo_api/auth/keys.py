@@ -125,8 +125,9 @@ def caller_for(conn: Connection, key: str) -> tuple[Caller, int] | None:
     return None if row is None else caller_of(row)
 
 
-def caller_of(row: Row[Any]) -> tuple[Caller, int]:
-    """A Caller from a row of CALLER_SQL, and the key's requests per minute."""
+def caller_of(row: Row[Any] | Any) -> tuple[Caller, int]:
+    """A Caller from a row of CALLER_SQL (or anything with its columns as attributes),
+    and the key's requests per minute."""
     caller = Caller(
         key_id=row.id,
         name=row.name,

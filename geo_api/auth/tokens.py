@@ -64,7 +64,7 @@ def issue_token(
     return f"{TOKEN_PREFIX}{payload}.{_signature(row.key_hash, payload)}", caller
 
 
-def _parts(token: str) -> tuple[int, int, str] | None:
+def parse_token(token: str) -> tuple[int, int, str] | None:
     """A token's key id, expiry and signature, if it is well formed."""
     if not token.startswith(TOKEN_PREFIX):
         return None
@@ -84,7 +84,7 @@ def token_hash(token: str) -> str:
 
 def token_expiry(token: str) -> int | None:
     """When a well-formed token expires (epoch seconds), else None."""
-    parts = _parts(token)
+    parts = parse_token(token)
     return parts[1] if parts else None
 
 
@@ -95,7 +95,7 @@ def credential_query(
     that can name nobody: malformed, a token past its expiry, or one that claims to
     last longer than any token is issued for)."""
     if credential.startswith(TOKEN_PREFIX):
-        parts = _parts(credential)
+        parts = parse_token(credential)
         at = now if now is not None else time.time()
         if parts is None or not at < parts[1] <= at + MAX_TOKEN_SECONDS:
             return None
@@ -111,7 +111,7 @@ def credential_caller(credential: str, row: Any) -> tuple[Caller, int] | None:
     minute."""
     if row is None:
         return None
-    parts = _parts(credential)
+    parts = parse_token(credential)
     if parts is not None:  # a token: signed under the server's secret
         expected = _signature(row.key_hash, f"{parts[0]}.{parts[1]}")
         if not hmac.compare_digest(expected.encode(), parts[2].encode()):
@@ -144,7 +144,7 @@ def end_session(conn: Connection, token: str) -> bool:
     """Sign a token out: it is refused from the next request on, on every worker.
     False for a string that is no live token. Ended tokens past their expiry are
     forgotten here, since they are refused anyway."""
-    parts = _parts(token)
+    parts = parse_token(token)
     if parts is None or caller_for_credential(conn, token) is None:
         return False
     conn.execute(text("DELETE FROM ended_session WHERE expires_at < now()"))

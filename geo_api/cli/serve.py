@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import socket
 from typing import Annotated
 
@@ -51,16 +52,25 @@ def serve(
     port: Annotated[
         int | None, typer.Option(help="port to listen on [default: GEO_API_PORT, 8000]")
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="worker processes (uvicorn's), sharing keys' rate limits through the store",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API (docs at /docs) and the command-centre map."""
     host, port = server_address(host, port)
     check_port(host, port)
     step("starting the server")
-    run_server(host, port)
+    run_server(host, port, workers)
 
 
-def run_server(host: str, port: int) -> None:
-    """Start the embedded cluster if needed, then serve until Ctrl-C."""
+def run_server(host: str, port: int, workers: int = 1) -> None:
+    """Start the embedded cluster if needed, then serve until Ctrl-C: in this process,
+    or in ``workers`` processes sharing one listening socket."""
     import uvicorn
 
     from geo_api.api.main import create_app
@@ -74,5 +84,48 @@ def run_server(host: str, port: int) -> None:
             "listening on every address: set GEO_API_PUBLIC_URL (or GEO_API_ALLOWED_HOSTS) "
             "to the name clients use, or they get 400 'Invalid host header'"
         )
+    if workers > 1:
+        run_workers(url, host, port, workers)
+        return
     app = create_app(url, host=host)
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def run_workers(url: str, host: str, port: int, workers: int) -> None:
+    """uvicorn's supervisor of ``workers`` processes, each building the app
+    (create_app) from the settings, which name this store and address."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from geo_api.auth.secret import server_secret
+
+    # The workers are spawned: they read the store's URL and the address from here.
+    os.environ["GEO_API_DATABASE_URL"] = url
+    os.environ["GEO_API_HOST"] = host
+    server_secret()  # made once here, so every worker signs tokens with the same one
+    config = uvicorn.Config(
+        "geo_api.api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
+    Multiprocess(config, sockets=[listening_socket(host, port)]).run()
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The socket the workers share. Made here, not by uvicorn: uvicorn's has no
+    IPPROTO_TCP, so asyncio never sets TCP_NODELAY on its connections and each
+    keep-alive answer after the first waits for the client's delayed ACK, about
+    40 ms (uvicorn issue #3149)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise PortBusyError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock

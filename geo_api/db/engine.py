@@ -34,12 +34,13 @@ CONNECT_TIMEOUT_S = 2
 POOL_TIMEOUT_S = 5.0
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, application: str | None = None) -> Engine:
     """An engine for the store with a pool sized for the API's worker threads.
 
     JIT is off: gridgov's queries are short, and PostgreSQL's JIT spends more
     compiling them (half a second for a gap query) than it saves. Connections are
     pinged on checkout, so those a restarted server dropped are replaced, not used.
+    ``application``: the name its sessions show in pg_stat_activity.
     """
     return create_engine(
         url,
@@ -47,7 +48,11 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_timeout=POOL_TIMEOUT_S,
-        connect_args={"options": "-c jit=off", "connect_timeout": CONNECT_TIMEOUT_S},
+        connect_args={
+            "options": "-c jit=off",
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            **({"application_name": application} if application else {}),
+        },
     )
 
 

@@ -786,6 +786,25 @@ class EndedSession(Base):
     ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class RateBucket(Base):
+    """A token bucket of a key's requests a minute (kind "key", name its id) or of an
+    address's wrong keys a minute (kind "address"), shared by every worker
+    (geo_api.auth.budget). UNLOGGED: rewritten on every request, never flushed to the
+    WAL; a crash empties it, which only refills every bucket."""
+
+    __tablename__ = "rate_bucket"
+    __table_args__ = ({"prefixes": ["UNLOGGED"]},)
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    cap: Mapped[float] = mapped_column(Float)  # tokens a minute, and the most it holds
+    tokens: Mapped[float] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # when tokens was true
+    granted: Mapped[bool] = mapped_column(Boolean)  # whether the last ask got a token
+    # A key's last write (its reads stay on the primary a while: geo_api.api.reads).
+    wrote_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Snapshot(Base):
     """The key figures and the open gaps of one place (city, street or community) at
     one time: taken after every data change and at least daily (geo_api.stats)."""

@@ -19,11 +19,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 T = TypeVar("T")
 MEMORY_ENTRIES = 32  # decoded results kept in this process, newest used last
 MAX_KEY_LOCKS = 1024
+# An execution option of a replica's engine: the primary's engine, where results
+# computed from the replica's data are stored (the replica itself is read-only).
+WRITER_OPTION = "gridgov_writer"
 VERSION_SQL = text(
     "SELECT v.version, EXISTS (SELECT 1 FROM data_change) AS pending "
     "FROM data_version v WHERE v.id = 1"
@@ -66,9 +69,12 @@ def _load(conn: Connection, kind: str, key: str, version: int) -> bytes | None:
 
 
 def _store(conn: Connection, kind: str, key: str, version: int, body: bytes) -> None:
-    """Store a result in a transaction of its own (the caller's may be read-only), and
-    drop the results of older versions, which no one can ask for any more."""
-    with conn.engine.begin() as writer:
+    """Store a result in a transaction of its own (the caller's may be read-only, or on
+    a replica: then on the engine its WRITER_OPTION names), and drop the results of
+    older versions, which no one can ask for any more."""
+    primary = conn.get_execution_options().get(WRITER_OPTION)
+    engine = primary if isinstance(primary, Engine) else conn.engine
+    with engine.begin() as writer:
         writer.execute(
             text(
                 "INSERT INTO stored_result (kind, key, version, body) "

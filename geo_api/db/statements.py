@@ -70,7 +70,8 @@ def conninfo(url: str) -> str:
 
 
 class StatementPool:
-    """Read-only autocommit connections for one-statement reads.
+    """Read-only autocommit connections for one-statement reads (``writes``: writable
+    ones, for the rate budgets' one-statement upserts, geo_api.auth.budget).
 
     Connections are checked on checkout (``dropped``); after a failure the server
     is asked directly whether it answers. While it does not, requests fail at
@@ -78,8 +79,11 @@ class StatementPool:
     drops every connection of the old server and carries on, with no restart of
     gridgov."""
 
-    def __init__(self, url: str, max_size: int = 10) -> None:
+    def __init__(
+        self, url: str, max_size: int = 10, *, writes: bool = False, name: str = APPLICATION
+    ) -> None:
         self.conninfo = conninfo(url)
+        read_only = "" if writes else " -c default_transaction_read_only=on"
         self.pool = AsyncConnectionPool(
             self.conninfo,
             min_size=1,
@@ -87,15 +91,14 @@ class StatementPool:
             open=False,
             kwargs={
                 "autocommit": True,
-                "application_name": APPLICATION,
+                "application_name": name,
                 # One-statement reads take milliseconds: one that runs 10 s is stuck on
                 # a loaded store and is cancelled (503) rather than hold a connection.
-                "options": "-c jit=off -c default_transaction_read_only=on "
-                "-c statement_timeout=10000",
+                "options": f"-c jit=off{read_only} -c statement_timeout=10000",
                 "connect_timeout": CONNECT_TIMEOUT_S,
             },
             timeout=CHECKOUT_TIMEOUT_S,
-            name="gridgov-statements",
+            name=name,
         )
         self.down = False
         self._probed_at = -PROBE_EVERY_S

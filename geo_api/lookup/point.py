@@ -4,6 +4,7 @@ at a coordinate, and the heads of each level."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
@@ -54,6 +55,13 @@ ORDER BY s.id LIMIT 1
 """)  # noqa: S608 - constant fragments
 
 LEVELS = ("street", "community", "grid", "compound", "building", "unit")
+# Each level's fields and the columns of POINT_SQL's row they come from (the busiest
+# route shapes every answer with them: worked out once, not per row).
+_ALIASES = re.findall(rf"\bAS ((?:{'|'.join(LEVELS)})_\w+)", POINT_SQL.text)
+LEVEL_COLUMNS = tuple(
+    (level, tuple((c.removeprefix(f"{level}_"), c) for c in _ALIASES if c.startswith(f"{level}_")))
+    for level in LEVELS
+)
 
 
 def check_lonlat(lon: float, lat: float) -> None:
@@ -76,10 +84,8 @@ def point_answer(
     if row is None:
         raise OutsideCityError(f"coordinate ({lon}, {lat}) lies outside every street of the city")
     result: dict[str, Any] = {"lon": lon, "lat": lat}
-    for level in LEVELS:
-        fields: dict[str, Any] = {
-            k.removeprefix(f"{level}_"): v for k, v in row.items() if k.startswith(f"{level}_")
-        }
+    for level, columns in LEVEL_COLUMNS:
+        fields = {field: row[column] for field, column in columns}
         result[level] = fields if fields["id"] is not None else None
     result["heads"] = [summary(SimpleNamespace(**h), reveal) for h in row["heads"] or []]
     result["grid_officers"] = [

@@ -23,7 +23,7 @@ households (a copy partitioned by community was slower for one community's
 households than the plain table).
 
 Revision ID: 0025
-Revises: 0021
+Revises: 0024
 """
 
 from collections.abc import Sequence
@@ -33,7 +33,7 @@ from alembic import op
 from sqlalchemy import Connection, text
 
 revision: str = "0025"
-down_revision: str | None = "0021"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,136 @@
+"""Benchmark `/lookup` on one and on two uvicorn workers against pgbench's POINT_SQL,
+in one run on one database (issue 18: the API on several processes).
+
+Rows, all at the same concurrency (``--concurrency``, 8 by default), on the same points:
+
+* pgbench             POINT_SQL from pgbench's C clients: the anchor, what the database
+                      does without gridgov.
+* HTTP, 1 worker      `gridgov serve --workers 1`, loaded by wrk.
+* HTTP, 2 workers     `gridgov serve --workers 2` (the rate budgets shared in the store).
+
+Goals: 2 workers serve 1.8 times 1 worker's requests a second; the HTTP route reaches
+0.7 of pgbench's rate. The table also gives the machine's load average before each row:
+on a shared machine the rows are comparable only at similar loads.
+
+Run: ``uv run python scripts/bench/lookup_workers.py [--households 100000]
+[--duration 10] [--concurrency 8]``. Exits 1 if an HTTP row saw errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import httpx
+from benchkit import PROJECT, Result, bench_key, console, plural, prepare, report, run_wrk
+from lookup import SAMPLE, SEED, lookup_paths, measure_pgbench, sample_points
+from sqlalchemy import make_url, text
+
+from geo_api.db.cluster import free_port
+from geo_api.db.engine import make_engine
+
+GOAL_WORKERS, GOAL_PGBENCH = 1.8, 0.7
+
+
+@contextmanager
+def gridgov_serve(url: str, workers: int) -> Iterator[str]:
+    """`gridgov serve --workers N` against ``url`` on a free port; yields its base URL."""
+    port = free_port()
+    gridgov = Path(sys.executable).with_name("gridgov")
+    env = {**os.environ, "GEO_API_DATABASE_URL": url}
+    args = [str(gridgov), "serve", "--port", str(port), "--workers", str(workers)]
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(args, cwd=PROJECT, env=env, stdout=log, stderr=log)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            up, deadline = False, time.monotonic() + 300
+            while not up and proc.poll() is None and time.monotonic() < deadline:
+                with suppress(httpx.TransportError):
+                    up = httpx.get(f"{base}/health", timeout=5).status_code == 200
+                time.sleep(0.2)
+            if not up:
+                log.seek(0)
+                sys.exit(f"gridgov serve did not come up:\n{log.read().decode()[-2000:]}")
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def load() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--households", type=int, help="build a city of N in gridgov_bench")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per row")
+    parser.add_argument("--concurrency", type=int, default=8, help="clients / connections")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed (apt-get install wrk): a Python client would take the cores")
+
+    url = prepare(args.households)
+    conc, secs = args.concurrency, args.duration
+    engine = make_engine(url, pool_size=2)
+    with engine.connect() as conn:
+        households = conn.execute(text("SELECT count(*) FROM household")).scalar_one()
+    points = sample_points(engine, SAMPLE, SEED)
+    paths, key = lookup_paths(points), bench_key(url)
+    loads: dict[str, str] = {}
+
+    console.print(f"pgbench, {plural(conc, 'client')} ...")
+    loads["pgbench"] = load()
+    results: list[Result] = measure_pgbench(engine, url, points, [conc], secs)
+    engine.dispose()
+    for workers in (1, 2):
+        name = f"HTTP /lookup, {plural(workers, 'worker')}"
+        with gridgov_serve(url, workers) as base:
+            console.print(f"{name}, {plural(conc, 'connection')} ...")
+            headers = {"X-API-Key": key}
+            run_wrk(name, base, paths, conc, 2, headers)  # warm-up: imports, pools, plans
+            loads[name] = load()
+            results.append(run_wrk(name, base, paths, conc, secs, headers))
+    for r in results:
+        r.concurrency = conc  # one anchor for every row
+
+    meta = {
+        "cores": os.cpu_count(),
+        "city": f"{households:,} households",
+        "database": make_url(url).database,
+        "points": f"{len(points):,} (seed {SEED})",
+        "load average (1/5/15 min) before each row": "; ".join(
+            f"{k}: {v}" for k, v in loads.items()
+        ),
+    }
+    if not any(r.name.startswith("pgbench") for r in results):
+        console.print("[yellow]pgbench did not run: no anchor[/]")
+        report("/lookup on workers", "HTTP /lookup, 1 worker", results, meta)
+    else:
+        report("/lookup on workers against pgbench", "pgbench", results, meta)
+    rate = {r.name: r.rps for r in results}
+    one, two = rate.get("HTTP /lookup, 1 worker", 0.0), rate.get("HTTP /lookup, 2 workers", 0.0)
+    anchor = next((r.rps for r in results if r.name.startswith("pgbench")), 0.0)
+    if one:
+        mark = "met" if two / one >= GOAL_WORKERS else "NOT met"
+        console.print(f"2 workers / 1 worker: {two / one:.2f} (goal {GOAL_WORKERS}: {mark})")
+    if anchor:
+        best = max(one, two)
+        mark = "met" if best / anchor >= GOAL_PGBENCH else "NOT met"
+        console.print(f"best HTTP / pgbench: {best / anchor:.2f} (goal {GOAL_PGBENCH}: {mark})")
+    return 1 if sum(r.errors for r in results if r.name.startswith("HTTP")) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
