@@ -139,6 +139,11 @@ class Layer(ABC, Generic[State]):
         audit row the CLI and the API write under whoever imported."""
         return []
 
+    def keys(self, state: State) -> list[str]:
+        """The codes of the rows the file holds, for layers that keep generations (a
+        generation's import keeps exactly the file's areas)."""
+        return []
+
     def retired(self, conn: Connection, state: State, ids: list[int]) -> None:
         """Rows missing from a full roster were retired (ids of the layer's table), before
         ``after`` runs: what the layer must know of them."""

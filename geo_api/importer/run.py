@@ -183,6 +183,7 @@ def _import(
         )
     report.notes += [_rows_named(n, source) for n in spec.after(conn, state, options)]
     report.records = spec.records(state)
+    report.keys = spec.keys(state)
     report.warnings += _outside_parents(conn, spec)
     _rebuild(conn, spec, report, node_crossings)
     return report
