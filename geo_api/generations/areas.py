@@ -71,6 +71,15 @@ def kept_sql(area: AreaTable, condition: str) -> str:
     )
 
 
+def valid_in_sql(area: AreaTable, generation: str) -> str:
+    """``area``'s areas in the generation the SQL expression ``generation`` names, if
+    it was ever current (the current one included: its areas are the table's rows,
+    and no kept version reaches it)."""
+    live = live_sql(area)
+    kept = kept_sql(area, f"v.generation_low <= {generation} AND v.generation_high >= {generation}")
+    return f"SELECT * FROM ({live}) l WHERE l.generation_low <= {generation} UNION ALL {kept}"  # noqa: S608
+
+
 def areas_sql(
     area: AreaTable, generation: Generation | None, current_id: int, param: str = "gen"
 ) -> str:
@@ -78,11 +87,8 @@ def areas_sql(
     table itself), whose id is bound as ``:param``."""
     if generation is None or generation.id == current_id:
         return live_sql(area)
-    gen = f":{param}"
     if generation.pending:
         if area.layer not in generation.layers:
             return live_sql(area)
-        return kept_sql(area, f"v.generation_low = {gen}")
-    live = live_sql(area)
-    kept = kept_sql(area, f"v.generation_low <= {gen} AND v.generation_high >= {gen}")
-    return f"SELECT * FROM ({live}) l WHERE l.generation_low <= {gen} UNION ALL {kept}"  # noqa: S608
+        return kept_sql(area, f"v.generation_low = :{param}")
+    return valid_in_sql(area, f":{param}")
