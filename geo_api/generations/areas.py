@@ -51,15 +51,17 @@ def area_layer(layer: str) -> AreaTable:
 
 
 def live_sql(area: AreaTable) -> str:
-    """The layer's table with its parents' codes and each row's first generation."""
-    if area.parent is None:
-        return (
-            "SELECT x.id, x.code, x.name, NULL::text AS parent_code, x.geom, x.generation_low "  # noqa: S608
-            f"FROM {area.table} x"
-        )
+    """The layer's table with its parents' codes and each row's first generation. The
+    parent's code is a scalar subquery, not a join: the table stays a single-table
+    branch whose spatial filter the planner pushes down to its GiST index."""
+    parent = (
+        "NULL::text"
+        if area.parent is None
+        else f"(SELECT p.code::text FROM {area.parent} p WHERE p.id = x.{area.parent_column})"
+    )
     return (
-        f"SELECT x.id, x.code, x.name, p.code::text AS parent_code, x.geom, x.generation_low "  # noqa: S608
-        f"FROM {area.table} x JOIN {area.parent} p ON p.id = x.{area.parent_column}"
+        f"SELECT x.id, x.code, x.name, {parent} AS parent_code, x.geom, x.generation_low "  # noqa: S608
+        f"FROM {area.table} x"
     )
 
 

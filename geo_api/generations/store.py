@@ -241,6 +241,6 @@ def reset(conn: Connection) -> None:
     conn.execute(
         text(
             "INSERT INTO generation (name, activated, valid_from) "
-            "VALUES ('initial', now(), current_date)"
+            "VALUES ('initial', now(), (now() AT TIME ZONE 'Asia/Shanghai')::date)"
         )
     )

@@ -60,7 +60,7 @@ def upgrade() -> None:
     )
     op.execute(
         "INSERT INTO generation (id, name, activated, valid_from) "
-        "VALUES (1, 'initial', now(), current_date)"
+        "VALUES (1, 'initial', now(), (now() AT TIME ZONE 'Asia/Shanghai')::date)"
     )
     op.execute("SELECT setval('generation_id_seq', 1)")
     op.execute(CURRENT)

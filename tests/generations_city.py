@@ -1,0 +1,93 @@
+"""A second generation of the test city's boundaries: one community split in two.
+
+The community with the most grids keeps its code and the first half of its grids;
+the other half goes to a new community (the same street's code + 999), whose outline
+is the part of the old one those grids cover. Written as the files a planner would
+import: every community, and every grid with its community's code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+from sqlalchemy import Connection, text
+
+
+@dataclass(frozen=True)
+class Split:
+    """The files and what they change."""
+
+    communities: Path
+    grids: Path
+    old: str  # the split community's code
+    new: str  # the new community's code
+    moved: list[str]  # the grids that go to the new one
+    moved_households: set[int]  # current households in them
+
+
+def split_files(conn: Connection, folder: Path) -> Split:
+    """Write the split's two files into ``folder``."""
+    old = conn.execute(
+        text(
+            "SELECT c.code FROM community c JOIN grid g ON g.community_id = c.id "
+            "GROUP BY c.id HAVING count(*) >= 2 ORDER BY count(*) DESC, c.id LIMIT 1"
+        )
+    ).scalar_one()
+    grids = list(
+        conn.execute(
+            text(
+                "SELECT g.code FROM grid g JOIN community c ON c.id = g.community_id "
+                "WHERE c.code = :c ORDER BY g.code"
+            ),
+            {"c": old},
+        ).scalars()
+    )
+    moved = grids[len(grids) // 2 :]
+    new = old[:9] + "999"
+    communities = gpd.read_postgis(
+        text("""
+            WITH part AS (
+                SELECT ST_Intersection(c.geom, ST_Union(g.geom)) AS geom
+                FROM community c JOIN grid g ON g.code = ANY(:moved)
+                WHERE c.code = :old GROUP BY c.geom)
+            SELECT c.code, c.name,
+                   CASE WHEN c.code = :old THEN ST_Multi(ST_CollectionExtract(
+                       ST_Difference(c.geom, part.geom), 3)) ELSE c.geom END AS geom
+            FROM community c CROSS JOIN part
+            UNION ALL
+            SELECT :new, '新分社区', ST_Multi(ST_CollectionExtract(part.geom, 3)) FROM part
+            ORDER BY 1
+        """),
+        conn,
+        params={"old": old, "new": new, "moved": moved},
+        geom_col="geom",
+    )
+    grid_frame = gpd.read_postgis(
+        text("""
+            SELECT g.code, g.name,
+                   CASE WHEN g.code = ANY(:moved) THEN :new ELSE c.code END AS community_code,
+                   g.geom
+            FROM grid g JOIN community c ON c.id = g.community_id ORDER BY g.code
+        """),
+        conn,
+        params={"moved": moved, "new": new},
+        geom_col="geom",
+    )
+    households = set(
+        conn.execute(
+            text("""
+                SELECT h.id FROM household h JOIN unit u ON u.id = h.unit_id
+                JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
+                JOIN grid g ON g.id = cp.grid_id
+                WHERE g.code = ANY(:moved) AND h.ended_on IS NULL
+            """),
+            {"moved": moved},
+        ).scalars()
+    )
+    split = Split(folder / "communities.geojson", folder / "grids.geojson", old, new, moved,
+                  households)  # fmt: skip
+    communities.to_file(split.communities)
+    grid_frame.to_file(split.grids)
+    return split
