@@ -57,7 +57,7 @@ def live_sql(area: AreaTable) -> str:
     parent = (
         "NULL::text"
         if area.parent is None
-        else f"(SELECT p.code::text FROM {area.parent} p WHERE p.id = x.{area.parent_column})"
+        else f"(SELECT p.code::text FROM {area.parent} p WHERE p.id = x.{area.parent_column})"  # noqa: S608
     )
     return (
         f"SELECT x.id, x.code, x.name, {parent} AS parent_code, x.geom, x.generation_low "  # noqa: S608
