@@ -93,6 +93,27 @@ def import_generation(
     return named(conn, gen.id), report
 
 
+def import_any(
+    conn: Connection,
+    layer: str,
+    path: Path,
+    *,
+    generation: str | None = None,
+    valid_from: date | None = None,
+    by: str | None = None,
+    **options: Unpack[ImportOptions],
+) -> ImportReport:
+    """``import_file``, or into the new generation ``generation`` when one is named
+    (the API's import route and its child process call this)."""
+    if generation is None:
+        if valid_from is not None:
+            raise InvalidInputError("valid_from goes with generation")
+        return import_file(conn, layer, path, **options)
+    return import_generation(
+        conn, layer, path, generation, valid_from=valid_from, by=by, **options
+    )[1]
+
+
 def _overlaps(conn: Connection, table: str, gen: int, codes: list[str], accept: bool) -> list[str]:
     """The generation's overlaps and slivers in ``table``: notes if accepted, else refused."""
     view = f"generation_{table}"
