@@ -80,12 +80,7 @@ def activate(conn: Connection, ref: str | int, by: str | None = None) -> Activat
         ),
         {"day": day, "id": gen.id, "by": by},
     )
-    officers = conn.execute(
-        text(
-            "UPDATE grid_officer o SET community_id = g.community_id FROM grid g "
-            "WHERE g.id = o.grid_id AND o.community_id <> g.community_id"
-        )
-    ).rowcount
+    officers = written.pop("officers following their grid", 0)
     closed = close_parted(conn, day)
     ids = list(
         conn.execute(
@@ -94,7 +89,7 @@ def activate(conn: Connection, ref: str | int, by: str | None = None) -> Activat
         ).scalars()
     )
     run = run_assignment(conn, communities=ids) if ids else None
-    return Activation(named(conn, gen.id), previous, changes, written, closed, int(officers), run)
+    return Activation(named(conn, gen.id), previous, changes, written, closed, officers, run)
 
 
 def close_parted(conn: Connection, day: date) -> int:

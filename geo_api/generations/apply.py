@@ -189,6 +189,15 @@ def apply_generation(
     for area in layers:
         _check_parents(conn, area, generation)
         done[area.layer] = _upsert(conn, area, generation, keep_from)
+    # Officers follow their grid into its community (before a community is removed).
+    done["officers following their grid"] = int(
+        conn.execute(
+            text(
+                "UPDATE grid_officer o SET community_id = g.community_id FROM grid g "
+                "WHERE g.id = o.grid_id AND o.community_id <> g.community_id"
+            )
+        ).rowcount
+    )
     if remove:
         for area in reversed(layers):
             codes = _removed(conn, area, generation)

@@ -96,12 +96,13 @@ def current(conn: Connection) -> Generation:
 def named(conn: Connection, ref: str | int) -> Generation:
     """A generation by its id or its name."""
     key = str(ref).strip()
+    number = int(key) if key.isdigit() and len(key) <= 9 else None
     row = conn.execute(
         text(
-            f"SELECT {COLUMNS} FROM generation WHERE name = :key "  # noqa: S608
-            "OR (:key ~ '^[0-9]{1,9}$' AND id = CAST(:key AS integer)) ORDER BY id LIMIT 1"
+            f"SELECT {COLUMNS} FROM generation WHERE name = :key OR id = :id "  # noqa: S608
+            "ORDER BY name = :key DESC, id LIMIT 1"
         ),
-        {"key": key},
+        {"key": key, "id": number},
     ).first()
     if row is None:
         known = ", ".join(f"{g.id} {g.name!r}" for g in generations(conn))
@@ -240,7 +241,8 @@ def reset(conn: Connection) -> None:
     conn.execute(text("DELETE FROM generation"))
     conn.execute(
         text(
-            "INSERT INTO generation (name, activated, valid_from) "
-            "VALUES ('initial', now(), (now() AT TIME ZONE 'Asia/Shanghai')::date)"
+            "INSERT INTO generation (id, name, activated, valid_from) "
+            "VALUES (1, 'initial', now(), (now() AT TIME ZONE 'Asia/Shanghai')::date)"
         )
     )
+    conn.execute(text("SELECT setval('generation_id_seq', 1)"))
