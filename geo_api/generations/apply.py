@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 from geo_api.errors import ConflictError
-from geo_api.generations.areas import AREAS, AreaTable
+from geo_api.generations.areas import AREAS, AreaTable, reshaped
 from geo_api.generations.store import Generation
 
 # What a removed area would take with it (ON DELETE CASCADE): refused, named.
@@ -35,7 +35,7 @@ DEPENDENTS = {
 def _changed(area: AreaTable) -> str:
     """Rows of the table (x) whose version in the generation (v, parent p) differs."""
     parent = "" if area.parent is None else f" OR x.{area.parent_column} IS DISTINCT FROM p.id"
-    return f"(x.name IS DISTINCT FROM v.name OR NOT ST_Equals(x.geom, v.geom){parent})"
+    return f"(x.name IS DISTINCT FROM v.name OR {reshaped('x.geom', 'v.geom')}{parent})"
 
 
 def _pending(area: AreaTable) -> str:

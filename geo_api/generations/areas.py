@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from geo_api.errors import InvalidInputError
 from geo_api.generations.store import Generation
+from geo_api.importer.upsert import SNAP_DEGREES
 
 # SQL here and in this folder is built from the fixed names of AREAS (tables, columns)
 # and constant fragments; every value is a bound parameter.
@@ -48,6 +49,12 @@ def area_layer(layer: str) -> AreaTable:
             f"layer {layer!r} has no generations: only {', '.join(BY_LAYER)} do"
         )
     return found
+
+
+def reshaped(a: str, b: str) -> str:
+    """SQL true when outlines ``a`` and ``b`` differ by more than the importer's
+    tolerance (a tenth of a millimetre: coordinates through 15 digits still match)."""
+    return f"ST_SnapToGrid({a}, {SNAP_DEGREES}) IS DISTINCT FROM ST_SnapToGrid({b}, {SNAP_DEGREES})"
 
 
 def live_sql(area: AreaTable) -> str:

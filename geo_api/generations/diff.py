@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from geo_api.generations.areas import AREAS, BY_TABLE, areas_sql
+from geo_api.generations.areas import AREAS, BY_TABLE, areas_sql, reshaped
 from geo_api.generations.store import Generation, current
 
 
@@ -80,11 +80,11 @@ def diff_generations(conn: Connection, a: Generation, b: Generation) -> Generati
                    a.code IS NULL AS added, b.code IS NULL AS removed,
                    a.name IS DISTINCT FROM b.name AS renamed,
                    a.parent_code IS DISTINCT FROM b.parent_code AS reparented,
-                   NOT ST_Equals(a.geom, b.geom) AS reshaped
+                   {reshaped("a.geom", "b.geom")} AS reshaped
             FROM ({areas_sql(area, a, now, "ga")}) a
             FULL JOIN ({areas_sql(area, b, now, "gb")}) b ON a.code = b.code
             WHERE a.code IS NULL OR b.code IS NULL OR a.name IS DISTINCT FROM b.name
-               OR a.parent_code IS DISTINCT FROM b.parent_code OR NOT ST_Equals(a.geom, b.geom)
+               OR a.parent_code IS DISTINCT FROM b.parent_code OR {reshaped("a.geom", "b.geom")}
             ORDER BY 1
         """  # noqa: S608
         for row in conn.execute(text(sql), params):
