@@ -23,6 +23,8 @@ from geo_api.generations.store import at, current, named, parse_date, set_start
 from geo_api.lookup.at import lookup_point_at
 from geo_api.lookup.point import lookup_point
 from geo_api.rosters.record import today
+from maps.layers import area_layer
+from maps.options import page_options
 from tests.generations_city import Split, split_files
 
 NAME = "2026 redistricting"
@@ -305,3 +307,18 @@ def test_ogc_items_and_exports_on_a_date(
     assert split.new in set(pyogrio.read_dataframe(now, layer="communities")["code"])
     with pytest.raises(NotFoundError, match="no boundaries known before"):
         export_layers(conn, "gpkg", tmp_path / "early.gpkg", at=date(2020, 1, 1))
+
+
+def test_maps_draw_the_outlines_of_a_date(
+    client: TestClient, conn: Connection, tmp_path: Path
+) -> None:
+    split = staged(conn, tmp_path)
+    activate(conn, NAME)
+    then = set(area_layer(conn, "community", at=PAST)["code"])
+    assert split.old in then and split.new not in then
+    assert split.new in set(area_layer(conn, "community")["code"])
+    grids = area_layer(conn, "grid", community=split.old, at=PAST)
+    assert set(split.moved) <= set(grids["code"])  # in the old community then
+    assert page_options(at=PAST.isoformat()).at == PAST
+    bad = client.get("/maps/command-centre", params={"at": "06/01/2025"})
+    assert bad.status_code == 422 and "at '06/01/2025'" in bad.text
