@@ -322,3 +322,28 @@ def test_maps_draw_the_outlines_of_a_date(
     assert page_options(at=PAST.isoformat()).at == PAST
     bad = client.get("/maps/command-centre", params={"at": "06/01/2025"})
     assert bad.status_code == 422 and "at '06/01/2025'" in bad.text
+
+
+def test_the_import_route_takes_a_generation(
+    client: TestClient, conn: Connection, tmp_path: Path
+) -> None:
+    split = split_files(conn, tmp_path)
+    body = split.communities.read_bytes()
+    answer = client.post(
+        "/imports/communities",
+        params={"generation": NAME, "valid_from": "2030-01-01"},
+        files={"file": ("communities.geojson", body)},
+    )
+    assert answer.status_code == 200, answer.text
+    assert any(NAME in n for n in answer.json()["notes"])
+    gen = named(conn, NAME)
+    assert gen.pending and gen.layers == ("communities",)
+    assert gen.valid_from == date(2030, 1, 1)
+    with pytest.raises(ConflictError, match="make it current on that day"):
+        activate(conn, NAME)
+    bad = client.post(
+        "/imports/communities",
+        params={"generation": NAME, "valid_from": "2030-1-1x"},
+        files={"file": ("communities.geojson", body)},
+    )
+    assert bad.status_code == 422 and "valid_from '2030-1-1x'" in bad.text
