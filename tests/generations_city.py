@@ -1,9 +1,11 @@
 """A second generation of the test city's boundaries: one community split in two.
 
-The community with the most grids keeps its code and the first half of its grids;
-the other half goes to a new community (the same street's code + 999), whose outline
-is the part of the old one those grids cover. Written as the files a planner would
-import: every community, and every grid with its community's code.
+The test city's communities have one grid each, so the split is the one a new
+estate brings: the part of the most populous community around its compound
+(the compound's bounding box, 200 m wider) becomes a new community (the same
+street's code + 999), and the community's grids move to it; the old community keeps
+its code and the rest of its ground. Written as the files a planner would import:
+every community, and every grid with its community's code.
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ class Split:
 def split_files(conn: Connection, folder: Path) -> Split:
     """Write the split's two files into ``folder``."""
     old = conn.execute(
-        text(
-            "SELECT c.code FROM community c JOIN grid g ON g.community_id = c.id "
-            "GROUP BY c.id HAVING count(*) >= 2 ORDER BY count(*) DESC, c.id LIMIT 1"
-        )
+        text("""
+            SELECT c.code FROM community c JOIN compound cp ON cp.community_id = c.id
+            JOIN building b ON b.compound_id = cp.id JOIN unit u ON u.building_id = b.id
+            JOIN household h ON h.unit_id = u.id
+            GROUP BY c.id ORDER BY count(*) DESC, c.id LIMIT 1
+        """)
     ).scalar_one()
-    grids = list(
+    moved = list(
         conn.execute(
             text(
                 "SELECT g.code FROM grid g JOIN community c ON c.id = g.community_id "
@@ -44,13 +48,13 @@ def split_files(conn: Connection, folder: Path) -> Split:
             {"c": old},
         ).scalars()
     )
-    moved = grids[len(grids) // 2 :]
     new = old[:9] + "999"
     communities = gpd.read_postgis(
         text("""
             WITH part AS (
-                SELECT ST_Intersection(c.geom, ST_Union(g.geom)) AS geom
-                FROM community c JOIN grid g ON g.code = ANY(:moved)
+                SELECT ST_Intersection(c.geom, ST_Transform(ST_Expand(ST_Transform(
+                           ST_Envelope(ST_Collect(cp.geom)), 4546), 200), 4326)) AS geom
+                FROM community c JOIN compound cp ON cp.community_id = c.id
                 WHERE c.code = :old GROUP BY c.geom)
             SELECT c.code, c.name,
                    CASE WHEN c.code = :old THEN ST_Multi(ST_CollectionExtract(
@@ -61,7 +65,7 @@ def split_files(conn: Connection, folder: Path) -> Split:
             ORDER BY 1
         """),
         conn,
-        params={"old": old, "new": new, "moved": moved},
+        params={"old": old, "new": new},
         geom_col="geom",
     )
     grid_frame = gpd.read_postgis(

@@ -130,17 +130,17 @@ def test_activation_moves_the_split_and_assigns_only_its_two_communities(
     split = staged(conn, tmp_path)
     household = min(split.moved_households)
     lon, lat = home_point(conn, household)
-    # A locked assignment to a head of the old community's remaining part: valid
-    # today, parted by the split.
+    # A locked assignment to a head of another community (made by hand, as a test
+    # can): open when the generation is made current, it is closed then.
     stayer = conn.execute(
         text("""
             SELECT hd.id FROM head hd JOIN unit u ON u.id = hd.unit_id
             JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
-            JOIN grid g ON g.id = cp.grid_id JOIN community c ON c.id = g.community_id
-            WHERE hd.role = 'unit' AND hd.left_on IS NULL AND c.code = :old
-              AND NOT g.code = ANY(:moved) ORDER BY hd.id LIMIT 1
+            JOIN community c ON c.id = cp.community_id
+            WHERE hd.role = 'unit' AND hd.left_on IS NULL AND c.code <> :old
+            ORDER BY hd.id LIMIT 1
         """),
-        {"old": split.old, "moved": split.moved},
+        {"old": split.old},
     ).scalar_one()
     conn.execute(
         text("UPDATE assignment SET valid_to = now() WHERE household_id = :h AND valid_to IS NULL"),
@@ -154,7 +154,8 @@ def test_activation_moves_the_split_and_assigns_only_its_two_communities(
         {"h": household, "hd": stayer},
     )
     before_runs = conn.execute(text("SELECT max(id) FROM assignment_run")).scalar_one()
-    known = {f.assignment_id for f in inconsistencies(conn)}  # other tests' committed edits
+    parted = conn.execute(text("SELECT max(id) FROM assignment")).scalar_one()
+    known = {f.assignment_id for f in inconsistencies(conn)} - {parted}
     done = activate(conn, NAME, by="test")
 
     assert done.generation.valid_from == today() and not done.generation.pending
@@ -169,6 +170,10 @@ def test_activation_moves_the_split_and_assigns_only_its_two_communities(
     assert done.run is not None and done.run.communities == sorted(ids.values())
     assert community_of(conn, household) == split.new
     assert done.closed >= 1
+    closed = conn.execute(
+        text("SELECT valid_to IS NOT NULL, locked FROM assignment WHERE id = :a"), {"a": parted}
+    ).one()
+    assert tuple(closed) == (True, False)
     opened = conn.execute(
         text("""
             SELECT DISTINCT cp.community_id FROM assignment a

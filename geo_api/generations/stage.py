@@ -7,7 +7,7 @@ are read back as landed and the savepoint is rolled back: the current boundaries
 are untouched, and the file's areas are kept in ``area_version`` as the
 generation's. A file replaces what an earlier import put into the same generation's
 layer. Overlaps and slivers are checked among the generation's own areas (not
-against the current ones it replaces).
+against the current ones it replaces), for the outlines it adds or changes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy import Connection, text
 
 from geo_api.errors import InvalidInputError
 from geo_api.generations.apply import apply_generation
-from geo_api.generations.areas import area_layer, live_sql
+from geo_api.generations.areas import area_layer, live_sql, reshaped
 from geo_api.generations.store import Generation, current, named, pending
 from geo_api.importer.overlaps import SHOWN, find_overlaps
 from geo_api.importer.report import ImportReport
@@ -44,8 +44,9 @@ def import_generation(
     if options.get("dry_run") or options.get("full"):
         raise InvalidInputError("dry runs and full rosters are for the rosters, not generations")
     accept = bool(options.get("accept_overlaps", False))
-    # The importer's overlap check would compare the file with the areas it replaces.
-    options["accept_overlaps"] = True
+    # The importer's overlap check would compare the file with the areas it replaces:
+    # the generation's are checked among themselves below.
+    options["check_overlaps"] = False
     gen = pending(conn, generation, valid_from, by)
     keep_from = current(conn).id
     savepoint = conn.begin_nested()
@@ -82,10 +83,19 @@ def import_generation(
         ),
         {"layer": layer, "gen": gen.id},
     )
-    # The importer's own overlap check compared the file with the current areas it
-    # replaces; what matters is the generation's areas among themselves.
-    report.notes = [n for n in report.notes if not n.startswith("accepted: ")]
-    report.notes += _overlaps(conn, area.table, gen.id, [str(r[0]) for r in rows], accept)
+    # Outlines new or changed in the generation, against its other areas (those it
+    # keeps as they are were checked when they were imported).
+    changed = list(
+        conn.execute(
+            text(
+                f"SELECT v.code FROM area_version v LEFT JOIN {area.table} x ON x.code = v.code "  # noqa: S608
+                "WHERE v.layer = :layer AND v.generation_low = :gen "
+                f"AND (x.id IS NULL OR {reshaped('x.geom', 'v.geom')})"
+            ),
+            params,
+        ).scalars()
+    )
+    report.notes += _overlaps(conn, area.table, gen.id, changed, accept)
     report.notes.append(
         f"{len(rows)} {layer} kept as generation {gen.name!r} (not current: "
         f"gridgov generations diff {keep_from} {gen.id}, then activate {gen.id})"

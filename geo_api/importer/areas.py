@@ -109,7 +109,8 @@ class AreaLayer(Layer[AreaState]):
             state.placed,
         )
         codes = list(state.seen)
-        notes += refuse_overlaps(conn, self.kind.table, codes, accept=options.accept_overlaps)
+        if options.check_overlaps:
+            notes += refuse_overlaps(conn, self.kind.table, codes, accept=options.accept_overlaps)
         return notes
 
 

@@ -79,6 +79,8 @@ class Options:
 
     repair: bool = False  # mend invalid outlines with make_valid (each reported)
     accept_overlaps: bool = False  # land areas that overlap or leave slivers (reported)
+    # False: the caller checks overlaps itself (a new generation, among its own areas).
+    check_overlaps: bool = True
 
 
 class Layer(ABC, Generic[State]):
