@@ -135,7 +135,7 @@ def add_areas(
 ) -> None:
     """Boundaries of each level, named and coded in their tooltips."""
     for level in levels:
-        frame = opts.place(layers.area_layer(conn, level, community, grid))
+        frame = opts.place(layers.area_layer(conn, level, community, grid, opts.at))
         style = area_style(level, opts.big)
         folium.GeoJson(
             frame,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import geopandas as gpd
 import shapely
 from sqlalchemy import Connection, text
 
 from geo_api.gaps.access import REACHES_M
+from geo_api.generations.areas import BY_TABLE, valid_in_sql
+from geo_api.generations.store import at as generation_at
 from geo_api.lookup.heads import HEAD_LOAD, HEAD_PLACE, HEAD_PLACE_JOINS
 
 # About a metre: plenty for a screen, and it keeps pages small.
@@ -67,13 +71,39 @@ def compound_extent(conn: Connection) -> tuple[float, float, float, float] | Non
     return None if row[0] is None else (row[0], row[1], row[2], row[3])
 
 
+def dated_areas(level: str, generation: int) -> str:
+    """AREAS[level] from generation ``generation``'s areas (geo_api.generations), its
+    levels joined by their parents' codes."""
+    gen = str(int(generation))
+
+    def of(table: str) -> str:
+        return f"({valid_in_sql(BY_TABLE[table], gen)})"
+
+    return {
+        "street": AREAS["street"].replace("FROM street", f"FROM {of('street')} s"),
+        "community": AREAS["community"].replace("FROM community cm", f"FROM {of('community')} cm"),
+        "grid": f"""SELECT gr.code, gr.name, gr.geom FROM {of("grid")} gr
+            JOIN {of("community")} cm ON cm.code = gr.parent_code WHERE {IN_SCOPE}""",  # noqa: S608
+        "compound": f"""SELECT cp.code, cp.name, cp.geom FROM {of("compound")} cp
+            JOIN {of("grid")} gr ON gr.code = cp.parent_code
+            JOIN {of("community")} cm ON cm.code = gr.parent_code WHERE {IN_SCOPE}""",  # noqa: S608
+    }[level]
+
+
 def area_layer(
-    conn: Connection, level: str, community: str | None = None, grid: str | None = None
+    conn: Connection,
+    level: str,
+    community: str | None = None,
+    grid: str | None = None,
+    at: date | None = None,
 ) -> gpd.GeoDataFrame:
     """Boundaries of one level (street, community, grid, compound), in a community or
-    grid if one is given (a grid's map shows no community outline, only the grid's)."""
+    grid if one is given (a grid's map shows no community outline, only the grid's);
+    with ``at``, those in force that day."""
     params = {"community": community, "grid": grid}
-    frame = gpd.read_postgis(text(AREAS[level]), conn, geom_col="geom", crs=4326, params=params)
+    generation = None if at is None else generation_at(conn, at)
+    sql = AREAS[level] if generation is None else dated_areas(level, generation.id)
+    frame = gpd.read_postgis(text(sql), conn, geom_col="geom", crs=4326, params=params)
     return compact(frame, simplify=True)
 
 

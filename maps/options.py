@@ -7,10 +7,12 @@ value gets the same message (naming the parameter and the value) from both.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 import geopandas as gpd
 
 from geo_api.errors import InvalidInputError
+from geo_api.generations.store import parse_date
 from maps.basemaps import NO_BASEMAP, Basemap, resolve_basemap
 from maps.labels import DEFAULT_LANG, LANGS, labels
 from maps.shift import frame_to_gcj02, latlon_to_gcj02
@@ -36,6 +38,7 @@ class PageOptions:
     tiles: bool | None = None  # household/building layers as vector tiles; None: by size
     base_url: str = DEFAULT_BASE_URL  # where the page's scripts and styles are served
     tiles_url: str = ""  # prefix of /tiles/... (empty: the same server as the page)
+    at: date | None = None  # the boundaries in force that day (None: the current ones)
     words: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -79,6 +82,7 @@ def page_options(
     basemap: str = "none",
     tiles: bool | None = None,
     tianditu_key: str | None = None,
+    at: str | None = None,
 ) -> PageOptions:
     """Check and combine a page's options; a wrong one raises InvalidInputError."""
     if screen not in SCREENS:
@@ -99,4 +103,5 @@ def page_options(
         refresh_s=refresh or None,
         basemap=resolve_basemap(basemap, lang, tianditu_key),
         tiles=tiles,
+        at=parse_date(at, "at"),
     )

@@ -35,7 +35,7 @@ def test_migrations_up_down_up(scratch_url: str) -> None:
         )
         srids = dict(conn.execute(text("SELECT f_table_name, srid FROM geometry_columns")).all())
     spatial = {t.name for t in Base.metadata.tables.values() if "geom" in t.c}
-    assert set(gist) == spatial and len(spatial) == 19
+    assert set(gist) == spatial and len(spatial) == 20
     assert set(srids.values()) == {4326}
     migrate.downgrade(engine, "base")
     assert migrate.current_revision(engine) is None

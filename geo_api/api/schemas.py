@@ -45,6 +45,15 @@ class HeadOut(BaseModel):
     left_on: date | None = Field(description="the day the head stepped down, if they did")
 
 
+class GenerationRef(BaseModel):
+    """The generation of boundaries an answer for a date comes from."""
+
+    id: int
+    name: str
+    valid_from: date
+    valid_to: date | None = Field(description="the day it ended (exclusive); null: current")
+
+
 class Lookup(BaseModel):
     """Everything at a point."""
 
@@ -58,6 +67,9 @@ class Lookup(BaseModel):
     unit: Numbered | None
     heads: list[HeadOut]
     grid_officers: list[OfficerOut] = Field(description="the grid's officer (网格员)")
+    generation: GenerationRef | None = Field(
+        None, description="with `at`: the boundaries in force that day"
+    )
 
 
 class CoveredHousehold(BaseModel):

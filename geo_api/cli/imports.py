@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Unpack
 
 import typer
 
@@ -16,7 +16,14 @@ from geo_api.cli.work import store
 from geo_api.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Connection
+
+    from geo_api.importer.report import ImportReport
+    from geo_api.importer.run import ImportOptions
+
+    ImportFile = Callable[..., ImportReport]
 
     from geo_api.importer.checks import Reject
     from geo_api.importer.diff import RosterDiff
@@ -75,6 +82,17 @@ def import_layer(
             show_default=False,
         ),
     ] = None,
+    generation: Annotated[
+        str | None,
+        typer.Option(
+            help="area layers: load the file as this new generation (made if new, not current "
+            "until `gridgov generations activate`) instead of over the current boundaries"
+        ),
+    ] = None,
+    valid_from: Annotated[
+        str | None,
+        typer.Option(help="with --generation: the ISO date it takes effect (2027-01-01)"),
+    ] = None,
 ) -> None:
     """Import a file into a layer. Without --skip-bad, one bad row stops the import and
     the store is unchanged; re-importing the same file changes nothing."""
@@ -89,11 +107,16 @@ def import_layer(
 
     columns = load_mapping(mapping) if mapping else None
     target = rejects or file.with_name(file.name + ".rejects.csv")
+    if generation is None and valid_from is not None:
+        raise InvalidInputError("--valid-from goes with --generation")
     engine = store()
     try:
         with progress_bar() as bar, engine.begin() as conn:
             task = bar.add_task(f"importing {file.name}", total=None)
-            report = import_file(
+            importer = (
+                import_file if generation is None else _into_generation(generation, valid_from)
+            )
+            report = importer(
                 conn,
                 layer,
                 file,
@@ -135,10 +158,30 @@ def import_layer(
             "unchanged": report.landed.unchanged,
             "rejected": len(report.rejects),
             "rejects written to": str(target) if report.rejects else "-",
+            **({"generation (not current)": generation} if generation else {}),
         },
     )
     if report.diff is not None:
         show_diff(report.diff)
+
+
+def _into_generation(name: str, valid_from: str | None) -> ImportFile:
+    """An importer of area layers into the new generation ``name``."""
+    from geo_api.generations.stage import import_generation
+    from geo_api.generations.store import parse_date
+    from geo_api.rosters.record import Who
+
+    start = parse_date(valid_from, "--valid-from")
+
+    def into(
+        conn: Connection, layer: str, path: Path, **options: Unpack[ImportOptions]
+    ) -> ImportReport:
+        _, report = import_generation(
+            conn, layer, path, name, valid_from=start, by=Who.operator().name, **options
+        )
+        return report
+
+    return into
 
 
 def _record(conn: Connection, layer: str, name: str, diff: RosterDiff) -> None:

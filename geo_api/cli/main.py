@@ -18,6 +18,7 @@ from geo_api.cli import (
     activities,
     city,
     db,
+    generations,
     imports,
     maps,
     members,
@@ -47,6 +48,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(generations.app, name="generations")
 app.add_typer(network.app, name="network")
 app.add_typer(users.app, name="users")
 app.add_typer(placards.me, name="me")

@@ -37,6 +37,10 @@ def map_page(
             "or an http(s) XYZ URL with {z}, {x} and {y}"
         ),
     ] = "none",
+    at: Annotated[
+        str | None,
+        typer.Option(help="an ISO date: the area outlines in force that day (the rest as today)"),
+    ] = None,
 ) -> None:
     """Write a map page with every script, style and font inlined, to send to people
     who cannot reach the server (it opens with no network; a basemap needs its tiles).
@@ -61,6 +65,7 @@ def map_page(
         basemap=basemap,
         tiles=False,  # nor one to serve tiles
         tianditu_key=MapSettings().tianditu_key,
+        at=at,
     )
     with store().connect() as conn:
         if community or grid:

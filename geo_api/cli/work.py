@@ -288,6 +288,13 @@ def export(
     reason: Annotated[
         str | None, typer.Option(help="why personal data is exported, for the audit log")
     ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="an ISO date (2025-06-01): streets, communities, grids and compounds as they "
+            "were that day (the other layers as today)"
+        ),
+    ] = None,
 ) -> None:
     """Export every layer for GIS (no personal data, unless --people): GeoPackage, or a
     folder of GeoJSON, Shapefile, FlatGeobuf, CSV (WKT) or GeoParquet files."""
@@ -295,7 +302,9 @@ def export(
     from geo_api.auth.audit import record_operator
     from geo_api.export.layers import LAYER_NAMES, check_target, export_layers
     from geo_api.export.people import audit_records, written_privately
+    from geo_api.generations.store import parse_date
 
+    day = parse_date(at, "--at")
     check_target(fmt, dest)
     _free_target(dest, overwrite)
     engine = store()
@@ -311,6 +320,7 @@ def export(
             progress=lambda _n, _r: bar.advance(task),
             people="full" if people else None,
             shown=shown,
+            at=day,
         )
     if people:
         with engine.begin() as conn:

@@ -32,7 +32,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SRID = 4326
@@ -115,6 +115,10 @@ class Street(Base):
     code: Mapped[str] = mapped_column(String(9), unique=True)
     name: Mapped[str] = mapped_column(Text)
     geom: Mapped[WKBElement] = mapped_column(geometry("MULTIPOLYGON"))
+    # The first generation this version is valid in (geo_api.generations, migration 0022).
+    generation_low: Mapped[int] = mapped_column(
+        ForeignKey("generation.id"), server_default=text("gridgov_current_generation()")
+    )
 
 
 class Community(Base):
@@ -137,6 +141,10 @@ class Community(Base):
     # a head's own capacity, when set, overrides them.
     unit_head_target: Mapped[int] = mapped_column(Integer, server_default=text("18"))
     unit_head_max: Mapped[int] = mapped_column(Integer, server_default=text("25"))
+    # The first generation this version is valid in (geo_api.generations, migration 0022).
+    generation_low: Mapped[int] = mapped_column(
+        ForeignKey("generation.id"), server_default=text("gridgov_current_generation()")
+    )
 
 
 class Grid(Base):
@@ -157,6 +165,10 @@ class Grid(Base):
         ForeignKey("community.id", ondelete="CASCADE"), index=True
     )
     geom: Mapped[WKBElement] = mapped_column(geometry("MULTIPOLYGON"))
+    # The first generation this version is valid in (geo_api.generations, migration 0022).
+    generation_low: Mapped[int] = mapped_column(
+        ForeignKey("generation.id"), server_default=text("gridgov_current_generation()")
+    )
 
 
 class Compound(Base):
@@ -165,7 +177,11 @@ class Compound(Base):
     __tablename__ = "compound"
     __table_args__ = (
         ForeignKeyConstraint(
-            ["grid_id", "community_id"], ["grid.id", "grid.community_id"], ondelete="CASCADE"
+            ["grid_id", "community_id"],
+            ["grid.id", "grid.community_id"],
+            ondelete="CASCADE",
+            # A grid moved to another community (a new generation) takes its compounds.
+            onupdate="CASCADE",
         ),
         UniqueConstraint("community_id", "name"),
         gist("compound"),
@@ -177,6 +193,10 @@ class Compound(Base):
     grid_id: Mapped[int] = mapped_column(Integer, index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     geom: Mapped[WKBElement] = mapped_column(geometry("POLYGON"))
+    # The first generation this version is valid in (geo_api.generations, migration 0022).
+    generation_low: Mapped[int] = mapped_column(
+        ForeignKey("generation.id"), server_default=text("gridgov_current_generation()")
+    )
 
 
 class Building(Base):
@@ -846,3 +866,51 @@ class OpenGap(Base):
 
 # The party-building tables share this metadata (and the migrations' comparison).
 import geo_api.db.party  # noqa: E402,F401
+
+
+class Generation(Base):
+    """One set of the area layers' boundaries and the dates it was valid (as MapIt's
+    generations): made current at ``activated``; valid from ``valid_from`` until the
+    day before ``valid_to``. Not yet activated: imported, waiting to be made current."""
+
+    __tablename__ = "generation"
+    __table_args__ = (
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    activated: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    # The area layers imported into this generation; the others carry on unchanged.
+    layers: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    changed_by: Mapped[str | None] = mapped_column(Text)
+
+
+class AreaVersion(Base):
+    """A version of an area that is not in the current generation: an old one, valid
+        from ``generation_low`` to ``generation_high``, or one of a generation not yet
+        made current (low = high = it). Outlines keep their layer's type (compounds are
+    polygons). ``area_id`` is the id it had (or will have) in its
+        layer's table; parents are named by code, as generations share codes, not ids."""
+
+    __tablename__ = "area_version"
+    __table_args__ = (
+        CheckConstraint("layer IN ('street', 'community', 'grid', 'compound')", name="area_layer"),
+        CheckConstraint("generation_high >= generation_low", name="generation_range"),
+        UniqueConstraint("layer", "code", "generation_low"),
+        Index("ix_area_version_layer_generation", "layer", "generation_low", "generation_high"),
+        gist("area_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    layer: Mapped[str] = mapped_column(Text)
+    area_id: Mapped[int | None] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    parent_code: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[WKBElement] = mapped_column(geometry("GEOMETRY"))
+    generation_low: Mapped[int] = mapped_column(ForeignKey("generation.id", ondelete="CASCADE"))
+    generation_high: Mapped[int] = mapped_column(ForeignKey("generation.id", ondelete="CASCADE"))

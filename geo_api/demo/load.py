@@ -11,6 +11,7 @@ from geo_api.db.bulk import bulk_load, copy_frame, reset_sequence
 from geo_api.demo.activities import load_service
 from geo_api.demo.city import City
 from geo_api.demo.party import plant_party
+from geo_api.generations.store import reset as reset_generations
 from geo_api.network.build import rebuild
 
 # (attribute of City, table, columns), parents before children.
@@ -90,6 +91,7 @@ def load_city(
     with engine.begin() as conn, keys_kept(conn):
         bulk_load(conn)  # a crash loses the whole load, never part of it
         conn.execute(text(f"TRUNCATE {', '.join(CITY_TABLES)} RESTART IDENTITY CASCADE"))
+        reset_generations(conn)  # a new city: its boundaries are one generation, from today
         for attribute, table, columns in LAYERS:
             loaded[table] = copy_frame(conn, table, getattr(city, attribute), columns)
             reset_sequence(conn, table)

@@ -12,6 +12,7 @@ format is a folder with a file per layer (the API zips it).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,6 +27,7 @@ from geo_api.export.geoparquet import write_geoparquet
 from geo_api.export.people import Variant, personal_layer
 from geo_api.gaps.areas import area_gaps
 from geo_api.gaps.finder import GAP_LAYERS, gap_layer
+from geo_api.generations.layers import layers_on
 
 __all__ = ["FORMATS", "LAYER_NAMES", "check_target", "export_layers", "shapefile_name"]
 
@@ -77,12 +79,15 @@ def export_layers(
     people: Variant | None = None,
     chunk_rows: int = CHUNK_ROWS,
     shown: dict[str, list[int]] | None = None,
+    at: date | None = None,
 ) -> dict[str, int]:
     """Write every layer to ``out``: one GeoPackage file, or a folder of files, one
     per layer, in the other formats; the number of features of each layer. With an
     ``area``, only what lies in it (an officer's community or grid); with ``people``,
     households and heads carry their personal data (geo_api.export.people), in full
-    or masked, and in full the ids written go into ``shown`` for the audit log."""
+    or masked, and in full the ids written go into ``shown`` for the audit log. With
+    ``at``, the streets, communities, grids and compounds are those in force that day
+    (geo_api.generations); the other layers and the gaps are today's."""
     check_target(fmt, out)
     if chunk_rows < 1:
         raise InvalidInputError(f"chunk_rows must be at least 1, not {chunk_rows}")
@@ -92,8 +97,9 @@ def export_layers(
     else:
         out.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
+    dated = layers_on(conn, LAYERS, at)  # first: a day before any generation is refused
     gaps = area_gaps(conn, area)  # once, for both gap layers
-    for published in LAYERS:
+    for published in dated:
         layer, masks = personal_layer(published, people, shown)
         condition, params = where(layer, area)
         stream = store_stream(conn, layer, condition, params, chunk_rows, masks)

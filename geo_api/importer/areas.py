@@ -96,6 +96,10 @@ class AreaLayer(Layer[AreaState]):
         changed = ("name", *parent, *extra, "geom")
         return [Landing(self.kind.table, ("code",), ("code", *changed), changed)]
 
+    def keys(self, state: AreaState) -> list[str]:
+        """Every code the file holds."""
+        return list(state.seen)
+
     def after(self, conn: Connection, state: AreaState, options: Options) -> list[str]:
         """Parents chosen by location, then overlaps and slivers among siblings."""
         parent = self.kind.parent
@@ -105,7 +109,8 @@ class AreaLayer(Layer[AreaState]):
             state.placed,
         )
         codes = list(state.seen)
-        notes += refuse_overlaps(conn, self.kind.table, codes, accept=options.accept_overlaps)
+        if options.check_overlaps:
+            notes += refuse_overlaps(conn, self.kind.table, codes, accept=options.accept_overlaps)
         return notes
 
 

@@ -79,6 +79,8 @@ class Options:
 
     repair: bool = False  # mend invalid outlines with make_valid (each reported)
     accept_overlaps: bool = False  # land areas that overlap or leave slivers (reported)
+    # False: the caller checks overlaps itself (a new generation, among its own areas).
+    check_overlaps: bool = True
 
 
 class Layer(ABC, Generic[State]):
@@ -141,6 +143,11 @@ class Layer(ABC, Generic[State]):
     def records(self, state: State) -> list[str]:
         """The stored rows the import added or changed ("party_resource:4"), for the
         audit row the CLI and the API write under whoever imported."""
+        return []
+
+    def keys(self, state: State) -> list[str]:
+        """The codes of the rows the file holds, for layers that keep generations (a
+        generation's import keeps exactly the file's areas)."""
         return []
 
     def retired(self, conn: Connection, state: State, ids: list[int]) -> None:

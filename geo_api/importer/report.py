@@ -28,6 +28,7 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     diff: RosterDiff | None = None  # rosters: new, changed, unchanged, missing
     records: list[str] = field(default_factory=list)  # rows changed, for the audit log
+    keys: list[str] = field(default_factory=list)  # the file's areas' codes (generations)
 
     @property
     def rows_landed(self) -> int:

@@ -86,6 +86,7 @@ class ImportOptions(TypedDict, total=False):
     header_row: int | None
     dry_run: bool
     full: bool
+    check_overlaps: bool
 
 
 def import_file(
@@ -121,6 +122,7 @@ def _import(
     header_row: int | None = None,
     dry_run: bool = False,
     full: bool = False,
+    check_overlaps: bool = True,
 ) -> ImportReport:
     """Import ``path`` into ``layer`` (import_file's body). ``progress`` is told
     the rows read so far, chunk by chunk; ``node_crossings`` how the network rebuilt after
@@ -143,7 +145,7 @@ def _import(
     )
     fields = map_columns(source.columns, layer, mapping).fields
     _refuse_unusable(spec, source, fields)
-    options = Options(repair=repair, accept_overlaps=accept_overlaps)
+    options = Options(repair=repair, accept_overlaps=accept_overlaps, check_overlaps=check_overlaps)
     report = ImportReport(layer, path.name, "", warnings=[*source.warnings, *spec.warnings(fields)])
     run = _Run(spec, source, fields, crs, city_bounds(conn), dry_run)
     state = spec.prepare(conn, fields, options)
@@ -184,6 +186,7 @@ def _import(
         )
     report.notes += [_rows_named(n, source) for n in spec.after(conn, state, options)]
     report.records = spec.records(state)
+    report.keys = spec.keys(state)
     report.warnings += _outside_parents(conn, spec)
     _rebuild(conn, spec, report, node_crossings)
     return report

@@ -23,7 +23,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from geo_api.errors import GridgovError, InvalidInputError
-from geo_api.importer.run import ImportRejectedError, ImportReport, import_file
+from geo_api.generations.stage import import_any
+from geo_api.importer.run import ImportRejectedError, ImportReport
 
 MB = 1024**2
 _context = multiprocessing.get_context("forkserver")
@@ -57,7 +58,7 @@ def _child(url: str, layer: str, path: str, options: dict[str, Any], cap: int, p
         engine = create_engine(url, poolclass=NullPool, connect_args={"options": "-c jit=off"})
         try:
             with engine.connect() as conn, conn.begin() as tx:
-                report = import_file(conn, layer, Path(path), **options)
+                report = import_any(conn, layer, Path(path), **options)
                 if options.get("dry_run"):
                     tx.rollback()  # a dry run writes nothing, not even by mistake
         finally:

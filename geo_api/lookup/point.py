@@ -24,9 +24,9 @@ from geo_api.lookup.heads import (
 # One round trip: each level is searched only inside the level above it, and the
 # heads of the compound, building and unit (each by its own index) and the grid's
 # officers come along.
-POINT_SQL = text(f"""
-WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g)
-SELECT heads.list AS heads, officers.list AS officers,
+POINT_TEMPLATE = f"""
+WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g){{with}}
+SELECT {{extra}}heads.list AS heads, officers.list AS officers,
        s.id AS street_id, s.code AS street_code, s.name AS street_name,
        c.id AS community_id, c.code AS community_code, c.name AS community_name,
        g.id AS grid_id, g.code AS grid_code, g.name AS grid_name,
@@ -34,11 +34,7 @@ SELECT heads.list AS heads, officers.list AS officers,
        b.id AS building_id, b.number AS building_number,
        u.id AS unit_id, u.number AS unit_number
 FROM p
-JOIN street s ON ST_Intersects(s.geom, p.g)
-LEFT JOIN community c ON c.street_id = s.id AND ST_Intersects(c.geom, p.g)
-LEFT JOIN grid g ON g.community_id = c.id AND ST_Intersects(g.geom, p.g)
-LEFT JOIN compound cp ON cp.grid_id = g.id AND ST_Intersects(cp.geom, p.g)
-LEFT JOIN building b ON b.compound_id = cp.id AND ST_Intersects(b.geom, p.g)
+{{areas}}LEFT JOIN building b ON b.compound_id = cp.id AND ST_Intersects(b.geom, p.g)
 LEFT JOIN unit u ON u.building_id = b.id AND ST_Intersects(u.geom, p.g)
 LEFT JOIN LATERAL (
     SELECT json_agg(row_to_json(x) ORDER BY x.rank, x.id) AS list FROM (
@@ -52,7 +48,17 @@ LEFT JOIN LATERAL (
     SELECT json_agg(row_to_json(o)) AS list FROM ({SERVING_OFFICERS.format(grid="g.id")}) o
 ) officers ON true
 ORDER BY s.id LIMIT 1
-""")  # noqa: S608 - constant fragments
+"""  # noqa: S608 - constant fragments
+# The current areas, each searched inside the one above (geo_api.lookup.at has those
+# of another date).
+AREA_JOINS = """JOIN street s ON ST_Intersects(s.geom, p.g)
+LEFT JOIN community c ON c.street_id = s.id AND ST_Intersects(c.geom, p.g)
+LEFT JOIN grid g ON g.community_id = c.id AND ST_Intersects(g.geom, p.g)
+LEFT JOIN compound cp ON cp.grid_id = g.id AND ST_Intersects(cp.geom, p.g)
+"""
+POINT_SQL = text(
+    POINT_TEMPLATE.replace("{with}", "").replace("{extra}", "").replace("{areas}", AREA_JOINS)
+)
 
 LEVELS = ("street", "community", "grid", "compound", "building", "unit")
 # Each level's fields and the columns of POINT_SQL's row they come from (the busiest
@@ -87,6 +93,13 @@ def point_answer(
     for level, columns in LEVEL_COLUMNS:
         fields = {field: row[column] for field, column in columns}
         result[level] = fields if fields["id"] is not None else None
+    if "generation_id" in row:  # asked for a date (geo_api.lookup.at)
+        result["generation"] = {
+            "id": row["generation_id"],
+            "name": row["generation_name"],
+            "valid_from": row["generation_valid_from"],
+            "valid_to": row["generation_valid_to"],
+        }
     result["heads"] = [summary(SimpleNamespace(**h), reveal) for h in row["heads"] or []]
     result["grid_officers"] = [
         officer_summary(SimpleNamespace(**o), reveal) for o in row["officers"] or []

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from geo_api.catalogue.layers import LAYER_BY_NAME
 from geo_api.catalogue.scope import Area
+from geo_api.errors import InvalidInputError
+from geo_api.generations.layers import layer_on
 from geo_api.ogc import gap_items
 from geo_api.ogc.collections import check_collection
 from geo_api.ogc.crs import Crs
@@ -17,12 +19,21 @@ from geo_api.ogc.links import GEOJSON, JSON, link, page_links, self_links
 from geo_api.ogc.query import ItemQuery, Page
 
 
-def page(conn: Connection, collection_id: str, query: ItemQuery, area: Area | None = None) -> Page:
-    """One page of a collection's features (those in ``area``, if given)."""
+def page(
+    conn: Connection,
+    collection_id: str,
+    query: ItemQuery,
+    area: Area | None = None,
+    day: date | None = None,
+) -> Page:
+    """One page of a collection's features (those in ``area``, if given; with ``day``,
+    an area layer's boundaries in force then, geo_api.generations)."""
     check_collection(collection_id)
     if collection_id in gap_items.NAMES:
+        if day is not None:
+            raise InvalidInputError(f"datetime: {collection_id} are today's gaps only")
         return gap_items.gap_items(conn, collection_id, query, area)
-    return layer_items(conn, LAYER_BY_NAME[collection_id], query, area)
+    return layer_items(conn, layer_on(conn, LAYER_BY_NAME[collection_id], day), query, area)
 
 
 def feature(
@@ -42,10 +53,11 @@ def feature_collection(
     url: str,
     root: str,
     area: Area | None = None,
+    day: date | None = None,
 ) -> dict[str, Any]:
     """The items document: a GeoJSON FeatureCollection with counts and paging links
     (``url`` is the request's own, ``root`` the OGC API's)."""
-    found = page(conn, collection_id, query, area)
+    found = page(conn, collection_id, query, area, day)
     returned = len(found.features)
     # Sorted pages go by offset: the last id says nothing of where a sorted page ends.
     last = found.features[-1]["id"] if found.features and not query.sorted else None

@@ -18,6 +18,7 @@ from geo_api.auth.audit import record
 from geo_api.export.layers import FORMATS, export_layers
 from geo_api.export.people import Variant, audit_records, variant_for
 from geo_api.gaps.export import GPKG_MEDIA
+from geo_api.generations.store import parse_date
 
 router = APIRouter(tags=["planners"])
 
@@ -42,19 +43,30 @@ def export(
     area: AreaDep,
     fmt: Format,
     people: Annotated[bool, Query(description=PEOPLE_HELP)] = False,
+    at: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="an ISO 8601 date: streets, communities, grids and compounds in "
+            "force that day (the other layers as today)",
+        ),
+    ] = None,
 ) -> FileResponse:
     """Every layer, without personal data unless ``people``: one GeoPackage, or a zip
     of one file per layer in GeoJSON, Shapefile (with .prj and a UTF-8 .cpg),
     FlatGeobuf, CSV with WKT, or GeoParquet. An officer's holds their own community
     (or grid) only."""
     variant: Variant | None = variant_for(caller) if people else None
+    day = parse_date(at, "at")
     workdir = Path(tempfile.mkdtemp(prefix="gridgov-export-"))
     cleanup = BackgroundTask(shutil.rmtree, workdir, ignore_errors=True)
     try:
         with read() as conn:
             target = workdir / ("gridgov.gpkg" if fmt == "gpkg" else "gridgov")
             shown: dict[str, list[int]] = {}
-            written = export_layers(conn, fmt, target, area=area, people=variant, shown=shown)
+            written = export_layers(
+                conn, fmt, target, area=area, people=variant, shown=shown, at=day
+            )
         path = (
             target
             if fmt == "gpkg"

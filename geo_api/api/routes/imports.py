@@ -24,9 +24,11 @@ from geo_api.api.uploads import received
 from geo_api.auth.audit import id_ranges, record
 from geo_api.auth.roles import Caller
 from geo_api.errors import InvalidInputError
+from geo_api.generations.stage import import_any
+from geo_api.generations.store import parse_date
 from geo_api.importer.columns import load_mapping
 from geo_api.importer.diff import RosterDiff
-from geo_api.importer.run import LAYERS, ImportReport, import_file
+from geo_api.importer.run import LAYERS, ImportReport
 from geo_api.isolated.imports import import_in_child
 from geo_api.privacy import mask_name
 from geo_api.rosters.consent import note_consents
@@ -87,12 +89,25 @@ async def upload(
     full: Annotated[
         bool, Query(description="rosters: retire the people the file leaves out")
     ] = False,
+    generation: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="area layers: keep the file as this new generation (not current "
+            "until activated) instead of importing it over the current boundaries",
+        ),
+    ] = None,
+    valid_from: Annotated[
+        str | None,
+        Query(max_length=40, description="with generation: the ISO date it takes effect"),
+    ] = None,
 ) -> dict[str, Any]:
     """Import an uploaded GeoJSON, GeoPackage, zipped Shapefile, CSV or XLSX into a layer
     (one transaction: without skip_bad, one bad row rejects the whole file); an optional
     ``mapping`` file (JSON or TOML: {field: column}) names columns the aliases miss."""
     if layer not in LAYERS:
         raise InvalidInputError(f"unknown layer {layer!r}; importable: {', '.join(LAYERS)}")
+    start = parse_date(valid_from, "valid_from")
     settings = UploadSettings()
     async with received(request, PARTS, settings) as (files, names):
         if "file" not in files:
@@ -111,6 +126,9 @@ async def upload(
             "accept_overlaps": accept_overlaps,
             "dry_run": dry_run,
             "full": full,
+            "generation": generation,
+            "valid_from": start,
+            "by": caller.name,
         }
         path = files["file"]
         if get_transaction in request.app.dependency_overrides or not settings.import_child:
@@ -187,7 +205,7 @@ def _diff(report: ImportReport, caller: Caller) -> dict[str, Any] | None:
 def _here(tx: Any, layer: str, path: Path, options: dict[str, Any]) -> ImportReport:
     """The import in this process, in the app's transaction."""
     with tx() as conn:
-        return import_file(conn, layer, path, **options)
+        return import_any(conn, layer, path, **options)
 
 
 def _mapping(path: Path | None, name: str) -> dict[str, str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -9,10 +10,12 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from geo_api.api.auth import CallerDep, audited, check_area
-from geo_api.api.deps import Read, ReadOne
+from geo_api.api.deps import Read, ReadOne, Transaction
 from geo_api.api.schemas import AddressLookup, Lookup
+from geo_api.generations.store import parse_date
 from geo_api.geo.systems import CRS_HELP, to_wgs84
 from geo_api.lookup.address import lookup_address
+from geo_api.lookup.at import POINT_AT_SQL, no_generation
 from geo_api.lookup.point import POINT_SQL, check_lonlat, point_answer
 
 router = APIRouter(tags=["grid officers"])
@@ -21,24 +24,43 @@ router = APIRouter(tags=["grid officers"])
 @router.get(
     "/lookup",
     response_model=Lookup,
-    responses={404: {"description": "outside the city"}, 422: {"description": "not a coordinate"}},
+    responses={
+        404: {"description": "outside the city, or a date before the first generation"},
+        422: {"description": "not a coordinate, or not an ISO date"},
+    },
 )
 async def lookup(
     request: Request,
     caller: CallerDep,
     fetch: ReadOne,
+    read: Read,  # only for a date before any generation (opens nothing otherwise)
     # Bounds are checked by the domain, whose messages say more (e.g. "swapped?").
     lon: Annotated[float, Query(description="longitude (or easting in a projected crs)")],
     lat: Annotated[float, Query(description="latitude (or northing in a projected crs)")],
     crs: Annotated[str, Query(max_length=40, description=CRS_HELP)] = "wgs84",
+    at: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="an ISO 8601 date (2025-06-01): the street, community, grid and "
+            "compound in force that day (building, unit, heads and officers as today)",
+        ),
+    ] = None,
 ) -> Response:
     """The street, community, grid, compound, building and unit at a point, with their
     heads. The point may be pasted from AMap or Tencent (``crs=gcj02``), Baidu
     (``bd09``), or given in CGCS2000 or any EPSG system; the answer gives it in WGS 84."""
 
+    day = parse_date(at, "at")
     x, y = to_wgs84(lon, lat, crs)
     check_lonlat(x, y)
-    found = point_answer(await fetch(POINT_SQL, {"lon": x, "lat": y}), x, y, caller.reveals)
+    if day is None:
+        row = await fetch(POINT_SQL, {"lon": x, "lat": y})
+    else:
+        row = await fetch(POINT_AT_SQL, {"lon": x, "lat": y, "day": day})
+        if row is None:  # outside the city, or before the first generation: which?
+            await run_in_threadpool(_no_generation, read, day)
+    found = point_answer(row, x, y, caller.reveals)
     community, grid = found["community"], found["grid"]
     check_area(
         caller,
@@ -51,6 +73,12 @@ async def lookup(
     # The busiest route, so no thread at all for masked answers: the statement runs on
     # the event loop, and the answer is checked and written here, as FastAPI would.
     return Response(Lookup.model_validate(found).model_dump_json(), media_type="application/json")
+
+
+def _no_generation(read: Transaction, day: date) -> None:
+    """Raise the answer for a date no generation covers, if it is that."""
+    with read() as conn:
+        no_generation(conn, day)
 
 
 @router.get(

@@ -47,6 +47,14 @@ def map_options(
         bool | None,
         Query(description="households and buildings as vector tiles (default: past 1M)"),
     ] = None,
+    at: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="an ISO 8601 date: the street, community, grid and compound outlines "
+            "in force that day (the rest as today)",
+        ),
+    ] = None,
 ) -> PageOptions:
     """The page options from the query string."""
     require_assets()
@@ -57,6 +65,7 @@ def map_options(
         basemap=basemap,
         tiles=tiles,
         tianditu_key=MapSettings().tianditu_key,
+        at=at,
     )
 
 

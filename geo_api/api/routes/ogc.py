@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from geo_api.api.deps import AreaDep, Read
+from geo_api.generations.layers import parse_instant
 from geo_api.ogc import collections as docs
 from geo_api.ogc import html
 from geo_api.ogc.crs import CRS_URIS, parse_bbox, parse_crs
@@ -30,6 +31,7 @@ ITEM_PARAMETERS = {"f", "limit", "offset", "after", "bbox", "bbox-crs", "crs"} |
     "filter-crs",
     "sortby",
     "properties",
+    "datetime",
 }
 OPENAPI_JSON: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/json": {}, "text/html": {}}}
@@ -163,6 +165,15 @@ def items(
             "geometry always come)",
         ),
     ] = None,
+    when: Annotated[
+        str | None,
+        Query(
+            alias="datetime",
+            max_length=60,
+            description="streets, communities, grids, compounds: a date or date-time "
+            "(2025-06-01); the boundaries in force that day",
+        ),
+    ] = None,
     f: Format = "json",
 ) -> Response:
     """A page of features, filtered by ``filter`` (CQL2), ``bbox`` and any other query
@@ -182,7 +193,8 @@ def items(
     )
     root = _roots(request)[0]
     with read() as conn:
-        doc = feature_collection(conn, collection_id, query, _asked(request), root, area)
+        day = parse_instant(when)
+        doc = feature_collection(conn, collection_id, query, _asked(request), root, area, day)
     page = html.items_page(docs.COLLECTIONS[collection_id][1], doc) if f == "html" else ""
     response = _answer(doc, f, page, "application/geo+json")
     response.headers["Content-Crs"] = f"<{out_crs.uri}>"

@@ -8,7 +8,7 @@ which only hands every key and address a full minute's budget again; a streaming
 replica never sees it (the budgets are spent on the primary).
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0022
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
