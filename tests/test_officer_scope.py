@@ -348,3 +348,48 @@ def test_gaps_of_a_grid_officer_are_their_grids(
     assert {(f["properties"]["type"], f["properties"]["ref_id"]) for f in found} == set(
         zip(expected["type"], expected["ref_id"], strict=True)
     )
+
+
+def test_a_grid_officer_reads_the_members_of_their_grid_only(
+    client: TestClient, conn: Connection, grid_key: tuple[str, int, int]
+) -> None:
+    """Members register with a community, but a grid officer reads (list, one member,
+    the year-end summary) only those whose home lies in their grid: by their household,
+    else by their point."""
+    key, grid_id, community = grid_key
+    conn.execute(
+        text("""INSERT INTO grid (code, name, community_id, geom)
+                SELECT c.code || '998', '测试网格', c.id,
+                       ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(111.0, 35.0), 4326), 0.001))
+                FROM community c WHERE c.id = :c"""),
+        {"c": community},
+    )
+    home = conn.execute(
+        text("""SELECT min(h.id) FROM household h JOIN unit u ON u.id = h.unit_id
+                JOIN building b ON b.id = u.building_id
+                JOIN compound cp ON cp.id = b.compound_id WHERE cp.grid_id = :g"""),
+        {"g": grid_id},
+    ).scalar_one()
+    members = {
+        where: conn.execute(
+            text("""INSERT INTO member (name, phone, community_id, household_id, placed_by,
+                                        registered_on, status, geom)
+                    VALUES (:n, '13600000000', :c, :h, 'household', '2026-01-05', 'serving',
+                            ST_SetSRID(ST_MakePoint(111.0, 35.0), 4326))
+                    RETURNING id"""),
+            {"n": f"网格{where}", "c": community, "h": household},
+        ).scalar_one()
+        for where, household in (("mine", home), ("other", None))
+    }
+    officer = {"X-API-Key": key}
+    listed = client.get("/members", params={"limit": 1000}, headers=officer)
+    assert listed.status_code == 200, listed.text
+    ids = {m["id"] for m in listed.json()["members"]}
+    assert members["mine"] in ids and members["other"] not in ids
+    assert client.get(f"/members/{members['mine']}", headers=officer).status_code == 200
+    refused = client.get(f"/members/{members['other']}", headers=officer)
+    assert refused.status_code == 403 and "outside your grid" in refused.json()["detail"]
+    yearend = client.get("/yearend/members", params={"year": 2026}, headers=officer)
+    assert yearend.status_code == 200, yearend.text
+    shown = {int(row.split(",")[0]) for row in yearend.text.splitlines()[1:]}
+    assert members["mine"] in shown and members["other"] not in shown

@@ -42,15 +42,24 @@ SELECT m.id, m.name, m.phone, m.status, m.workplace, m.workplace_unit_id, m.regi
 FROM member m LEFT JOIN community c ON c.id = m.community_id
 WHERE m.id = :id
 """)
-LIST_SQL = text("""
+# The grid a member lives in: their household's compound's, else the grid their point
+# stands in. Members register with a community; a grid officer sees those of their grid.
+MEMBER_GRID_SQL = """coalesce(
+    (SELECT cp.grid_id FROM household h JOIN unit u ON u.id = h.unit_id
+     JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
+     WHERE h.id = m.household_id),
+    (SELECT g.id FROM grid g WHERE m.geom IS NOT NULL AND ST_Covers(g.geom, m.geom)
+     ORDER BY g.id LIMIT 1))"""
+LIST_SQL = text(f"""
 SELECT m.id, m.name, m.phone, m.status, m.workplace, m.registered_on, m.left_on,
        c.code AS community_code
 FROM member m LEFT JOIN community c ON c.id = m.community_id
 WHERE (CAST(:community AS int) IS NULL OR m.community_id = :community)
+  AND (CAST(:grid AS int) IS NULL OR {MEMBER_GRID_SQL} = :grid)
   AND (:all OR m.left_on IS NULL OR m.left_on > current_date)
 ORDER BY c.code NULLS LAST, m.registered_on, m.id
 LIMIT :limit OFFSET :offset
-""")
+""")  # noqa: S608 - constant SQL; every value is bound
 
 
 def status_of(value: Any) -> str:
@@ -73,16 +82,16 @@ def list_members(
     conn: Connection,
     community_id: int | None = None,
     *,
+    grid_id: int | None = None,
     include_left: bool = False,
     reveal: bool = False,
     limit: int = 100,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """A page of members of a community (or the city), masked unless ``reveal``."""
-    rows = conn.execute(
-        LIST_SQL,
-        {"community": community_id, "all": include_left, "limit": limit, "offset": offset},
-    ).mappings()
+    """A page of members of a community (or the city; with ``grid_id``, those living in
+    that grid), masked unless ``reveal``."""
+    params = {"community": community_id, "grid": grid_id, "all": include_left}
+    rows = conn.execute(LIST_SQL, {**params, "limit": limit, "offset": offset}).mappings()
     return [_shown(dict(r), reveal) for r in rows]
 
 
@@ -92,6 +101,13 @@ def _shown(member: dict[str, Any], reveal: bool) -> dict[str, Any]:
         if member.get("address"):
             member["address"] = mask_address(member["address"])
     return member
+
+
+def grid_of_member(conn: Connection, member_id: int) -> int | None:
+    """The grid a member lives in (None: their home is in no grid)."""
+    sql = f"SELECT {MEMBER_GRID_SQL} FROM member m WHERE m.id = :id"  # noqa: S608 - constant
+    found = conn.execute(text(sql), {"id": member_id}).scalar_one_or_none()
+    return None if found is None else int(found)
 
 
 def community_of_member(conn: Connection, member_id: int) -> int | None:

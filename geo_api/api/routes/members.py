@@ -1,8 +1,8 @@
 """Registered party members (报到党员): the roster and its registrations by month.
 
-Officers change members of their community only (a grid officer's key too: members
-are registered with a community, not a grid); the command centre anywhere;
-planners see the registration counts only.
+Officers change members of their community only (members are registered with a
+community, not a grid); a grid officer reads only the members living in their grid;
+the command centre anywhere; planners see the registration counts only.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from geo_api.errors import ForbiddenError
 from geo_api.rosters.members import (
     add_member,
     community_of_member,
+    grid_of_member,
     leave_member,
     list_members,
     member_detail,
@@ -102,7 +103,8 @@ def members(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
-    """A page of a community's members (an officer's: their own community)."""
+    """A page of a community's members (an officer's: their own community; a grid
+    officer's: the members living in their grid)."""
     with read() as conn:
         community_id = place_id(conn, "community", community)[0] if community else None
         if caller.scoped:
@@ -111,6 +113,7 @@ def members(
         rows = list_members(
             conn,
             community_id,
+            grid_id=caller.grid_id,
             include_left=include_left,
             reveal=caller.reveals,
             limit=limit,
@@ -124,6 +127,8 @@ def member(request: Request, caller: CallerDep, read: Read, member_id: MemberId)
     """A member, contacts and address as the role may see them."""
     with read() as conn:
         _held(caller, community_of_member(conn, member_id), "this member")
+        if caller.grid_id is not None and grid_of_member(conn, member_id) != caller.grid_id:
+            raise ForbiddenError(f"this member lives outside your grid ({caller.grid_code})")
         answer = member_detail(conn, member_id, reveal=caller.reveals)
     return audited(request, caller, answer, "member")
 

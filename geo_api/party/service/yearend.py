@@ -12,6 +12,7 @@ from geo_api.errors import InvalidInputError
 from geo_api.party.service.common import Who, audit, check_year, community_id_of, within
 from geo_api.party.service.records import YEAR_END, YEAR_START
 from geo_api.privacy import mask_name, mask_phone
+from geo_api.rosters.members import MEMBER_GRID_SQL
 
 FORMATS = (".csv", ".xlsx")
 
@@ -37,6 +38,7 @@ MEMBERS_SQL = f"""
                FROM points_entry GROUP BY member_id) p ON p.member_id = m.id
     WHERE m.registered_on < make_date(:y + 1, 1, 1)
       AND (CAST(:c AS int) IS NULL OR m.community_id = :c)
+      AND (CAST(:g AS int) IS NULL OR {MEMBER_GRID_SQL} = :g)
     ORDER BY c.code NULLS LAST, m.id"""  # noqa: S608 - constant SQL
 
 
@@ -51,7 +53,12 @@ def member_summaries(
         community_id = community_id or who.community_id
         within(who, community_id, f"community {community}")
     frame = pd.DataFrame(
-        conn.execute(text(MEMBERS_SQL), {"y": year, "c": community_id}).mappings().all()
+        conn.execute(
+            text(MEMBERS_SQL),
+            {"y": year, "c": community_id, "g": who.grid_id if who is not None else None},
+        )
+        .mappings()
+        .all()
     )
     if frame.empty:
         return frame
