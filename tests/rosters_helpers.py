@@ -42,6 +42,12 @@ INVARIANTS = {
         JOIN head hd ON hd.id = a.head_id JOIN unit hu ON hu.id = hd.unit_id
         JOIN building hb ON hb.id = hu.building_id JOIN compound hc ON hc.id = hb.compound_id
         WHERE a.valid_to IS NULL AND c.community_id <> hc.community_id""",
+    "overlapping covers of a place at one level": """
+        SELECT x.id FROM place_cover x JOIN place_cover y ON x.id < y.id AND x.level = y.level
+          AND coalesce(x.building_id, x.compound_id, x.grid_id)
+            = coalesce(y.building_id, y.compound_id, y.grid_id)
+        WHERE tstzrange(x.valid_from, coalesce(x.valid_to, 'infinity'), '[)')
+           && tstzrange(y.valid_from, coalesce(y.valid_to, 'infinity'), '[)')""",
 }
 
 

@@ -206,3 +206,34 @@ def test_the_diff_from_the_cli_and_the_api(
         text("SELECT left_on FROM grid_officer WHERE name = :n"), {"n": left_out}
     ).scalar_one()
     assert left == today()
+
+
+def test_a_full_members_roster_retires_the_members_it_leaves_out(
+    conn: Connection, tmp_path: Path
+) -> None:
+    """A --full members import (not a dry run) ends every serving member the file
+    leaves out: left today, "not in roster"; the members it lists stay."""
+    active = "left_on IS NULL OR left_on > current_date"
+    members = pd.read_sql_query(
+        text("SELECT name AS 姓名, phone AS 电话, address AS 地址, registered_on AS 报到日期 "
+             f"FROM member WHERE {active} ORDER BY id LIMIT 20"), conn
+    )  # fmt: skip
+    serving = conn.execute(text(f"SELECT count(*) FROM member WHERE {active}")).scalar_one()
+    assert serving > 20, "the test city needs members beyond the file's"
+    members.to_csv(tmp_path / "党员.csv", index=False)
+    report = import_file(conn, "members", tmp_path / "党员.csv", full=True)
+    assert report.diff is not None and not report.diff.dry_run
+    assert report.diff.missing == report.diff.retired == serving - 20
+    listed = list(members["电话"].astype(str))
+    still = conn.execute(
+        text(f"SELECT phone FROM member WHERE {active} ORDER BY phone")
+    ).scalars().all()  # fmt: skip
+    assert sorted(still) == sorted(listed)
+    gone = conn.execute(
+        text("SELECT left_on, left_reason, count(*) AS n FROM member "
+             "WHERE NOT (phone = ANY(:p)) AND left_on = :today GROUP BY 1, 2"),
+        {"p": listed, "today": today()},
+    ).all()  # fmt: skip
+    assert [(g.left_on, g.left_reason, g.n) for g in gone] == [
+        (today(), "not in roster", serving - 20)
+    ]

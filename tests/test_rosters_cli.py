@@ -72,6 +72,40 @@ def test_heads_retire_add_move_capacity(run: Run, own_store: tuple[str, Engine])
         assert broken(conn) == {}
 
 
+def test_heads_move(run: Run, own_store: tuple[str, Engine]) -> None:
+    """gridgov heads move ends the head's term and opens one at the other unit, audited,
+    re-assigned, printed; moving them to where they serve already is one line."""
+    engine = own_store[1]
+    with engine.begin() as conn:
+        head = a_unit_head(conn)
+        target = one(
+            conn,
+            """SELECT u.id FROM unit u JOIN building b ON b.id = u.building_id
+               WHERE b.compound_id = :cp AND u.id <> :u ORDER BY u.id LIMIT 1""",
+            cp=head.compound_id,
+            u=head.unit_id,
+        )[0]
+        # Serving a unit they do not live in: a volunteer's household may.
+        conn.execute(text("UPDATE household SET volunteer = true WHERE id = :h"),
+                     {"h": head.household_id})  # fmt: skip
+    code, out, err = run("heads", "move", str(head.id), str(target), "--by", "网格员王")
+    assert code == 0, err
+    assert "名册变更" in out and "调任" in out and "换了单元长" in out
+    with engine.connect() as conn:
+        new = one(conn, "SELECT id, unit_id, moved_from, appointed_by, left_on FROM head "
+                  "WHERE moved_from = :h", h=head.id)  # fmt: skip
+        assert tuple(new)[1:] == (target, head.id, "网格员王", None)
+        old = one(conn, "SELECT left_on, left_reason FROM head WHERE id = :h", h=head.id)
+        assert old[0] is not None and f"unit {target}" in old[1]
+        logged = conn.execute(
+            text("SELECT records FROM audit_log WHERE action = 'gridgov heads move'")
+        ).scalars().all()  # fmt: skip
+        assert any(f"head:{new.id}" in r for r in logged), logged
+        assert broken(conn) == {}
+    code, _, err = run("heads", "move", str(new.id), str(target))
+    assert code == 1 and "already serves" in err and "Traceback" not in err
+
+
 def test_households_end_and_move(run: Run, own_store: tuple[str, Engine]) -> None:
     engine = own_store[1]
     with engine.connect() as conn:

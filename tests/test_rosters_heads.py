@@ -192,3 +192,81 @@ def test_update_capacity_reassigns_and_checks(conn: Connection) -> None:
     assert one(conn, "SELECT name FROM head WHERE id = :h", h=head.id)[0] == "王五"
     with pytest.raises(InvalidInputError):
         heads.update(conn, head.id, by="o", capacity=5, follow_community=True)
+
+
+OPEN_COVER = """SELECT head_id FROM place_cover WHERE level = :role AND {role}_id = :p
+                AND valid_to IS NULL"""
+
+
+def _cover(conn: Connection, role: str, place: int) -> list[int]:
+    """The heads whose cover of a building or compound is open."""
+    sql = OPEN_COVER.format(role=role)
+    return [int(h) for h in conn.execute(text(sql), {"role": role, "p": place}).scalars()]
+
+
+def _resident(conn: Connection, role: str, place: int) -> int:
+    """A current household living in the building or compound, no one's home as a head."""
+    return int(
+        one(
+            conn,
+            f"""SELECT h.id FROM household h JOIN unit u ON u.id = h.unit_id
+                JOIN building b ON b.id = u.building_id
+                WHERE {"b.id" if role == "building" else "b.compound_id"} = :p
+                  AND h.ended_on IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM head hd WHERE hd.household_id = h.id)
+                ORDER BY h.id LIMIT 1""",
+            p=place,
+        )[0]
+    )
+
+
+@pytest.mark.parametrize("role", ["building", "compound"])
+def test_building_and_compound_heads_open_and_close_their_covers(
+    conn: Connection, role: str
+) -> None:
+    """楼长 and 小区长 through the domain: a retired one's cover closes, an appointed one's
+    opens at their place, a moved 楼长's closes at the old place and opens at the new
+    (the test city has one compound per community: a 小区长 has nowhere to move);
+    covers never overlap per place and level."""
+    # The places of each community: the head must have another to move to.
+    places = (
+        "SELECT b.id, cp.community_id FROM building b JOIN compound cp ON cp.id = b.compound_id"
+        if role == "building"
+        else "SELECT id, community_id FROM compound"
+    )
+    head = one(
+        conn,
+        f"""WITH p AS ({places})
+            SELECT hd.id, hd.{role}_id AS place, p.community_id,
+                   (SELECT min(o.id) FROM p o WHERE o.community_id = p.community_id
+                      AND o.id <> p.id) AS other
+            FROM active_head hd JOIN p ON p.id = hd.{role}_id
+            WHERE hd.role = :role
+            ORDER BY (SELECT count(*) FROM p o WHERE o.community_id = p.community_id) DESC,
+                     hd.id LIMIT 1""",
+        role=role,
+    )
+    assert head.id in _cover(conn, role, head.place)
+    heads.retire(conn, head.id, by="网格员王", reason="搬走了")
+    assert head.id not in _cover(conn, role, head.place)
+    assert broken(conn) == {}
+    household = _resident(conn, role, head.place)
+    appointed = heads.appoint(conn, role, head.place, household, by="网格员王",
+                              name="新头", phone="13800000000")  # fmt: skip
+    assert _cover(conn, role, head.place) == [appointed.head_id]
+    assert broken(conn) == {}
+    if role == "compound":
+        # The test city has one compound per community: nowhere for a 小区长 to move to.
+        assert head.other is None
+        return
+    other = head.other
+    conn.execute(text("UPDATE household SET volunteer = true WHERE id = :h"), {"h": household})
+    moved = heads.move(conn, appointed.head_id, other, by="网格员王")
+    assert appointed.head_id not in _cover(conn, role, head.place)
+    assert _cover(conn, role, other) == [moved.head_id]
+    closed = conn.execute(
+        text("SELECT count(*) FROM place_cover WHERE head_id = :h AND valid_to IS NOT NULL"),
+        {"h": appointed.head_id},
+    ).scalar_one()
+    assert closed >= 1
+    assert broken(conn) == {}
