@@ -4,6 +4,7 @@ filters, CRS (against pyproj), HTML, bad parameters, and no personal data."""
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
 import geopandas as gpd
@@ -12,9 +13,11 @@ import shapely
 from fastapi.testclient import TestClient
 from pyproj import Transformer
 from shapely.geometry import box, shape
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from geo_api.catalogue.layers import LAYER_BY_NAME, LAYERS
+from geo_api.db.results import forget
+from geo_api.gaps import finder
 from geo_api.gaps.finder import find_gaps
 from geo_api.ogc.collections import COLLECTIONS
 from geo_api.ogc.links import page_links, self_links
@@ -129,6 +132,48 @@ def test_gaps_page_through_with_stable_ids(client: TestClient, conn: Connection,
     # A gap of the other geometry is not in this collection.
     other = "gap_points" if name == "gap_areas" else "gap_areas"
     assert client.get(f"/ogc/collections/{other}/items/{gap['id']}").status_code == 404
+
+
+def walk(client: TestClient, name: str, limit: int) -> list[str]:
+    """Every feature id of a collection, following its next links."""
+    url: str | None = f"/ogc/collections/{name}/items?limit={limit}"
+    ids: list[str] = []
+    while url:
+        page = get(client, url)
+        ids += [f["id"] for f in page["features"]]
+        url = next((local(li["href"]) for li in page["links"] if li["rel"] == "next"), None)
+    return ids
+
+
+def test_gap_pages_are_cut_from_gaps_found_once(
+    client: TestClient, conn: Connection, engine: Engine
+) -> None:
+    """Paging through the gap collections (twice, as GDAL reopening a layer) runs the
+    gap finder once for the data version, not once a page: the finder raises after
+    its first computation."""
+    with engine.begin() as writer:  # a new data version: nothing stored for it yet
+        writer.execute(
+            text(
+                "UPDATE household SET persons = persons WHERE id = (SELECT min(id) FROM household)"
+            )
+        )
+    calls: list[int] = []
+
+    def find_once(*args: Any, **kwargs: Any) -> gpd.GeoDataFrame:
+        calls.append(1)
+        if len(calls) > 1:
+            raise AssertionError("the gap finder ran again for a page")
+        return finder.find_gaps(*args, **kwargs)
+
+    with patch("geo_api.gaps.stored.find_gaps", side_effect=find_once):
+        for name in ("gap_areas", "gap_points"):
+            total = get(client, f"/ogc/collections/{name}/items", limit=1)["numberMatched"]
+            limit = max(1, total // 5)  # about six pages
+            first = walk(client, name, limit)
+            forget()  # as another worker: this process's memory is gone, the store is not
+            assert walk(client, name, limit) == first
+            assert len(first) == len(set(first)) == total > limit
+    assert calls == [1]
 
 
 def buildings(conn: Connection) -> gpd.GeoDataFrame:

@@ -56,7 +56,7 @@ def units_list(
             (
                 u["id"],
                 u["name"],
-                u["kind"],
+                t(u["kind"]),
                 u["contact_name"],
                 u["contact_phone"],
                 u["agreements_in_force"],
@@ -248,6 +248,6 @@ def match(
     )
     out.print(
         f"{t('open demands')} {answer['open_demands']}, {t('met')} {answer['met']}, "
-        f"{t('walk')} {answer['total_m'] / 1000:.1f} km ({answer['method']})"
+        f"{t('walk')} {answer['total_m'] / 1000:.1f} km ({t(answer['method'])})"
         + (f"; {t('projects made')} {answer['met']}" if accept else "")
     )

@@ -58,8 +58,10 @@ def stats(
     first, last = _date(start, "--from"), _date(stop, "--to")
     with store().connect() as conn:
         found = stats_of(conn, level, code, first, last)
+    # The city's stored name is Chinese (全市): an English run says "city".
+    place = t("city") if level == "city" else found["name"] or found["code"]
     listing(
-        f"{t('figures by day')}: {found['name'] or found['code']}",
+        f"{t('figures by day')}: {place}",
         [t(head) for _key, head in COLUMNS],
         [[row[key] for key, _head in COLUMNS] for row in found["days"]],
     )

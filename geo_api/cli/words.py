@@ -358,4 +358,15 @@ ZH: Final[dict[str, str]] = {
     "points exchanged": "积分已兑换",
     "points rules": "积分规则",
     "year-end summary": "年度总结",
+    "durable": "持久写入",
+    # Alliance units' kinds (geo_api.db.party.UnitKind): English runs print the code.
+    "government": "党政机关",
+    "institution": "事业单位",
+    "state_firm": "国有企业",
+    "private_firm": "非公企业",
+    "school": "学校",
+    "hospital": "医院",
+    "bank": "金融机构",
+    "social_org": "社会组织",
+    "other": "其他",
 }
