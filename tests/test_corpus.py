@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
+from pyproj import Geod
+from sqlalchemy import Connection, text
 from typer.testing import CliRunner
 
 from geo_api.cli import imports as cli_imports
@@ -25,6 +26,7 @@ from geo_api.importer import run
 from geo_api.importer.read import Source
 from tests.data.corpus import CASES, Case, Imported, Refused
 
+GEOD = Geod(ellps="WGS84")
 CLI_FLAGS = {"source_layer": "--layer", "skip_bad": "--skip-bad"}
 
 
@@ -37,6 +39,20 @@ class Outcome:
     rejects: list[tuple[int, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # notes and warnings of the answer
     read_notes: list[str] = field(default_factory=list)  # the reader's own (Source.notes)
+    metres: list[float | None] = field(default_factory=list)  # each Landed's distance off
+
+
+def _measure(case: Case, conn: Connection) -> list[float | None]:
+    """How far what each of the case's ``landed`` queries finds lies from where it must."""
+    if not isinstance(case.expect, Imported):
+        return []
+    off: list[float | None] = []
+    for where in case.expect.landed:
+        row = conn.execute(text(where.query)).first()
+        off.append(
+            None if row is None else float(GEOD.inv(where.lon, where.lat, row[0], row[1])[2])
+        )
+    return off
 
 
 class _Sources:
@@ -99,6 +115,7 @@ def _cli(case: Case, path: Path, conn: Connection, monkeypatch: pytest.MonkeyPat
     savepoint = conn.begin_nested()
     try:
         result = CliRunner().invoke(app, args)
+        metres = _measure(case, conn) if result.exit_code == 0 else []
     finally:
         savepoint.rollback()
     assert "Traceback" not in result.output, result.output
@@ -114,10 +131,17 @@ def _cli(case: Case, path: Path, conn: Connection, monkeypatch: pytest.MonkeyPat
         rejects=[(r.row, r.field) for r in report.rejects],
         notes=report.notes + report.warnings,
         read_notes=sources.notes(),
+        metres=metres,
     )
 
 
-def _api(case: Case, path: Path, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Outcome:
+def _api(
+    case: Case,
+    path: Path,
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    conn: Connection | None = None,
+) -> Outcome:
     """``POST /imports/{layer}`` with the file and the options as query parameters."""
     sources = _Sources(monkeypatch)
     params = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in case.options.items()}
@@ -134,6 +158,7 @@ def _api(case: Case, path: Path, client: TestClient, monkeypatch: pytest.MonkeyP
         rejects=[(r["row"], r["field"]) for r in body["rejects"]],
         notes=body["notes"] + body["warnings"],
         read_notes=sources.notes(),
+        metres=[] if conn is None else _measure(case, conn),
     )
 
 
@@ -153,6 +178,10 @@ def _check(case: Case, shell: str, got: Outcome) -> None:
     said = got.notes + got.read_notes
     for words in expect.notes:
         assert any(words in note for note in said), f"{case.name} via {shell}: {words!r} in {said}"
+    for where, off in zip(expect.landed, got.metres, strict=True):
+        assert off is not None and off < where.metres, (
+            f"{case.name} via {shell}: {where.query} lands {off} m from {where.lon}, {where.lat}"
+        )
 
 
 def _params() -> list[Any]:
@@ -169,7 +198,7 @@ def test_case_through_cli_and_api(
 ) -> None:
     path = case.make(tmp_path)
     via_cli = _cli(case, path, conn, monkeypatch)
-    via_api = _api(case, path, client, monkeypatch)
+    via_api = _api(case, path, client, monkeypatch, conn)
     _check(case, "the CLI", via_cli)
     _check(case, "the API", via_api)
     assert (via_cli.refused is None) == (via_api.refused is None)

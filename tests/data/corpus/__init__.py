@@ -11,7 +11,8 @@ its cases. ``tests/test_corpus.py`` runs every case through the CLI and the
 API; ``tests/data/make_corpus.py`` writes every file into a folder to look at.
 
 ``options`` are the import's options by their API names: ``crs``, ``encoding``,
-``sheet``, ``source_layer``, ``skip_bad``, ``header_row``.
+``sheet``, ``source_layer``, ``skip_bad``, ``header_row``, ``repair``,
+``accept_overlaps``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-TOPICS = ("reading", "hostile", "signins", "party")  # the lead adds "checks"
+TOPICS = ("reading", "hostile", "signins", "party", "checks")
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,25 @@ class Refused:
 
 
 @dataclass(frozen=True)
+class Landed:
+    """Where a row must land: ``query`` (SQL, one row of lon, lat) finds what it stored,
+    which must lie within ``metres`` of ``lon``, ``lat`` (WGS 84)."""
+
+    query: str
+    lon: float
+    lat: float
+    metres: float = 1.0
+
+
+@dataclass(frozen=True)
 class Imported:
-    """The import succeeds: ``rows`` landed, these rejects as (row, field), and for each
-    of ``notes`` a note or warning that holds it."""
+    """The import succeeds: ``rows`` landed, these rejects as (row, field), for each
+    of ``notes`` a note or warning that holds it, and each of ``landed`` where it says."""
 
     rows: int
     rejects: tuple[tuple[int, str], ...] = ()
     notes: tuple[str, ...] = ()
+    landed: tuple[Landed, ...] = ()
 
 
 Expect = Refused | Imported
