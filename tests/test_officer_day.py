@@ -420,13 +420,18 @@ def test_the_day_lists_terms_households_rosters_and_party_work(conn: Connection)
                                                    WHERE community_id = :c) RETURNING id"""),
         {"c": mine.id},
     ).scalar_one()
+    # A member of the community (one registered for the test: the small city may have
+    # none there) leaves today.
     member = conn.execute(
-        text("""UPDATE member SET left_on = current_date, left_reason = '迁出',
-                       changed_at = now(), changed_by = '王干事'
-                WHERE id = (SELECT min(id) FROM member WHERE community_id = :c
-                            AND household_id IS NOT NULL) RETURNING id"""),
+        text("""INSERT INTO member (name, phone, community_id, registered_on, status)
+                VALUES ('离开党员', '13600000002', :c, '2025-03-01', 'serving') RETURNING id"""),
         {"c": mine.id},
     ).scalar_one()
+    conn.execute(
+        text("""UPDATE member SET left_on = current_date, left_reason = '迁出',
+                       changed_at = now(), changed_by = '王干事' WHERE id = :m"""),
+        {"m": member},
+    )
     project = conn.execute(
         text("INSERT INTO party_project (year, title, community_id, created_by) "
              "VALUES (2026, '楼道照明', :c, '李书记') RETURNING id"),

@@ -77,7 +77,8 @@ def cache_formulas(path: Path, cached: dict[str, object]) -> Path:
     xml = members[part].decode()
     for ref, value in cached.items():
         kind = ' t="str"' if isinstance(value, str) else ""
-        pattern = rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/>'
+        # openpyxl writes an empty <v/>, or <v></v> when lxml is installed.
+        pattern = rf'<c r="{ref}"([^>]*)><f>(.*?)</f>(?:<v\s*/>|<v></v>)'
         xml, found = re.subn(pattern, rf'<c r="{ref}"\1{kind}><f>\2</f><v>{value}</v>', xml)
         if found != 1:
             raise ValueError(f"no formula cell {ref} in {path.name}")
