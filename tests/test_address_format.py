@@ -49,6 +49,7 @@ ROOMS = st.builds(lambda f, n: f"{f}{n:02d}", st.integers(1, 33), st.integers(1,
 @example(None, "新田社区", "建设路12号", 3, 2, "501", None, None)
 @example(None, "新田社区", "幸福3号楼2单元", 41, 2, "501", None, None)
 @example(None, "新田社区", "阳光第", 3, 2, "501", None, None)
+@example(None, "新田社区", "一号一层", 1, 1, "101", None, "1区")
 def test_every_formatted_address_reads_back(
     street: str | None,
     community: str,
@@ -59,18 +60,23 @@ def test_every_formatted_address_reads_back(
     label: str | None,
     zone: str | None,
 ) -> None:
+    # The compound as written: with its zone (B区) unless its name ends with it.
+    written = (
+        compound if zone is None or zone_of(compound) == zone_of(f"名{zone}") else compound + zone
+    )
     try:
         text = format_address(community, compound, building, unit, room, label, zone, street=street)
     except InvalidInputError:
         # Refused only for a name no writing reads back, not even the street and the
-        # name alone before the building, unit and room (浍滨街道家园 reads as one name).
-        alone = parse_address(f"{street or ''}{compound}{building}号楼{unit}单元{room}室")
-        assert (alone.street, alone.compound) != (street, compound)
+        # name (with its zone) alone before the building, unit and room (浍滨街道家园
+        # reads as one name; 一号一层1区1号楼 as no compound 一号一层1区).
+        # The writer needs both forms to read back: with the room, and without it (the
+        # unit's address, written once for its homes).
+        forms = (f"{building}号楼{unit}单元{room}室", f"{building}号楼{unit}单元")
+        read = [parse_address(f"{street or ''}{written}{tail}") for tail in forms]
+        assert any((alone.street, alone.compound) != (street, written) for alone in read)
         return
     parsed = parse_address(text)
-    written = (
-        compound if zone is None or zone_of(compound) == zone_of(f"名{zone}") else compound + zone
-    )
     # A compound whose name begins with a generic word (家园…) is written without its
     # community, which the parser would otherwise read as part of the compound's name.
     assert parsed.community in (community, None)
