@@ -49,8 +49,8 @@ def test_full_and_masked_variants(conn: Connection, tmp_path: Path) -> None:
     shown = by_id(gpd.read_parquet(masked / "heads.parquet"), "name", "phone")
     assert shown == {i: (mask_name(n), mask_phone(p)) for i, (n, p) in heads.items()}
     assert any("*" in name for name, _ in shown.values())
-    # Households have no names or phones in the store; their address shows as to the
-    # command centre's other answers.
+    # The test city's households carry no register names or phones (the next test gives
+    # one them); their address shows as to the command centre's other answers.
     assert len(gpd.read_parquet(masked / "households.parquet")) == len(homes)
     plain = tmp_path / "plain.gpkg"
     export_layers(conn, "gpkg", plain)
@@ -161,3 +161,29 @@ def test_a_people_export_from_the_cli_is_owner_only(tmp_path: Path, conn: Connec
     with written_privately(single):
         export_layers(conn, "gpkg", single, people="full")
     assert stat.S_IMODE(single.stat().st_mode) == 0o600
+
+
+def test_the_registers_kept_fields_are_personal_too(conn: Connection, tmp_path: Path) -> None:
+    """A register's head of household, phone, household number, registration date and
+    remarks (kept by the household import) are in full only in the full variant,
+    masked in the masked one, and absent from the plain export."""
+    conn.execute(
+        text("""UPDATE household SET head_name = '张建国', phone = '13912345678',
+                       household_no = '2', registered_on = '2023-05-06', remarks = '独居老人'
+                WHERE id = (SELECT min(id) FROM household)""")
+    )
+    first = conn.execute(text("SELECT min(id) FROM household")).scalar_one()
+    kept = ("head_name", "phone", "household_no", "remarks")
+    full = tmp_path / "full.gpkg"
+    export_layers(conn, "gpkg", full, people="full", chunk_rows=50)
+    homes = by_id(pyogrio.read_dataframe(full, layer="households"), *kept, "registered_on")
+    assert homes[first][:4] == ("张建国", "13912345678", "2", "独居老人")
+    assert str(homes[first][4]).startswith("2023-05-06")
+    masked = tmp_path / "masked"
+    export_layers(conn, "parquet", masked, people="masked")
+    shown = by_id(gpd.read_parquet(masked / "households.parquet"), *kept)
+    assert shown[first] == (mask_name("张建国"), mask_phone("13912345678"), mask_name("2"), "***")
+    plain = tmp_path / "plain.gpkg"
+    export_layers(conn, "gpkg", plain)
+    fields = set(pyogrio.read_info(plain, layer="households")["fields"])
+    assert not {*kept, "registered_on"} & fields

@@ -73,3 +73,27 @@ def test_a_file_without_hours_keeps_the_stored_hours(conn: Connection, tmp_path:
     report = import_file(conn, "stations", path)
     assert report.landed.unchanged == len(frame)
     assert conn.execute(text("SELECT count(*) FROM station WHERE hours IS NULL")).scalar() == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "tier"),
+    [
+        ("市级", "city"), ("街道级", "street"), ("乡镇级", "street"), ("社区级", "community"),
+        ("村级", "community"), ("驿站", "outpost"), ("City", "city"), ("township", "street"),
+        ("Community", "community"), ("village", "community"), ("outpost", "outpost"),
+        ("社区党群服务站", "community"), ("街道党群服务中心", "street"),
+    ],
+)  # fmt: skip
+def test_every_tier_people_write_lands_as_its_tier(
+    conn: Connection, tmp_path: Path, written: str, tier: str
+) -> None:
+    """The tiers of the issue (市级, 街道级, 社区级, 乡镇级, 村级, 驿站 and their English),
+    each read from a station file as written, land as the tier they mean."""
+    row = pd.read_sql_query(text(STATIONS), conn).head(1).copy()
+    row["站点名称"], row["层级"] = f"层级测试{written}", written
+    row.to_csv(tmp_path / "tier.csv", index=False)
+    assert import_file(conn, "stations", tmp_path / "tier.csv").landed.inserted == 1
+    stored = conn.execute(
+        text("SELECT tier FROM station WHERE name = :n"), {"n": f"层级测试{written}"}
+    ).scalar_one()
+    assert stored == tier
