@@ -206,11 +206,13 @@ def test_every_page_answers_after_minimal_imports(
         "/yearend/{kind}": "/yearend/communities",
     }
     routes = app_get_paths(client.app)  # type: ignore[arg-type]
-    assert routes - {
+    per_collection = {  # requested below, for every collection
         "/ogc/collections/{collection_id}",
+        "/ogc/collections/{collection_id}/queryables",
         "/ogc/collections/{collection_id}/items",
         "/ogc/collections/{collection_id}/items/{feature_id}",
-    } <= set(urls)
+    }
+    assert routes - per_collection <= set(urls)
     assert "/stats" in routes and "/yearend/{kind}" in routes  # the walk reaches into routers
     for route, url in urls.items():
         if url is None:
@@ -221,6 +223,8 @@ def test_every_page_answers_after_minimal_imports(
     for collection in collections:
         name = collection["id"]
         assert client.get(f"/ogc/collections/{name}?f=json").status_code == 200, name
+        queryables = client.get(f"/ogc/collections/{name}/queryables")
+        assert queryables.status_code == 200, (name, queryables.text[:500])
         items = client.get(
             f"/ogc/collections/{name}/items?f=json&bbox={lon - 0.01},{lat - 0.01},"
             f"{lon + 0.01},{lat + 0.01}"
