@@ -77,9 +77,10 @@ def test_a_year_without_a_partition_is_kept_then_moved_into_one(conn: Connection
 
 
 def test_the_migration_converts_a_store_that_holds_data(scratch_url: str, city: City) -> None:
-    """0021 → 0025 keeps every row, id and key; new rows continue the ids; and back."""
+    """0024 → 0025 keeps every row, id and key; new rows continue the ids; and back. (From
+    0024, the revision before: the city loader needs 0022's generations.)"""
     engine = create_engine(scratch_url)
-    migrate.upgrade(engine, "0021")
+    migrate.upgrade(engine, "0024")
     load_city(engine, city)
     last_year = THIS_YEAR - 1
     with engine.begin() as conn:
@@ -124,7 +125,7 @@ def test_the_migration_converts_a_store_that_holds_data(scratch_url: str, city: 
         record_operator(conn, "GET /heads/3", ["head:3"])
         newest = conn.execute(text("SELECT max(id) FROM audit_log")).scalar_one()
         assert newest == max(r[0] for r in before["audit_log"]) + 1  # type: ignore[call-overload]
-    migrate.downgrade(engine, "0021")
+    migrate.downgrade(engine, "0024")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM pg_partitioned_table")).scalar_one() == 0
     assert inspect(engine).get_pk_constraint("audit_log")["constrained_columns"] == ["id"]
