@@ -161,7 +161,9 @@ def check_cells(
         named = named.where(
             building_label.notna(), building.map(lambda b: "" if b is None else str(int(b)))
         )
-        parent_key = compound + "/" + named
+        # As text on both sides (None stays missing): the footprint's building comes as
+        # Python objects, the compound as pandas' text, which will not add to objects.
+        parent_key = compound.astype("str") + "/" + named.astype("str")
         parent_field, parent_rule = "building", "no such building of this compound"
     parent = parent_key.map(lambda k: state.parents.get(str(k)))
     if layer == "units":

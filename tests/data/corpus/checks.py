@@ -11,7 +11,7 @@ heads and officers (their required columns only).
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -338,10 +338,23 @@ def _compounds(folder: Path) -> Path:
     return vector(folder / "compounds.geojson", frame)
 
 
+@lru_cache(maxsize=1)
+def _inside_a_building() -> tuple[float, float]:
+    """A point inside the test city's first building (of compound 1), as the generator
+    makes it: a unit's footprint there needs no building column."""
+    from geo_api.demo.city import generate_city
+
+    city = generate_city(1_000, 7)  # the test city (tests/conftest.py)
+    first = city.compounds.iloc[0]["id"]
+    building = city.buildings[city.buildings["compound_id"] == first].iloc[:1]
+    point = building.to_crs(4326).geometry.representative_point().iloc[0]
+    return float(point.x), float(point.y)
+
+
 @CASES.case("units_required_columns_only", "units", Imported(1))
 def _units(folder: Path) -> Path:
-    frame = gpd.GeoDataFrame({"单元": [9]}, geometry=[square(111.31580, 35.61728, 0.00005)],
-                             crs=4326)  # fmt: skip
+    lon, lat = _inside_a_building()
+    frame = gpd.GeoDataFrame({"单元": [9]}, geometry=[square(lon, lat, 0.00002)], crs=4326)
     return vector(folder / "units.gpkg", frame)
 
 
