@@ -5,14 +5,17 @@ history stays consistent. Each test runs in the rolled-back transaction."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import pyogrio
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
+from geo_api.auth.keys import create_key
+from geo_api.clock import today
 from geo_api.errors import ConflictError, InvalidInputError, NotFoundError
 from geo_api.export.layers import export_layers
 from geo_api.generations.activate import activate
@@ -22,7 +25,6 @@ from geo_api.generations.stage import import_generation
 from geo_api.generations.store import at, current, named, parse_date, set_start
 from geo_api.lookup.at import lookup_point_at
 from geo_api.lookup.point import lookup_point
-from geo_api.rosters.record import today
 from maps.layers import area_layer
 from maps.options import page_options
 from tests.generations_city import Split, split_files
@@ -272,6 +274,29 @@ def test_lookup_api_takes_a_date(client: TestClient, conn: Connection, tmp_path:
     assert early.status_code == 404 and "no boundaries known before 2025-01-01" in early.text
     outside = client.get("/lookup", params={"lon": 0.5, "lat": 0.5, "at": PAST.isoformat()})
     assert outside.status_code == 404 and "outside every street" in outside.text
+
+
+def test_a_date_does_not_open_todays_heads_of_another_community(
+    client: TestClient, conn: Connection, engine: Engine, tmp_path: Path
+) -> None:
+    """An officer of the old community asks for a home on a date it was theirs: the
+    answer's heads are today's, of the new community, so the lookup is refused."""
+    split = staged(conn, tmp_path)
+    activate(conn, NAME)
+    lon, lat = home_point(conn, min(split.moved_households))
+    name = f"old community officer {time.monotonic_ns()}"
+    with engine.begin() as keys:
+        key = create_key(keys, name, "officer", community=split.old, per_minute=10**6)
+    try:
+        asked = client.get(
+            "/lookup", params={"lon": lon, "lat": lat, "at": PAST.isoformat()},
+            headers={"X-API-Key": key},
+        )  # fmt: skip
+        assert asked.status_code == 403, asked.text
+        assert "outside your area" in asked.json()["detail"]
+    finally:
+        with engine.begin() as keys:
+            keys.execute(text("DELETE FROM api_key WHERE name = :n"), {"n": name})
 
 
 def test_ogc_items_and_exports_on_a_date(

@@ -25,9 +25,15 @@ AT_WITH = """, gen AS (
     SELECT id, name, valid_from, valid_to FROM generation
     WHERE activated IS NOT NULL AND valid_from <= :day AND (valid_to IS NULL OR valid_to > :day)
     ORDER BY id DESC LIMIT 1)"""
+# The heads in the answer are today's (of today's building and compound), so a scoped
+# caller is held to today's community and grid of the building too, not only to the
+# areas of that date.
 AT_EXTRA = (
     "gen.id AS generation_id, gen.name AS generation_name, "
     "gen.valid_from AS generation_valid_from, gen.valid_to AS generation_valid_to, "
+    "(SELECT cur.community_id FROM compound cur WHERE cur.id = b.compound_id) "
+    "AS today_community_id, "
+    "(SELECT cur.grid_id FROM compound cur WHERE cur.id = b.compound_id) AS today_grid_id, "
 )
 AT_JOINS = f"""CROSS JOIN gen
 JOIN ({valid_in_sql(BY_TABLE["street"], GEN)}) s ON ST_Intersects(s.geom, p.g)

@@ -68,6 +68,11 @@ async def lookup(
         grid["id"] if grid else None,
         f"the point ({lon}, {lat})",
     )
+    if day is not None and row is not None and row["today_community_id"] is not None:
+        # The heads shown are today's: today's area holds the caller too.
+        check_area(
+            caller, row["today_community_id"], row["today_grid_id"], f"the point ({lon}, {lat})"
+        )
     if caller.reveals:  # written to the audit log, in a thread: the log is sync
         found = await run_in_threadpool(audited, request, caller, found)
     # The busiest route, so no thread at all for masked answers: the statement runs on
