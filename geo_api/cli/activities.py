@@ -23,8 +23,8 @@ Year = Annotated[int | None, typer.Option(help="the year (default: this year)")]
 
 def _when(given: str, option: str) -> datetime:
     """A time as given on the command line; China time if it has no zone."""
+    from geo_api.clock import CHINA
     from geo_api.errors import InvalidInputError
-    from geo_api.party.service.common import CHINA
 
     try:
         when = datetime.fromisoformat(given)

@@ -30,7 +30,7 @@ Community = Annotated[str | None, typer.Option(help="one community (its code or 
 
 
 def _year(year: int | None) -> int:
-    from geo_api.party.journal import today
+    from geo_api.clock import today
 
     return year if year is not None else today().year
 

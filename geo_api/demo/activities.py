@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from geo_api.clock import CHINA
 from geo_api.db.bulk import copy_frame, reset_sequence
-from geo_api.party.service.common import CHINA
 from geo_api.party.service.points import award_missing, award_registrations, seed_default_rules
 
 ACTIVE_SHARE = 0.6  # of a community's members, checked in at least once this year

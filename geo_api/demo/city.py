@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo_api.clock import CHINA
 from geo_api.demo import activities, housing, layout, people, roads, siting
 from geo_api.errors import InvalidInputError
-from geo_api.party.service.common import CHINA
 
 DEMO_HOUSEHOLDS = 60_000
 DEMO_SEED = 141081

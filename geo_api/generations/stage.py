@@ -22,7 +22,7 @@ from geo_api.errors import InvalidInputError
 from geo_api.generations.apply import apply_generation
 from geo_api.generations.areas import area_layer, live_sql, reshaped
 from geo_api.generations.store import Generation, current, named, pending
-from geo_api.importer.overlaps import SHOWN, find_overlaps
+from geo_api.importer.overlaps import refuse_overlaps
 from geo_api.importer.report import ImportReport
 from geo_api.importer.run import ImportOptions, import_file
 
@@ -134,15 +134,6 @@ def _overlaps(conn: Connection, table: str, gen: int, codes: list[str], accept: 
         )
     )
     try:
-        found = find_overlaps(conn, view, codes)
+        return refuse_overlaps(conn, view, codes, accept=accept, what=f"the generation's {table}")
     finally:
         conn.execute(text(f"DROP VIEW {view}"))
-    if not found or accept:
-        return [f"accepted: {f}" for f in found]
-    shown = "; ".join(found[:SHOWN])
-    more = f" (and {len(found) - SHOWN} more)" if len(found) > SHOWN else ""
-    raise InvalidInputError(
-        f"{len(found)} overlaps or slivers between the generation's {table} areas, nothing "
-        f"imported: {shown}{more}. Fix the outlines, or import with --accept-overlaps "
-        "(accept_overlaps=true) to keep them as they are"
-    )

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo_api.clock import TODAY_SQL
 from geo_api.errors import ConflictError, InvalidInputError, NotFoundError
 
 COLUMNS = "id, name, created, activated, valid_from, valid_to, layers"
@@ -241,8 +242,8 @@ def reset(conn: Connection) -> None:
     conn.execute(text("DELETE FROM generation"))
     conn.execute(
         text(
-            "INSERT INTO generation (id, name, activated, valid_from) "
-            "VALUES (1, 'initial', now(), (now() AT TIME ZONE 'Asia/Shanghai')::date)"
+            "INSERT INTO generation (id, name, activated, valid_from) "  # noqa: S608 - constant
+            f"VALUES (1, 'initial', now(), {TODAY_SQL})"
         )
     )
     conn.execute(text("SELECT setval('generation_id_seq', 1)"))

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
+from geo_api.clock import today
 from geo_api.importer.checks import Checked, RowErrors, dates, text_column
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.layer import Field, Landing, Layer, Options
@@ -31,7 +32,6 @@ from geo_api.importer.party_rows import (
 )
 from geo_api.importer.points import city_bounds, point_coordinates
 from geo_api.importer.upsert import Landed
-from geo_api.party.journal import today
 
 URGENCY = {"一般": 1, "低": 1, "不急": 1, "较急": 2, "中": 2, "急": 3, "紧急": 3, "高": 3,
            "特急": 3, "low": 1, "medium": 2, "high": 3}  # fmt: skip

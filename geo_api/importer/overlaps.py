@@ -85,8 +85,11 @@ def find_overlaps(conn: Connection, table: str, codes: list[str]) -> list[str]:
     return found
 
 
-def refuse_overlaps(conn: Connection, table: str, codes: list[str], *, accept: bool) -> list[str]:
-    """Notes for the overlaps and slivers accepted; InvalidInputError when not accepted."""
+def refuse_overlaps(
+    conn: Connection, table: str, codes: list[str], *, accept: bool, what: str | None = None
+) -> list[str]:
+    """Notes for the overlaps and slivers accepted; InvalidInputError when not accepted.
+    ``what`` names the areas in the message (default: the table's)."""
     found = find_overlaps(conn, table, codes)
     if not found:
         return []
@@ -95,7 +98,7 @@ def refuse_overlaps(conn: Connection, table: str, codes: list[str], *, accept: b
     shown = "; ".join(found[:SHOWN])
     more = f" (and {len(found) - SHOWN} more)" if len(found) > SHOWN else ""
     raise InvalidInputError(
-        f"{len(found)} overlaps or slivers between {table} areas, nothing imported: "
+        f"{len(found)} overlaps or slivers between {what or table} areas, nothing imported: "
         f"{shown}{more}. Fix the outlines, or import with --accept-overlaps "
         "(accept_overlaps=true) to land them as they are"
     )

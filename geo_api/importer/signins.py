@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from geo_api.clock import CHINA
 from geo_api.importer.checks import Checked, RowErrors, dates, phones, text_column
 from geo_api.importer.coords import SourceCRS
 from geo_api.importer.layer import Field, Landing, Layer, Options
-from geo_api.party.service.common import CHINA
 from geo_api.party.service.points import award_missing
 
 _CLOCK = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")

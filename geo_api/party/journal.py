@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import shapely
 from sqlalchemy import Connection
@@ -11,13 +10,6 @@ from sqlalchemy import Connection
 from geo_api.auth.audit import record, record_operator
 from geo_api.auth.roles import Caller
 from geo_api.errors import InvalidInputError
-
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def today() -> date:
-    """Today in China, where the lists' dates are kept."""
-    return datetime.now(CHINA).date()
 
 
 def log_change(conn: Connection, by: Caller | None, action: str, what: str) -> None:

@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo_api.auth.roles import Caller
+from geo_api.clock import today
 from geo_api.db.party import Checkpoint, DemandStatus, ResourceKind
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.party.categories import category_id
-from geo_api.party.journal import log_change, parse_day, point_wkb, text_field, today
+from geo_api.party.journal import log_change, parse_day, point_wkb, text_field
 from geo_api.party.places import community_id
 
 RESOURCE_SQL = """

@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo_api.auth.roles import Caller
+from geo_api.clock import today
 from geo_api.db.party import CHECKPOINT_DAYS, Checkpoint, DemandStatus, ProjectStatus
 from geo_api.errors import InvalidInputError, NotFoundError
-from geo_api.party.journal import log_change, parse_day, text_field, today
+from geo_api.party.journal import log_change, parse_day, text_field
 from geo_api.party.lists import check_year, get_demand
 
 # The milestones a project starts with, one per checkpoint.

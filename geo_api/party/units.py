@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo_api.auth.roles import Caller
+from geo_api.clock import today
 from geo_api.db.party import UnitKind
 from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.importer.phones import normalise_phone, phone_problem
-from geo_api.party.journal import log_change, parse_day, point_wkb, text_field, today
+from geo_api.party.journal import log_change, parse_day, point_wkb, text_field
 from geo_api.party.places import community_id, street_id
 from geo_api.privacy import mask_name, mask_phone
 

@@ -225,6 +225,16 @@ def uvicorn_server(app: list[str], env: dict[str, str], ready: str, what: str) -
     port = free_port()
     opts = f"--host 127.0.0.1 --port {port} --log-level warning --no-access-log"
     cmd = [sys.executable, "-m", "uvicorn", *app, *opts.split()]
+    with server_process(cmd, port, env, ready, what) as base:
+        yield base
+
+
+@contextmanager
+def server_process(
+    cmd: list[str], port: int, env: dict[str, str], ready: str, what: str
+) -> Iterator[str]:
+    """The server ``cmd`` starts on ``port`` of 127.0.0.1; yields its base URL once
+    ``ready`` (a path) answers 200, and stops it after."""
     with tempfile.TemporaryFile() as log:  # a file, not a pipe, so the server never blocks
         proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=log, stderr=log)
         base = f"http://127.0.0.1:{port}"
@@ -244,7 +254,7 @@ def uvicorn_server(app: list[str], env: dict[str, str], ready: str, what: str) -
         finally:
             proc.terminate()
             try:
-                proc.wait(timeout=15)
+                proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
 

@@ -21,16 +21,21 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-from benchkit import PROJECT, Result, bench_key, console, plural, prepare, report, run_wrk
+from benchkit import (
+    Result,
+    bench_key,
+    console,
+    plural,
+    prepare,
+    report,
+    run_wrk,
+    server_process,
+)
 from lookup import SAMPLE, SEED, lookup_paths, measure_pgbench, sample_points
 from sqlalchemy import make_url, text
 
@@ -47,25 +52,8 @@ def gridgov_serve(url: str, workers: int) -> Iterator[str]:
     gridgov = Path(sys.executable).with_name("gridgov")
     env = {**os.environ, "GEO_API_DATABASE_URL": url}
     args = [str(gridgov), "serve", "--port", str(port), "--workers", str(workers)]
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(args, cwd=PROJECT, env=env, stdout=log, stderr=log)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            up, deadline = False, time.monotonic() + 300
-            while not up and proc.poll() is None and time.monotonic() < deadline:
-                with suppress(httpx.TransportError):
-                    up = httpx.get(f"{base}/health", timeout=5).status_code == 200
-                time.sleep(0.2)
-            if not up:
-                log.seek(0)
-                sys.exit(f"gridgov serve did not come up:\n{log.read().decode()[-2000:]}")
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with server_process(args, port, env, "/health", "gridgov serve") as base:
+        yield base
 
 
 def load() -> str:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
 from geo_api.auth.audit import record, record_operator
 from geo_api.auth.roles import Caller
+from geo_api.clock import CHINA
 from geo_api.errors import ForbiddenError, InvalidInputError, NotFoundError
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # The steps that earn points, in the order of the "four to" (报到 is registration).
 STEPS = ("registered", "received", "checked_in", "feedback")
 # Who acts: an API caller, or None for the CLI on the store (audited as cli:<user>).
