@@ -114,6 +114,7 @@ def test_integrity_errors_say_which_constraint_in_words() -> None:
 
     assert said('Key (id)=(4) is still referenced from table "assignment".') == (
         409, "assignment still refers to id 4: end or move those first")  # fmt: skip
-    assert said("Key (code)=(A01) already exists.") == (409, "code A01 is taken already")
+    taken = said("Key (name, phone)=(张三, 13900000000) already exists.")
+    assert taken == (409, "a row with the same name, phone exists already")  # no values
     assert said("", column="name") == (422, "name is required")
     assert said("Failing row contains (1, -3).") == (422, "the values break ck_x")

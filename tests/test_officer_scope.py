@@ -389,6 +389,11 @@ def test_a_grid_officer_reads_the_members_of_their_grid_only(
     assert client.get(f"/members/{members['mine']}", headers=officer).status_code == 200
     refused = client.get(f"/members/{members['other']}", headers=officer)
     assert refused.status_code == 403 and "outside your grid" in refused.json()["detail"]
+    # Nor may they change one or end one there.
+    change = client.put(f"/members/{members['other']}", json={"phone": "13600000009"},
+                        headers=officer)  # fmt: skip
+    assert change.status_code == 403, change.text
+    assert client.delete(f"/members/{members['other']}", headers=officer).status_code == 403
     yearend = client.get("/yearend/members", params={"year": 2026}, headers=officer)
     assert yearend.status_code == 200, yearend.text
     shown = {int(row.split(",")[0]) for row in yearend.text.splitlines()[1:]}

@@ -167,7 +167,9 @@ def integrity_detail(exc: IntegrityError) -> tuple[int, str]:
             "end or move those first"
         )
     if m := _TAKEN.search(detail):
-        return 409, f"{m['col']} {m['val']} is taken already"
+        # The columns only: the values may be a person's (a name and a phone), and an
+        # officer must not learn that they are on another community's roster.
+        return 409, f"a row with the same {m['col']} exists already"
     column = getattr(diag, "column_name", None)
     if column:
         return 422, f"{column} is required"
@@ -177,7 +179,15 @@ def integrity_detail(exc: IntegrityError) -> tuple[int, str]:
 async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, IntegrityError)
     status, detail = integrity_detail(exc)
-    log.info("integrity error answered %s: %s", status, exc.orig)
+    # Not the driver's message: it may hold the row ("Failing row contains ..."), names
+    # and phones among it; the access log keeps personal values out, so does this.
+    diag = getattr(exc.orig, "diag", None)
+    log.info(
+        "integrity error answered %s: %s on %s",
+        status,
+        getattr(diag, "sqlstate", None),
+        getattr(diag, "constraint_name", None),
+    )
     return JSONResponse({"detail": detail}, status_code=status)
 
 

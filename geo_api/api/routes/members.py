@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
+from sqlalchemy import Connection
 
 from geo_api.api.auth import CallerDep, audited
 from geo_api.api.deps import Read, Tx
@@ -64,9 +65,17 @@ class MemberChange(BaseModel):
 
 
 def _held(caller: Caller, community_id: int | None, what: str) -> None:
-    """Hold an officer to their community (members belong to no grid)."""
+    """Hold an officer to their community (members register with a community)."""
     if caller.scoped and community_id != caller.community_id:
         raise ForbiddenError(f"{what} lies outside your community ({caller.community_code})")
+
+
+def _held_member(conn: Connection, caller: Caller, member_id: int) -> None:
+    """Hold an officer to the members of their community, and a grid officer to those
+    living in their grid: for reading one and for changing one alike."""
+    _held(caller, community_of_member(conn, member_id), "this member")
+    if caller.grid_id is not None and grid_of_member(conn, member_id) != caller.grid_id:
+        raise ForbiddenError(f"this member lives outside your grid ({caller.grid_code})")
 
 
 @router.get("/members/registrations")
@@ -126,9 +135,7 @@ def members(
 def member(request: Request, caller: CallerDep, read: Read, member_id: MemberId) -> dict[str, Any]:
     """A member, contacts and address as the role may see them."""
     with read() as conn:
-        _held(caller, community_of_member(conn, member_id), "this member")
-        if caller.grid_id is not None and grid_of_member(conn, member_id) != caller.grid_id:
-            raise ForbiddenError(f"this member lives outside your grid ({caller.grid_code})")
+        _held_member(conn, caller, member_id)
         answer = member_detail(conn, member_id, reveal=caller.reveals)
     return audited(request, caller, answer, "member")
 
@@ -139,7 +146,7 @@ def create(caller: CallerDep, tx: Tx, body: MemberIn) -> dict[str, Any]:
     community given."""
     with tx() as conn:
         answer = add_member(conn, who(caller), **body.model_dump())
-        _held(caller, answer["community_id"], "this member's community")
+        _held_member(conn, caller, answer["id"])
         return answer
 
 
@@ -150,9 +157,13 @@ def create(caller: CallerDep, tx: Tx, body: MemberIn) -> dict[str, Any]:
 def change(caller: CallerDep, tx: Tx, member_id: MemberId, body: MemberChange) -> dict[str, Any]:
     """Change a member (only the fields sent)."""
     with tx() as conn:
-        _held(caller, community_of_member(conn, member_id), "this member")
+        _held_member(conn, caller, member_id)
         answer = update_member(conn, who(caller), member_id, body.model_dump(exclude_unset=True))
         _held(caller, answer["community_id"], "the new community")
+        if caller.grid_id is not None and grid_of_member(conn, member_id) != caller.grid_id:
+            raise ForbiddenError(
+                f"the member's new home lies outside your grid ({caller.grid_code})"
+            )
         return answer
 
 
@@ -169,5 +180,5 @@ def leave(
 ) -> dict[str, Any]:
     """A member leaves the community on ``left_on`` (today by default); the row stays."""
     with tx() as conn:
-        _held(caller, community_of_member(conn, member_id), "this member")
+        _held_member(conn, caller, member_id)
         return leave_member(conn, who(caller), member_id, left_on, reason)
