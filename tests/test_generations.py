@@ -19,6 +19,8 @@ from geo_api.clock import today
 from geo_api.errors import ConflictError, InvalidInputError, NotFoundError
 from geo_api.export.layers import export_layers
 from geo_api.generations.activate import activate
+from geo_api.generations.apply import _remove
+from geo_api.generations.areas import BY_TABLE
 from geo_api.generations.diff import diff_generations
 from geo_api.generations.history import inconsistencies
 from geo_api.generations.stage import import_generation
@@ -377,3 +379,17 @@ def test_the_import_route_takes_a_generation(
         files={"file": ("communities.geojson", body)},
     )
     assert bad.status_code == 422 and "valid_from '2030-1-1x'" in bad.text
+
+
+def test_an_area_left_out_is_refused_while_anything_refers_to_it(conn: Connection) -> None:
+    """What refers to an area is read from the catalogue: a community a new generation
+    leaves out is refused while its party work (activities, demands...), not only its
+    grids and compounds, still hangs on it; nothing is deleted."""
+    code = conn.execute(
+        text("""SELECT c.code FROM community c WHERE EXISTS
+                (SELECT 1 FROM activity a WHERE a.community_id = c.id) ORDER BY c.id LIMIT 1""")
+    ).scalar_one()
+    with pytest.raises(ConflictError, match=rf"leaves out community {code} \(\d+ activity\)"):
+        _remove(conn, BY_TABLE["community"], current(conn), [code], current(conn).id)
+    kept = conn.execute(text("SELECT count(*) FROM community WHERE code = :c"), {"c": code})
+    assert kept.scalar_one() == 1

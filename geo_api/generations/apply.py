@@ -18,18 +18,20 @@ from geo_api.errors import ConflictError
 from geo_api.generations.areas import AREAS, AreaTable, reshaped
 from geo_api.generations.store import Generation
 
-# What a removed area would take with it (ON DELETE CASCADE): refused, named.
-DEPENDENTS = {
-    "street": (("community", "street_id", "communities"),),
-    "community": (
-        ("grid", "community_id", "grids"),
-        ("compound", "community_id", "compounds"),
-        ("grid_officer", "community_id", "grid officers"),
-        ("api_key", "community_id", "API keys"),
-    ),
-    "grid": (("compound", "grid_id", "compounds"), ("api_key", "grid_id", "API keys")),
-    "compound": (("building", "compound_id", "buildings"),),
-}
+# What refers to an area (every foreign key to its id, whatever it does on delete:
+# cascade, set null or refuse), read from the catalogue so that no table added later is
+# forgotten: a removed area with any of it still hanging on is refused, named.
+DEPENDENTS_SQL = """
+SELECT c.conrelid::regclass::text AS tbl, a.attname AS col
+FROM pg_constraint c
+CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(own, ref)
+JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.own
+JOIN pg_attribute r ON r.attrelid = c.confrelid AND r.attnum = k.ref
+WHERE c.contype = 'f' AND c.conparentid = 0 AND r.attname = 'id'
+  AND c.confrelid = CAST(:t AS regclass)
+  AND c.conrelid <> CAST('network_entry' AS regclass)  -- derived: the network is rebuilt
+ORDER BY 1, 2
+"""
 
 
 def _changed(area: AreaTable) -> str:
@@ -135,7 +137,9 @@ def _remove(
             {"codes": codes},
         ).all()
     )
-    for table, column, what in DEPENDENTS[area.table]:
+    dependents = conn.execute(text(DEPENDENTS_SQL), {"t": area.table}).all()
+    for table, column in dependents:
+        what = table.replace("_", " ")
         held = conn.execute(
             text(
                 f"SELECT {column}, count(*) FROM {table} WHERE {column} = ANY(:ids) "  # noqa: S608
@@ -197,6 +201,14 @@ def apply_generation(
                 "WHERE g.id = o.grid_id AND o.community_id <> g.community_id"
             )
         ).rowcount
+    )
+    # And so do keys of one grid: a grid officer's key names its community too, and
+    # check_area holds the caller to both.
+    conn.execute(
+        text(
+            "UPDATE api_key k SET community_id = g.community_id FROM grid g "
+            "WHERE g.id = k.grid_id AND k.community_id IS DISTINCT FROM g.community_id"
+        )
     )
     if remove:
         for area in reversed(layers):

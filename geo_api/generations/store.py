@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo_api.clock import TODAY_SQL
+from geo_api.digits import whole
 from geo_api.errors import ConflictError, InvalidInputError, NotFoundError
 
 COLUMNS = "id, name, created, activated, valid_from, valid_to, layers"
@@ -97,7 +98,7 @@ def current(conn: Connection) -> Generation:
 def named(conn: Connection, ref: str | int) -> Generation:
     """A generation by its id or its name."""
     key = str(ref).strip()
-    number = int(key) if key.isdigit() and len(key) <= 9 else None
+    number = whole(key, max_digits=9)
     row = conn.execute(
         text(
             f"SELECT {COLUMNS} FROM generation WHERE name = :key OR id = :id "  # noqa: S608
@@ -215,7 +216,9 @@ def set_start(conn: Connection, ref: str | int, valid_from: date) -> Generation:
         text("UPDATE generation SET valid_from = :d WHERE id = :id"),
         {"d": valid_from, "id": found.id},
     )
-    if before is not None:  # the previous generation ends where this one starts
+    # The previous generation ends where this one starts, once this one is current: a
+    # generation still waiting leaves today's boundaries in force until it is activated.
+    if before is not None and not found.pending:
         conn.execute(
             text(
                 "UPDATE generation SET valid_to = :d WHERE id = (SELECT max(id) FROM "
