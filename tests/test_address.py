@@ -194,7 +194,9 @@ def test_numbers(written: str, value: int) -> None:
     assert parse_number(written) == value
 
 
-@pytest.mark.parametrize("written", ["", "十十", "百千", "一二十", "三a", "x"])
+@pytest.mark.parametrize(
+    "written", ["", "十十", "百千", "一二十", "三a", "x", "²", "٣", "9" * 5000, "一" * 5000]
+)
 def test_malformed_numbers(written: str) -> None:
     assert parse_number(written) is None
 
@@ -312,6 +314,19 @@ def test_chinese_building_and_unit(compound: str, building: int, unit: int) -> N
 def test_never_raises(text: str) -> None:
     parsed = parse_address(text)
     assert isinstance(parsed, ParsedAddress)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" * 5000 + "号楼",
+        "幸福小区" + "9" * 5000 + "栋" + "1" * 5000 + "单元",
+        "一" * 5000 + "号楼",
+    ],
+)
+def test_numbers_past_any_address_parse_to_nothing_rather_than_raise(text: str) -> None:
+    parsed = parse_address(text)
+    assert parsed.building is None and parsed.unit is None
 
 
 def test_a_short_name_inside_a_typo_does_not_outrank_the_typo_s_compound() -> None:

@@ -51,6 +51,7 @@ HOSTILE = [
     2**63,
     -(2**63) - 1,
     "9" * 5000,
+    "²",  # a digit to isdigit(), not to int()
     "\x00",
     "a\x00b",
     "IAU_2015:30100",

@@ -11,6 +11,8 @@ parsing (geo_api.address.fold).
 
 from __future__ import annotations
 
+from geo_api.digits import whole
+
 DIGITS = {
     "〇": 0,
     "零": 0,
@@ -55,9 +57,9 @@ def parse_number(text: str) -> int | None:
     """The value of a number written in Arabic digits or Chinese numerals
     (3, 三, 十二, 二十一, 一〇二, 两), or None when it is neither."""
     if text.isascii() and text.isdigit():
-        return int(text)
+        return whole(text)
     digits = chinese_digits(text)
-    return None if digits is None else int(digits)
+    return None if digits is None else whole(digits)
 
 
 def _positional(text: str) -> int | None:

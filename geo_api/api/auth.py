@@ -30,6 +30,7 @@ from geo_api.auth.policy import allowed
 from geo_api.auth.roles import LABELS, Caller
 from geo_api.auth.tokens import credential_caller
 from geo_api.db.statements import FetchOne, StatementPool
+from geo_api.digits import whole
 from geo_api.errors import (
     ForbiddenError,
     InvalidInputError,
@@ -188,8 +189,7 @@ def next_page(request: Request) -> bool:
     if not (path.startswith("/ogc/collections/") and path.endswith("/items")):
         return False
     query = request.query_params
-    offset = query.get("offset", "0")
-    return "after" in query or (offset.isdigit() and int(offset) > 0)
+    return "after" in query or (whole(query.get("offset", "0")) or 0) > 0
 
 
 def client_address(request: Request) -> str:

@@ -15,6 +15,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from geo_api.digits import whole
+
 MAX_BODY = 1024**2
 STREAMED = ("/imports/",)
 
@@ -38,7 +40,8 @@ class BodyLimit:
             return
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > MAX_BODY:
+        size = whole(declared)
+        if (size is None and declared.isdigit()) or (size is not None and size > MAX_BODY):
             await _too_large(send)
             return
         if not declared and b"chunked" not in headers.get(b"transfer-encoding", b""):

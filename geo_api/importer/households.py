@@ -20,6 +20,7 @@ from sqlalchemy import Connection, text
 
 from geo_api.address import compound_key, lettered, match_address, parse_address
 from geo_api.address.format import address_prefix
+from geo_api.digits import whole
 from geo_api.errors import InvalidInputError
 from geo_api.importer.checks import Checked, RowErrors, by_value, dates, phones, text_column
 from geo_api.importer.coords import SourceCRS
@@ -96,7 +97,8 @@ class Homes:
 
 def _room(text: str) -> str:
     text = text.strip()
-    return str(int(text)) if text.isdigit() else text
+    number = whole(text)
+    return text if number is None else str(number)
 
 
 def building_keys(
@@ -124,8 +126,7 @@ def _whole(value: object) -> int | None:
     """A whole number from text: digits, or a Chinese numeral (三, 十二); else None."""
     from geo_api.address import parse_number
 
-    text = str(value)
-    return int(text) if text.isascii() and text.isdigit() else parse_number(text)
+    return parse_number(str(value))
 
 
 def _place(

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
+from geo_api.digits import whole
 from geo_api.importer.checks import RowErrors
 from geo_api.importer.points import Bounds
 from geo_api.importer.upsert import SNAP_DEGREES, Landed
@@ -188,8 +189,8 @@ def community_of(
         errors.flag(one(errors, k), field, col, "two communities have this name: give its code")
         return None
     found = look.communities.get(given)
-    if found is None and field == "community_id" and given.isdigit():
-        found = int(given) if int(given) in look.centres else None
+    if found is None and field == "community_id" and (number := whole(given)) is not None:
+        found = number if number in look.centres else None
     if found is None:
         errors.flag(
             one(errors, k),

@@ -304,3 +304,26 @@ for _encoding in ("utf-8", "gbk"):
         _households,
         Imported(2, notes=("the header is line 2", "(line 5): a totals row (合计)")),
     )
+
+
+# Numbers no int() reads: a digit run past Python's 4,300-digit limit, superscripts
+# (isdigit() says yes), in the address and in the count of persons.
+def _households_past_int(folder: Path) -> Path:
+    lines: list[list[object]] = [
+        ["地址", "人数"],
+        ["紫金小区1号楼1单元101室", 3],
+        ["紫金小区" + "9" * 5000 + "号楼1单元101室", 2],
+        ["紫金小区1号楼1单元" + "1" * 5000 + "室", 2],
+        ["紫金小区1号楼1单元102室", "9" * 5000],
+        ["紫金小区1号楼1单元103室", "²"],
+    ]
+    return text_table(folder / "households_past_int.csv", lines, "utf-8")
+
+
+CASES.add(
+    "csv_households_numbers_past_int",
+    "households",
+    _households_past_int,
+    Imported(1, rejects=((3, "building"), (4, "room"), (5, "persons"), (6, "persons"))),
+    skip_bad=True,
+)
