@@ -249,6 +249,23 @@ def test_filters_on_the_gaps(client: TestClient) -> None:
     assert near == expected and points[0]["id"] in near
 
 
+def test_equality_filters_on_the_gaps_compare_numbers_as_numbers(client: TestClient) -> None:
+    """``households=3`` finds the gaps of 3 households: the column is a float where some
+    gaps have none, and its text (3.0) is not what the planner typed."""
+    every = items(client, "gap_areas")
+    counts = [f["properties"]["households"] for f in every]
+    some = next(n for n in counts if n)
+    wanted = sorted(f["id"] for f in every if f["properties"]["households"] == some)
+    assert ids(client, "gap_areas", households=str(int(some))) == wanted
+    assert ids(client, "gap_areas", households=f"{some:.1f}") == wanted
+    got = client.get("/ogc/collections/gap_areas/items", params={"households": "many"})
+    assert got.status_code == 422 and "households" in got.json()["detail"]
+    first = every[0]["properties"]["type"]
+    assert ids(client, "gap_areas", type=first) == sorted(
+        f["id"] for f in every if f["properties"]["type"] == first
+    )
+
+
 @pytest.mark.parametrize(
     ("params", "named"),
     [

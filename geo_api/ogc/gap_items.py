@@ -13,12 +13,13 @@ import json
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, box
 from sqlalchemy import Connection, text
 
 from geo_api.catalogue.scope import Area
-from geo_api.errors import NotFoundError
+from geo_api.errors import InvalidInputError, NotFoundError
 from geo_api.gaps.areas import area_gaps
 from geo_api.gaps.finder import COLUMNS, GAP_LAYERS, gap_layer
 from geo_api.ogc.crs import Bbox, Crs
@@ -95,10 +96,22 @@ def _cut(
 ) -> gpd.GeoDataFrame:
     check_filters(name, filters, PROPERTIES)
     for prop, value in filters.items():
-        frame = frame[frame[prop].astype(str) == value]
+        kind = gap_queryables()[prop].kind
+        frame = frame[_equal(frame[prop], kind, prop, value)]
     if bbox is not None:
         frame = frame[frame.intersects(box(*bbox))]
     return frame
+
+
+def _equal(column: pd.Series, kind: str, prop: str, value: str) -> pd.Series:
+    """Which rows hold ``value``: as a number where the property is one (``3`` matches
+    3 and 3.0, whatever the frame's dtype), as text elsewhere."""
+    if kind not in ("integer", "number"):
+        return column.astype(str) == value
+    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    if pd.isna(number):
+        raise InvalidInputError(f"property {prop!r} takes a number, not {value!r}")
+    return pd.to_numeric(column, errors="coerce") == number
 
 
 def gap_items(conn: Connection, name: str, query: ItemQuery, area: Area | None = None) -> Page:
