@@ -112,6 +112,24 @@ def test_a_head_leaving_moves_only_their_households(conn: Connection) -> None:
     assert closed == covered
 
 
+def test_a_household_ended_behind_the_engine_s_back_loses_its_head(conn: Connection) -> None:
+    """A household ended by SQL (or a writer that forgot its assignment) is not read by
+    the next run; its open row is closed all the same, and counted as dropped."""
+    household = conn.execute(
+        text(f"SELECT a.household_id {CURRENT} WHERE NOT a.locked ORDER BY 1 LIMIT 1")
+    ).scalar_one()
+    conn.execute(
+        text("UPDATE household SET ended_on = current_date, ended_reason = 'moved' WHERE id = :id"),
+        {"id": household},
+    )
+    report = run_assignment(conn)
+    still = conn.execute(
+        text("SELECT count(*) FROM assignment WHERE household_id = :id AND valid_to IS NULL"),
+        {"id": household},
+    ).scalar_one()
+    assert still == 0 and report.dropped == 1 and report.moved == 0
+
+
 def test_a_head_with_history_cannot_be_deleted(conn: Connection) -> None:
     head_id = conn.execute(text(f"SELECT head_id {CURRENT} LIMIT 1")).scalar_one()
     with pytest.raises(IntegrityError, match="fk_assignment_head_id_head"):

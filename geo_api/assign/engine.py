@@ -154,6 +154,15 @@ FROM (SELECT a2.id FROM assignment a2
 WHERE a.id = gone.id
 RETURNING a.household_id
 """
+# A household that has ended (moved out) has no head: an open row of it, left by a
+# writer that ended it without closing its assignment, is closed by any run.
+STALE_SQL = """
+UPDATE assignment a SET valid_to = now()
+FROM household h
+WHERE h.id = a.household_id AND a.valid_to IS NULL AND NOT a.locked
+  AND h.ended_on IS NOT NULL
+RETURNING a.household_id
+"""
 # After CLOSE_SQL, a household still with a current row keeps it: none of the diff's
 # should (the store is read in this transaction's snapshot), but never two open rows.
 KEEP_SQL = """
@@ -274,6 +283,7 @@ def _write(conn: Connection, parts: list[Part]) -> RunReport:
     conn.execute(text("ANALYZE new_assignment"))
     conn.execute(text("ANALYZE run_diff"))
     closed = set(conn.execute(text(CLOSE_SQL)).scalars())
+    closed |= set(conn.execute(text(STALE_SQL)).scalars())
     conn.execute(text(KEEP_SQL))
     opened = set(conn.execute(text(OPEN_SQL), {"run": run_id}).scalars())
     solved = sum(p.solved for p in parts)
