@@ -25,6 +25,10 @@ class DatabaseSettings(BaseSettings):
     # After a key writes, its reads stay on the primary this many seconds, so that it
     # reads its own writes however far the replica lags behind.
     replica_sticky_s: float = Field(5.0, ge=0)
+    # Connections of each of the API's pools (the engine's, twice that with overflow;
+    # the statements'; the rate gate's: about four times this per process).
+    # `gridgov serve --workers N` sets it from the server's max_connections.
+    pool_size: int = Field(10, ge=1, le=200)
 
 
 class BatchSettings(BaseSettings):

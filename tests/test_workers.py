@@ -130,3 +130,14 @@ def test_a_revoked_key_fails_on_every_worker(two_workers: str, engine: Engine) -
     since = now(engine)
     assert burst(two_workers, "/communities", key, 24, source="127.0.0.2") == [401] * 24
     assert workers_seen(engine, since) == 2
+
+
+@pytest.mark.parametrize(("workers", "size"), [(1, 10), (2, 10), (4, 5), (8, 2), (64, 2)])
+def test_the_workers_pools_fit_the_embedded_cluster_s_connections(workers: int, size: int) -> None:
+    """Each worker opens about four times its pool size: with 100 connections, four
+    workers at the single process's 10 would need 160 and fail under load."""
+    from geo_api.cli.serve import CONNECTIONS_PER_POOL_UNIT, RESERVED_CONNECTIONS, worker_pool_size
+
+    assert worker_pool_size(100, workers) == size
+    if size > 2:  # above the floor, all the workers fit beside the reserved connections
+        assert workers * size * CONNECTIONS_PER_POOL_UNIT <= 100 - RESERVED_CONNECTIONS

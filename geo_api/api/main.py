@@ -137,13 +137,14 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         target = url or database_url()
         stored = DatabaseSettings()
-        engine = make_engine(target)
+        size = stored.pool_size
+        engine = make_engine(target, pool_size=size)
         app.state.engine = engine
-        app.state.statements = StatementPool(target)
+        app.state.statements = StatementPool(target, max_size=size)
         # The rate budgets' upserts (geo_api.auth.budget): writable, on the primary.
         # Named with the worker's pid, so pg_stat_activity tells the workers apart.
         app.state.gate_statements = StatementPool(
-            target, writes=True, name=f"{GATE_APPLICATION} {os.getpid()}"
+            target, max_size=size, writes=True, name=f"{GATE_APPLICATION} {os.getpid()}"
         )
         app.state.gate = Gate(engine, settings, stored.replica_sticky_s)
         app.state.replica = None

@@ -102,6 +102,10 @@ def run_workers(url: str, host: str, port: int, workers: int) -> None:
     # The workers are spawned: they read the store's URL and the address from here.
     os.environ["GEO_API_DATABASE_URL"] = url
     os.environ["GEO_API_HOST"] = host
+    if "GEO_API_POOL_SIZE" not in os.environ:
+        size = worker_pool_size(server_connections(url), workers)
+        os.environ["GEO_API_POOL_SIZE"] = str(size)
+        log.info("%d workers, each with pools of %d connections", workers, size)
     server_secret()  # made once here, so every worker signs tokens with the same one
     config = uvicorn.Config(
         "geo_api.api.main:create_app",
@@ -112,6 +116,35 @@ def run_workers(url: str, host: str, port: int, workers: int) -> None:
         log_level="info",
     )
     Multiprocess(config, sockets=[listening_socket(host, port)]).run()
+
+
+# Connections kept free of the API's workers: the CLI, assignment runs, backups, psql.
+RESERVED_CONNECTIONS = 20
+# Connections a worker may open per unit of its pool size: the engine's pool and its
+# overflow (2), the statements' pool (1) and the rate gate's (1).
+CONNECTIONS_PER_POOL_UNIT = 4
+
+
+def server_connections(url: str) -> int:
+    """The server's max_connections."""
+    from sqlalchemy import text
+
+    from geo_api.db.engine import make_engine
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SHOW max_connections")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def worker_pool_size(max_connections: int, workers: int) -> int:
+    """The pool size of each of ``workers`` processes so that all of them together stay
+    within the server's connections (the embedded cluster allows 100): never above the
+    single process's 10, never below 2."""
+    share = (max_connections - RESERVED_CONNECTIONS) // (workers * CONNECTIONS_PER_POOL_UNIT)
+    return max(2, min(10, share))
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
