@@ -111,8 +111,8 @@ def _equal(column: pd.Series, kind: str, prop: str, value: str) -> pd.Series:
     number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
     if pd.isna(number):
         raise InvalidInputError(f"property {prop!r} takes a number, not {value!r}")
-    numbers: pd.Series = pd.to_numeric(column, errors="coerce")
-    return numbers == number
+    found: pd.Series = pd.to_numeric(column, errors="coerce") == float(number)
+    return found
 
 
 def gap_items(conn: Connection, name: str, query: ItemQuery, area: Area | None = None) -> Page:
