@@ -115,7 +115,7 @@ class Gate:
             spent = await fetch(budget.SPEND_SQL, self._token_spend(row, writes=writes))
         if now - self.swept_at > budget.SWEEP_EVERY_S:
             self.swept_at = now
-            await fetch(budget.SWEEP_SQL, {})
+            await fetch(budget.SWEEP_SQL, {"sticky_s": self.sticky_s})
         return self._admit(row, _one(spent))
 
     def _holds(self, row: dict[str, Any], given: Credential, client: str) -> bool:

@@ -97,9 +97,12 @@ TOKEN_GATE = _gate(
 NOBODY_GATE = _gate("false")  # a credential that can name nobody: the address's hold only
 
 # Both return a row (a count), as every statement of the asyncio pool does.
+# A bucket unused for a minute is full again, so it can go; but a key's write mark is
+# kept while it still sends its reads to the primary (:sticky_s, when that is longer).
 SWEEP_SQL = text(
     "WITH gone AS (DELETE FROM rate_bucket WHERE at < now() - interval '1 minute' "
-    "AND (wrote_at IS NULL OR wrote_at < now() - interval '1 minute') RETURNING 1) "
+    "AND (wrote_at IS NULL OR wrote_at < now() - make_interval(secs => "
+    "greatest(60, CAST(:sticky_s AS float8)))) RETURNING 1) "
     "SELECT count(*) AS n FROM gone"
 )
 WROTE_SQL = text(
