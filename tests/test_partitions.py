@@ -8,12 +8,13 @@ from sqlalchemy import Connection, create_engine, inspect, text
 
 from geo_api.assign.engine import run_assignment
 from geo_api.auth.audit import audit_rows, record_operator
+from geo_api.clock import today
 from geo_api.db import migrate
-from geo_api.db.partitions import add_year, china_year, ensure_years
+from geo_api.db.partitions import add_year, ensure_years
 from geo_api.demo.city import City
 from geo_api.demo.load import load_city
 
-THIS_YEAR = china_year()
+THIS_YEAR = today().year
 WHERE_SQL = "SELECT CAST(tableoid AS regclass)::text FROM {table} WHERE {condition}"
 
 

@@ -9,9 +9,9 @@ one in the same transaction, so nothing is lost and nothing fails.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from sqlalchemy import Connection, text
+
+from geo_api.clock import today
 
 # table: (partition key, DEFAULT partition)
 YEARLY = {"audit_log": ("at", "audit_log_later")}
@@ -26,11 +26,6 @@ SELECT EXISTS (SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p
                JOIN pg_namespace n ON n.oid = c.relnamespace
                WHERE c.relname = :table AND n.nspname = current_schema())
 """)
-
-
-def china_year() -> int:
-    """This year in China (UTC+8, no daylight saving)."""
-    return (datetime.now(UTC) + timedelta(hours=8)).year
 
 
 def year_bound(year: int) -> str:
@@ -71,7 +66,7 @@ def ensure_years(conn: Connection, ahead: int = 1) -> list[str]:
     for each partitioned table; the partitions made. A store before migration 0025
     (plain tables) is left alone."""
     made: list[str] = []
-    this_year = china_year()
+    this_year = today().year
     for table in YEARLY:
         if not partitioned(conn, table):
             continue

@@ -3,7 +3,7 @@ at several city sizes, before and after migration 0025 (which partitions the aud
 log by year; a first version also partitioned the assignment history, which did not
 pay); and whether partitioning households by community would pay.
 
-Each size is built in its own database (gridgov_bench_scale_<N>) at revision 0021,
+Each size is built in its own database (gridgov_bench_scale_<N>) at revision 0024,
 the schema before the partitions, assigned, and given the history a store that ran
 for --years years would hold: each year, every household's assignment closed once
 (a closed row per household a year) and an audit row per household a year. Then,
@@ -56,15 +56,16 @@ from sqlalchemy import Connection, Engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchkit import bench_database, console, prepare
 
-from geo_api.assign.engine import HOUSEHOLDS_SQL
+from geo_api.assign.read import HOUSEHOLDS_SQL
 from geo_api.auth.audit import audit_rows
+from geo_api.clock import today
 from geo_api.db import migrate
 from geo_api.db.engine import database_url, make_engine
-from geo_api.db.partitions import china_year, year_bound
+from geo_api.db.partitions import year_bound
 from geo_api.export.layers import export_layers
 from geo_api.gaps.finder import find_gaps
 
-BEFORE, AFTER = "0021", "0025"
+BEFORE, AFTER = "0024", "0025"
 MARK = "bench:history"  # the synthetic rows, found again and replaced on a rerun
 HISTORY_SQL = """
 INSERT INTO assignment (household_id, head_id, reason, distance_m, valid_from, valid_to,
@@ -153,7 +154,7 @@ def load() -> str:
 
 # -- the city and its history ---------------------------------------------------------------
 def city(households: int, years: int) -> str:
-    """The URL of a city of ``households`` at revision 0021, with ``years`` of history."""
+    """The URL of a city of ``households`` at revision 0024, with ``years`` of history."""
     name = f"gridgov_bench_scale_{households}"
     engine = make_engine(bench_database(database_url(), name))
     if migrate.current_revision(engine) not in (None, BEFORE):
@@ -162,7 +163,7 @@ def city(households: int, years: int) -> str:
     engine.dispose()
     url = prepare(households, name, revision=BEFORE)
     engine = make_engine(url)
-    first = china_year() - years
+    first = today().year - years
     with engine.connect() as conn:
         there = [
             conn.execute(
@@ -214,7 +215,7 @@ def drop_oldest_year(conn: Connection, first: int) -> None:
 
 def measure(engine: Engine, households: int, years: int, repeat: int) -> dict[str, float]:
     """Every measurement's median seconds on the store at ``engine``."""
-    first = china_year() - years
+    first = today().year - years
     ids = list(range(1, households, max(1, households // 200)))[:200]
     at = f"{first}-09-01 00:00:00+08"  # inside the closed rows of that year of some households
     out: dict[str, float] = {}
