@@ -9,8 +9,8 @@ import folium
 from branca.element import MacroElement
 from folium.template import Template
 
+from maps.literal import js_literal
 from maps.options import PageOptions
-from maps.page import js_literal
 
 BUILDING_LABELS_FROM = 17  # zoom at which buildings are labelled (3号楼)
 UNIT_LABELS_FROM = 18  # and units (2单元): below it, the labels would overlap

@@ -20,6 +20,7 @@ from folium.template import Template
 from sqlalchemy import Connection, text
 
 from maps.basemaps import add_basemap
+from maps.literal import js_literal
 from maps.options import PageOptions
 from maps.shift import latlon_to_gcj02
 from maps.theme import page_css
@@ -151,15 +152,6 @@ class PageScript(MacroElement):
         self.updated = opts.t("refresh.updated")
         self.locale = "zh-CN" if opts.lang == "zh" else "en-GB"
         self.offline = opts.t("refresh.offline")
-
-
-def js_literal(value: object) -> str:
-    """``value`` as a JS literal, Chinese kept as characters (a third of the bytes of
-    \\u escapes) and nothing that could end the <script> it sits in."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(char, escape)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 # folium writes its layers' data with json.dumps' default, every Chinese character as

@@ -14,8 +14,9 @@ from geo_api.gaps.finder import GAP_TYPES
 from geo_api.geo.china import wgs84_to_gcj02
 from maps.basemaps import resolve_basemap
 from maps.labels import EN, GAP_LABELS_EN, LABELS, ZH, gap_label
+from maps.literal import js_literal
 from maps.options import BIG_SCREEN_REFRESH_S, page_options
-from maps.page import js_format, js_literal, sql_format
+from maps.page import js_format, sql_format
 from maps.shift import frame_to_gcj02
 
 

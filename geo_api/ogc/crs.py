@@ -76,8 +76,8 @@ def parse_bbox(value: str | None, crs: Crs) -> Bbox | None:
         bounds = (x1, y1, x2, y2)
     else:
         # 3857 and 4490 map an axis-aligned box onto one, so two corners suffice.
-        lon1, lat1 = _to_lonlat(crs.srid).transform(x1, y1)
-        lon2, lat2 = _to_lonlat(crs.srid).transform(x2, y2)
+        lon1, lat1 = to_lonlat(crs.srid).transform(x1, y1)
+        lon2, lat2 = to_lonlat(crs.srid).transform(x2, y2)
         bounds = (lon1, lat1, lon2, lat2)
     lon1, lat1, lon2, lat2 = bounds
     if crs.degrees and not (lon1 >= -180 and lon2 <= 180 and lat1 >= -90 and lat2 <= 90):
@@ -86,7 +86,8 @@ def parse_bbox(value: str | None, crs: Crs) -> Bbox | None:
 
 
 @cache
-def _to_lonlat(srid: int) -> Transformer:
+def to_lonlat(srid: int) -> Transformer:
+    """From ``srid`` to lon/lat (CRS84), x first; one per CRS, kept."""
     return Transformer.from_crs(srid, "OGC:CRS84", always_xy=True)
 
 

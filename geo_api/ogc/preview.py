@@ -12,11 +12,11 @@ longitude in the browser.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from geo_api.ogc.crs import CRS84, parse_crs
+from maps.literal import js_literal
 from maps.vendor import ASSETS, DEFAULT_BASE_URL
 
 PREVIEW_STYLE = "#gg-preview{height:420px;max-width:60em;border:1px solid #ccc;margin:1em 0}"
@@ -61,14 +61,6 @@ SCRIPT = """
 """
 
 
-def _json_in_script(value: object) -> str:
-    """``value`` as JSON that cannot end the <script> element it sits in."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(char, escape)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
 def _head() -> str:
     base = DEFAULT_BASE_URL
     return (
@@ -81,7 +73,7 @@ def _preview(config: dict[str, Any]) -> tuple[str, str]:
     """(what goes in <head>, the map's element, data and script)."""
     body = (
         '<div id="gg-preview"></div>'
-        f'<script type="application/json" id="gg-preview-data">{_json_in_script(config)}</script>'
+        f'<script type="application/json" id="gg-preview-data">{js_literal(config)}</script>'
         f"<script>{SCRIPT}</script>"
     )
     return _head(), body

@@ -19,8 +19,9 @@ from branca.element import Figure
 from sqlalchemy import Connection, text
 
 from geo_api.stats.wall import CARDS, wall
+from maps.literal import js_literal
 from maps.options import PageOptions
-from maps.page import Bounds, js_literal
+from maps.page import Bounds
 from maps.shift import latlon_to_gcj02
 from maps.theme import SEVERITY_COLOURS, SHARE_COLOURS
 from maps.vendor import WALL

@@ -9,17 +9,15 @@ and bound to the query as WKB: PostGIS never sees a coordinate formatted into SQ
 from __future__ import annotations
 
 import math
-from functools import cache
 from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 
 from geo_api.errors import InvalidInputError
-from geo_api.ogc.crs import Crs
+from geo_api.ogc.crs import Crs, to_lonlat
 
 # Metres in a degree of latitude (at the poles, the most) and of longitude at the equator.
 METRES_PER_DEGREE_LAT = 110_574.0
@@ -48,11 +46,6 @@ def _read(value: dict[str, Any]) -> BaseGeometry:
         raise InvalidInputError(f"filter: {value.get('type')!r} is not a geometry") from None
 
 
-@cache
-def _to_lonlat(srid: int) -> Transformer:
-    return Transformer.from_crs(srid, "OGC:CRS84", always_xy=True)
-
-
 def lonlat(value: dict[str, Any], crs: Crs) -> BaseGeometry:
     """A geometry literal in ``crs`` as a valid lon/lat geometry; an error naming it
     when it is not one, is not valid, or lies outside the world."""
@@ -63,7 +56,7 @@ def lonlat(value: dict[str, Any], crs: Crs) -> BaseGeometry:
     if crs.lat_first:
         geom = shapely.transform(geom, lambda xy: xy[:, ::-1])
     if crs.srid != 4326:
-        transformer = _to_lonlat(crs.srid)
+        transformer = to_lonlat(crs.srid)
 
         def project(xy: np.ndarray) -> np.ndarray:
             lon, lat = transformer.transform(xy[:, 0], xy[:, 1])

@@ -25,7 +25,7 @@ from geo_api.catalogue.columns import (
 )
 from geo_api.catalogue.layers import LAYER_BY_NAME, Layer
 from geo_api.errors import InvalidInputError
-from geo_api.gaps.finder import GAP_LAYERS
+from geo_api.gaps.finder import COLUMNS, GAP_LAYERS
 
 GEOMETRY = "geometry"  # the geometry's queryable name, as GeoJSON names the member
 SCHEMA_JSON = "application/schema+json"
@@ -39,19 +39,9 @@ GEOMETRY_FORMATS = {
     "MultiPolygon": "geometry-multipolygon",
 }
 # The gap finder's columns (geo_api.gaps.finder.COLUMNS) and their types.
-GAP_KINDS = {
-    "type": "string",
-    "label": "string",
-    "severity": "string",
-    "level": "string",
-    "ref_type": "string",
-    "ref_id": "integer",
-    "community_code": "string",
-    "community_name": "string",
-    "households": "integer",
-    "persons": "integer",
-    "detail": "string",
-}
+# The gap finder's columns: counts and ids are whole numbers, the rest text.
+GAP_INTEGERS = {"ref_id", "households", "persons"}
+GAP_KINDS = {c: "integer" if c in GAP_INTEGERS else "string" for c in COLUMNS if c != GEOMETRY}
 
 
 @dataclass(frozen=True)
