@@ -316,6 +316,10 @@ def test_ogc_items_and_exports_on_a_date(
     assert split.new in codes()
     assert split.new not in codes(datetime=PAST.isoformat())
     assert split.old in codes(datetime="2025-06-01T08:00:00Z")
+    # 17:00 UTC yesterday is 01:00 today in China: today's boundaries, the new ones.
+    late = f"{today() - timedelta(days=1)}T17:00:00Z"
+    assert split.new in codes(datetime=late)
+    assert split.new not in codes(datetime=f"{today() - timedelta(days=1)}T15:59:59Z")
     moved = client.get(
         "/ogc/collections/grids/items",
         params={"datetime": PAST.isoformat(), "code": split.moved[0]},

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 
 from geo_api.catalogue.layers import Layer
+from geo_api.clock import CHINA
 from geo_api.errors import InvalidInputError
 from geo_api.generations.areas import BY_LAYER, valid_in_sql
 from geo_api.generations.store import at as generation_at
@@ -17,8 +18,9 @@ from geo_api.generations.store import parse_date
 
 
 def parse_instant(value: str | None, field: str = "datetime") -> date | None:
-    """The day an OGC ``datetime`` names: a date or a date-time (its date); an interval
-    is refused, naming the field (boundaries are one generation a day)."""
+    """The day an OGC ``datetime`` names: a date, or a date-time's day in China (a zone
+    given, 2025-05-31T20:00:00Z, is China's 1 June; none, it is China's time); an
+    interval is refused, naming the field (boundaries are one generation a day)."""
     if value is None:
         return None
     text = value.strip()
@@ -29,11 +31,12 @@ def parse_instant(value: str | None, field: str = "datetime") -> date | None:
         )
     if "T" in text or " " in text:
         try:
-            return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             raise InvalidInputError(
                 f"{field} {text[:60]!r} is not an ISO 8601 date or date-time"
             ) from None
+        return (moment.astimezone(CHINA) if moment.tzinfo else moment).date()
     return parse_date(text, field)
 
 
