@@ -13,6 +13,7 @@ import pyogrio
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import IntegrityError
 
 from geo_api.auth.keys import create_key
 from geo_api.clock import today
@@ -397,3 +398,16 @@ def test_an_area_left_out_is_refused_while_anything_refers_to_it(conn: Connectio
         _remove(conn, BY_TABLE["community"], current(conn), [code], current(conn).id)
     kept = conn.execute(text("SELECT count(*) FROM community WHERE code = :c"), {"c": code})
     assert kept.scalar_one() == 1
+
+
+def test_a_waiting_generation_keeps_to_the_rules_of_a_new_one(
+    conn: Connection, tmp_path: Path
+) -> None:
+    """A second import into the waiting generation may move its start, but not to before
+    the current one's; and the store itself holds one waiting generation at most, so two
+    imports starting two at once cannot both succeed."""
+    split = staged(conn, tmp_path)
+    with pytest.raises(InvalidInputError, match="not after the current generation"):
+        import_generation(conn, "grids", split.grids, NAME, valid_from=date(2000, 1, 1))
+    with pytest.raises(IntegrityError, match="uq_generation_one_pending"), conn.begin_nested():
+        conn.execute(text("INSERT INTO generation (name) VALUES ('a second one, raced')"))

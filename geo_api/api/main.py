@@ -153,15 +153,19 @@ def create_app(
         if replica:
             app.state.replica = open_replica(replica, engine)
             pools.append(app.state.replica.statements)
-        server_secret(settings)  # made now, not by the first sign-in
-        for pool in pools:
-            await pool.open()
-        yield
-        for pool in pools:
-            await pool.close()
-        if app.state.replica is not None:
-            app.state.replica.base.dispose()
-        engine.dispose()
+        opened: list[StatementPool] = []
+        try:  # what was opened is closed, even when the start fails half-way
+            server_secret(settings)  # made now, not by the first sign-in
+            for pool in pools:
+                await pool.open()
+                opened.append(pool)
+            yield
+        finally:
+            for pool in reversed(opened):
+                await pool.close()
+            if app.state.replica is not None:
+                app.state.replica.base.dispose()
+            engine.dispose()
 
     app = FastAPI(
         title="gridgov",

@@ -249,8 +249,9 @@ def _solve(
     homes, heads, locked = read_frames(conn, communities)
     tasks = {t.community: t for t in build_tasks(homes, heads, epsg, solver)}
     parts = []
-    for community in sorted(set(tasks) | {int(c) for c in locked["community"]}):
-        part = part_of(community, tasks.get(community), locked[locked["community"] == community])
+    held = {int(rows["community"].iloc[0]): rows for _, rows in locked.groupby("community")}
+    for community in sorted(set(tasks) | set(held)):
+        part = part_of(community, tasks.get(community), held.get(community, locked.iloc[:0]))
         parts.append(part)
         if progress:
             progress(part.solved + part.locked)

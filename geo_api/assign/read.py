@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 from geo_api.assign.solver import Heads, Households
 from geo_api.assign.tasks import Task
 from geo_api.db.bulk import read_frame
-from geo_api.errors import InvalidInputError, StoreNotReadyError
+from geo_api.errors import InvalidInputError
 from geo_api.geo.crs import city_epsg, to_metres
 
 # Every household with its place and its current assignment, in one read.
@@ -97,8 +97,6 @@ def read_frames(
     locked households leave them, and the locked assignments."""
     where = scope_where(communities)
     homes = read_frame(conn, HOUSEHOLDS_SQL.format(scope=where))
-    if homes.empty and communities is None:
-        raise StoreNotReadyError("the store has no households: load a city first (gridgov demo)")
     homes["previous"] = homes["previous"].astype("int64")  # UNASSIGNED (-1) when none
     heads = read_frame(conn, HEADS_SQL.format(scope=where))
     locked = homes.loc[

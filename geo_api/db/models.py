@@ -876,6 +876,13 @@ class Generation(Base):
     __tablename__ = "generation"
     __table_args__ = (
         CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_range"),
+        # At most one generation waits to be made current (migration 0026).
+        Index(
+            "uq_generation_one_pending",
+            text("(true)"),
+            unique=True,
+            postgresql_where=text("activated IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -162,6 +162,7 @@ def pending(conn: Connection, name: str, valid_from: date | None, by: str | None
                 "history; import into a new generation"
             )
         if valid_from is not None and valid_from != found.valid_from:
+            check_start(conn, valid_from)
             conn.execute(
                 text("UPDATE generation SET valid_from = :d WHERE id = :id"),
                 {"d": valid_from, "id": found.id},
