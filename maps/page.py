@@ -64,9 +64,9 @@ def new_map(bounds: Bounds, opts: PageOptions) -> folium.Map:
         # Without a tile layer Leaflet knows no zoom range, which MarkerCluster needs.
         maxZoom=19,
         minZoom=9,
-        control_scale=True,
         prefer_canvas=True,
     )
+    MetricScale().add_to(m)
     add_basemap(m, opts.basemap)
     # Leave room for the panel (left) and the layer control (right).
     left, right = (500, 420) if opts.big else (360, 300)
@@ -76,6 +76,23 @@ def new_map(bounds: Bounds, opts: PageOptions) -> folium.Map:
         padding_bottom_right=(right, 20),
     )
     return m
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's control_scale adds
+    miles and feet beside them, which no Chinese officer reads)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 160}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
 
 
 class CompactPoints(Layer):

@@ -13,6 +13,7 @@ import folium
 import geopandas as gpd
 from branca.element import Figure
 
+from maps.page import MetricScale
 from maps.vendor import DEFAULT_BASE_URL, localise
 
 KINDS = {  # kind -> (colour, Chinese label)
@@ -32,7 +33,8 @@ def validation_page(problems: gpd.GeoDataFrame, base_url: str = DEFAULT_BASE_URL
         centre = [(south + north) / 2, (west + east) / 2]
     else:
         centre, west, south, east, north = [35.6, 111.35], 111.2, 35.5, 111.5, 35.7
-    m = folium.Map(location=centre, zoom_start=13, tiles=None, maxZoom=19, control_scale=True)
+    m = folium.Map(location=centre, zoom_start=13, tiles=None, maxZoom=19)
+    MetricScale().add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     for kind, (colour, label) in KINDS.items():
         subset = located[located["kind"] == kind]

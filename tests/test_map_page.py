@@ -96,8 +96,11 @@ def test_command_centre_in_chromium(live_server: str, engine: Engine, artifacts:
         markers = seen.page.locator(".awesome-marker").count()
         clusters = seen.page.locator(".marker-cluster").count()
         lang = seen.page.evaluate("document.documentElement.lang")
+        scale = seen.page.locator(".leaflet-control-scale-line").all_inner_texts()
         seen.page.screenshot(path=str(artifacts / "command-centre.png"))
     assert seen.errors == [] and seen.blocked == []
+    # Metric only: one scale line, in metres or kilometres, no feet or miles.
+    assert len(scale) == 1 and re.fullmatch(r"\d+ k?m", scale[0].strip()), scale
     assert without_counts(shown.overlays) == expected_overlays("zh")
     assert shown.figures == truth(engine)
     assert markers >= 36 and clusters >= 1  # 1+5+30 stations at start, heads clustered

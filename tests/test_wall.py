@@ -73,6 +73,7 @@ def test_wall_layout(
         clock = page.locator("#gg-clock-time").inner_text()
         as_of = page.locator("#gg-status").inner_text()
         alerts = page.locator("#gg-alerts li").count()
+        scale = page.locator(".leaflet-control-scale-line").all_inner_texts()
         page.screenshot(path=str(artifacts / f"wall-{lang}-{width}x{height}.png"))
     assert seen.errors == [] and seen.blocked == []
     with engine.connect() as conn:
@@ -82,6 +83,7 @@ def test_wall_layout(
     assert cards["without_head"].replace(",", "") == str(_without_heads(engine))
     assert cards["coverage"].endswith("%") and len(cards) == 6
     assert alerts >= 1 and ":" in clock and as_of
+    assert len(scale) == 1 and scale[0].strip().endswith("m"), scale  # metric only
     # The city lies in the free middle of the screen, not under a panel.
     west, north, east, south = layout["city"]
     left, top, right, bottom = layout["free"]

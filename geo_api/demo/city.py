@@ -132,7 +132,10 @@ def generate_city(
         homes.units, homes.buildings, compounds, homes.households, homes.overloaded_units, rng
     )
     outposts = max(5, min(400, round(40 * scale)))
-    station_table, small = people.stations(core, streets, communities, compounds, outposts, rng)
+    unit_homes = siting.unit_homes(homes.units, homes.buildings, compounds, homes.households)
+    station_table, small = people.stations(
+        core, streets, communities, compounds, outposts, rng, unit_homes
+    )
     planted["small_community_stations"] = small
     progress("streets and gates")
     gate_points = roads.gates(compounds)
@@ -144,7 +147,7 @@ def generate_city(
     station_table = siting.community_stations(
         station_table,
         communities,
-        siting.unit_homes(homes.units, homes.buildings, compounds, homes.households),
+        unit_homes,
         street_lines,
         gate_points,
     )

@@ -4,11 +4,14 @@ service stations and the registered party members, with planted gaps."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from geo_api.demo.layout import METRIC_CRS
 from geo_api.demo.names import person_names, phones
@@ -123,10 +126,15 @@ def stations(
     compounds: gpd.GeoDataFrame,
     outposts: int,
     rng: np.random.Generator,
+    homes: gpd.GeoDataFrame | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[int]]:
     """1 city centre, 5 street centres, one station per community, N outposts.
 
-    Returns the stations and the ids of those planted below the area standard.
+    Outposts stand at the south gates of the compounds that bring the most homes
+    within a 5-minute walk (``homes``: unit points with their households; see
+    outpost_compounds), as a street office opens them where people are; without
+    ``homes``, at random compounds. Returns the stations and the ids of those
+    planted below the area standard.
     """
     rows: list[dict[str, object]] = [
         {
@@ -177,11 +185,15 @@ def stations(
                 "geometry": Point(community.seed_x, community.seed_y),
             }
         )
-    picks = rng.choice(len(compounds), min(outposts, len(compounds)), replace=False)
+    gates = [south_gate(g) for g in compounds.geometry]
+    if homes is None:
+        picks = [int(i) for i in rng.choice(len(compounds), min(outposts, len(compounds)), False)]
+    else:
+        served = [cast(Point, r["geometry"]) for r in rows]  # the city's and streets' centres
+        picks = outpost_compounds(gates, served, homes, outposts)
     for n, i in enumerate(sorted(picks), start=1):
         compound = compounds.iloc[i]
-        minx, miny, maxx, _ = compound.geometry.bounds
-        gate = Point((minx + maxx) / 2, miny - 8)  # just outside the south gate
+        gate = gates[i]
         street_id = int(
             communities.loc[communities["id"] == compound["community_id"], "street_id"].iloc[0]
         )
@@ -203,6 +215,46 @@ def stations(
     small_ids = frame.loc[frame["floor_area_m2"] < 500, "id"]
     small_ids = small_ids[frame.loc[small_ids.index, "tier"] == "community"]
     return frame, small_ids.astype(int).tolist()
+
+
+# A 5-minute walk is 300 m along the streets (geo_api.gaps.access); as the crow flies
+# from a home to an outpost, with the way out through a gate and round the blocks,
+# about this much of it.
+OUTPOST_REACH_M = 220.0
+
+
+def south_gate(compound: BaseGeometry) -> Point:
+    """Just outside a compound's south gate: where its outpost would stand."""
+    minx, miny, maxx, _ = compound.bounds
+    return Point((minx + maxx) / 2, miny - 8)
+
+
+def outpost_compounds(
+    gates: list[Point], served: list[Point], homes: gpd.GeoDataFrame, count: int
+) -> list[int]:
+    """The ``count`` compounds (by position) whose gates bring the most households
+    within OUTPOST_REACH_M that nothing (``served``: stations already placed) reaches
+    yet, chosen greedily: the maximal covering problem's classic answer, enough for
+    a demo (gridgov siting plan solves it exactly for a real city)."""
+    count = min(count, len(gates))
+    points = homes.geometry.to_numpy()
+    weight = homes["households"].to_numpy(dtype=float)
+    tree = shapely.STRtree(points)
+    covered = np.zeros(len(points), dtype=bool)
+    if served:
+        covered[tree.query(served, predicate="dwithin", distance=OUTPOST_REACH_M)[1]] = True
+    site, home = tree.query(gates, predicate="dwithin", distance=OUTPOST_REACH_M)
+    chosen: list[int] = []
+    free = np.ones(len(gates), dtype=bool)
+    for _ in range(count):
+        open_pairs = ~covered[home]
+        gain = np.bincount(site[open_pairs], weights=weight[home[open_pairs]], minlength=len(gates))
+        gain[~free] = -1.0
+        best = int(np.argmax(gain))
+        chosen.append(best)
+        free[best] = False
+        covered[home[site == best]] = True
+    return chosen
 
 
 def members(
