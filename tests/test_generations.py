@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyogrio
 import pytest
@@ -15,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
+from geo_api.api.routes import maps as maps_routes
 from geo_api.auth.keys import create_key
 from geo_api.clock import today
 from geo_api.errors import ConflictError, InvalidInputError, NotFoundError
@@ -347,7 +349,7 @@ def test_ogc_items_and_exports_on_a_date(
 
 
 def test_maps_draw_the_outlines_of_a_date(
-    client: TestClient, conn: Connection, tmp_path: Path
+    client: TestClient, conn: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     split = staged(conn, tmp_path)
     activate(conn, NAME)
@@ -359,6 +361,22 @@ def test_maps_draw_the_outlines_of_a_date(
     assert page_options(at=PAST.isoformat()).at == PAST
     bad = client.get("/maps/command-centre", params={"at": "06/01/2025"})
     assert bad.status_code == 422 and "at '06/01/2025'" in bad.text
+    # Any number of dates in one generation are one stored page, not one each.
+    keys: list[str] = []
+    real = maps_routes.stored
+
+    def spy(conn: Connection, kind: str, key: str, *rest: Any) -> Any:
+        keys.append(key)
+        return real(conn, kind, key, *rest)
+
+    monkeypatch.setattr(maps_routes, "stored", spy)
+    for day in (PAST, PAST + timedelta(days=30), PAST + timedelta(days=31)):
+        page = client.get("/maps/command-centre", params={"at": day.isoformat()})
+        assert page.status_code == 200, page.text
+    today_page = client.get("/maps/command-centre", params={"at": today().isoformat()})
+    assert today_page.status_code == 200
+    assert len(keys) == 4 and len(set(keys[:3])) == 1 and keys[3] != keys[0], keys
+    assert keys[3].endswith("generation=current")
 
 
 def test_the_import_route_takes_a_generation(

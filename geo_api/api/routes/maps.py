@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -19,6 +20,7 @@ from geo_api.auth.audit import record
 from geo_api.auth.roles import Caller
 from geo_api.db.results import stored
 from geo_api.errors import ForbiddenError
+from geo_api.generations.store import at as generation_at
 from geo_api.lookup.places import resolve_code
 from geo_api.settings import MapSettings
 from geo_api.stats.snapshot import take_snapshot
@@ -72,15 +74,20 @@ def map_options(
 Options = Annotated[PageOptions, Depends(map_options)]
 
 
-def _page(request: Request, read: Transaction, key: str, build: Callable[[Any], str]) -> Response:
+def _page(
+    request: Request, read: Transaction, key: str, opts: PageOptions, build: Callable[[Any], str]
+) -> Response:
     """A map page, built once per data version and options (4 to 9 s for the command
     centre on the demo city) and stored gzipped (2.4 MB as HTML, a fifth of it
-    compressed): a repeat request is a lookup, and goes out compressed."""
+    compressed): a repeat request is a lookup, and goes out compressed. A page of a
+    date is stored once per generation of boundaries, not once per date asked."""
     with read() as conn:
+        generation = None if opts.at is None else generation_at(conn, opts.at)
+        keyed = replace(opts, at=None)
         packed = stored(
             conn,
             "map",
-            key,
+            f"{key}{keyed!r};generation={generation.id if generation else 'current'}",
             lambda: gzip.compress(build(conn).encode(), compresslevel=9),
             bytes,
             bytes,
@@ -97,8 +104,10 @@ def _officer_map(
     """An officer's map; names and phones in full for roles that see them, each such
     page read (built or stored) recorded in the audit log, as any full read is."""
     reveal = caller.reveals
-    key = f"{level}={code};full={reveal};{opts!r}"
-    page = _page(request, read, key, lambda conn: officer_page(conn, level, code, opts, reveal))
+    key = f"{level}={code};full={reveal};"
+    page = _page(
+        request, read, key, opts, lambda conn: officer_page(conn, level, code, opts, reveal)
+    )
     if reveal:
         with read() as conn:
             shown = people_shown(conn, level, code)
@@ -115,7 +124,7 @@ def command_centre(request: Request, read: Read, opts: Options) -> Response:
     if opts.big:
         # The wall opens with the figures of the data it is built from.
         take_snapshot(request.app.state.engine)
-    return _page(request, read, repr(opts), lambda conn: command_centre_page(conn, opts))
+    return _page(request, read, "", opts, lambda conn: command_centre_page(conn, opts))
 
 
 @router.get("/maps/communities/{code}", response_class=HTMLResponse)
