@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Unpack
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from geo_api.importer.report import ImportReport
-    from geo_api.importer.run import ImportOptions
 
     ImportFile = Callable[..., ImportReport]
 
@@ -102,8 +101,11 @@ def import_layer(
     if not file.is_file():
         raise InvalidInputError(f"{file}: no such file")
     step("importing")
+    from geo_api.generations.stage import import_any
+    from geo_api.generations.store import parse_date
     from geo_api.importer.columns import load_mapping
-    from geo_api.importer.run import ImportRejectedError, import_file
+    from geo_api.importer.run import ImportRejectedError
+    from geo_api.rosters.record import Who
 
     columns = load_mapping(mapping) if mapping else None
     target = rejects or file.with_name(file.name + ".rejects.csv")
@@ -113,13 +115,13 @@ def import_layer(
     try:
         with progress_bar() as bar, engine.begin() as conn:
             task = bar.add_task(f"importing {file.name}", total=None)
-            importer = (
-                import_file if generation is None else _into_generation(generation, valid_from)
-            )
-            report = importer(
+            report = import_any(
                 conn,
                 layer,
                 file,
+                generation=generation,
+                valid_from=parse_date(valid_from, "--valid-from"),
+                by=Who.operator().name,
                 crs=crs,
                 encoding=encoding,
                 sheet=sheet,
@@ -163,25 +165,6 @@ def import_layer(
     )
     if report.diff is not None:
         show_diff(report.diff)
-
-
-def _into_generation(name: str, valid_from: str | None) -> ImportFile:
-    """An importer of area layers into the new generation ``name``."""
-    from geo_api.generations.stage import import_generation
-    from geo_api.generations.store import parse_date
-    from geo_api.rosters.record import Who
-
-    start = parse_date(valid_from, "--valid-from")
-
-    def into(
-        conn: Connection, layer: str, path: Path, **options: Unpack[ImportOptions]
-    ) -> ImportReport:
-        _, report = import_generation(
-            conn, layer, path, name, valid_from=start, by=Who.operator().name, **options
-        )
-        return report
-
-    return into
 
 
 def _record(conn: Connection, layer: str, name: str, diff: RosterDiff) -> None:
