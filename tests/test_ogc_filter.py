@@ -385,12 +385,17 @@ def test_sortby_pages_through_a_sorted_layer(client: TestClient, conn: Connectio
 def test_sortby_with_a_filter_and_on_the_gaps(client: TestClient, conn: Connection) -> None:
     expected = [r[0] for r in conn.execute(text(
         f"SELECT id FROM ({HOUSEHOLDS}) AS l WHERE persons >= 3 "
-        "ORDER BY distance_m DESC, id"))]  # fmt: skip
+        "ORDER BY distance_m DESC NULLS LAST, id"))]  # fmt: skip
     found = items(client, "households", filter="persons >= 3", sortby="-distance_m")
     assert [f["id"] for f in found] == expected
+    # Empty values last, either way, on layers (SQL) and gaps (pandas) alike.
+    distances = [f["properties"]["distance_m"] for f in found]
+    assert None in distances and distances[-1] is None and distances[0] is not None
     gaps = items(client, "gap_areas", sortby="-households,type")
-    counts = [f["properties"]["households"] or 0 for f in gaps]
-    assert counts == sorted(counts, reverse=True)
+    counts = [f["properties"]["households"] for f in gaps]
+    known = [n for n in counts if n is not None]
+    assert counts == known + [None] * (len(counts) - len(known))
+    assert known == sorted(known, reverse=True)
     assert len(gaps) == len(items(client, "gap_areas"))
 
 

@@ -123,7 +123,7 @@ def _order(layer: Layer, query: ItemQuery, queryables: Queryables) -> str:
     for key in parse_sortby(query.sortby, queryables):
         found = queryables[key.name]
         sql = column_of(found) + ("::text" if found.kind == "string" else "")
-        keys.append(f"{sql} {'DESC' if key.descending else 'ASC'}")
+        keys.append(f"{sql} {'DESC' if key.descending else 'ASC'} NULLS LAST")
     return ", ".join([*keys, *(f"l.{quoted(k)}" for k in layer.key)])
 
 
