@@ -57,6 +57,11 @@ class Result:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 minutes): a benchmark says how busy it ran."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 

@@ -27,7 +27,16 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 import numpy as np
-from benchkit import Point, Result, api_server, bench_key, console, prepare, run_wrk
+from benchkit import (
+    Point,
+    Result,
+    api_server,
+    bench_key,
+    console,
+    load_average,
+    prepare,
+    run_wrk,
+)
 from lookup import SAMPLE, SEED, sample_points
 from rich.table import Table
 from sqlalchemy import text
@@ -109,10 +118,9 @@ def main() -> int:
                     run_wrk(label, base, listed, conc, 1, headers, OK)  # warm-up
                     results.append(run_wrk(label, base, listed, conc, args.duration, headers, OK))
                 rows.append((name, conc, results[0], results[1]))
-    load = os.getloadavg()
     table = Table(
         title=f"CQL2 filters on households: gridgov against tipg ({households:,} households, "
-        f"{len(points):,} points, {os.cpu_count()} cores, load {load[0]:.1f} {load[1]:.1f})"
+        f"{len(points):,} points, {os.cpu_count()} cores, load {load_average()})"
     )
     for column in ("workload", "conns", "gridgov req/s", "tipg req/s", "ratio",
                    "gridgov p95 ms", "tipg p95 ms", "errors"):  # fmt: skip

@@ -43,6 +43,7 @@ from benchkit import (
     api_server,
     bench_key,
     console,
+    load_average,
     plural,
     prepare,
     report,
@@ -228,7 +229,7 @@ def main() -> int:
         "database": make_url(url).database,
         "points": f"{len(points):,} (seed {SEED})",
         "old date": f"{day} (generation {old.name!r}, {kept:,} kept area versions)",
-        "load average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "load average": load_average(),
     }
     report("Point lookup on a date", "SQL /lookup,", results, meta)
     goals(results, levels)

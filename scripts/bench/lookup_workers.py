@@ -30,6 +30,7 @@ from benchkit import (
     Result,
     bench_key,
     console,
+    load_average,
     plural,
     prepare,
     report,
@@ -56,10 +57,6 @@ def gridgov_serve(url: str, workers: int) -> Iterator[str]:
         yield base
 
 
-def load() -> str:
-    return "/".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--households", type=int, help="build a city of N in gridgov_bench")
@@ -79,7 +76,7 @@ def main() -> int:
     loads: dict[str, str] = {}
 
     console.print(f"pgbench, {plural(conc, 'client')} ...")
-    loads["pgbench"] = load()
+    loads["pgbench"] = load_average()
     results: list[Result] = measure_pgbench(engine, url, points, [conc], secs)
     engine.dispose()
     for workers in (1, 2):
@@ -88,7 +85,7 @@ def main() -> int:
             console.print(f"{name}, {plural(conc, 'connection')} ...")
             headers = {"X-API-Key": key}
             run_wrk(name, base, paths, conc, 2, headers)  # warm-up: imports, pools, plans
-            loads[name] = load()
+            loads[name] = load_average()
             results.append(run_wrk(name, base, paths, conc, secs, headers))
     for r in results:
         r.concurrency = conc  # one anchor for every row

@@ -41,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
-from benchkit import console, prepare
+from benchkit import console, load_average, prepare
 from pool import pool_parts
 from rich.table import Table
 from sqlalchemy import Connection
@@ -67,11 +67,6 @@ class Row:
     seconds: float
     diff: pd.DataFrame
     peak_bytes: list[int]
-
-
-def load_average() -> str:
-    """The machine's load over 1, 5 and 15 minutes (the CPU is shared)."""
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def worker_peak() -> int:

@@ -41,7 +41,6 @@ afterwards. Usage:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -54,7 +53,7 @@ from rich.table import Table
 from sqlalchemy import Connection, Engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchkit import bench_database, console, prepare
+from benchkit import bench_database, console, load_average, prepare
 
 from geo_api.assign.read import HOUSEHOLDS_SQL
 from geo_api.auth.audit import audit_rows
@@ -145,11 +144,6 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
         fn()
         seconds.append(time.perf_counter() - start)
     return statistics.median(seconds)
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.1f}, {five:.1f}, {fifteen:.1f}"
 
 
 # -- the city and its history ---------------------------------------------------------------
@@ -324,16 +318,18 @@ def main() -> int:
     rows: list[Row] = []
     parts: dict[int, dict[str, tuple[float, float]]] = {}
     for households in sorted(set(args.households)):
-        console.print(f"{households:,} households: building ({load()})")
+        console.print(f"{households:,} households: building (load average {load_average()})")
         url = city(households, args.years)
         if args.prepare_only:
             continue
         engine = make_engine(url)
-        console.print(f"{households:,} households, before ({load()})")
+        console.print(f"{households:,} households, before (load average {load_average()})")
         before = measure(engine, households, args.years, args.repeat)
         if not args.no_split:
             parts[households] = by_community(engine, args.repeat)
-        console.print(f"{households:,} households: migrating to {AFTER} ({load()})")
+        console.print(
+            f"{households:,} households: migrating to {AFTER} (load average {load_average()})"
+        )
         start = time.perf_counter()
         migrate.upgrade(engine, AFTER)
         converted = time.perf_counter() - start
@@ -342,12 +338,12 @@ def main() -> int:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(
                 text("VACUUM ANALYZE assignment, audit_log")
             )
-        console.print(f"{households:,} households, after ({load()})")
+        console.print(f"{households:,} households, after (load average {load_average()})")
         after = measure(engine, households, args.years, args.repeat)
         engine.dispose()
         rows.append(Row(households, "migration 0025 (conversion)", converted))
         rows += [Row(households, name, before[name], after[name]) for name in before]
-        console.print(f"{households:,} households: done ({load()})")
+        console.print(f"{households:,} households: done (load average {load_average()})")
     if rows:
         report(rows, parts)
     return 0
