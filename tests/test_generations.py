@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pyogrio
 import pytest
 from fastapi.testclient import TestClient
@@ -429,3 +430,42 @@ def test_a_waiting_generation_keeps_to_the_rules_of_a_new_one(
         import_generation(conn, "grids", split.grids, NAME, valid_from=date(2000, 1, 1))
     with pytest.raises(IntegrityError, match="uq_generation_one_pending"), conn.begin_nested():
         conn.execute(text("INSERT INTO generation (name) VALUES ('a second one, raced')"))
+
+
+def test_compounds_in_a_generation_rebuild_the_network_when_made_current(
+    conn: Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staging a compounds file leaves the walking network alone (its rows are rolled
+    back: a rebuild there is work thrown away); making it current rebuilds it, so
+    homes reach the streets through the new outlines and gates."""
+    from geo_api.generations import activate as activate_module
+    from geo_api.importer import run as run_module
+
+    builds: list[str] = []
+    for module, where in ((run_module, "import"), (activate_module, "activation")):
+        real = module.rebuild
+
+        def counted(*args: Any, _real: Any = real, _where: str = where, **kw: Any) -> Any:
+            builds.append(_where)
+            return _real(*args, **kw)
+
+        monkeypatch.setattr(module, "rebuild", counted)
+    set_start(conn, current(conn).id, date(2025, 1, 1))
+    frame = gpd.read_postgis(
+        text("""
+            SELECT cp.code, cp.name, g.code AS grid_code,
+                   CASE WHEN cp.id = (SELECT min(id) FROM compound)
+                        THEN ST_Multi(ST_Buffer(cp.geom::geography, -5)::geometry)
+                        ELSE cp.geom END AS geom
+            FROM compound cp JOIN grid g ON g.id = cp.grid_id ORDER BY cp.code
+        """),
+        conn,
+        geom_col="geom",
+    )
+    path = tmp_path / "compounds.geojson"
+    frame.to_file(path)
+    _, report = import_generation(conn, "compounds", path, NAME)
+    assert builds == [] and not any("walking network rebuilt" in n for n in report.notes)
+    done = activate(conn, NAME, by="test")
+    assert builds == ["activation"]
+    assert done.network is not None and done.network.edges > 0 and done.network.gates > 0

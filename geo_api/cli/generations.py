@@ -125,6 +125,11 @@ def activate(
             "officers following their grid": done.officers,
             "communities assigned again": len(run.communities or []) if run else 0,
             "households whose head changed": run.moved if run else 0,
+            **(
+                {"walking network rebuilt (edges)": done.network.edges}
+                if done.network is not None
+                else {}
+            ),
         },
     )
 

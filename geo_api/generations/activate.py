@@ -25,6 +25,7 @@ from geo_api.generations.apply import apply_generation
 from geo_api.generations.diff import GenerationDiff, diff_generations
 from geo_api.generations.history import HEAD_COMPOUND, HOUSEHOLD_COMPOUND
 from geo_api.generations.store import Generation, current, named
+from geo_api.network.build import NetworkReport, rebuild
 
 # The moment a China day starts, for a date bound as :day.
 DAY_START = "(CAST(:day AS date)::timestamp AT TIME ZONE 'Asia/Shanghai')"
@@ -41,6 +42,8 @@ class Activation:
     closed: int  # open assignments closed because household and head parted
     officers: int  # officers whose community followed their grid
     run: RunReport | None  # the incremental re-assignment (None: nothing moved)
+    # The walking network, rebuilt when the compounds (whose gates homes leave by) change.
+    network: NetworkReport | None = None
 
 
 def activate(conn: Connection, ref: str | int, by: str | None = None) -> Activation:
@@ -89,7 +92,12 @@ def activate(conn: Connection, ref: str | int, by: str | None = None) -> Activat
         ).scalars()
     )
     run = run_assignment(conn, communities=ids) if ids else None
-    return Activation(named(conn, gen.id), previous, changes, written, closed, officers, run)
+    # Homes reach the streets through their compound's outline and gates: new outlines,
+    # a new network (the staging left it alone; the importer of compounds rebuilds it too).
+    network = rebuild(conn) if "compounds" in gen.layers else None
+    return Activation(
+        named(conn, gen.id), previous, changes, written, closed, officers, run, network
+    )
 
 
 def close_parted(conn: Connection, day: date) -> int:

@@ -47,6 +47,8 @@ def import_generation(
     # The importer's overlap check would compare the file with the areas it replaces:
     # the generation's are checked among themselves below.
     options["check_overlaps"] = False
+    # Nor rebuild the walking network from rows rolled back below: activation rebuilds it.
+    options["rebuild"] = False
     gen = pending(conn, generation, valid_from, by)
     keep_from = current(conn).id
     savepoint = conn.begin_nested()
@@ -66,7 +68,7 @@ def import_generation(
     conn.execute(
         text("DELETE FROM area_version WHERE layer = :layer AND generation_low = :gen"), params
     )
-    for code, name, parent_code, geom in rows:
+    if rows:  # one statement for all (psycopg pipelines the rows)
         conn.execute(
             text(
                 "INSERT INTO area_version (layer, area_id, code, name, parent_code, geom, "  # noqa: S608
@@ -74,7 +76,10 @@ def import_generation(
                 f"{area.table} WHERE code = :code), :code, :name, :parent, "
                 "ST_GeomFromEWKB(:geom), :gen, :gen)"
             ),
-            {**params, "code": code, "name": name, "parent": parent_code, "geom": bytes(geom)},
+            [
+                {**params, "code": code, "name": name, "parent": parent, "geom": bytes(geom)}
+                for code, name, parent, geom in rows
+            ],
         )
     conn.execute(
         text(

@@ -87,6 +87,7 @@ class ImportOptions(TypedDict, total=False):
     dry_run: bool
     full: bool
     check_overlaps: bool
+    rebuild: bool
 
 
 def import_file(
@@ -123,12 +124,15 @@ def _import(
     dry_run: bool = False,
     full: bool = False,
     check_overlaps: bool = True,
+    rebuild: bool = True,
 ) -> ImportReport:
     """Import ``path`` into ``layer`` (import_file's body). ``progress`` is told
     the rows read so far, chunk by chunk; ``node_crossings`` how the network rebuilt after
     roads land joins ways (None: as the last build). A roster (heads, officers,
     members) is compared with the store (geo_api.importer.diff): ``dry_run`` lands
-    nothing, ``full`` retires the people the file leaves out."""
+    nothing, ``full`` retires the people the file leaves out. Without ``rebuild``,
+    what the rows make stale (the walking network, service areas) is left for the
+    caller (a generation's staging rolls the rows back)."""
     spec = layer_named(layer)
     if (dry_run or full) and spec.roster is None:
         rosters = ", ".join(n for n in LAYERS if layer_named(n).roster is not None)
@@ -188,7 +192,8 @@ def _import(
     report.records = spec.records(state)
     report.keys = spec.keys(state)
     report.warnings += _outside_parents(conn, spec)
-    _rebuild(conn, spec, report, node_crossings)
+    if rebuild:
+        _rebuild(conn, spec, report, node_crossings)
     return report
 
 
