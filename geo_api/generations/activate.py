@@ -23,12 +23,12 @@ from geo_api.clock import today
 from geo_api.errors import ConflictError
 from geo_api.generations.apply import apply_generation
 from geo_api.generations.diff import GenerationDiff, diff_generations
-from geo_api.generations.history import HEAD_COMPOUND, HOUSEHOLD_COMPOUND
+from geo_api.generations.history import CHINA_DAY, HEAD_COMPOUND, HOUSEHOLD_COMPOUND
 from geo_api.generations.store import Generation, current, named
 from geo_api.network.build import NetworkReport, rebuild
 
 # The moment a China day starts, for a date bound as :day.
-DAY_START = "(CAST(:day AS date)::timestamp AT TIME ZONE 'Asia/Shanghai')"
+DAY_START = CHINA_DAY.format(d="CAST(:day AS date)")  # the start of :day in China
 
 
 @dataclass

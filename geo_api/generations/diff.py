@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo_api.generations.areas import AREAS, BY_TABLE, areas_sql, reshaped
+from geo_api.generations.history import HEAD_COMPOUND, HOUSEHOLD_COMPOUND
 from geo_api.generations.store import Generation, current
 
 
@@ -128,15 +129,12 @@ def _moves(conn: Connection, a: Generation, b: Generation, now: int) -> list[Mov
         WITH {places}, {grids}
         SELECT 'household' AS kind, h.id, pa.community AS cf, pb.community AS ct,
                pa.grid AS gf, pb.grid AS gt
-        FROM household h JOIN unit u ON u.id = h.unit_id
-        JOIN building bd ON bd.id = u.building_id JOIN compound cp ON cp.id = bd.compound_id
+        FROM ({HOUSEHOLD_COMPOUND}) cp JOIN household h ON h.id = cp.id
         LEFT JOIN pa ON pa.code = cp.code LEFT JOIN pb ON pb.code = cp.code
         WHERE h.ended_on IS NULL AND {differs}
         UNION ALL
         SELECT 'head', h.id, pa.community, pb.community, pa.grid, pb.grid
-        FROM head h LEFT JOIN unit u ON u.id = h.unit_id
-        LEFT JOIN building bd ON bd.id = coalesce(h.building_id, u.building_id)
-        JOIN compound cp ON cp.id = coalesce(h.compound_id, bd.compound_id)
+        FROM ({HEAD_COMPOUND}) cp JOIN head h ON h.id = cp.id
         LEFT JOIN pa ON pa.code = cp.code LEFT JOIN pb ON pb.code = cp.code
         WHERE h.left_on IS NULL AND {differs}
         UNION ALL
