@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from geo_api.cli import imports as cli_imports
 from geo_api.cli.main import app
 from geo_api.errors import GridgovError
+from geo_api.generations import stage
 from geo_api.importer import run
 from geo_api.importer.read import Source
 from tests.data.corpus import CASES, Case, Imported, Refused
@@ -107,6 +108,7 @@ def _cli(case: Case, path: Path, conn: Connection, monkeypatch: pytest.MonkeyPat
         return report
 
     monkeypatch.setattr(run, "import_file", keep)
+    monkeypatch.setattr(stage, "import_file", keep)  # the CLI imports through stage.import_any
     monkeypatch.setattr(cli_imports, "store", lambda: _Store(conn))
     args = ["import", case.layer, str(path)]
     for name, value in case.options.items():
