@@ -95,3 +95,67 @@ def split_files(conn: Connection, folder: Path) -> Split:
     communities.to_file(split.communities)
     grid_frame.to_file(split.grids)
     return split
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Two neighbouring communities of a street made one: ``gone`` joins ``kept``."""
+
+    communities: Path
+    grids: Path
+    kept: str
+    gone: str
+    moved: list[str]  # the grids of ``gone``, now of ``kept``
+    moved_households: set[int]
+
+
+def merge_files(conn: Connection, folder: Path) -> Merge:
+    """Write the merge's two files into ``folder``: every community but ``gone``, whose
+    ground joins ``kept``'s, and every grid, ``gone``'s with ``kept``'s code."""
+    kept, gone = conn.execute(
+        text("""
+            SELECT a.code, b.code FROM community a JOIN community b
+              ON a.street_id = b.street_id AND a.id < b.id AND ST_Touches(a.geom, b.geom)
+            WHERE EXISTS (SELECT 1 FROM compound cp WHERE cp.community_id = b.id)
+            ORDER BY a.id, b.id LIMIT 1
+        """)
+    ).one()
+    communities = gpd.read_postgis(
+        text("""
+            SELECT c.code, c.name,
+                   CASE WHEN c.code = :kept THEN ST_Multi(ST_CollectionExtract(ST_Union(
+                       c.geom, (SELECT geom FROM community WHERE code = :gone)), 3))
+                   ELSE c.geom END AS geom
+            FROM community c WHERE c.code <> :gone ORDER BY 1
+        """),
+        conn,
+        params={"kept": kept, "gone": gone},
+        geom_col="geom",
+    )
+    grid_frame = gpd.read_postgis(
+        text("""
+            SELECT g.code, g.name,
+                   CASE WHEN c.code = :gone THEN :kept ELSE c.code END AS community_code, g.geom
+            FROM grid g JOIN community c ON c.id = g.community_id ORDER BY g.code
+        """),
+        conn,
+        params={"kept": kept, "gone": gone},
+        geom_col="geom",
+    )
+    moved = sorted(grid_frame.loc[grid_frame["code"].str.startswith(gone), "code"])
+    households = set(
+        conn.execute(
+            text("""
+                SELECT h.id FROM household h JOIN unit u ON u.id = h.unit_id
+                JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
+                JOIN community c ON c.id = cp.community_id
+                WHERE c.code = :gone AND h.ended_on IS NULL
+            """),
+            {"gone": gone},
+        ).scalars()
+    )
+    merge = Merge(folder / "merged_communities.geojson", folder / "merged_grids.geojson",
+                  kept, gone, moved, households)  # fmt: skip
+    communities.to_file(merge.communities)
+    grid_frame.to_file(merge.grids)
+    return merge

@@ -5,6 +5,7 @@ history stays consistent. Each test runs in the rolled-back transaction."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from geo_api.clock import today
 from geo_api.errors import ConflictError, InvalidInputError, NotFoundError
 from geo_api.export.layers import export_layers
 from geo_api.generations.activate import activate
-from geo_api.generations.apply import _remove
+from geo_api.generations.apply import DEPENDENTS_SQL, _remove
 from geo_api.generations.areas import BY_TABLE
 from geo_api.generations.diff import diff_generations
 from geo_api.generations.history import inconsistencies
@@ -33,7 +34,7 @@ from geo_api.lookup.at import lookup_point_at
 from geo_api.lookup.point import lookup_point
 from maps.layers import area_layer
 from maps.options import page_options
-from tests.generations_city import Split, split_files
+from tests.generations_city import Split, merge_files, split_files
 
 NAME = "2026 redistricting"
 PAST = date(2025, 6, 1)
@@ -413,8 +414,11 @@ def test_an_area_left_out_is_refused_while_anything_refers_to_it(conn: Connectio
         text("""SELECT c.code FROM community c WHERE EXISTS
                 (SELECT 1 FROM activity a WHERE a.community_id = c.id) ORDER BY c.id LIMIT 1""")
     ).scalar_one()
-    with pytest.raises(ConflictError, match=rf"leaves out community {code} \(\d+ activity\)"):
+    with pytest.raises(ConflictError, match=rf"leaves out community {code} \(") as refused:
         _remove(conn, BY_TABLE["community"], current(conn), [code], current(conn).id)
+    # Every table that holds it, with its count, in one message.
+    assert re.search(r"\d+ activity, \d+ compound, .*\d+ grid\b", str(refused.value)), refused
+    assert re.search(r"\d+ party demand", str(refused.value)), refused.value
     kept = conn.execute(text("SELECT count(*) FROM community WHERE code = :c"), {"c": code})
     assert kept.scalar_one() == 1
 
@@ -469,3 +473,55 @@ def test_compounds_in_a_generation_rebuild_the_network_when_made_current(
     done = activate(conn, NAME, by="test")
     assert builds == ["activation"]
     assert done.network is not None and done.network.edges > 0 and done.network.gates > 0
+
+
+def test_a_merge_is_refused_while_the_gone_community_holds_anything_then_made(
+    conn: Connection, tmp_path: Path
+) -> None:
+    """Two neighbouring communities merged: the diff names every household of the one
+    that goes; activation refuses, naming what still belongs to it (its station, its
+    members...), until those are moved; then it goes into history and its homes
+    belong to the merged community, today, while a past date still finds it."""
+    merge = merge_files(conn, tmp_path)
+    set_start(conn, current(conn).id, date(2025, 1, 1))
+    import_generation(conn, "communities", merge.communities, NAME)
+    import_generation(conn, "grids", merge.grids, NAME)
+    found = diff_generations(conn, current(conn), named(conn, NAME))
+    changes = {(c.layer, c.code): c.what for c in found.areas}
+    assert changes[("communities", merge.gone)] == ("removed",)
+    households = found.moved("household")
+    assert {m.id for m in households} == merge.moved_households
+    assert {(m.community_from, m.community_to) for m in households} == {(merge.gone, merge.kept)}
+    assert merge.moved and all(changes[("grids", g)] == ("community",) for g in merge.moved)
+
+    with (
+        pytest.raises(ConflictError, match=f"leaves out community {merge.gone}") as refused,
+        conn.begin_nested(),
+    ):
+        activate(conn, NAME, by="test")
+    # Everything at once, each with its count: not only the first table found.
+    assert re.search(r"\d+ station", str(refused.value)), refused.value
+    assert re.search(r"\d+ member", str(refused.value)), refused.value
+    # An operator moves what the gone community still holds (stations, members, keys...)
+    # to the merged one; grids, compounds and officers follow their grids by themselves.
+    ids = dict(conn.execute(text("SELECT code, id FROM community")).all())
+    for table, column in conn.execute(text(DEPENDENTS_SQL), {"t": "community"}).all():
+        if table not in ("grid", "compound", "grid_officer"):
+            conn.execute(
+                text(f"UPDATE {table} SET {column} = :kept WHERE {column} = :gone"),
+                {"kept": ids[merge.kept], "gone": ids[merge.gone]},
+            )
+    done = activate(conn, NAME, by="test")
+    assert done.written["communities removed"] == 1
+    assert (
+        conn.execute(
+            text("SELECT count(*) FROM community WHERE code = :c"), {"c": merge.gone}
+        ).scalar_one()
+        == 0
+    )
+    household = min(merge.moved_households)
+    lon, lat = home_point(conn, household)
+    assert community_of(conn, household) == merge.kept
+    assert lookup_point(conn, lon, lat)["community"]["code"] == merge.kept
+    assert lookup_point_at(conn, lon, lat, PAST)["community"]["code"] == merge.gone
+    assert done.run is not None and ids[merge.kept] in (done.run.communities or [])

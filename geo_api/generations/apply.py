@@ -138,21 +138,23 @@ def _remove(
         ).all()
     )
     dependents = conn.execute(text(DEPENDENTS_SQL), {"t": area.table}).all()
+    held: dict[str, list[str]] = {}  # area code -> "36 activity", "2 station", ... by table
     for table, column in dependents:
-        what = table.replace("_", " ")
-        held = conn.execute(
+        for area_id, n in conn.execute(
             text(
                 f"SELECT {column}, count(*) FROM {table} WHERE {column} = ANY(:ids) "  # noqa: S608
-                f"GROUP BY {column} ORDER BY {column} LIMIT 5"
+                f"GROUP BY {column}"
             ),
             {"ids": list(ids)},
-        ).all()
-        if held:
-            named = ", ".join(f"{ids[i]} ({n} {what})" for i, n in held)
-            raise ConflictError(
-                f"generation {generation.name!r} leaves out {area.table} {named}: move them "
-                f"to an area of the generation first (import their layer into it)"
-            )
+        ).all():
+            held.setdefault(ids[area_id], []).append(f"{n} {table.replace('_', ' ')}")
+    if held:  # everything that still belongs to them, named at once
+        listed = "; ".join(f"{code} ({', '.join(what)})" for code, what in sorted(held.items())[:5])
+        more = f" and {len(held) - 5} more" if len(held) > 5 else ""
+        raise ConflictError(
+            f"generation {generation.name!r} leaves out {area.table} {listed}{more}: move "
+            "them to an area of the generation first (import their layer into it)"
+        )
     parent = (
         "NULL::text"
         if area.parent is None
