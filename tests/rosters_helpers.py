@@ -16,7 +16,7 @@ INVARIANTS = {
         WHERE a.valid_to IS NULL AND h.ended_on IS NOT NULL""",
     "a household covered by a head who left": """
         SELECT a.household_id FROM assignment a JOIN head hd ON hd.id = a.head_id
-        WHERE a.valid_to IS NULL AND hd.left_on IS NOT NULL AND hd.left_on <= current_date""",
+        WHERE a.valid_to IS NULL AND hd.left_on IS NOT NULL AND hd.left_on <= china_today()""",
     "a head over their maximum": """
         SELECT hd.id FROM head_effective hd JOIN assignment a ON a.head_id = hd.id
         WHERE a.valid_to IS NULL GROUP BY hd.id, hd.max_capacity

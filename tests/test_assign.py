@@ -92,7 +92,7 @@ def test_a_head_leaving_moves_only_their_households(conn: Connection) -> None:
     """)
     ).one()
     before = dict(conn.execute(text(f"SELECT household_id, head_id {CURRENT}")).all())
-    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :id"), {"id": head_id})
+    conn.execute(text("UPDATE head SET left_on = china_today() WHERE id = :id"), {"id": head_id})
     report = run_assignment(conn)
     after = dict(conn.execute(text(f"SELECT household_id, head_id {CURRENT}")).all())
     changed = {h for h in before if before[h] != after.get(h)}
@@ -119,7 +119,9 @@ def test_a_household_ended_behind_the_engine_s_back_loses_its_head(conn: Connect
         text(f"SELECT a.household_id {CURRENT} WHERE NOT a.locked ORDER BY 1 LIMIT 1")
     ).scalar_one()
     conn.execute(
-        text("UPDATE household SET ended_on = current_date, ended_reason = 'moved' WHERE id = :id"),
+        text(
+            "UPDATE household SET ended_on = china_today(), ended_reason = 'moved' WHERE id = :id"
+        ),
         {"id": household},
     )
     report = run_assignment(conn)
@@ -138,7 +140,7 @@ def test_a_head_with_history_cannot_be_deleted(conn: Connection) -> None:
 
 def test_history_answers_who_covered_a_household_on_a_date(conn: Connection) -> None:
     household, head = conn.execute(text(f"SELECT household_id, head_id {CURRENT} LIMIT 1")).one()
-    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :id"), {"id": head})
+    conn.execute(text("UPDATE head SET left_on = china_today() WHERE id = :id"), {"id": head})
     run_assignment(conn)
     rows = conn.execute(
         text(

@@ -46,7 +46,7 @@ def shake(conn: Connection, rng: st.DataObject) -> list[tuple[int, int]]:
     leaving = rng.draw(st.floats(0, 0.3), label="share of unit heads leaving")
     conn.execute(
         text(
-            "UPDATE head SET left_on = current_date WHERE role = 'unit' "
+            "UPDATE head SET left_on = china_today() WHERE role = 'unit' "
             "AND (hashtext(id::text || :s) & 1023) < :n"
         ),
         {"s": str(rng.draw(st.integers(0, 999))), "n": int(leaving * 1024)},

@@ -47,7 +47,7 @@ def batch_url(server_url: str) -> Iterator[str]:
     with engine.begin() as conn:
         run_assignment(conn, workers=1)
         conn.execute(
-            text("UPDATE head SET left_on = current_date WHERE role = 'unit' AND id % 10 = 3")
+            text("UPDATE head SET left_on = china_today() WHERE role = 'unit' AND id % 10 = 3")
         )
         pairs = conn.execute(
             text("""
@@ -186,7 +186,7 @@ def test_a_transaction_that_wrote_first_is_solved_in_its_own_process(
         head = conn.execute(
             text("SELECT head_id FROM assignment WHERE valid_to IS NULL AND NOT locked LIMIT 1")
         ).scalar_one()
-        conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :h"), {"h": head})
+        conn.execute(text("UPDATE head SET left_on = china_today() WHERE id = :h"), {"h": head})
         report = run_assignment(conn)
         left = conn.execute(
             text("SELECT count(*) FROM assignment WHERE valid_to IS NULL AND head_id = :h"),

@@ -226,7 +226,7 @@ def test_a_rerun_changes_no_place_and_a_leaving_head_only_their_places(conn: Con
         ),
         {"id": head},
     ).scalar_one()
-    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :id"), {"id": head})
+    conn.execute(text("UPDATE head SET left_on = china_today() WHERE id = :id"), {"id": head})
     report = run_assignment(conn)
     changed = {c.level: c.changed for c in report.places}
     assert changed == {"building": theirs, "compound": 0, "grid": 0} and theirs >= 1

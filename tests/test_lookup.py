@@ -122,7 +122,7 @@ def test_household_chain_now_and_in_the_past(conn: Connection) -> None:
     before = now["unit_head"]["since"] - timedelta(days=1)
     assert household_chain(conn, household, before)["unit_head"] is None
     # The head steps down; a new run moves the household; the past still knows.
-    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :id"), {"id": head})
+    conn.execute(text("UPDATE head SET left_on = china_today() WHERE id = :id"), {"id": head})
     run_assignment(conn)
     after = household_chain(conn, household)
     assert after["unit_head"] is None or after["unit_head"]["id"] != head

@@ -97,7 +97,7 @@ def test_refusals_name_the_reason(conn: Connection) -> None:
     )
     with pytest.raises(InvalidInputError, match=f"head {other} is full: {taken} of at most"):
         move_household(conn, household, other, by="x")
-    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :id"), {"id": other})
+    conn.execute(text("UPDATE head SET left_on = china_today() WHERE id = :id"), {"id": other})
     with pytest.raises(InvalidInputError, match="stepped down"):
         move_household(conn, household, other, by="x")
 
@@ -105,7 +105,7 @@ def test_refusals_name_the_reason(conn: Connection) -> None:
 def test_locks_that_cannot_stand_stop_the_run(conn: Connection) -> None:
     household, _, other = a_household_and_another_head(conn)
     move_household(conn, household, other, by="x")
-    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :id"), {"id": other})
+    conn.execute(text("UPDATE head SET left_on = china_today() WHERE id = :id"), {"id": other})
     with pytest.raises(InvalidInputError, match=f"locked to head {other}, who no longer serves"):
         run_assignment(conn)
 

@@ -34,7 +34,7 @@ def test_a_point_places_a_member_and_an_odd_address_is_reported(conn: Connection
     inside = conn.execute(
         text("""
         INSERT INTO member (name, phone, registered_on, geom, address)
-        SELECT '李四', '13800001111', current_date, ST_PointOnSurface(geom), '不详'
+        SELECT '李四', '13800001111', china_today(), ST_PointOnSurface(geom), '不详'
         FROM community WHERE id = 2 RETURNING id
     """)
     ).scalar_one()
@@ -45,7 +45,7 @@ def test_a_point_places_a_member_and_an_odd_address_is_reported(conn: Connection
         conn.execute(
             text(
                 "INSERT INTO member (name, phone, registered_on, address) "
-                "VALUES ('王五', :p, current_date, :a) RETURNING id"
+                "VALUES ('王五', :p, china_today(), :a) RETURNING id"
             ),
             {"a": address, "p": phone},
         ).scalar_one()

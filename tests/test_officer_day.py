@@ -118,7 +118,7 @@ def test_gaps_around_a_head_follow_the_store(
         text("UPDATE assignment SET valid_to = now() WHERE head_id = :h AND valid_to IS NULL"),
         {"h": first.id},
     )
-    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :h"), {"h": first.id})
+    conn.execute(text("UPDATE head SET left_on = china_today() WHERE id = :h"), {"h": first.id})
     after = by_id(client.get("/me/heads", headers=officer(keys)).json())
     assert first.id not in after
     building_heads = [
@@ -180,7 +180,7 @@ def test_changes_list_a_move_and_a_head_leaving_newest_first(
         headers=officer(keys),
     )
     assert moved.status_code == 200, moved.text
-    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :h"), {"h": heads[1].id})
+    conn.execute(text("UPDATE head SET left_on = china_today() WHERE id = :h"), {"h": heads[1].id})
     answer = client.get("/me/changes", params=since, headers=officer(keys))
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -369,7 +369,7 @@ def test_the_day_lists_terms_households_rosters_and_party_work(conn: Connection)
     ).all()  # fmt: skip
     area, elsewhere = Area(mine.id, mine.code), Area(other.id, other.code)
     # Today: terms and rosters are kept by the day.
-    since = datetime.combine(conn.execute(text("SELECT current_date")).scalar_one(), time())
+    since = datetime.combine(conn.execute(text("SELECT china_today()")).scalar_one(), time())
     heads = conn.execute(text(UNIT_HEADS), {"c": mine.id}).all()
     retiring, moving = heads[0].id, heads[1].id
     heads_domain.retire(conn, retiring, by="张科长", reason="身体原因", reassign_now=False)
@@ -415,7 +415,7 @@ def test_the_day_lists_terms_households_rosters_and_party_work(conn: Connection)
     households_domain.relocate(conn, arriving, unit, "9901", by="王干事", reassign_now=False)
     set_consent(conn, Who("test officer", "officer"), appointed, True)
     officer = conn.execute(
-        text("""UPDATE grid_officer SET appointed_on = current_date, changed_at = now(),
+        text("""UPDATE grid_officer SET appointed_on = china_today(), changed_at = now(),
                        changed_by = '街道组织办' WHERE id = (SELECT min(id) FROM grid_officer
                                                    WHERE community_id = :c) RETURNING id"""),
         {"c": mine.id},
@@ -428,7 +428,7 @@ def test_the_day_lists_terms_households_rosters_and_party_work(conn: Connection)
         {"c": mine.id},
     ).scalar_one()
     conn.execute(
-        text("""UPDATE member SET left_on = current_date, left_reason = '迁出',
+        text("""UPDATE member SET left_on = china_today(), left_reason = '迁出',
                        changed_at = now(), changed_by = '王干事' WHERE id = :m"""),
         {"m": member},
     )
@@ -497,7 +497,7 @@ def test_my_heads_leave_out_retired_heads_and_ended_households(
     heads_domain.retire(conn, retiring.id, by="张科长", reason="身体原因", reassign_now=False)
     # The household moves out: nobody's to cover any more.
     conn.execute(
-        text("UPDATE household SET ended_on = current_date, ended_reason = '搬离本市' "
+        text("UPDATE household SET ended_on = china_today(), ended_reason = '搬离本市' "
              "WHERE id = :h"),
         {"h": household},
     )  # fmt: skip

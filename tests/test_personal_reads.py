@@ -29,7 +29,7 @@ def recruiting(conn: Connection) -> None:
     """Heads gone and volunteers about, so /recruits proposes some."""
     conn.execute(
         text(
-            "UPDATE head SET left_on = current_date WHERE role = 'unit' AND id IN "
+            "UPDATE head SET left_on = china_today() WHERE role = 'unit' AND id IN "
             "(SELECT min(id) FROM head WHERE role = 'unit' GROUP BY unit_id LIMIT 5)"
         )
     )

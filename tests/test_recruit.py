@@ -68,7 +68,7 @@ def test_proposals_for_a_compound_whose_heads_all_left(conn: Connection) -> None
     )
     conn.execute(
         text(
-            "UPDATE head SET left_on = current_date WHERE role = 'unit' "
+            "UPDATE head SET left_on = china_today() WHERE role = 'unit' "
             f"AND household_id IN ({in_compound})"
         ),
         {"c": compound},
@@ -114,7 +114,7 @@ def test_proposals_for_a_compound_whose_heads_all_left(conn: Connection) -> None
 def test_recruits_endpoint_and_unknown_community(client: TestClient, conn: Connection) -> None:
     conn.execute(
         text(
-            "UPDATE head SET left_on = current_date WHERE role = 'unit' AND id IN "
+            "UPDATE head SET left_on = china_today() WHERE role = 'unit' AND id IN "
             "(SELECT min(id) FROM head WHERE role = 'unit' GROUP BY unit_id LIMIT 5)"
         )
     )

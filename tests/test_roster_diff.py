@@ -117,7 +117,7 @@ def test_heads_and_members_diff_and_retire(conn: Connection, tmp_path: Path) -> 
     # Through the heads' domain: the term ends with its reason, and nobody is covered
     # by the head any more (their community was re-assigned).
     retired = conn.execute(
-        text("SELECT id, left_reason FROM head WHERE name = :n AND left_on = current_date"),
+        text("SELECT id, left_reason FROM head WHERE name = :n AND left_on = china_today()"),
         {"n": dropped},
     ).one()
     assert retired.left_reason == "not in roster"
@@ -213,7 +213,7 @@ def test_a_full_members_roster_retires_the_members_it_leaves_out(
 ) -> None:
     """A --full members import (not a dry run) ends every serving member the file
     leaves out: left today, "not in roster"; the members it lists stay."""
-    active = "left_on IS NULL OR left_on > current_date"
+    active = "left_on IS NULL OR left_on > china_today()"
     members = pd.read_sql_query(
         text("SELECT name AS 姓名, phone AS 电话, address AS 地址, registered_on AS 报到日期 "
              f"FROM member WHERE {active} ORDER BY id LIMIT 20"), conn

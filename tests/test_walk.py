@@ -165,7 +165,7 @@ def test_an_area_whose_homes_all_end_counts_none(conn: Connection, detour: Detou
     assert counted.scalar_one() > 0
     conn.execute(
         text(
-            "UPDATE household SET ended_on = current_date, ended_reason = 'moved out' "
+            "UPDATE household SET ended_on = china_today(), ended_reason = 'moved out' "
             "WHERE unit_id IN (SELECT u.id FROM unit u JOIN building b ON b.id = u.building_id "
             "WHERE b.compound_id = :c)"
         ),

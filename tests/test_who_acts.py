@@ -36,7 +36,7 @@ def test_the_rule_climbs_when_the_building_head_leaves(conn: Connection) -> None
     gap = find_gaps(conn, types=["unit_without_head"]).iloc[0]
     first = who_acts(conn, gap)
     assert first.role == "building"
-    conn.execute(text("UPDATE head SET left_on = current_date WHERE id = :h"), {"h": first.id})
+    conn.execute(text("UPDATE head SET left_on = china_today() WHERE id = :h"), {"h": first.id})
     conn.execute(
         text("UPDATE place_cover SET valid_to = now() WHERE head_id = :h AND valid_to IS NULL"),
         {"h": first.id},

@@ -81,7 +81,7 @@ COVERERS_SQL = {
         SELECT o.id, o.grid_id AS own, o.community_id AS group0, o.community_id AS group1,
                o.max_grids AS room
         FROM grid_officer o
-        WHERE (o.left_on IS NULL OR o.left_on > current_date)
+        WHERE (o.left_on IS NULL OR o.left_on > china_today())
           AND (CAST(:all AS boolean) OR o.community_id = ANY(CAST(:communities AS int[])))
         ORDER BY o.id""",
 }

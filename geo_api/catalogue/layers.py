@@ -138,7 +138,7 @@ LAYERS: tuple[Layer, ...] = (
                ST_PointOnSurface(coalesce(og.geom, oc.geom)) AS geom
         FROM grid_officer o JOIN community oc ON oc.id = o.community_id
         LEFT JOIN grid og ON og.id = o.grid_id
-        WHERE o.left_on IS NULL OR o.left_on > current_date""",
+        WHERE o.left_on IS NULL OR o.left_on > china_today()""",
         scope="""l.grid_id = ANY(ARRAY({grids}))
                  OR (l.grid_id IS NULL AND l.community_id = :area_community)""",
         bounded_by="community",
@@ -207,7 +207,7 @@ LAYERS: tuple[Layer, ...] = (
         """
         SELECT u.id, u.name AS unit_name, u.kind,
                (SELECT count(*) FROM alliance_agreement a WHERE a.unit_id = u.id
-                AND (a.ended_on IS NULL OR a.ended_on > CURRENT_DATE))::int AS agreements,
+                AND (a.ended_on IS NULL OR a.ended_on > china_today()))::int AS agreements,
                u.geom
         FROM alliance_unit u WHERE u.geom IS NOT NULL""",
         scope="""l.id IN (SELECT a.unit_id FROM alliance_agreement a

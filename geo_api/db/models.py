@@ -366,7 +366,7 @@ class Head(Base):
     # The head agreed to have their name and phone shown in full on the placards
     # (三长信息公示牌); without it a placard shows them masked.
     consent_public: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    appointed_on: Mapped[date] = mapped_column(Date, server_default=text("current_date"))
+    appointed_on: Mapped[date] = mapped_column(Date, server_default=text("china_today()"))
     appointed_by: Mapped[str | None] = mapped_column(Text)
     left_reason: Mapped[str | None] = mapped_column(Text)
     left_by: Mapped[str | None] = mapped_column(Text)

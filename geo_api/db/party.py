@@ -209,7 +209,7 @@ class PartyDemand(Base):
     # Who raised it: a residents' group, a head, the community committee (free text:
     # not personal data when it names a body; masked with the rest when it names a person).
     raised_by: Mapped[str | None] = mapped_column(Text)
-    raised_on: Mapped[date] = mapped_column(Date, server_default=func.current_date())
+    raised_on: Mapped[date] = mapped_column(Date, server_default=func.china_today())
     urgency: Mapped[int] = mapped_column(SmallInteger, server_default=text("2"))  # 1 low .. 3 high
     # The checkpoint of the year by which it should be met; open past it is a gap.
     due: Mapped[Checkpoint] = mapped_column(

@@ -129,10 +129,10 @@ COVERAGE_GAPS: list[GapType] = [
         LEFT JOIN unit u ON u.building_id = b.id
         LEFT JOIN household h ON h.unit_id = u.id AND h.ended_on IS NULL
         WHERE NOT EXISTS (SELECT 1 FROM grid_officer o WHERE o.grid_id = g.id
-                          AND (o.left_on IS NULL OR o.left_on > current_date))
+                          AND (o.left_on IS NULL OR o.left_on > china_today()))
           AND NOT EXISTS (SELECT 1 FROM place_cover pc JOIN grid_officer o ON o.id = pc.officer_id
                           WHERE pc.level = 'grid' AND pc.valid_to IS NULL AND pc.grid_id = g.id
-                            AND (o.left_on IS NULL OR o.left_on > current_date))
+                            AND (o.left_on IS NULL OR o.left_on > china_today()))
         GROUP BY g.id, g.community_id, g.name""",
     ),
     GapType(

@@ -86,7 +86,7 @@ candidate AS (
                  AND pc.valid_to IS NULL AND pc.compound_id = p.compound_id)
   UNION ALL
   SELECT p.n, 4, o.id, o.name, o.phone FROM place p JOIN grid_officer o
-    ON (o.left_on IS NULL OR o.left_on > current_date)
+    ON (o.left_on IS NULL OR o.left_on > china_today())
    AND (o.grid_id = p.grid_id
         OR o.id IN (SELECT pc.officer_id FROM place_cover pc WHERE pc.level = 'grid'
                     AND pc.valid_to IS NULL AND pc.grid_id = p.grid_id))

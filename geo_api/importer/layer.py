@@ -70,7 +70,7 @@ class RosterSpec:
     identity: tuple[str, ...]
     label: str
     retire: str | None  # None: the layer's retired() retires them, through its domain
-    active: str = "(t.left_on IS NULL OR t.left_on > current_date)"
+    active: str = "(t.left_on IS NULL OR t.left_on > china_today())"
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ FROM (SELECT id FROM grid_officer WHERE grid_id = {grid}
       UNION SELECT officer_id FROM place_cover
       WHERE level = 'grid' AND grid_id = {grid} AND valid_to IS NULL) serving
 JOIN grid_officer o ON o.id = serving.id
-WHERE o.left_on IS NULL OR o.left_on > current_date
+WHERE o.left_on IS NULL OR o.left_on > china_today()
 ORDER BY coalesce(o.grid_id = {grid}, false) DESC, o.id"""
 
 

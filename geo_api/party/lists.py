@@ -189,7 +189,7 @@ def add_demand(
     new_id = conn.execute(
         text("""INSERT INTO party_demand (year, title, category_id, community_id, compound_id,
                     raised_by, raised_on, urgency, due, geom)
-                VALUES (:year, :title, :cat, :comm, :cp, :by, COALESCE(:on, CURRENT_DATE),
+                VALUES (:year, :title, :cat, :comm, :cp, :by, COALESCE(:on, china_today()),
                         :urgency, :due, COALESCE(ST_GeomFromWKB(:g, 4326),
                             (SELECT ST_PointOnSurface(geom) FROM compound WHERE id = :cp)))
                 RETURNING id"""),

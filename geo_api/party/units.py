@@ -24,7 +24,7 @@ UNIT_SQL = """
 SELECT u.id, u.name, u.kind, u.address, u.contact_name, u.contact_phone,
        ST_X(u.geom) AS lon, ST_Y(u.geom) AS lat,
        (SELECT count(*) FROM alliance_agreement a
-        WHERE a.unit_id = u.id AND (a.ended_on IS NULL OR a.ended_on > CURRENT_DATE))
+        WHERE a.unit_id = u.id AND (a.ended_on IS NULL OR a.ended_on > china_today()))
          AS agreements_in_force
 FROM alliance_unit u
 """
@@ -33,7 +33,7 @@ LIST_SQL = f"""{UNIT_SQL}
 WHERE (CAST(:s AS int) IS NULL AND CAST(:c AS int) IS NULL) OR EXISTS (
     SELECT 1 FROM alliance_agreement a WHERE a.unit_id = u.id
     AND (a.street_id = :s OR a.community_id = :c)
-    AND (a.ended_on IS NULL OR a.ended_on > CURRENT_DATE))
+    AND (a.ended_on IS NULL OR a.ended_on > china_today()))
 ORDER BY u.id"""  # noqa: S608 - constant SQL
 
 

@@ -56,7 +56,7 @@ UNION SELECT 1, 'building', s.head_id,
 HEADS_SQL = """
 SELECT s.rank, s.role, s.serves, hd.id, hd.name, hd.phone, hd.consent_public
 FROM ({serving}) s JOIN head hd ON hd.id = s.id AND hd.role = s.role
-WHERE hd.left_on IS NULL OR hd.left_on > current_date
+WHERE hd.left_on IS NULL OR hd.left_on > china_today()
 ORDER BY s.rank, s.number, hd.id"""
 
 # The station nearest on foot from a place: from the place's entries to the network

@@ -59,7 +59,7 @@ def reason_of(reason: str | None, what: str) -> str:
 
 def today(conn: Connection) -> date:
     """The store's date: what active_head counts serving heads by."""
-    day: date = conn.execute(text("SELECT current_date")).scalar_one()
+    day: date = conn.execute(text("SELECT china_today()")).scalar_one()
     return day
 
 

@@ -150,7 +150,7 @@ TERMS: list[Source] = [
                format('%s%s上任', {TITLE.format(role="hd.role")}, hd.id) AS what,
                hd.appointed_by AS who, {HEAD_PLACE_NAME} AS place, format('head:%s', hd.id) AS ref
         FROM head hd {HEAD_PLACE}
-        WHERE hd.appointed_on >= {SINCE_DAY} AND hd.appointed_on <= current_date
+        WHERE hd.appointed_on >= {SINCE_DAY} AND hd.appointed_on <= china_today()
           AND hd.moved_from IS NULL AND {HEAD_IN_AREA}""",  # noqa: S608 - constant SQL
     ),
     Source(
@@ -168,7 +168,7 @@ TERMS: list[Source] = [
                hd.left_by AS who, {HEAD_PLACE_NAME} AS place, format('head:%s', hd.id) AS ref
         FROM head hd {HEAD_PLACE}
         LEFT JOIN head n ON n.moved_from = hd.id
-        WHERE hd.left_on >= {SINCE_DAY} AND hd.left_on <= current_date
+        WHERE hd.left_on >= {SINCE_DAY} AND hd.left_on <= china_today()
           AND {HEAD_IN_AREA}""",  # noqa: S608 - constant SQL
     ),
     Source(
@@ -179,7 +179,7 @@ TERMS: list[Source] = [
                       {TITLE.format(role="old.role")}, old.id) AS what,
                hd.appointed_by AS who, {HEAD_PLACE_NAME} AS place, format('head:%s', hd.id) AS ref
         FROM head hd JOIN head old ON old.id = hd.moved_from {HEAD_PLACE}
-        WHERE hd.appointed_on >= {SINCE_DAY} AND hd.appointed_on <= current_date
+        WHERE hd.appointed_on >= {SINCE_DAY} AND hd.appointed_on <= china_today()
           AND hd.moved_from IS NOT NULL AND {HEAD_IN_AREA}""",  # noqa: S608 - constant SQL
     ),
     Source(
@@ -203,7 +203,7 @@ TERMS: list[Source] = [
                format('住户%s迁出（%s）', h.id, h.ended_reason) AS what,
                h.ended_by AS who, p.place, format('household:%s', h.id) AS ref
         FROM household h JOIN ({UNITS}) p ON p.id = h.unit_id
-        WHERE h.ended_on >= {SINCE_DAY} AND h.ended_on <= current_date""",  # noqa: S608
+        WHERE h.ended_on >= {SINCE_DAY} AND h.ended_on <= china_today()""",  # noqa: S608
     ),
     Source(
         # A move within the city closes the household's assignment keeping the old
@@ -229,7 +229,7 @@ PEOPLE: list[Source] = [
                {WROTE_ON.format(t="o", day="appointed_on")} AS who,
                g.name AS place, format('officer:%s', o.id) AS ref
         FROM grid_officer o LEFT JOIN grid g ON g.id = o.grid_id
-        WHERE o.appointed_on >= {SINCE_DAY} AND o.appointed_on <= current_date
+        WHERE o.appointed_on >= {SINCE_DAY} AND o.appointed_on <= china_today()
           AND {OFFICER_IN_AREA}""",  # noqa: S608 - constant SQL
     ),
     Source(
@@ -240,7 +240,7 @@ PEOPLE: list[Source] = [
                {WROTE_ON.format(t="o", day="left_on")} AS who,
                g.name AS place, format('officer:%s', o.id) AS ref
         FROM grid_officer o LEFT JOIN grid g ON g.id = o.grid_id
-        WHERE o.left_on >= {SINCE_DAY} AND o.left_on <= current_date
+        WHERE o.left_on >= {SINCE_DAY} AND o.left_on <= china_today()
           AND {OFFICER_IN_AREA}""",  # noqa: S608 - constant SQL
     ),
     Source(
@@ -251,7 +251,7 @@ PEOPLE: list[Source] = [
                {WROTE_ON.format(t="m", day="registered_on")} AS who,
                NULL AS place, format('member:%s', m.id) AS ref
         FROM member m
-        WHERE m.registered_on >= {SINCE_DAY} AND m.registered_on <= current_date
+        WHERE m.registered_on >= {SINCE_DAY} AND m.registered_on <= china_today()
           AND {MEMBER_IN_AREA}""",  # noqa: S608 - constant SQL
     ),
     Source(
@@ -262,7 +262,7 @@ PEOPLE: list[Source] = [
                {WROTE_ON.format(t="m", day="left_on")} AS who,
                NULL AS place, format('member:%s', m.id) AS ref
         FROM member m
-        WHERE m.left_on >= {SINCE_DAY} AND m.left_on <= current_date
+        WHERE m.left_on >= {SINCE_DAY} AND m.left_on <= china_today()
           AND {MEMBER_IN_AREA}""",  # noqa: S608 - constant SQL
     ),
     Source(

@@ -56,7 +56,7 @@ SELECT m.id, m.name, m.phone, m.status, m.workplace, m.registered_on, m.left_on,
 FROM member m LEFT JOIN community c ON c.id = m.community_id
 WHERE (CAST(:community AS int) IS NULL OR m.community_id = :community)
   AND (CAST(:grid AS int) IS NULL OR {MEMBER_GRID_SQL} = :grid)
-  AND (:all OR m.left_on IS NULL OR m.left_on > current_date)
+  AND (:all OR m.left_on IS NULL OR m.left_on > china_today())
 ORDER BY c.code NULLS LAST, m.registered_on, m.id
 LIMIT :limit OFFSET :offset
 """)  # noqa: S608 - constant SQL; every value is bound

@@ -66,7 +66,7 @@ SELECT {HEAD_COLUMNS}, hd.consent_public,
                     ELSE bg.headless_units END AS headless_units,
        cg.headless_buildings
 FROM (SELECT e.*, h.consent_public FROM head_effective e JOIN head h ON h.id = e.id
-      WHERE e.left_on IS NULL OR e.left_on > current_date) hd
+      WHERE e.left_on IS NULL OR e.left_on > china_today()) hd
 LEFT JOIN unit u ON u.id = hd.unit_id
 LEFT JOIN building b ON b.id = coalesce(u.building_id, hd.building_id)
 JOIN compounds cp ON cp.id = coalesce(b.compound_id, hd.compound_id)

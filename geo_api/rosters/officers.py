@@ -30,7 +30,7 @@ from geo_api.rosters.record import (
 )
 
 MAX_GRIDS = 50  # far beyond any real load: a typo (300) is refused
-ACTIVE = "(o.left_on IS NULL OR o.left_on > current_date)"
+ACTIVE = "(o.left_on IS NULL OR o.left_on > china_today())"
 OFFICER_SQL = text(f"""
 SELECT o.id, o.name, o.phone, o.community_id, c.code AS community_code,
        c.name AS community_name, o.grid_id, g.code AS grid_code, o.max_grids, o.part_time,

@@ -22,7 +22,7 @@ SELECT to_char(date_trunc('month', m.registered_on), 'YYYY-MM') AS month,
        count(*) FILTER (WHERE m.status = 'serving')::int AS serving,
        count(*) FILTER (WHERE m.status = 'retired')::int AS retired,
        count(*)::int AS registered,
-       count(*) FILTER (WHERE m.left_on IS NOT NULL AND m.left_on <= current_date)::int AS left
+       count(*) FILTER (WHERE m.left_on IS NOT NULL AND m.left_on <= china_today())::int AS left
 FROM member m LEFT JOIN community c ON c.id = m.community_id
 WHERE m.registered_on >= :start AND m.registered_on < :stop
   AND (CAST(:community AS int) IS NULL OR m.community_id = :community)
