@@ -33,10 +33,16 @@ PLACES = ("unit", "building", "compound")
 def upgrade() -> None:
     # active_head and head_effective (0004) name their columns: the new ones, which
     # only the roster's history reads, need not be in them.
+    # Heads already serving are appointed on China's day the column comes (not the
+    # session's current_date: UTC's is the day before from 16:00 to 24:00); 0027 makes
+    # china_today() the default for later ones.
     op.add_column(
         "head",
         sa.Column(
-            "appointed_on", sa.Date(), server_default=sa.text("current_date"), nullable=False
+            "appointed_on",
+            sa.Date(),
+            server_default=sa.text("((now() AT TIME ZONE 'Asia/Shanghai')::date)"),
+            nullable=False,
         ),
     )
     op.add_column("head", sa.Column("appointed_by", sa.Text(), nullable=True))
