@@ -38,9 +38,13 @@ class Visit:
 
 @contextmanager
 def visit(
-    url: str, viewport: tuple[int, int] = (1600, 1000), tile_hosts: frozenset[str] = frozenset()
+    url: str,
+    viewport: tuple[int, int] = (1600, 1000),
+    tile_hosts: frozenset[str] = frozenset(),
+    timezone: str | None = None,
 ) -> Iterator[Visit]:
-    """Open ``url`` in headless Chromium with every request off 127.0.0.1 refused.
+    """Open ``url`` in headless Chromium with every request off 127.0.0.1 refused
+    (``timezone``: the zone the browser's machine is set to, else the system's).
 
     Requests to ``tile_hosts`` (a basemap's tile servers) are refused too, but listed
     in ``tiles`` instead of ``blocked``, and the console errors they cause are not
@@ -55,6 +59,7 @@ def visit(
             page = browser.new_page(
                 viewport={"width": viewport[0], "height": viewport[1]},
                 extra_http_headers={"X-API-Key": API_KEY} if API_KEY else None,
+                timezone_id=timezone,
             )
             seen = Visit(page)
 

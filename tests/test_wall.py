@@ -5,6 +5,7 @@ lost connection until it comes back. Screenshots are kept in artifacts/."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
+from geo_api.clock import CHINA
 from geo_api.figures import key_figures
 from tests import browser
 from tests.browser import visit
@@ -159,6 +161,20 @@ def test_wall_drills_down_and_back(live_server: str, engine: Engine, artifacts: 
     assert seen.errors == []
     assert name in where and zoom > city_zoom and back_zoom == city_zoom
     assert 0 < street_labels < 36 and not back_shown
+
+
+@pytest.mark.browser
+def test_the_wall_clock_tells_china_s_time_on_a_pc_set_to_another_zone(live_server: str) -> None:
+    """A wall PC left on New York's time still shows China's time and day, as its data
+    (China's days) does."""
+    with visit(f"{live_server}{WALL}", timezone="America/New_York") as seen:
+        _ready(seen.page)
+        shown = seen.page.locator("#gg-clock-time").inner_text()
+        china = datetime.now(CHINA)
+    assert seen.errors == []
+    hours, minutes = (int(x) for x in shown.strip().split(":")[:2])
+    apart = abs((hours * 60 + minutes) - (china.hour * 60 + china.minute)) % 1440
+    assert min(apart, 1440 - apart) <= 1, (shown, china)
 
 
 @pytest.mark.browser

@@ -11,6 +11,8 @@
   var cfg, W, map, charts = {}, state = {code: null, data: null, seen: null, version: null};
   var GOOD_UP = {coverage: true};  // the cards where a rise is good news
   var SEVERITY_COLOURS = {high: '#ff5252', medium: '#ffa040', low: '#ffe082'};
+  // The wall tells China's time and days, as its data does, whatever zone its PC is set to.
+  var CHINA = 'Asia/Shanghai';
 
   function $(id) { return document.getElementById(id); }
   function esc(text) {
@@ -52,7 +54,7 @@
   function since(iso) {
     if (!iso) return '';
     var d = new Date(iso);
-    return d.toLocaleString(cfg.locale, {month: '2-digit', day: '2-digit', hour: '2-digit',
+    return d.toLocaleString(cfg.locale, {timeZone: CHINA, month: '2-digit', day: '2-digit', hour: '2-digit',
                                          minute: '2-digit'});
   }
 
@@ -158,7 +160,7 @@
     $('gg-where').textContent = parts.join(' › ');
     $('gg-back').classList.toggle('shown', here.level !== 'city');
     $('gg-status').textContent = data.as_of ? W['as_of'] + ' ' + new Date(data.as_of)
-      .toLocaleString(cfg.locale, {month: '2-digit', day: '2-digit', hour: '2-digit',
+      .toLocaleString(cfg.locale, {timeZone: CHINA, month: '2-digit', day: '2-digit', hour: '2-digit',
                                    minute: '2-digit'}) : '';
   }
 
@@ -233,8 +235,9 @@
 
   function tick() {
     var now = new Date();
-    $('gg-clock-time').textContent = now.toLocaleTimeString(cfg.locale, {hour12: false});
-    $('gg-clock-date').textContent = now.toLocaleDateString(cfg.locale, {
+    $('gg-clock-time').textContent = now.toLocaleTimeString(cfg.locale,
+                                                           {timeZone: CHINA, hour12: false});
+    $('gg-clock-date').textContent = now.toLocaleDateString(cfg.locale, {timeZone: CHINA,
       year: 'numeric', month: 'long', day: 'numeric', weekday: 'long'});
   }
 
