@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo_api.clock import today
 from geo_api.errors import NotFoundError
 from geo_api.lookup.heads import SERVING_HEADS, SERVING_OFFICERS
 from geo_api.network.walk import EDGES_SQL, has_network
@@ -189,7 +190,7 @@ def _placard(
         heads=heads,
         officers=[str(o.name) for o in officers],
         station=nearest_station(conn, kind, params),
-        made_on=date.today(),  # noqa: DTZ011 - the day it is printed, where it is printed
+        made_on=today(),  # China's day, as the heads' terms it shows
         shown=shown,
     )
 
