@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, text
 
 from geo_api.auth.keys import create_key
 from geo_api.catalogue.scope import Area
+from geo_api.clock import CHINA
 from geo_api.importer.run import ImportRejectedError, import_file
 from geo_api.privacy import mask_name
 from geo_api.rosters import heads as heads_domain
@@ -369,7 +370,9 @@ def test_the_day_lists_terms_households_rosters_and_party_work(conn: Connection)
     ).all()  # fmt: skip
     area, elsewhere = Area(mine.id, mine.code), Area(other.id, other.code)
     # Today: terms and rosters are kept by the day.
-    since = datetime.combine(conn.execute(text("SELECT china_today()")).scalar_one(), time())
+    since = datetime.combine(
+        conn.execute(text("SELECT china_today()")).scalar_one(), time(), tzinfo=CHINA
+    )
     heads = conn.execute(text(UNIT_HEADS), {"c": mine.id}).all()
     retiring, moving = heads[0].id, heads[1].id
     heads_domain.retire(conn, retiring, by="张科长", reason="身体原因", reassign_now=False)

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo_api.catalogue.scope import Area
+from geo_api.clock import CHINA
 from geo_api.errors import InvalidInputError
 from geo_api.rosters.change_sources import SOURCES
 
@@ -79,15 +80,17 @@ def changes_in_area(
 
 def parse_since(given: str | None, now: datetime | None = None) -> datetime:
     """The moment ``since`` names: an ISO date (from its midnight) or date-time; none
-    means a week ago. A date or time without a zone is the store's local time."""
+    means a week ago. A date or time without a zone is China's (geo_api.clock), not
+    the server's: an officer's "since this morning" is their morning."""
     if given is None or not given.strip():
         return (now or datetime.now(UTC)) - timedelta(days=DEFAULT_DAYS)
     value = given.strip()
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            return datetime(day.year, day.month, day.day)  # noqa: DTZ001 - the store's zone
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return datetime(day.year, day.month, day.day, tzinfo=CHINA)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
     except ValueError:
         raise InvalidInputError(
             f"since {given[:40]!r} is not an ISO date or date-time "

@@ -21,7 +21,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 FUNCTION = """
-CREATE FUNCTION china_today() RETURNS date LANGUAGE sql STABLE PARALLEL SAFE
+CREATE OR REPLACE FUNCTION china_today() RETURNS date LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date $$
 """
 DEFAULTS = (("head", "appointed_on"), ("party_demand", "raised_on"))
