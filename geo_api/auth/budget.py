@@ -39,7 +39,7 @@ INSERT INTO rate_bucket AS b (kind, name, cap, tokens, at, granted, wrote_at)
 {{source}}
 ON CONFLICT (kind, name) DO UPDATE SET
   tokens = {_NEW} - CASE WHEN {_NEW} >= 1 THEN 1 ELSE 0 END,
-  at = now(),
+  at = GREATEST(b.at, now()),  -- a statement that waited must not move the clock back
   cap = EXCLUDED.cap,
   granted = {_NEW} >= 1,
   wrote_at = CASE WHEN EXCLUDED.wrote_at IS NOT NULL AND {_NEW} >= 1
