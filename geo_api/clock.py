@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 CHINA = ZoneInfo("Asia/Shanghai")
 # The same day in SQL, whatever the session's TimeZone.
-TODAY_SQL = "(now() AT TIME ZONE 'Asia/Shanghai')::date"
+TODAY_SQL = "china_today()"  # migration 0027; china_day(moment) for any other moment
 
 
 def today() -> date:

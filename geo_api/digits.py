@@ -16,3 +16,12 @@ def whole(text: str | bytes, max_digits: int = MAX_DIGITS) -> int | None:
     if not 0 < len(text) <= max_digits or not text.isascii() or not text.isdigit():
         return None
     return int(text)
+
+
+def declared_size(text: str | bytes) -> int | None:
+    """A Content-Length as a number of bytes: None when it is none; a run of digits too
+    long for any size counts as more than any limit (as the 18-digit cap)."""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    return whole(text) if len(text) <= MAX_DIGITS else 10**MAX_DIGITS

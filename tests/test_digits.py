@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo_api.digits import whole
+from geo_api.digits import declared_size, whole
 
 
 @pytest.mark.parametrize(
@@ -25,3 +25,14 @@ def test_anything_else_is_none(text: str | bytes) -> None:
 def test_the_digit_limit_is_the_callers() -> None:
     assert whole("1234567890", max_digits=9) is None
     assert whole("123456789", max_digits=9) == 123456789
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("0", 0), (b"1024", 1024), (" 7 ", 7), ("", None), ("²", None), ("-1", None),
+     ("9" * 5000, 10**18), (b"9" * 19, 10**18)],
+)  # fmt: skip
+def test_a_declared_size_too_long_for_any_number_is_over_any_limit(
+    text: str | bytes, size: int | None
+) -> None:
+    assert declared_size(text) == size

@@ -4,6 +4,9 @@ down (the assignment history, not partitioned, is carried through unchanged)."""
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 from sqlalchemy import Connection, create_engine, inspect, text
 
 from geo_api.assign.engine import run_assignment
@@ -14,10 +17,16 @@ from geo_api.db.partitions import add_year, ensure_years
 from geo_api.demo.city import City
 from geo_api.demo.load import load_city
 
-CHINA_TODAY = """
-CREATE OR REPLACE FUNCTION china_today() RETURNS date LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date $$
-"""
+
+def _china_day_functions() -> str:
+    """Migration 0027's SQL functions (today's code calls them), for a store at 0024."""
+    path = Path(migrate.__file__).parent / "migrations" / "versions" / "0027_china_today.py"
+    spec = importlib.util.spec_from_file_location("china_today_0027", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.FUNCTIONS)
+
 
 THIS_YEAR = today().year
 WHERE_SQL = "SELECT CAST(tableoid AS regclass)::text FROM {table} WHERE {condition}"
@@ -88,7 +97,7 @@ def test_the_migration_converts_a_store_that_holds_data(scratch_url: str, city: 
     engine = create_engine(scratch_url)
     migrate.upgrade(engine, "0024")
     with engine.begin() as conn:  # today's code asks for China's day (0027 makes it too)
-        conn.execute(text(CHINA_TODAY))
+        conn.execute(text(_china_day_functions()))
     load_city(engine, city)
     last_year = THIS_YEAR - 1
     with engine.begin() as conn:

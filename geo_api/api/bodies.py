@@ -15,7 +15,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from geo_api.digits import whole
+from geo_api.digits import declared_size
 
 MAX_BODY = 1024**2
 STREAMED = ("/imports/",)
@@ -40,8 +40,8 @@ class BodyLimit:
             return
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length", b"")
-        size = whole(declared)
-        if (size is None and declared.isdigit()) or (size is not None and size > MAX_BODY):
+        size = declared_size(declared)
+        if size is not None and size > MAX_BODY:
             await _too_large(send)
             return
         if not declared and b"chunked" not in headers.get(b"transfer-encoding", b""):

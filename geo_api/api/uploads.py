@@ -23,7 +23,7 @@ from fastapi import Request
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from geo_api.digits import whole
+from geo_api.digits import declared_size
 from geo_api.errors import InvalidInputError, OverloadedError, PayloadTooLargeError
 from geo_api.importer.read import check_name
 from geo_api.settings import UploadSettings
@@ -95,11 +95,8 @@ class _Parts:
 
 def check_length(request: Request, settings: UploadSettings) -> None:
     """Refuse a declared body over the limit before reading any of it."""
-    header = request.headers.get("content-length", "")
-    declared = whole(header)
+    declared = declared_size(request.headers.get("content-length", ""))
     limit = settings.upload_max_mb * MB
-    if declared is None and header.strip().isdigit():
-        declared = limit + 1  # more digits than any size: over the limit
     if declared is not None and declared > limit:
         raise PayloadTooLargeError(
             f"the upload is {declared // MB} MB; at most {settings.upload_max_mb} MB "

@@ -129,13 +129,10 @@ CORE: list[Source] = [
 ]
 
 
-# A date's midnight, for sources kept by the day.
-SINCE_DAY = "CAST(:since AS date)"
+# The China day of :since, for sources kept by the day.
+SINCE_DAY = "china_day(CAST(:since AS timestamptz))"
 # Who a roster row names as its last writer, when that write was on the event's day.
-WROTE_ON = (
-    "CASE WHEN CAST(({t}.changed_at AT TIME ZONE 'Asia/Shanghai') AS date) = {t}.{day} "
-    "THEN {t}.changed_by END"
-)
+WROTE_ON = "CASE WHEN china_day({t}.changed_at) = {t}.{day} THEN {t}.changed_by END"
 # A member's home in the area's grid (members carry their community, not their grid).
 MEMBER_IN_AREA = """m.community_id = :community AND (CAST(:grid AS int) IS NULL OR EXISTS (
     SELECT 1 FROM household h JOIN unit u ON u.id = h.unit_id

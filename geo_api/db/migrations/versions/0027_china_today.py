@@ -5,7 +5,7 @@ machines). From 16:00 to 24:00 UTC that is the day before China's, so a head ret
 today (China's date, geo_api.clock) still counted as serving until UTC midnight, and a
 roster's "left today" was not yet left. Every "today" in gridgov's SQL is China's: this
 function (STABLE, inlined by the planner), in the active heads' view and in the column
-defaults too.
+defaults too; ``china_day(moment)`` is the China day of any moment (a write's time).
 
 Revision ID: 0027
 Revises: 0026
@@ -20,9 +20,12 @@ down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-FUNCTION = """
-CREATE OR REPLACE FUNCTION china_today() RETURNS date LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date $$
+# China's day of a moment, and today's. Both are STABLE SQL functions, inlined.
+FUNCTIONS = """
+CREATE OR REPLACE FUNCTION china_day(moment timestamptz) RETURNS date
+LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT (moment AT TIME ZONE 'Asia/Shanghai')::date $$;
+CREATE OR REPLACE FUNCTION china_today() RETURNS date
+LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT china_day(now()) $$;
 """
 DEFAULTS = (("head", "appointed_on"), ("party_demand", "raised_on"))
 
@@ -35,7 +38,7 @@ def _view(today: str) -> str:
 
 
 def upgrade() -> None:
-    op.execute(FUNCTION)
+    op.execute(FUNCTIONS)
     op.execute(_view("china_today()"))
     for table, column in DEFAULTS:
         op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT china_today()")
@@ -45,4 +48,4 @@ def downgrade() -> None:
     for table, column in DEFAULTS:
         op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT current_date")
     op.execute(_view("current_date"))
-    op.execute("DROP FUNCTION china_today()")
+    op.execute("DROP FUNCTION china_today(); DROP FUNCTION china_day(timestamptz)")
