@@ -68,28 +68,7 @@ def split_files(conn: Connection, folder: Path) -> Split:
         params={"old": old, "new": new},
         geom_col="geom",
     )
-    grid_frame = gpd.read_postgis(
-        text("""
-            SELECT g.code, g.name,
-                   CASE WHEN g.code = ANY(:moved) THEN :new ELSE c.code END AS community_code,
-                   g.geom
-            FROM grid g JOIN community c ON c.id = g.community_id ORDER BY g.code
-        """),
-        conn,
-        params={"moved": moved, "new": new},
-        geom_col="geom",
-    )
-    households = set(
-        conn.execute(
-            text("""
-                SELECT h.id FROM household h JOIN unit u ON u.id = h.unit_id
-                JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
-                JOIN grid g ON g.id = cp.grid_id
-                WHERE g.code = ANY(:moved) AND h.ended_on IS NULL
-            """),
-            {"moved": moved},
-        ).scalars()
-    )
+    grid_frame, households = _moved_grids(conn, moved, new)
     split = Split(folder / "communities.geojson", folder / "grids.geojson", old, new, moved,
                   households)  # fmt: skip
     communities.to_file(split.communities)
@@ -132,30 +111,46 @@ def merge_files(conn: Connection, folder: Path) -> Merge:
         params={"kept": kept, "gone": gone},
         geom_col="geom",
     )
-    grid_frame = gpd.read_postgis(
-        text("""
-            SELECT g.code, g.name,
-                   CASE WHEN c.code = :gone THEN :kept ELSE c.code END AS community_code, g.geom
-            FROM grid g JOIN community c ON c.id = g.community_id ORDER BY g.code
-        """),
-        conn,
-        params={"kept": kept, "gone": gone},
-        geom_col="geom",
-    )
-    moved = sorted(grid_frame.loc[grid_frame["code"].str.startswith(gone), "code"])
-    households = set(
+    moved = list(
         conn.execute(
-            text("""
-                SELECT h.id FROM household h JOIN unit u ON u.id = h.unit_id
-                JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
-                JOIN community c ON c.id = cp.community_id
-                WHERE c.code = :gone AND h.ended_on IS NULL
-            """),
+            text(
+                "SELECT g.code FROM grid g JOIN community c ON c.id = g.community_id "
+                "WHERE c.code = :gone ORDER BY g.code"
+            ),
             {"gone": gone},
         ).scalars()
     )
+    grid_frame, households = _moved_grids(conn, moved, kept)
     merge = Merge(folder / "merged_communities.geojson", folder / "merged_grids.geojson",
                   kept, gone, moved, households)  # fmt: skip
     communities.to_file(merge.communities)
     grid_frame.to_file(merge.grids)
     return merge
+
+
+def _moved_grids(conn: Connection, moved: list[str], to: str) -> tuple[gpd.GeoDataFrame, set[int]]:
+    """Every grid, those ``moved`` with community ``to``; and the current households
+    living in the moved ones."""
+    grids = gpd.read_postgis(
+        text("""
+            SELECT g.code, g.name,
+                   CASE WHEN g.code = ANY(:moved) THEN :to ELSE c.code END AS community_code,
+                   g.geom
+            FROM grid g JOIN community c ON c.id = g.community_id ORDER BY g.code
+        """),
+        conn,
+        params={"moved": moved, "to": to},
+        geom_col="geom",
+    )
+    households = set(
+        conn.execute(
+            text("""
+                SELECT h.id FROM household h JOIN unit u ON u.id = h.unit_id
+                JOIN building b ON b.id = u.building_id JOIN compound cp ON cp.id = b.compound_id
+                JOIN grid g ON g.id = cp.grid_id
+                WHERE g.code = ANY(:moved) AND h.ended_on IS NULL
+            """),
+            {"moved": moved},
+        ).scalars()
+    )
+    return grids, households

@@ -51,11 +51,11 @@
     $('gg-cards').innerHTML = html;
   }
 
+  // A moment as China's month, day and time (alerts' "since", the data's "as of").
   function since(iso) {
     if (!iso) return '';
-    var d = new Date(iso);
-    return d.toLocaleString(cfg.locale, {timeZone: CHINA, month: '2-digit', day: '2-digit', hour: '2-digit',
-                                         minute: '2-digit'});
+    return new Date(iso).toLocaleString(cfg.locale, {
+      timeZone: CHINA, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit'});
   }
 
   // Who must act: the role, and the person's (masked unless an admin reads) or the
@@ -159,9 +159,7 @@
     }
     $('gg-where').textContent = parts.join(' › ');
     $('gg-back').classList.toggle('shown', here.level !== 'city');
-    $('gg-status').textContent = data.as_of ? W['as_of'] + ' ' + new Date(data.as_of)
-      .toLocaleString(cfg.locale, {timeZone: CHINA, month: '2-digit', day: '2-digit', hour: '2-digit',
-                                   minute: '2-digit'}) : '';
+    $('gg-status').textContent = data.as_of ? W['as_of'] + ' ' + since(data.as_of) : '';
   }
 
   function draw(data) {
