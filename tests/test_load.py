@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from geo_api.api.deps import read_only
 from geo_api.api.limits import LIMITS
+from geo_api.db import results
 from geo_api.db.results import data_version, forget, stored
 from geo_api.gaps.finder import find_gaps
 from geo_api.party.service.common import this_year
@@ -110,6 +111,56 @@ def test_a_result_is_computed_once_per_version(engine: Engine) -> None:
             text("SELECT DISTINCT version FROM stored_result WHERE kind = 'test'")
         ).all()
     assert versions == [(committed_version(engine),)]  # older versions are dropped
+
+
+def test_a_result_of_older_code_is_not_served_by_newer(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gridgov installed over another during the day (a gap rule changed, a page's
+    script) computes its results anew, though the data did not change."""
+    calls: list[int] = []
+
+    def compute() -> str:
+        calls.append(1)
+        return "answer"
+
+    def ask() -> str:
+        with engine.connect() as conn:
+            return stored(conn, "test-code", "k", compute, str.encode, bytes.decode)
+
+    ask()
+    ask()
+    assert len(calls) == 1
+    monkeypatch.setattr(results, "code_mark", lambda: "newer-code")
+    forget()
+    ask()
+    assert len(calls) == 2
+
+
+def test_the_code_mark_follows_the_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any source file changes the mark; compiled files and installed packages do not."""
+    source = tmp_path / "geo_api"
+    (source / "gaps").mkdir(parents=True)
+    rule = source / "gaps" / "access.py"
+    rule.write_text("CENTRE_M2 = 1000.0\n")
+    monkeypatch.setattr(results, "SOURCES", (source,))
+
+    def mark() -> str:
+        results.code_mark.cache_clear()
+        return results.code_mark()
+
+    try:
+        first = mark()
+        assert len(first) == 12 and mark() == first
+        (source / "gaps" / "__pycache__").mkdir()
+        (source / "gaps" / "__pycache__" / "access.cpython-311.pyc").write_bytes(b"\0")
+        (source / "node_modules").mkdir()
+        (source / "node_modules" / "x.js").write_text("1")
+        assert mark() == first
+        rule.write_text("CENTRE_M2 = 1200.0\n")
+        assert mark() != first
+    finally:
+        results.code_mark.cache_clear()
 
 
 def test_gaps_are_served_from_the_store_as_the_finder_finds_them(

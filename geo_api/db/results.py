@@ -5,7 +5,9 @@ change only when the data does. The data version (migration 0012) is bumped at
 the commit of every transaction that changes the city; a result is stored under
 the version it was computed from, with the parameters that shape it as its key,
 and served from the store (and from a small cache in this process) until the
-version moves on.
+version moves on. The key carries the code's own mark too (``code_mark``): a result
+computed by an older gridgov (a rule changed, a page's script) is not served by a
+newer one that was installed over it during the day.
 
 A transaction that has changed data itself and not committed (an import in
 progress, a test's rolled-back transaction) sees its own data_change row: it
@@ -14,9 +16,12 @@ computes afresh and stores nothing, so no result mixes uncommitted data.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, text
@@ -35,6 +40,28 @@ VERSION_SQL = text(
 _memory: OrderedDict[tuple[str, str, int], object] = OrderedDict()
 _memory_lock = threading.Lock()
 _key_locks: dict[tuple[str, str], threading.Lock] = {}
+
+
+# What the results are made from besides the data: gridgov's own code and page assets.
+SOURCES = (
+    Path(__file__).resolve().parents[1],  # geo_api
+    Path(__file__).resolve().parents[2] / "maps",
+)
+SKIP = {"__pycache__", "node_modules"}
+
+
+@functools.cache
+def code_mark() -> str:
+    """Twelve hex digits of a hash of gridgov's sources (its Python, its own page
+    scripts and the pinned assets' lock file): they change with any upgrade. Read once
+    per process (about 20 ms)."""
+    digest = hashlib.sha256()
+    for root in SOURCES:
+        for path in sorted(root.rglob("*")):
+            if SKIP.isdisjoint(path.parts) and path.is_file() and path.suffix != ".pyc":
+                digest.update(str(path.relative_to(root.parent)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def data_version(conn: Connection) -> int | None:
@@ -102,6 +129,7 @@ def stored(
     version = data_version(conn)
     if version is None:
         return compute()
+    key = f"{key};code={code_mark()}"
     slot = (kind, key, version)
     hit = _recall(slot)
     if hit is not None:
