@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from rich.cells import cell_len
@@ -17,7 +18,7 @@ from geo_api.gaps.stored import city_gaps
 from geo_api.privacy import mask_name, mask_phone
 from geo_api.stats.series import changes, daily, today
 from geo_api.stats.snapshot import snapshot
-from geo_api.stats.wall import alerts, place_level, wall
+from geo_api.stats.wall import alerts, place_level, wall, worst_first
 from tests.cli_run import Run
 
 
@@ -361,3 +362,18 @@ def today_line(out: str) -> bool:
     import re
 
     return re.search(r"\d{4}-\d{2}-\d{2}", out) is not None
+
+
+def test_alerts_take_turns_among_types_equally_severe_and_new() -> None:
+    """The most severe first, then the newest; among gaps equally severe and new, each
+    type in turn (its biggest first), so that 30 of one type do not fill the wall."""
+    old, new = pd.Timestamp("2026-12-01 08:00"), pd.Timestamp("2026-12-07 08:00")
+    rows = [("demand", "high", old, 0, i) for i in range(30)]
+    rows += [("project", "high", old, 0, 100), ("walk", "medium", new, 250, 200)]
+    rows += [("no_head", "high", new, 18, 300), ("no_head", "high", new, 36, 301)]
+    rows += [("over", "low", new, 99, 400)]
+    gaps = pd.DataFrame(rows, columns=["type", "severity", "since", "households", "ref_id"])
+    order = worst_first(gaps)
+    assert order["ref_id"].tolist()[:5] == [301, 300, 0, 100, 1]
+    assert order["type"].tolist()[-2:] == ["walk", "over"]
+    assert sorted(order["ref_id"]) == sorted(gaps["ref_id"])  # nothing lost

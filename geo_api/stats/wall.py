@@ -92,11 +92,21 @@ def alerts(
         frame["since"] = pd.NaT
     else:
         frame = frame.merge(since, how="left", on=["type", "ref_type", "ref_id"])
-    frame["rank"] = frame["severity"].map(SEVERITY_RANK)
-    frame = frame.sort_values(["rank", "since", "households"], ascending=[True, False, False])
-    top = frame.head(limit).reset_index(drop=True)
+    top = worst_first(frame).head(limit).reset_index(drop=True)
     actors = who_acts_frame(conn, top)
     return [_alert(r, a.shown(reveal)) for r, a in zip(top.to_dict("records"), actors, strict=True)]
+
+
+def worst_first(gaps: pd.DataFrame) -> pd.DataFrame:
+    """Gaps (type, severity, since, households) in the wall's order: the most severe,
+    then the newest; among those equally severe and new, the types take turns (the
+    biggest of each first), so that one type with many gaps does not fill the list."""
+    frame = gaps.assign(rank=gaps["severity"].map(SEVERITY_RANK))
+    frame = frame.sort_values("households", ascending=False, kind="stable")
+    frame["turn"] = frame.groupby(["rank", "since", "type"], dropna=False).cumcount()
+    return frame.sort_values(
+        ["rank", "since", "turn", "households"], ascending=[True, False, True, False]
+    ).drop(columns=["rank", "turn"])
 
 
 def _alert(r: dict[Hashable, Any], who: Actor) -> dict[str, Any]:
