@@ -277,7 +277,9 @@ GAP_LABELS_EN: Final[dict[str, str]] = {
     "grid_without_officer": "Grids without a grid officer",
     "beyond_5min_walk": "Homes beyond a 5-minute walk (300 m) of any station",
     "beyond_10min_walk": "Homes beyond a 10-minute walk (500 m) of a community station",
-    "beyond_15min_walk": "Homes beyond a 15-minute walk (1,000 m) of a street centre",
+    "beyond_15min_walk": (
+        "Homes beyond a 15-minute walk (1,000 m) of a street centre or a 1,000 m² station"
+    ),
     "station_below_standard": "Stations below the floor-area standard",
     "community_without_station": "Communities without a station",
     "station_outside_community": "Stations outside their community",

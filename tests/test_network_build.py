@@ -252,7 +252,12 @@ def test_a_building_off_the_network_walks_a_straight_line(conn: Connection) -> N
             f"SELECT w.*, u.building_id FROM ({WALK_SQL}) w JOIN unit u ON u.id = w.unit_id "
             "WHERE w.compound_id = :c"
         ),
-        {"c": compound, "tiers": ["outpost", "community", "street", "city"], "limit": 20_000},
+        {
+            "c": compound,
+            "tiers": ["outpost", "community", "street", "city"],
+            "centre_m2": None,
+            "limit": 20_000,
+        },
     ).all()
     methods = {r.building_id: r.method for r in rows}
     assert methods[far] == "straight"

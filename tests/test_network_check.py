@@ -25,7 +25,7 @@ from geo_api.network.walk import WALK_SQL
 from tests.network_city import UTM35N, InputWalk, add_road, move_city_to_finland, utm
 
 EXTRACT = Path(pyrosm.__file__).parent / "data" / "test.osm.pbf"
-WITHIN = {"tiers": ["community", "street", "city", "outpost"], "limit": 5000}
+WITHIN = {"tiers": ["community", "street", "city", "outpost"], "centre_m2": None, "limit": 5000}
 
 
 @dataclass

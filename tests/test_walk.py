@@ -19,7 +19,7 @@ from geo_api.network.areas import count_households
 from geo_api.network.build import SNAP_M, build_network, rebuild
 from geo_api.network.walk import STRAIGHT_SQL, WALK_SQL
 
-TEN_MINUTES = {"tiers": ["community", "street", "city"], "limit": 5000}
+TEN_MINUTES = {"tiers": ["community", "street", "city"], "centre_m2": None, "limit": 5000}
 
 
 @dataclass
@@ -210,6 +210,22 @@ def test_tiers_serve_their_circles(conn: Connection, detour: Detour) -> None:
     else:
         assert mine.loc["beyond_5min_walk", "households"] == beyond["households"].sum()
     assert mine.loc["beyond_10min_walk", "households"] == detour.units["households"].sum()
+
+
+@pytest.mark.parametrize(("area", "served"), [(999.0, False), (1000.0, True), (1600.0, True)])
+def test_a_large_community_station_serves_the_fifteen_minute_circle(
+    conn: Connection, detour: Detour, area: float, served: bool
+) -> None:
+    """Without a street centre, a community station of CENTRE_M2 (1,000 m²) or more
+    serves the 15-minute circle; a smaller one does not, however near."""
+    conn.execute(text("UPDATE station SET floor_area_m2 = :a"), {"a": area})
+    gaps = find_gaps(conn, types=["beyond_15min_walk"], reaches=(300, 500, 2000))
+    mine = gaps[gaps["ref_id"] == detour.compound_id]
+    if served:
+        assert mine.empty
+    else:
+        assert mine["households"].tolist() == [detour.units["households"].sum()]
+        assert "千平方米以上社区站" in mine["detail"].iloc[0]
 
 
 def test_every_compound_of_the_demo_joins_the_network(conn: Connection) -> None:

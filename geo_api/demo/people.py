@@ -132,7 +132,7 @@ def stations(
 
     Outposts stand at the south gates of the compounds that bring the most homes
     within a 5-minute walk (``homes``: unit points with their households; see
-    outpost_compounds), as a street office opens them where people are; without
+    greedy_cover), as a street office opens them where people are; without
     ``homes``, at random compounds. Returns the stations and the ids of those
     planted below the area standard.
     """
@@ -163,8 +163,16 @@ def stations(
                 "geometry": seed,
             }
         )
-    # Houma: every community station at least 500 m², 14 of 30 at least 1,000 m².
-    big = set(rng.choice(len(communities), min(14, len(communities)), replace=False).tolist())
+    # Houma: every community station at least 500 m², 14 of 30 at least 1,000 m². The
+    # large ones serve the 15-minute circle too (geo_api.gaps.access.CENTRE_M2): they go
+    # where they bring the most homes within it that no street centre reaches.
+    large = min(LARGE_STATIONS, len(communities))
+    if homes is None:
+        big = set(rng.choice(len(communities), large, replace=False).tolist())
+    else:
+        seeds = [Point(c.seed_x, c.seed_y) for c in communities.itertuples()]
+        centres = [cast(Point, r["geometry"]) for r in rows]
+        big = set(greedy_cover(seeds, centres, homes, large, CENTRE_REACH_M))
     small = int(rng.choice(sorted(set(range(len(communities))) - big)))
     for i, community in enumerate(communities.itertuples()):
         area = (
@@ -190,7 +198,7 @@ def stations(
         picks = [int(i) for i in rng.choice(len(compounds), min(outposts, len(compounds)), False)]
     else:
         served = [cast(Point, r["geometry"]) for r in rows]  # the city's and streets' centres
-        picks = outpost_compounds(gates, served, homes, outposts)
+        picks = greedy_cover(gates, served, homes, outposts, OUTPOST_REACH_M)
     for n, i in enumerate(sorted(picks), start=1):
         compound = compounds.iloc[i]
         gate = gates[i]
@@ -221,6 +229,9 @@ def stations(
 # from a home to an outpost, with the way out through a gate and round the blocks,
 # about this much of it.
 OUTPOST_REACH_M = 220.0
+# And a 15-minute walk (1,000 m) from a large community station, about this much.
+CENTRE_REACH_M = 730.0
+LARGE_STATIONS = 14  # Houma's community stations of 1,000 m² or more
 
 
 def south_gate(compound: BaseGeometry) -> Point:
@@ -229,26 +240,30 @@ def south_gate(compound: BaseGeometry) -> Point:
     return Point((minx + maxx) / 2, miny - 8)
 
 
-def outpost_compounds(
-    gates: list[Point], served: list[Point], homes: gpd.GeoDataFrame, count: int
+def greedy_cover(
+    sites: list[Point],
+    served: list[Point],
+    homes: gpd.GeoDataFrame,
+    count: int,
+    reach: float,
 ) -> list[int]:
-    """The ``count`` compounds (by position) whose gates bring the most households
-    within OUTPOST_REACH_M that nothing (``served``: stations already placed) reaches
-    yet, chosen greedily: the maximal covering problem's classic answer, enough for
-    a demo (gridgov siting plan solves it exactly for a real city)."""
-    count = min(count, len(gates))
+    """The ``count`` sites (by position) that bring the most households within
+    ``reach`` metres that nothing (``served``: stations already placed) reaches yet,
+    chosen greedily: the maximal covering problem's classic answer, enough for a demo
+    (gridgov siting plan solves it exactly for a real city)."""
+    count = min(count, len(sites))
     points = homes.geometry.to_numpy()
     weight = homes["households"].to_numpy(dtype=float)
     tree = shapely.STRtree(points)
     covered = np.zeros(len(points), dtype=bool)
     if served:
-        covered[tree.query(served, predicate="dwithin", distance=OUTPOST_REACH_M)[1]] = True
-    site, home = tree.query(gates, predicate="dwithin", distance=OUTPOST_REACH_M)
+        covered[tree.query(served, predicate="dwithin", distance=reach)[1]] = True
+    site, home = tree.query(sites, predicate="dwithin", distance=reach)
     chosen: list[int] = []
-    free = np.ones(len(gates), dtype=bool)
+    free = np.ones(len(sites), dtype=bool)
     for _ in range(count):
         open_pairs = ~covered[home]
-        gain = np.bincount(site[open_pairs], weights=weight[home[open_pairs]], minlength=len(gates))
+        gain = np.bincount(site[open_pairs], weights=weight[home[open_pairs]], minlength=len(sites))
         gain[~free] = -1.0
         best = int(np.argmax(gain))
         chosen.append(best)

@@ -21,7 +21,7 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from geo_api.gaps.access import REACHES_M
+from geo_api.gaps.access import REACHES_M, serving
 from geo_api.network.noding import GROUND, Joining, node
 
 TEN_MINUTES_M = float(REACHES_M[1])
@@ -157,15 +157,15 @@ def unit_walks(
     units: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
     gates: gpd.GeoDataFrame,
-    tiers: tuple[str, ...],
+    circle: str,
 ) -> np.ndarray:
-    """Metres each unit walks to the nearest station of ``tiers`` (up to three
+    """Metres each unit walks to the nearest station that serves ``circle`` (up to three
     10-minute walks, infinite past them), as the gap finder walks: homes leave by
     their compound's gates, and each station is entered at the street vertex
     nearest it (where a community station stands)."""
     streets = walking_graph(roads, gates)
     tree = shapely.STRtree(np.asarray(shapely.points(streets.vertices)))
-    chosen = stations[stations["tier"].isin(tiers)].geometry.to_numpy()
+    chosen = stations[serving(stations, circle)].geometry.to_numpy()
     starts = np.unique(tree.query_nearest(chosen, return_distance=False)[1])
     along = dijkstra(
         streets.lengths, directed=False, indices=starts, min_only=True, limit=3 * TEN_MINUTES_M

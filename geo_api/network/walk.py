@@ -16,7 +16,14 @@ from sqlalchemy import Connection, text
 
 EDGES_SQL = "SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM road_edge"
 
-# Every unit's walk to the nearest station of :tiers, in metres; NULL past :limit.
+# The stations that serve a circle: those of :tiers, and community stations of at
+# least :centre_m2 (NULL: none by area; geo_api.gaps.access.serving says the same).
+SERVES_SQL = (
+    "(s.tier = ANY(:tiers) OR (s.tier = 'community'"
+    " AND s.floor_area_m2 >= CAST(:centre_m2 AS float8)))"
+)
+
+# Every unit's walk to the nearest station that serves, in metres; NULL past :limit.
 # A station off the network counts by a straight line (and says so in ``method``).
 # A subquery (unit_id, compound_id, households, persons, metres, method) for the
 # gap finder to aggregate.
@@ -25,11 +32,11 @@ WITH reached AS MATERIALIZED (
     SELECT node, agg_cost FROM pgr_drivingDistance(
         '{EDGES_SQL}',
         ARRAY(SELECT e.vertex_id FROM network_entry e JOIN station s ON s.id = e.station_id
-              WHERE s.tier = ANY(:tiers)),
+              WHERE {SERVES_SQL}),
         :limit, directed => false, equicost => true)
     -- pgRouting refuses an empty start list: with no station, it is not called.
     WHERE EXISTS (SELECT 1 FROM network_entry e JOIN station s ON s.id = e.station_id
-                  WHERE s.tier = ANY(:tiers))),
+                  WHERE {SERVES_SQL})),
 -- Buildings whose homes can reach the network: through a gate of the compound, or
 -- (a compound without gates) through the building's own entry.
 entered AS (SELECT DISTINCT b.id AS building_id
@@ -52,12 +59,12 @@ lines AS (
     FROM station s
     JOIN unit u ON u.geom && ST_Buffer(s.geom::geography, :limit * 1.01 + 1)::geometry
      AND ST_DWithin(u.geom::geography, s.geom::geography, :limit)
-    WHERE s.tier = ANY(:tiers)
+    WHERE {SERVES_SQL}
       AND NOT EXISTS (SELECT 1 FROM network_entry e WHERE e.station_id = s.id)
     UNION ALL
     SELECT u.id, false, ST_Distance(u.geom::geography, s.geom::geography)
     FROM unit u JOIN building b ON b.id = u.building_id
-    JOIN station s ON s.tier = ANY(:tiers)
+    JOIN station s ON {SERVES_SQL}
      AND ST_DWithin(u.geom::geography, s.geom::geography, :limit)
     WHERE NOT EXISTS (SELECT 1 FROM entered en WHERE en.building_id = b.id)),
 straight AS (
@@ -78,18 +85,18 @@ JOIN homes ON homes.unit_id = u.id
 LEFT JOIN entered en ON en.building_id = b.id
 LEFT JOIN walked w ON w.unit_id = u.id
 LEFT JOIN straight st ON st.unit_id = u.id
-"""  # noqa: S608 - constant SQL; tiers and limit are bound
+"""  # noqa: S608 - constant SQL; tiers, centre_m2 and limit are bound
 
 # The same without a network: straight lines from every unit, NULL past :limit.
 # Each station finds the units near it through the unit index (the bounding box of
 # a geography buffer a little wider than :limit), and geography decides.
-STRAIGHT_SQL = """
+STRAIGHT_SQL = f"""
 WITH near AS (
     SELECT u.id AS unit_id, min(ST_Distance(u.geom::geography, s.geom::geography)) AS metres
     FROM station s JOIN unit u
       ON u.geom && ST_Buffer(s.geom::geography, :limit * 1.01 + 1)::geometry
      AND ST_DWithin(u.geom::geography, s.geom::geography, :limit)
-    WHERE s.tier = ANY(:tiers)
+    WHERE {SERVES_SQL}
     GROUP BY u.id)
 SELECT u.id AS unit_id, b.compound_id, homes.households, homes.persons, near.metres,
        'straight' AS method
@@ -97,7 +104,7 @@ FROM unit u JOIN building b ON b.id = u.building_id
 JOIN (SELECT unit_id, count(*) AS households, sum(persons) AS persons
       FROM household WHERE ended_on IS NULL GROUP BY unit_id) homes ON homes.unit_id = u.id
 LEFT JOIN near ON near.unit_id = u.id
-"""
+"""  # noqa: S608 - constant SQL; tiers, centre_m2 and limit are bound
 
 
 def start_column(conn: Connection) -> str:

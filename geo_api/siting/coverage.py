@@ -72,7 +72,7 @@ def demand(conn: Connection, reach_m: float) -> tuple[pd.DataFrame, str]:
     walks = pd.read_sql_query(
         text(WALK_SQL if network else STRAIGHT_SQL),
         conn,
-        params={"tiers": ALL_TIERS, "limit": reach_m},
+        params={"tiers": ALL_TIERS, "centre_m2": None, "limit": reach_m},
     )
     walks["households"] = walks["households"].astype(int)
     beyond = walks[walks["metres"].isna() | (walks["metres"] > reach_m)]

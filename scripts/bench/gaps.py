@@ -115,7 +115,7 @@ def main() -> int:
             name: timed(lambda n=name: find_gaps(conn, types=[n]), args.repeat)[0]
             for name in GAP_NAMES
         }
-        params = {k: REACH[k] for k in ("tiers", "reach", "limit")}
+        params = {k: REACH[k] for k in ("tiers", "centre_m2", "reach", "limit")}
         anchor_s, anchor_n = timed(
             lambda: conn.execute(text(NOT_EXISTS), params).scalar_one(), args.repeat
         )
