@@ -39,7 +39,7 @@ lint:
 	$(UV) run mypy
 
 pytest:
-	$(UV) run pytest
+	$(UV) run pytest -n auto --maxprocesses=4 --dist loadfile
 
 bench: install  ## every benchmark on the stored city (options: run the scripts directly)
 	scripts/install-system.sh --bench

@@ -51,7 +51,11 @@ ARTIFACTS = ROOT / "artifacts"
 
 
 def _recreate_database(server_url: str, name: str) -> str:
-    """Drop and create database ``name`` on the server; return its URL."""
+    """Drop and create database ``name`` on the server; return its URL. Under
+    pytest-xdist each worker has a cluster of its own, or, on a configured server,
+    databases of its own (the worker's id after the name)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = f"{name}_{worker}" if worker else name
     url = make_url(server_url)
     with psycopg.connect(
         host=url.host,
