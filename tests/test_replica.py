@@ -15,7 +15,7 @@ from sqlalchemy import Engine, make_url, text
 
 from geo_api.api.reads import open_replica
 from geo_api.auth.keys import create_key
-from geo_api.db.results import stored
+from geo_api.db.results import marked, stored
 from geo_api.demo.city import City
 from tests.own_store import served
 from tests.replica import caught_up, replay_paused, streaming_replica
@@ -133,12 +133,13 @@ def test_results_computed_on_the_replica_are_stored_on_the_primary(
         with engine.connect() as conn:
             body = conn.execute(
                 text("SELECT body FROM stored_result WHERE kind = 'test' AND key = :k"),
-                {"k": key},
+                {"k": marked(key)},
             ).scalar_one()
         assert bytes(body) == b"made"
     finally:
         replica.base.dispose()
         with engine.begin() as conn:
             conn.execute(
-                text("DELETE FROM stored_result WHERE kind = 'test' AND key = :k"), {"k": key}
+                text("DELETE FROM stored_result WHERE kind = 'test' AND key = :k"),
+                {"k": marked(key)},
             )

@@ -108,7 +108,7 @@ class Gate:
         statement, extra = budget.gate_query(given.secret, now, spend=not paging, writes=writes)
         row = _one(await fetch(statement, self._params(client, extra)))
         if not self._holds(row, given, client):
-            await fetch(budget.SPEND_SQL, self._failure(client))
+            self._counted(_one(await fetch(budget.SPEND_SQL, self._failure(client))), client)
             raise UnauthorizedError(REFUSED + HOW)
         spent: dict[str, Any] | None = {"granted": True} if paging else row
         if spent is row and row["granted"] is None:
@@ -123,13 +123,23 @@ class Gate:
         address held off for its wrong keys."""
         level = row["held_level"]
         if level is not None and level < 1:
-            wait = budget.wait_s(level, self.settings.auth_failures_per_minute)
-            raise RateLimitedError(
-                f"too many wrong keys from {client}; retry in {wait:.0f} s", retry_after=wait
-            )
+            raise self._held_off(level, client)
         holder = SimpleNamespace(**row) if row["id"] is not None else None
         found = credential_caller(given.secret, holder)
         return found is not None and (given.user is None or same_user(given.user, found[0]))
+
+    def _held_off(self, level: float, client: str) -> RateLimitedError:
+        wait = budget.wait_s(level, self.settings.auth_failures_per_minute)
+        return RateLimitedError(
+            f"too many wrong keys from {client}; retry in {wait:.0f} s", retry_after=wait
+        )
+
+    def _counted(self, spent: dict[str, Any], client: str) -> None:
+        """A wrong key's spend of its address's budget: refused (429, not 401) when
+        requests in flight together spent the last token first, so that an address gets
+        no more answers to its guesses than its budget, however many it sends at once."""
+        if not spent["granted"]:
+            raise self._held_off(float(spent["tokens"]), client)
 
     def _failure(self, client: str) -> dict[str, Any]:
         """SPEND_SQL's parameters for a wrong key from ``client``."""
@@ -157,14 +167,12 @@ class Gate:
         guess is even checked."""
         held = self._run(budget.HELD_SQL, self._params(client, {}))
         if held is not None and held["level"] < 1:
-            wait = budget.wait_s(held["level"], self.settings.auth_failures_per_minute)
-            raise RateLimitedError(
-                f"too many wrong keys from {client}; retry in {wait:.0f} s", retry_after=wait
-            )
+            raise self._held_off(held["level"], client)
 
     def failed(self, client: str) -> None:
-        """Count a wrong key against the address it came from, on every worker."""
-        self._run(budget.SPEND_SQL, self._failure(client))
+        """Count a wrong key against the address it came from, on every worker (429
+        when its budget was spent already: see _counted)."""
+        self._counted(_one(self._run(budget.SPEND_SQL, self._failure(client))), client)
 
 
 def _one(row: dict[str, Any] | None) -> dict[str, Any]:

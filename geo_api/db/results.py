@@ -64,6 +64,11 @@ def code_mark() -> str:
     return digest.hexdigest()[:12]
 
 
+def marked(key: str) -> str:
+    """The key a result is stored under: its parameters and the code's mark."""
+    return f"{key};code={code_mark()}"
+
+
 def data_version(conn: Connection) -> int | None:
     """The version of the data this connection sees; None when its transaction has
     uncommitted changes of its own (then nothing may be stored or reused)."""
@@ -129,7 +134,7 @@ def stored(
     version = data_version(conn)
     if version is None:
         return compute()
-    key = f"{key};code={code_mark()}"
+    key = marked(key)
     slot = (kind, key, version)
     hit = _recall(slot)
     if hit is not None:

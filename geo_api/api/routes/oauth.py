@@ -47,6 +47,16 @@ def _error(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _refused(gate: Gate, client: str, why: str) -> JSONResponse:
+    """A wrong key counted against its address: 401, or 429 once the address's budget
+    is spent (by requests in flight together, too)."""
+    try:
+        gate.failed(client)
+    except RateLimitedError as limited:
+        return _error(429, "slow_down", str(limited), limited.retry_after)
+    return _error(401, "invalid_client", why)
+
+
 def _basic(request: Request) -> tuple[str, str] | None:
     """client_id and client_secret from an HTTP Basic header (RFC 6749 2.3.1)."""
     pair = basic_pair(request.headers.get("authorization", ""))
@@ -89,10 +99,8 @@ def token(
     except RateLimitedError as limited:
         return _error(429, "slow_down", str(limited), limited.retry_after)
     except UnauthorizedError as refused:
-        gate.failed(client)
-        return _error(401, "invalid_client", str(refused))
+        return _refused(gate, client, str(refused))
     if client_id and client_id != caller.name:
-        gate.failed(client)
-        return _error(401, "invalid_client", f"the key is not {client_id!r}'s")
+        return _refused(gate, client, f"the key is not {client_id!r}'s")
     body = Token(access_token=issued, expires_in=TOKEN_SECONDS, role=caller.role)
     return JSONResponse(body.model_dump(), headers=NO_STORE)
