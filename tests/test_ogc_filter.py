@@ -282,7 +282,7 @@ def test_equality_filters_on_the_gaps_compare_numbers_as_numbers(client: TestCli
         ({"filter": "S_INTERSECTS(geometry, POINT(500 20))"}, "outside the world"),
         ({"filter": "S_INTERSECTS(geometry, POLYGON((0 0,1 1,0 1,1 0,0 0)))"}, "not valid"),
         ({"filter": "S_DWITHIN(geometry, POINT(111 35), -5)"}, "S_DWITHIN"),
-        ({"filter": "T_AFTER(persons, 3)"}, "t_after"),
+        ({"filter": "T_AFTER(persons, 3)"}, "T_AFTER is not supported"),
         ({"filter": "x" * 30_000}, "filter"),
         ({"filter": "(" * 200 + "persons = 1" + ")" * 200}, "deeper"),
         ({"filter": '{"op": "=", ', "filter-lang": "cql2-json"}, "cql2-json"),

@@ -34,7 +34,11 @@ def is_geometry(value: Any) -> bool:
 def _read(value: dict[str, Any]) -> BaseGeometry:
     if "bbox" in value:
         numbers = value["bbox"]
-        if not isinstance(numbers, list) or len(numbers) not in (4, 6):
+        if (
+            not isinstance(numbers, list)
+            or len(numbers) not in (4, 6)
+            or not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers)
+        ):
             raise InvalidInputError(f"filter: a BBOX takes 4 or 6 numbers, not {numbers!r}")
         x1, y1, x2, y2 = (numbers[0], numbers[1], numbers[2], numbers[3])
         if len(numbers) == 6:
