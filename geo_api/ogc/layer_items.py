@@ -165,8 +165,12 @@ def layer_items(conn: Connection, layer: Layer, query: ItemQuery, area: Area | N
         # over every assignment, 120 ms for 438 rows where index lookups take 2 ms. The
         # store is cached in memory; for this statement's transaction only.
         conn.execute(text("SET LOCAL random_page_cost = 1.1"))
+    # The page's rows are chosen first, then written as JSON: written before the sort,
+    # every match of a filter would be (13 ms for the 1,500 households of a 300 m box
+    # at 1,000,000 households, where the page's 100 take 2).
+    chosen_rows = f"SELECT l.* {page} ORDER BY {order} LIMIT :n OFFSET :skip"
     rows = conn.execute(
-        text(f"{_select(layer, read, query.crs)} {page} ORDER BY {order} LIMIT :n OFFSET :skip"),
+        text(f"{_select(layer, read, query.crs)} FROM ({chosen_rows}) AS l ORDER BY {order}"),
         {**params, "n": query.limit, "skip": skip},
     )
     features = [_feature(layer, row, chosen) for row in rows]
