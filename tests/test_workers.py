@@ -9,10 +9,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ from geo_api.db.cluster import free_port
 from geo_api.demo.city import City
 
 FAILURES_PER_MINUTE = 40
+T = TypeVar("T")
 GATE_SESSIONS = """
 SELECT DISTINCT application_name FROM pg_stat_activity
 WHERE application_name LIKE 'gridgov-gate %' AND query_start >= :since
@@ -95,41 +97,57 @@ def now(engine: Engine) -> object:
         return conn.execute(text("SELECT clock_timestamp()")).scalar_one()
 
 
+def spread(engine: Engine, attempt: Callable[[int], T]) -> T:
+    """``attempt(i)``'s result from a try that both workers served (at most 3 tries).
+    On a loaded machine (the tests run in parallel) the kernel may hand every new
+    connection of a burst to one worker: such a burst shows nothing of two workers
+    sharing, and is tried again, with a fresh key or address."""
+    for i in range(3):
+        since = now(engine)
+        result = attempt(i)
+        if workers_seen(engine, since) == 2:
+            return result
+    pytest.fail("three bursts each went to one worker only")
+
+
 def test_a_key_gets_its_budget_once_across_workers(two_workers: str, engine: Engine) -> None:
-    with engine.begin() as conn:
-        key = create_key(conn, f"budget {time.monotonic_ns()}", "planner", per_minute=20)
-    since, started = now(engine), time.monotonic()
-    statuses = burst(two_workers, "/communities", key, 60)
-    took = time.monotonic() - started
+    def attempt(_: int) -> tuple[list[int], float]:
+        with engine.begin() as conn:
+            key = create_key(conn, f"budget {time.monotonic_ns()}", "planner", per_minute=20)
+        started = time.monotonic()
+        return burst(two_workers, "/communities", key, 60), time.monotonic() - started
+
+    statuses, took = spread(engine, attempt)
     assert set(statuses) <= {200, 429}
     # 20 at once, and the bucket refills at 20 a minute while the burst runs; per
     # worker budgets would have let up to 40 through.
     assert 20 <= statuses.count(200) <= 20 + took * 20 / 60 + 1, (statuses, took)
-    assert workers_seen(engine, since) == 2
 
 
 def test_wrong_keys_are_counted_across_workers(two_workers: str, engine: Engine) -> None:
-    since, started = now(engine), time.monotonic()
-    statuses = burst(two_workers, "/communities", "gg_wrong", 60, source="127.0.0.3")
-    took = time.monotonic() - started
+    def attempt(i: int) -> tuple[list[int], float]:
+        started = time.monotonic()
+        statuses = burst(two_workers, "/communities", "gg_wrong", 60, source=f"127.0.0.{3 + i}")
+        return statuses, time.monotonic() - started
+
+    statuses, took = spread(engine, attempt)
     assert set(statuses) <= {401, 429}
     most = FAILURES_PER_MINUTE + took * FAILURES_PER_MINUTE / 60 + 1
     assert FAILURES_PER_MINUTE <= statuses.count(401) <= most, (statuses, took)
-    assert workers_seen(engine, since) == 2
 
 
 def test_a_revoked_key_fails_on_every_worker(two_workers: str, engine: Engine) -> None:
     name = f"revoked {time.monotonic_ns()}"
     with engine.begin() as conn:
         key = create_key(conn, name, "planner", per_minute=10**6)
-    since = now(engine)
-    assert burst(two_workers, "/communities", key, 24, source="127.0.0.2") == [200] * 24
-    assert workers_seen(engine, since) == 2
+
+    def asked(i: int) -> list[int]:  # each try from its own address: its own budget
+        return burst(two_workers, "/communities", key, 24, source=f"127.0.0.{10 + i}")
+
+    assert spread(engine, asked) == [200] * 24
     with engine.begin() as conn:
         revoke_key(conn, name)
-    since = now(engine)
-    assert burst(two_workers, "/communities", key, 24, source="127.0.0.2") == [401] * 24
-    assert workers_seen(engine, since) == 2
+    assert spread(engine, asked) == [401] * 24
 
 
 @pytest.mark.parametrize(("workers", "size"), [(1, 10), (2, 10), (4, 5), (8, 2), (64, 2)])
