@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -57,10 +58,13 @@ def code_mark() -> str:
     per process (about 20 ms)."""
     digest = hashlib.sha256()
     for root in SOURCES:
-        for path in sorted(root.rglob("*")):
-            if SKIP.isdisjoint(path.parts) and path.is_file() and path.suffix != ".pyc":
-                digest.update(str(path.relative_to(root.parent)).encode())
-                digest.update(path.read_bytes())
+        for folder, subfolders, files in os.walk(root):  # top down, subfolders in order
+            subfolders[:] = sorted(set(subfolders) - SKIP)  # never walked into, not only skipped
+            for name in sorted(files):
+                if not name.endswith(".pyc"):
+                    path = Path(folder, name)
+                    digest.update(str(path.relative_to(root.parent)).encode())
+                    digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
