@@ -17,6 +17,7 @@ from shapely.geometry import Point, box, shape
 from sqlalchemy import Connection, text
 
 from geo_api.catalogue.layers import LAYER_BY_NAME
+from geo_api.ogc import layer_items
 from geo_api.ogc.filtering.compile import compile_filter
 from geo_api.ogc.filtering.parse import parse_filter
 from geo_api.ogc.filtering.queryables import Queryable
@@ -431,6 +432,30 @@ def test_a_filter_pages_by_key_with_next_links(client: TestClient, conn: Connect
                                      "filter=" in following["href"])  # fmt: skip
         url = local(following["href"]) if following else None
     assert seen == expected
+
+
+@pytest.mark.parametrize("bound", [100_000, 40])
+def test_a_filters_pages_and_count_whether_its_matches_are_few_or_many(
+    client: TestClient, conn: Connection, monkeypatch: pytest.MonkeyPatch, bound: int
+) -> None:
+    """Few matches (under FIND_FIRST_BELOW) are counted in the page's own scan; more,
+    and the page walks the key's index and counts apart. Both give the store's rows
+    and count, sorted or not, and an offset past the matches still counts them."""
+    monkeypatch.setattr(layer_items, "FIND_FIRST_BELOW", bound)
+    expected = sql_ids(conn, "persons >= 2")
+    assert len(expected) > 40
+    url = "/ogc/collections/households/items"
+    first = get(client, url, filter="persons >= 2", limit=25)
+    assert [f["id"] for f in first["features"]] == expected[:25]
+    assert first["numberMatched"] == len(expected)
+    by_size = [r[0] for r in conn.execute(text(
+        f"SELECT id FROM ({HOUSEHOLDS}) AS l WHERE persons >= 2 ORDER BY persons DESC, id"
+    ))]  # fmt: skip
+    page = get(client, url, filter="persons >= 2", sortby="-persons", limit=25, offset=25)
+    assert [f["id"] for f in page["features"]] == by_size[25:50]
+    assert page["numberMatched"] == len(expected)
+    past = get(client, url, filter="persons >= 2", limit=25, offset=len(expected) + 5)
+    assert past["features"] == [] and past["numberMatched"] == len(expected)
 
 
 def test_points_in_a_filter_and_a_bbox(client: TestClient) -> None:

@@ -44,6 +44,17 @@ BOUNDS = "ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
 # them; more (a filter that holds for much of the layer), and walking the key's index
 # in order finds a page's worth sooner.
 FIND_FIRST_BELOW = 100_000
+MATCHED = "gg_matched"  # the window's count, beside a page's row
+# For a page over a filter's few rows, for its transaction only. Costed for spinning
+# disks (random_page_cost 4), reaching the found rows' joined tables (a household's
+# head) by index looked dearer than reading them whole: a hash join over every
+# assignment, 120 ms for 438 rows where index lookups take 2 ms; the store is cached
+# in memory. And PostGIS's costly spatial functions tempt the planner into a parallel
+# scan, whose worker takes 20 ms to start for 3 ms of work (at 1,000,000 households).
+FEW_ROWS_SQL = text(
+    "SELECT set_config('random_page_cost', '1.1', true), "
+    "set_config('max_parallel_workers_per_gather', '0', true)"
+)
 
 
 def _estimate(conn: Connection, source: str, params: dict[str, Any]) -> float:
@@ -127,6 +138,49 @@ def _order(layer: Layer, query: ItemQuery, queryables: Queryables) -> str:
     return ", ".join([*keys, *(f"l.{quoted(k)}" for k in layer.key)])
 
 
+def _found_page(
+    conn: Connection,
+    layer: Layer,
+    read: list[Column],
+    chosen: tuple[str, ...] | None,
+    query: ItemQuery,
+    page: str,
+    params: dict[str, Any],
+    order: str,
+    skip: int,
+) -> Page | None:
+    """A CQL2 filter's first page and its count in one scan, when it matches at most
+    FIND_FIRST_BELOW rows (None when it matches more).
+
+    The matches are found first, fenced by a LIMIT one past that bound, so that the
+    planner does not walk the key's index in order testing each row (a filter whose
+    rows lie late in that order read most of the layer: 32 ms instead of 8 at 100,000
+    households). ``count(*) OVER ()`` counts them in the same scan, before the few are
+    sorted and cut to the page: the count and the page read the same rows once."""
+    conn.execute(FEW_ROWS_SQL)
+    fence = f"FROM (SELECT l.* {page} LIMIT {FIND_FIRST_BELOW + 1}) AS l"
+    counted = f"SELECT l.*, count(*) OVER () AS {MATCHED} {fence}"
+    chosen_rows = f"{counted} ORDER BY {order} LIMIT :n OFFSET :skip"
+    rows = conn.execute(
+        text(
+            f"{_select(layer, read, query.crs)}, l.{MATCHED} FROM ({chosen_rows}) AS l "
+            f"ORDER BY {order}"
+        ),
+        {**params, "n": query.limit, "skip": skip},
+    ).all()
+    if rows:
+        matched: int = rows[0]._mapping[MATCHED]
+    elif skip == 0:
+        matched = 0
+    else:  # an offset past the matches: count them alone
+        matched = conn.execute(text(f"SELECT count(*) {fence}"), params).scalar_one()
+    if matched > FIND_FIRST_BELOW:  # many: the caller walks the key's index in order
+        conn.execute(text("RESET random_page_cost"))
+        conn.execute(text("RESET max_parallel_workers_per_gather"))
+        return None
+    return Page([_feature(layer, row, chosen) for row in rows], matched)
+
+
 def layer_items(conn: Connection, layer: Layer, query: ItemQuery, area: Area | None = None) -> Page:
     """One page of the layer's features (those in ``area``, if given), and how many match
     (unless the page was reached by ``after``)."""
@@ -147,24 +201,14 @@ def layer_items(conn: Connection, layer: Layer, query: ItemQuery, area: Area | N
         params = {**params, **{f"a{i}": v for i, v in enumerate(values)}}
         skip = 0
     read = cols if chosen is None else [c for c in cols if c.name in chosen or c.name in layer.key]
-    matched: int | None = None
-    fenced = False
-    if query.filter is not None:  # a CQL2 filter: find its rows first, unless they are many
-        if query.after is None:
-            matched = conn.execute(text(f"SELECT count(*) {source}"), params).scalar_one()
-            fenced = matched <= FIND_FIRST_BELOW
-        else:
-            fenced = _estimate(conn, page, params) <= FIND_FIRST_BELOW
-    if fenced:
-        # OFFSET 0 keeps the planner from walking the key's index in order and testing
-        # each row (a filter whose rows lie late in that order read most of the layer:
-        # 32 ms instead of 8 at 100,000 households); the few rows are sorted instead.
+    if query.filter is not None and query.after is None:
+        found = _found_page(conn, layer, read, chosen, query, page, params, order, skip)
+        if found is not None:
+            return found
+    elif query.filter is not None and _estimate(conn, page, params) <= FIND_FIRST_BELOW:
+        # A later page of a filter's few rows, fenced as _found_page's are.
         page = f"FROM (SELECT l.* {page} OFFSET 0) AS l"
-        # Costed for spinning disks (4), reaching the found rows' joined tables (a
-        # household's head) by index looked dearer than reading them whole: a hash join
-        # over every assignment, 120 ms for 438 rows where index lookups take 2 ms. The
-        # store is cached in memory; for this statement's transaction only.
-        conn.execute(text("SET LOCAL random_page_cost = 1.1"))
+        conn.execute(FEW_ROWS_SQL)
     # The page's rows are chosen first, then written as JSON: written before the sort,
     # every match of a filter would be (13 ms for the 1,500 households of a 300 m box
     # at 1,000,000 households, where the page's 100 take 2).
@@ -174,8 +218,9 @@ def layer_items(conn: Connection, layer: Layer, query: ItemQuery, area: Area | N
         {**params, "n": query.limit, "skip": skip},
     )
     features = [_feature(layer, row, chosen) for row in rows]
-    if query.after is not None or matched is not None:
-        pass  # counted above, or on the first page
+    matched: int | None = None
+    if query.after is not None:
+        pass  # counted on the first page
     elif query.offset == 0 and len(features) < query.limit:
         matched = len(features)  # the whole answer is on this page: no count needed
     else:
