@@ -3,6 +3,7 @@ filters, CRS (against pyproj), HTML, bad parameters, and no personal data."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 from unittest.mock import patch
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ from pyproj import Transformer
 from shapely.geometry import box, shape
 from sqlalchemy import Connection, Engine, text
 
-from geo_api.catalogue.layers import LAYER_BY_NAME, LAYERS
+from geo_api.catalogue.layers import LAYER_BY_NAME, LAYERS, Layer
 from geo_api.db.results import forget
 from geo_api.gaps import finder
 from geo_api.gaps.finder import find_gaps
@@ -99,6 +100,25 @@ def test_number_matched_is_the_store_count(client: TestClient, conn: Connection,
     assert page["numberMatched"] == expected
     assert page["numberReturned"] == len(page["features"]) == min(5, expected)
     assert page["type"] == "FeatureCollection" and page["timeStamp"].endswith("Z")
+
+
+@pytest.mark.parametrize("layer", [x for x in LAYERS if x.counted_sql], ids=lambda x: x.name)
+def test_a_layers_count_without_its_joins_is_its_rows(
+    client: TestClient, conn: Connection, layer: Layer
+) -> None:
+    """``counted_sql`` has the layer's rows, one for one, and every column but the
+    joined ones; counts by a joined column still read the joins."""
+    full = conn.execute(text(f"SELECT * FROM ({layer.sql}) AS l ORDER BY id")).mappings().all()
+    bare = conn.execute(text(f"SELECT * FROM ({layer.counted_sql}) AS l ORDER BY id"))
+    rows = bare.mappings().all()
+    assert set(rows[0]) == set(full[0]) - set(layer.joined)
+    assert [r["id"] for r in rows] == [r["id"] for r in full]
+    for column in layer.joined:  # the most common value: more than a page of one
+        values = Counter(r[column] for r in full if r[column] is not None)
+        value, known = values.most_common(1)[0]
+        assert known > 1, column
+        page = get(client, f"/ogc/collections/{layer.name}/items", limit=1, **{column: value})
+        assert page["numberMatched"] == known, column
 
 
 def test_next_links_walk_a_whole_collection(client: TestClient, conn: Connection) -> None:

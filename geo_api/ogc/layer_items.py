@@ -224,8 +224,17 @@ def layer_items(conn: Connection, layer: Layer, query: ItemQuery, area: Area | N
     elif query.offset == 0 and len(features) < query.limit:
         matched = len(features)  # the whole answer is on this page: no count needed
     else:
-        matched = conn.execute(text(f"SELECT count(*) {source}"), params).scalar_one()
+        counting = text(f"SELECT count(*) {_counted(layer, condition)}")
+        matched = conn.execute(counting, params).scalar_one()
     return Page(features, matched)
+
+
+def _counted(layer: Layer, condition: str) -> str:
+    """FROM and WHERE for counting the layer's rows that meet ``condition``: over
+    ``Layer.counted_sql`` (no joins) unless the condition reads a joined column."""
+    if layer.counted_sql is None or any(f"l.{quoted(c)}" in condition for c in layer.joined):
+        return f"FROM ({layer.sql}) AS l WHERE {condition}"
+    return f"FROM ({layer.counted_sql}) AS l WHERE {condition}"
 
 
 def layer_item(
