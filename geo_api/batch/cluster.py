@@ -40,6 +40,7 @@ def local_workers(settings: BatchSettings, workers: int | None = None) -> int:
 def batch_client(workers: int | None = None) -> Iterator[Batch]:
     """A client of the configured scheduler, or of a LocalCluster of ``workers``
     processes (default: GEO_API_DASK_WORKERS, else one per core) for the block."""
+    import dask
     from distributed import Client, LocalCluster
 
     settings = BatchSettings()
@@ -59,6 +60,14 @@ def batch_client(workers: int | None = None) -> Iterator[Batch]:
             yield Batch(client, local=False, where=settings.scheduler)
             return
         n = local_workers(settings, workers)
+        # Workers forked from this process, which has loaded the libraries, as the
+        # process pool before them was: Dask's default, spawn, starts a fresh Python
+        # that imports pandas, SQLAlchemy, OR-Tools and gridgov (15 s for two workers on
+        # 2 cores; forked, 0.3 s). For the whole block, so that a worker the nanny
+        # restarts after a loss is forked too. The writer's connections are inherited
+        # but never used (a worker opens its own: geo_api.batch.snapshot), and a
+        # worker's process ends with os._exit (multiprocessing), closing none of them.
+        stack.enter_context(dask.config.set({"distributed.worker.multiprocessing-method": "fork"}))
         # One thread a worker: the solvers hold the GIL, so processes give the cores.
         # No dashboard: its port (8787) would clash between runs and users.
         cluster = stack.enter_context(

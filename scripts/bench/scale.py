@@ -229,10 +229,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--households", type=int, default=MAX_HOUSEHOLDS)
     parser.add_argument("--sections", nargs="+", choices=list(SECTIONS), default=list(SECTIONS))
+    parser.add_argument(
+        "--database",
+        default=SCALE_DB,
+        help=f"where the city is built and reused (default {SCALE_DB}; gridgov_bench "
+        "reuses the other benchmarks' city of the same size)",
+    )
     args = parser.parse_args()
     console.print(f"load average {load_average()}")
     started = time.perf_counter()
-    url = prepare(args.households, SCALE_DB)
+    url = prepare(args.households, args.database)
     console.print(f"city ready in {time.perf_counter() - started:.0f} s")
     for name in args.sections:
         SECTIONS[name](url)
