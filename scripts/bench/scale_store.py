@@ -1,17 +1,16 @@
 """Benchmark the store as it grows (issue 18): gaps and exports per million households
-at several city sizes, before and after migration 0025 (which partitions the audit
-log by year; a first version also partitioned the assignment history, which did not
-pay); and whether partitioning households by community would pay.
+at several city sizes, on the store as it is (the audit log partitioned by year,
+migration 0025); and whether partitioning households by community would pay.
 
-Each size is built in its own database (gridgov_bench_scale_<N>) at revision 0024,
-the schema before the partitions, assigned, and given the history a store that ran
-for --years years would hold: each year, every household's assignment closed once
-(a closed row per household a year) and an audit row per household a year. Then,
-in one run:
+Each size is built in its own database (gridgov_bench_scale_<N>) and given the
+history a store that ran for --years years would hold: each year, every
+household's assignment closed once (a closed row per household a year) and an
+audit row per household a year (in that year's partition, made as
+`gridgov db up` makes them).
 
-* before        every measurement below on the plain tables
-* migration     `gridgov db migrate` to 0025 (the conversion of the existing rows)
-* after         the same measurements on the partitioned tables
+The partitions' before and after (0024 against 0025) were measured when 0025 was
+new, at 250,000 and 500,000 households (docs/scale.md); today's loader writes a
+schema past 0024, so that comparison is no longer run.
 
 Measurements (median of --repeat runs):
 * gaps                      find_gaps, every type, as `gridgov gaps` and /gaps
@@ -23,11 +22,11 @@ Measurements (median of --repeat runs):
 * audit: newest 100 of a key with none   `gridgov audit --key` for a key with no rows
 * audit: last 7 days        the rows of a week (the officer's day reads a week)
 * audit: drop oldest year   retention: DELETE of the oldest year's rows before, DROP of
-                            its partition after (both rolled back)
+                            its partition (rolled back)
 
-The anchor of each measurement is its time per million households before the
-partitions at the smallest size; "per M vs anchor" is each row's time per million
-over it: linear growth keeps it at 1.00 (the goal: within 20%).
+The anchor of each measurement is its time per million households at the smallest
+size; "per M vs anchor" is each row's time per million over it: linear growth keeps
+it at 1.00 (the goal: within 20%).
 
 Households by community: copies of the household table with the community's id,
 plain (indexed on it) and partitioned BY LIST (community_id), against the real
@@ -60,11 +59,10 @@ from geo_api.auth.audit import audit_rows
 from geo_api.clock import today
 from geo_api.db import migrate
 from geo_api.db.engine import database_url, make_engine
-from geo_api.db.partitions import year_bound
+from geo_api.db.partitions import add_year, partitioned, year_bound
 from geo_api.export.layers import export_layers
 from geo_api.gaps.finder import find_gaps
 
-BEFORE, AFTER = "0024", "0025"
 MARK = "bench:history"  # the synthetic rows, found again and replaced on a rerun
 HISTORY_SQL = """
 INSERT INTO assignment (household_id, head_id, reason, distance_m, valid_from, valid_to,
@@ -128,12 +126,11 @@ PER_COMMUNITY = {
 
 @dataclass
 class Row:
-    """One measurement at one size, before and after the partitions."""
+    """One measurement at one size."""
 
     households: int
     name: str
-    before: float
-    after: float | None = None
+    seconds: float
 
 
 def timed(fn: Callable[[], object], repeat: int) -> float:
@@ -148,14 +145,14 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
 
 # -- the city and its history ---------------------------------------------------------------
 def city(households: int, years: int) -> str:
-    """The URL of a city of ``households`` at revision 0024, with ``years`` of history."""
+    """The URL of a city of ``households``, with ``years`` of history."""
     name = f"gridgov_bench_scale_{households}"
     engine = make_engine(bench_database(database_url(), name))
-    if migrate.current_revision(engine) not in (None, BEFORE):
-        console.print(f"{name}: back to revision {BEFORE} (a previous run migrated it)")
-        migrate.downgrade(engine, BEFORE)
+    if migrate.current_revision(engine) not in (None, migrate.head_revision()):
+        console.print(f"{name}: built by an older gridgov, built again")
+        migrate.downgrade(engine, "base")
     engine.dispose()
-    url = prepare(households, name, revision=BEFORE)
+    url = prepare(households, name)
     engine = make_engine(url)
     first = today().year - years
     with engine.connect() as conn:
@@ -170,6 +167,9 @@ def city(households: int, years: int) -> str:
         engine.dispose()
         return url
     with engine.begin() as conn:
+        for year in range(first, first + years):  # as `gridgov db up` would have made them
+            if partitioned(conn, "audit_log"):
+                add_year(conn, "audit_log", year)
         conn.execute(text("DELETE FROM assignment WHERE changed_by = :m"), {"m": MARK})
         conn.execute(text("DELETE FROM audit_log WHERE key_name = :m"), {"m": MARK})
         # The check that a household exists is the same for every copied row.
@@ -279,22 +279,17 @@ def by_community(engine: Engine, repeat: int) -> dict[str, tuple[float, float]]:
 
 # -- the run --------------------------------------------------------------------------------
 def report(rows: list[Row], parts: dict[int, dict[str, tuple[float, float]]]) -> None:
-    """The tables: before and after per size, with time per million against the anchor."""
+    """The tables: each measurement per size, with time per million against the anchor."""
     smallest = min(r.households for r in rows)
-    anchor = {r.name: r.before / (smallest / 1e6) for r in rows if r.households == smallest}
+    anchor = {r.name: r.seconds / (smallest / 1e6) for r in rows if r.households == smallest}
     table = Table(title="the store as it grows: seconds, and seconds per million households")
-    for column in ("households", "measurement", "before s", "after s", "after/before",
-                   "before s/M", "after s/M", "per M vs anchor (after)"):  # fmt: skip
+    for column in ("households", "measurement", "s", "s/M", "per M vs anchor"):
         table.add_column(column, justify="left" if column == "measurement" else "right")
     for r in rows:
-        million = r.households / 1e6
-        after = "" if r.after is None else f"{r.after:.3f}"
-        ratio = "" if r.after is None or not r.before else f"{r.after / r.before:.2f}"
-        per_after = "" if r.after is None else f"{r.after / million:.3f}"
+        per_million = r.seconds / (r.households / 1e6)
         base = anchor.get(r.name)
-        vs = "" if r.after is None or not base else f"{r.after / million / base:.2f}"
-        table.add_row(f"{r.households:,}", r.name, f"{r.before:.3f}", after, ratio,
-                      f"{r.before / million:.3f}", per_after, vs)  # fmt: skip
+        vs = f"{per_million / base:.2f}" if base else ""
+        table.add_row(f"{r.households:,}", r.name, f"{r.seconds:.3f}", f"{per_million:.3f}", vs)
     console.print(table)
     split = Table(title="households by community: seconds (five largest communities; whole city)")
     for column in ("households", "table", "five communities", "per community, whole city"):
@@ -323,26 +318,12 @@ def main() -> int:
         if args.prepare_only:
             continue
         engine = make_engine(url)
-        console.print(f"{households:,} households, before (load average {load_average()})")
-        before = measure(engine, households, args.years, args.repeat)
+        console.print(f"{households:,} households: measuring (load average {load_average()})")
+        measured = measure(engine, households, args.years, args.repeat)
         if not args.no_split:
             parts[households] = by_community(engine, args.repeat)
-        console.print(
-            f"{households:,} households: migrating to {AFTER} (load average {load_average()})"
-        )
-        start = time.perf_counter()
-        migrate.upgrade(engine, AFTER)
-        converted = time.perf_counter() - start
-        # As autovacuum would before long: the new tables' visibility maps and statistics.
-        with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text("VACUUM ANALYZE assignment, audit_log")
-            )
-        console.print(f"{households:,} households, after (load average {load_average()})")
-        after = measure(engine, households, args.years, args.repeat)
         engine.dispose()
-        rows.append(Row(households, "migration 0025 (conversion)", converted))
-        rows += [Row(households, name, before[name], after[name]) for name in before]
+        rows += [Row(households, name, seconds) for name, seconds in measured.items()]
         console.print(f"{households:,} households: done (load average {load_average()})")
     if rows:
         report(rows, parts)
