@@ -37,7 +37,9 @@ from benchkit import (
     run_wrk,
     server_process,
 )
+from cputime import children_cpu, postmaster_pid, server_pid, tree_cpu
 from lookup import SAMPLE, SEED, lookup_paths, measure_pgbench, sample_points
+from rich.table import Table
 from sqlalchemy import make_url, text
 
 from geo_api.db.cluster import free_port
@@ -47,14 +49,50 @@ GOAL_WORKERS, GOAL_PGBENCH = 1.8, 0.7
 
 
 @contextmanager
-def gridgov_serve(url: str, workers: int) -> Iterator[str]:
-    """`gridgov serve --workers N` against ``url`` on a free port; yields its base URL."""
+def gridgov_serve(url: str, workers: int) -> Iterator[tuple[str, int | None]]:
+    """`gridgov serve --workers N` against ``url`` on a free port; yields its base URL
+    and its process (for its CPU time)."""
     port = free_port()
     gridgov = Path(sys.executable).with_name("gridgov")
     env = {**os.environ, "GEO_API_DATABASE_URL": url}
     args = [str(gridgov), "serve", "--port", str(port), "--workers", str(workers)]
     with server_process(args, port, env, "/health", "gridgov serve") as base:
-        yield base
+        yield base, server_pid(port)
+
+
+class CpuMeter:
+    """CPU milliseconds a request of each row, of the server, the database and the load
+    generator (wrk, pgbench), from /proc (cputime); empty where a party is not here."""
+
+    def __init__(self, postmaster: int | None) -> None:
+        self.postmaster = postmaster
+        self.rows: dict[str, tuple[float | None, float | None, float]] = {}
+
+    def _now(self, server: int | None) -> tuple[float | None, float | None, float]:
+        db = tree_cpu(self.postmaster) if self.postmaster else None
+        return (tree_cpu(server) if server else None), db, children_cpu()
+
+    def start(self, server: int | None = None) -> tuple[float | None, float | None, float]:
+        return self._now(server)
+
+    def stop(self, result: Result, began: tuple[float | None, float | None, float],
+             server: int | None = None) -> None:  # fmt: skip
+        ended = self._now(server)
+        per = 1000 / max(result.requests, 1)
+        self.rows[result.name] = tuple(  # type: ignore[assignment]
+            None if a is None or b is None else (b - a) * per
+            for a, b in zip(began, ended, strict=True)
+        )
+
+    def report(self) -> None:
+        table = Table(title="CPU a request, ms (the cores are shared by all three)")
+        for column in ("measurement", "server", "database", "load generator", "all"):
+            table.add_column(column, justify="left" if column == "measurement" else "right")
+        for name, parts in self.rows.items():
+            known = [p for p in parts if p is not None]
+            cells = ["-" if p is None else f"{p:.2f}" for p in parts]
+            table.add_row(name, *cells, f"{sum(known):.2f}")
+        console.print(table)
 
 
 def main() -> int:
@@ -77,16 +115,22 @@ def main() -> int:
 
     console.print(f"pgbench, {plural(conc, 'client')} ...")
     loads["pgbench"] = load_average()
+    cpu = CpuMeter(postmaster_pid(engine))
+    began = cpu.start()
     results: list[Result] = measure_pgbench(engine, url, points, [conc], secs)
+    if results:  # its table's filling is in the database's time: a small share
+        cpu.stop(results[0], began)
     engine.dispose()
     for workers in (1, 2):
         name = f"HTTP /lookup, {plural(workers, 'worker')}"
-        with gridgov_serve(url, workers) as base:
+        with gridgov_serve(url, workers) as (base, pid):
             console.print(f"{name}, {plural(conc, 'connection')} ...")
             headers = {"X-API-Key": key}
             run_wrk(name, base, paths, conc, 2, headers)  # warm-up: imports, pools, plans
             loads[name] = load_average()
+            began = cpu.start(pid)
             results.append(run_wrk(name, base, paths, conc, secs, headers))
+            cpu.stop(results[-1], began, pid)
     for r in results:
         r.concurrency = conc  # one anchor for every row
 
@@ -104,6 +148,7 @@ def main() -> int:
         report("/lookup on workers", "HTTP /lookup, 1 worker", results, meta)
     else:
         report("/lookup on workers against pgbench", "pgbench", results, meta)
+    cpu.report()
     rate = {r.name: r.rps for r in results}
     one, two = rate.get("HTTP /lookup, 1 worker", 0.0), rate.get("HTTP /lookup, 2 workers", 0.0)
     anchor = next((r.rps for r in results if r.name.startswith("pgbench")), 0.0)
