@@ -101,11 +101,14 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per row")
     parser.add_argument("--concurrency", type=int, default=8, help="clients / connections")
     args = parser.parse_args()
+    return run(prepare(args.households), args.concurrency, args.duration)
+
+
+def run(url: str, conc: int, secs: float) -> int:
+    """Every row on the city at ``url``, the tables and the goals; 1 if an HTTP row saw
+    errors (scale.py runs this on its own city)."""
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed (apt-get install wrk): a Python client would take the cores")
-
-    url = prepare(args.households)
-    conc, secs = args.concurrency, args.duration
     engine = make_engine(url, pool_size=2)
     with engine.connect() as conn:
         households = conn.execute(text("SELECT count(*) FROM household")).scalar_one()

@@ -25,7 +25,14 @@ are added by their own work):
   pool process's largest resident set (ru_maxrss), and the writer's. Goals: the
   LocalCluster no slower than the pool on one machine; under 4 GB per worker.
 
-Run: ``uv run python scripts/bench/scale.py [--households N] [--sections assign]``
+* ``lookup``: ``/lookup`` on 1 and 2 workers of ``gridgov serve`` against pgbench
+  running the same POINT_SQL, with each row's CPU a request (``lookup_workers.py``).
+  Goals: 2 workers at 1.8 times 1; HTTP at 0.7 of pgbench.
+* ``store``: gaps, an export of every layer and the store's reads at this size, in
+  seconds and seconds per million households (``scale_store.py``, which compares
+  several sizes with years of history). Goal: linear.
+
+Run: ``uv run python scripts/bench/scale.py [--households N] [--sections assign lookup store]``
 (default 10,000,000, the generator's upper bound; the city is built once into the
 gridgov_scale database and reused).
 """
@@ -40,11 +47,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import lookup_workers
 import pandas as pd
+import scale_store
 from benchkit import console, load_average, prepare
 from pool import pool_parts
 from rich.table import Table
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from geo_api.assign.distributed import cluster_parts
 from geo_api.assign.engine import IN_PROCESS, run_assignment, take_run_lock
@@ -222,7 +231,32 @@ def assign_table(
     console.print(goals)
 
 
-SECTIONS: dict[str, Callable[[str], None]] = {"assign": assign_section}
+def lookup_section(url: str) -> None:
+    """/lookup on 1 and 2 workers against pgbench, with CPU a request (lookup_workers.py)."""
+    lookup_workers.run(url, conc=8, secs=10.0)
+
+
+def store_section(url: str) -> None:
+    """Gaps, an export and the store's reads at this size, and seconds per million
+    households (scale_store.py; its own runs compare several sizes, with history)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        households = conn.execute(text("SELECT count(*) FROM household")).scalar_one()
+    measured = scale_store.measure(engine, households, years=0, repeat=1)
+    engine.dispose()
+    table = Table(title=f"The store at {households:,} households")
+    for column in ("measurement", "s", "s per million households"):
+        table.add_column(column, justify="left" if column == "measurement" else "right")
+    for name, seconds in measured.items():
+        table.add_row(name, f"{seconds:.3f}", f"{seconds / (households / 1e6):.3f}")
+    console.print(table)
+
+
+SECTIONS: dict[str, Callable[[str], None]] = {
+    "assign": assign_section,
+    "lookup": lookup_section,
+    "store": store_section,
+}
 
 
 def main() -> int:
