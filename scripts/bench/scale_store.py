@@ -74,7 +74,8 @@ FROM assignment a WHERE a.valid_to IS NULL
 """
 AUDIT_SQL = """
 INSERT INTO audit_log (at, key_name, role, action, records)
-SELECT CAST(:start AS timestamptz) + (now() - CAST(:start AS timestamptz)) * (g::float8 / :n), :mark,
+SELECT CAST(:start AS timestamptz)
+       + (now() - CAST(:start AS timestamptz)) * (g::float8 / :n), :mark,
        'officer', 'GET /households/' || g, 'household:' || g
 FROM generate_series(1, :n) g
 """
