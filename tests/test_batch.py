@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy import Engine, text
 
 from geo_api.assign.engine import IN_PROCESS, RunReport, run_assignment
 from geo_api.assign.manual import move_household
+from geo_api.batch.cluster import start_method
 from geo_api.db import migrate
 from geo_api.db.engine import make_engine
 from geo_api.demo.city import generate_city
@@ -204,6 +206,25 @@ def test_an_unreachable_scheduler_is_named(
     monkeypatch.setenv("GEO_API_DASK_CONNECT_TIMEOUT_S", "2")
     with batch_engine.connect() as conn, pytest.raises(BatchClusterError, match=r"127\.0\.0\.1:9"):
         run_assignment(conn)
+
+
+def test_workers_are_forked_only_from_a_process_of_one_thread() -> None:
+    """The CLI (one thread) forks its LocalCluster's workers; a process with other
+    threads (a server) spawns them, so that no child inherits a lock held elsewhere."""
+    forked = subprocess.run(
+        [sys.executable, "-c", "from geo_api.assign import engine; "
+         "from geo_api.batch.cluster import start_method; print(start_method())"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert forked.stdout.strip() == "fork"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert start_method() == "spawn"
+    finally:
+        stop.set()
+        other.join()
 
 
 def test_small_runs_do_not_load_dask(batch_url: str) -> None:

@@ -9,6 +9,7 @@ answers --help without loading it (tests/test_cli_startup.py).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -34,6 +35,12 @@ class Batch:
 def local_workers(settings: BatchSettings, workers: int | None = None) -> int:
     """Worker processes of a LocalCluster: as asked, else the setting, else one per core."""
     return workers or settings.workers or os.cpu_count() or 1
+
+
+def start_method() -> str:
+    """How a LocalCluster starts its workers from this process: fork from a process of
+    one thread, else spawn."""
+    return "fork" if threading.active_count() == 1 else "spawn"
 
 
 @contextmanager
@@ -67,7 +74,12 @@ def batch_client(workers: int | None = None) -> Iterator[Batch]:
         # restarts after a loss is forked too. The writer's connections are inherited
         # but never used (a worker opens its own: geo_api.batch.snapshot), and a
         # worker's process ends with os._exit (multiprocessing), closing none of them.
-        stack.enter_context(dask.config.set({"distributed.worker.multiprocessing-method": "fork"}))
+        # Only from a process of one thread (the CLI): a server's other threads may
+        # hold locks a forked child would wait on for ever, and its children would
+        # hold the server's client sockets open; there workers are spawned.
+        stack.enter_context(
+            dask.config.set({"distributed.worker.multiprocessing-method": start_method()})
+        )
         # One thread a worker: the solvers hold the GIL, so processes give the cores.
         # No dashboard: its port (8787) would clash between runs and users.
         cluster = stack.enter_context(

@@ -23,8 +23,10 @@ TICK = os.sysconf("SC_CLK_TCK")
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        with open(task / "children", encoding="ascii") as listed:  # noqa: PTH123
-            found += [int(c) for c in listed.read().split()]
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended meanwhile
     return found
 
 
@@ -35,11 +37,11 @@ def tree_cpu(pid: int) -> float:
         current = todo.pop()
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            todo += _children(current)
         except (FileNotFoundError, ProcessLookupError):
             continue  # ended meanwhile: its parent's cutime has it
         # utime, stime, cutime, cstime: fields 14 to 17 of stat(5), 12 to 15 here
         total += sum(int(f) for f in fields[11:15])
+        todo += _children(current)
     return total / TICK
 
 

@@ -233,7 +233,8 @@ def assign_table(
 
 def lookup_section(url: str) -> None:
     """/lookup on 1 and 2 workers against pgbench, with CPU a request (lookup_workers.py)."""
-    lookup_workers.run(url, conc=8, secs=10.0)
+    if lookup_workers.run(url, conc=8, secs=10.0):
+        console.print("[red]HTTP rows saw errors[/]")
 
 
 def store_section(url: str) -> None:
@@ -242,7 +243,7 @@ def store_section(url: str) -> None:
     engine = make_engine(url)
     with engine.connect() as conn:
         households = conn.execute(text("SELECT count(*) FROM household")).scalar_one()
-    measured = scale_store.measure(engine, households, years=0, repeat=1)
+    measured = scale_store.measure(engine, households, years=1, repeat=1)
     engine.dispose()
     table = Table(title=f"The store at {households:,} households")
     for column in ("measurement", "s", "s per million households"):

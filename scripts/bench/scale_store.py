@@ -169,7 +169,10 @@ def city(households: int, years: int) -> str:
         return url
     with engine.begin() as conn:
         for year in range(first, first + years):  # as `gridgov db up` would have made them
-            if partitioned(conn, "audit_log"):
+            made = conn.execute(
+                text("SELECT to_regclass(:p) IS NOT NULL"), {"p": f"audit_log_y{year}"}
+            ).scalar_one()
+            if partitioned(conn, "audit_log") and not made:
                 add_year(conn, "audit_log", year)
         conn.execute(text("DELETE FROM assignment WHERE changed_by = :m"), {"m": MARK})
         conn.execute(text("DELETE FROM audit_log WHERE key_name = :m"), {"m": MARK})
