@@ -22,6 +22,7 @@ from sqlalchemy import Engine, text
 
 from geo_api.assign.engine import IN_PROCESS, RunReport, run_assignment
 from geo_api.assign.manual import move_household
+from geo_api.batch import cluster as batch_cluster
 from geo_api.batch.cluster import start_method
 from geo_api.db import migrate
 from geo_api.db.engine import make_engine
@@ -152,6 +153,9 @@ def test_a_run_starts_its_own_local_cluster(
     in_process: tuple[RunReport, list[tuple[Any, ...]]],
 ) -> None:
     monkeypatch.delenv("GEO_API_DASK_SCHEDULER", raising=False)
+    # Forked, as from the CLI, whatever threads pytest's workers run (the spawned
+    # workers are the cluster fixture's): the writer writes its run after they end.
+    monkeypatch.setattr(batch_cluster, "start_method", lambda: "fork")
     report, rows = run(batch_engine, workers=2)
     assert report.solved_on == "LocalCluster of 2 workers"
     same(report, in_process[0])
