@@ -89,6 +89,10 @@ def test_a_year_without_a_partition_is_kept_then_moved_into_one(conn: Connection
     ).scalar_one()
     assert f"{old - 1}-12-31 16:00:00" in bounds or f"{old}-01-01 00:00:00+08" in bounds
     assert ensure_years(conn) == []  # this year and the next exist: nothing to make
+    # From a past year: the years between are made, the one that exists is not again.
+    made = ensure_years(conn, since=old - 1)
+    assert f"audit_log_y{old - 1}" in made and f"audit_log_y{old + 1}" in made
+    assert f"audit_log_y{old}" not in made and ensure_years(conn, since=old - 1) == []
 
 
 def test_the_migration_converts_a_store_that_holds_data(scratch_url: str, city: City) -> None:

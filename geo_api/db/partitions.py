@@ -61,17 +61,17 @@ def add_year(conn: Connection, table: str, year: int) -> int:
     return int(moved)
 
 
-def ensure_years(conn: Connection, ahead: int = 1) -> list[str]:
-    """Make the partitions of this year and the ``ahead`` next ones where missing,
-    for each partitioned table; the partitions made. A store before migration 0025
-    (plain tables) is left alone."""
+def ensure_years(conn: Connection, ahead: int = 1, since: int | None = None) -> list[str]:
+    """Make the partitions of this year (or from ``since``, a past year) and the
+    ``ahead`` next ones where missing, for each partitioned table; the partitions made.
+    A store before migration 0025 (plain tables) is left alone."""
     made: list[str] = []
     this_year = today().year
     for table in YEARLY:
         if not partitioned(conn, table):
             continue
         have = set(conn.execute(PARTITIONS_SQL, {"table": table}).scalars())
-        for year in range(this_year, this_year + ahead + 1):
+        for year in range(min(since or this_year, this_year), this_year + ahead + 1):
             if f"{table}_y{year}" not in have:
                 add_year(conn, table, year)
                 made.append(f"{table}_y{year}")

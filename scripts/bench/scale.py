@@ -245,12 +245,8 @@ def store_section(url: str) -> None:
         households = conn.execute(text("SELECT count(*) FROM household")).scalar_one()
     measured = scale_store.measure(engine, households, years=1, repeat=1)
     engine.dispose()
-    table = Table(title=f"The store at {households:,} households")
-    for column in ("measurement", "s", "s per million households"):
-        table.add_column(column, justify="left" if column == "measurement" else "right")
-    for name, seconds in measured.items():
-        table.add_row(name, f"{seconds:.3f}", f"{seconds / (households / 1e6):.3f}")
-    console.print(table)
+    rows = [scale_store.Row(households, name, seconds) for name, seconds in measured.items()]
+    scale_store.report(rows, {})
 
 
 SECTIONS: dict[str, Callable[[str], None]] = {

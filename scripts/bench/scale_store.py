@@ -59,7 +59,7 @@ from geo_api.auth.audit import audit_rows
 from geo_api.clock import today
 from geo_api.db import migrate
 from geo_api.db.engine import database_url, make_engine
-from geo_api.db.partitions import add_year, partitioned, year_bound
+from geo_api.db.partitions import ensure_years, year_bound
 from geo_api.export.layers import export_layers
 from geo_api.gaps.finder import find_gaps
 
@@ -168,12 +168,7 @@ def city(households: int, years: int) -> str:
         engine.dispose()
         return url
     with engine.begin() as conn:
-        for year in range(first, first + years):  # as `gridgov db up` would have made them
-            made = conn.execute(
-                text("SELECT to_regclass(:p) IS NOT NULL"), {"p": f"audit_log_y{year}"}
-            ).scalar_one()
-            if partitioned(conn, "audit_log") and not made:
-                add_year(conn, "audit_log", year)
+        ensure_years(conn, since=first)  # the history's years, as a store that ran then has
         conn.execute(text("DELETE FROM assignment WHERE changed_by = :m"), {"m": MARK})
         conn.execute(text("DELETE FROM audit_log WHERE key_name = :m"), {"m": MARK})
         # The check that a household exists is the same for every copied row.
@@ -295,6 +290,8 @@ def report(rows: list[Row], parts: dict[int, dict[str, tuple[float, float]]]) ->
         vs = f"{per_million / base:.2f}" if base else ""
         table.add_row(f"{r.households:,}", r.name, f"{r.seconds:.3f}", f"{per_million:.3f}", vs)
     console.print(table)
+    if not parts:
+        return
     split = Table(title="households by community: seconds (five largest communities; whole city)")
     for column in ("households", "table", "five communities", "per community, whole city"):
         split.add_column(column, justify="left" if column == "table" else "right")
