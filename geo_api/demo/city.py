@@ -3,7 +3,8 @@
 At the default 60,000 households it matches Houma's published figures (5
 streets, 30 communities, 277 compounds, about 1,364 building heads and 3,346
 unit heads, 1+5+30+N stations, 4,932 registered members) less the gaps it
-plants on purpose so that the gap finder has work.
+plants on purpose so that the gap finder has work. Past 1,000,000 households it
+is a province of several such cities (geo_api.demo.province).
 """
 
 from __future__ import annotations
@@ -100,8 +101,19 @@ def _skip(_: str) -> None:
 def generate_city(
     households: int = DEMO_HOUSEHOLDS, seed: int = DEMO_SEED, progress: Progress = _skip
 ) -> City:
-    """Generate a city of ``households`` households; the same seed gives the same city."""
+    """Generate a city of ``households`` households; the same seed gives the same city.
+    Past 1,000,000 households, a province of several such cities side by side
+    (geo_api.demo.province)."""
     check_households(households)
+    from geo_api.demo.province import CITY_MAX, generate_province
+
+    if households > CITY_MAX:
+        return generate_province(households, seed, one_city, progress)
+    return one_city(households, seed, progress)
+
+
+def one_city(households: int, seed: int, progress: Progress = _skip) -> City:
+    """One Houma-like city of ``households`` households."""
     rng = np.random.default_rng(seed)
     scale = households / DEMO_HOUSEHOLDS
     progress("boundary, streets and communities")
