@@ -20,7 +20,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Households = Annotated[int, typer.Option(help="households in the city (1,000 to 10,000,000)")]
+Households = Annotated[
+    int,
+    typer.Option(
+        help="households in the city (1,000 to 10,000,000; past 1,000,000, a province of "
+        "such cities side by side)"
+    ),
+]
 Seed = Annotated[int, typer.Option(help="random seed: the same seed gives the same city")]
 
 GENERATION_STEPS = 4
