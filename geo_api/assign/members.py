@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from geo_api.address import compound_key, match_address, parse_address
+from geo_api.address import ParsedAddress, compound_key, match_address, parse_address
 
 BY_HOUSEHOLD = """
 UPDATE member m SET community_id = cp.community_id, placed_by = 'household'
@@ -43,8 +43,9 @@ WHERE m.household_id IS NULL AND m.placed_by IS DISTINCT FROM 'address'
 ORDER BY m.id
 """
 COMPOUNDS = """
-SELECT cp.name AS compound, cp.community_id, cm.name AS community
+SELECT cp.name AS compound, cp.community_id, cm.name AS community, st.name AS street
 FROM compound cp JOIN community cm ON cm.id = cp.community_id
+JOIN street st ON st.id = cm.street_id
 """
 # A fuzzy match places a member only when it is this close and clearly the best.
 ACCEPT_SCORE = 0.85
@@ -117,22 +118,41 @@ def place_members(conn: Connection) -> MemberReport:
 
 @dataclass
 class Known:
-    """The store's compounds, indexed for matching addresses."""
+    """The store's compounds, indexed for matching addresses.
 
-    names: list[str]  # every compound name
-    by_community: dict[str, list[str]]  # community name -> its compound names
-    owners: dict[str, set[int]]  # compound name -> community ids
-    by_key: dict[str, set[int]]  # compound key (no 小区) -> community ids
+    Names repeat: a province's counties each have their 幸福小区 and their 路东街道.
+    An address is matched among the compounds of the street it names (its county
+    and street as the store names the street, 曲沃县路东街道, or the street alone),
+    and of the community it names there; only an address that names neither is
+    matched against every compound."""
+
+    names: list[str] = field(default_factory=list)  # compound name, one per compound
+    communities: list[int] = field(default_factory=list)  # each compound's community id
+    by_key: dict[str, list[int]] = field(default_factory=dict)  # key (no 小区) -> compounds
+    by_street: dict[str, set[int]] = field(default_factory=dict)  # street name -> compounds
+    by_community: dict[tuple[str | None, str], set[int]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: Connection) -> Known:
-        known = cls([], {}, {}, {})
-        for name, community_id, community in conn.execute(text(COMPOUNDS)):
+        known = cls()
+        for i, (name, community_id, community, street) in enumerate(conn.execute(text(COMPOUNDS))):
             known.names.append(name)
-            known.by_community.setdefault(community, []).append(name)
-            known.owners.setdefault(name, set()).add(int(community_id))
-            known.by_key.setdefault(compound_key(name), set()).add(int(community_id))
+            known.communities.append(int(community_id))
+            known.by_key.setdefault(compound_key(name), []).append(i)
+            known.by_street.setdefault(street, set()).add(i)
+            known.by_community.setdefault((street, community), set()).add(i)
+            known.by_community.setdefault((None, community), set()).add(i)
         return known
+
+    def pool(self, parsed: ParsedAddress) -> set[int] | None:
+        """The compounds an address may mean, of its street and community as far as it
+        names them; None: any compound."""
+        named = (f"{parsed.region or ''}{parsed.street or ''}", parsed.street)
+        street = next((s for s in named if s and s in self.by_street), None)
+        for scope in ((street, parsed.community), (None, parsed.community)):
+            if parsed.community and scope in self.by_community:  # a street it is not in:
+                return self.by_community[scope]  # the community is the finer of the two
+        return self.by_street[street] if street is not None else None
 
 
 def _by_address(address: str | None, known: Known) -> tuple[int | None, Unplaced]:
@@ -140,22 +160,21 @@ def _by_address(address: str | None, known: Known) -> tuple[int | None, Unplaced
     if not address or not address.strip():
         return None, Unplaced(0, address, "no point inside the city and no address")
     parsed = parse_address(address)
-    pool = known.names
-    if parsed.community in known.by_community:  # the address names its community
-        pool = known.by_community[parsed.community]
-    exact = known.by_key.get(parsed.compound_key or "", set())
-    if pool is known.names and len(exact) == 1:  # the usual case, fast
+    pool = known.pool(parsed)
+    exact = {
+        known.communities[i]
+        for i in known.by_key.get(parsed.compound_key or "", [])
+        if pool is None or i in pool
+    }
+    if len(exact) == 1:  # the usual case, fast
         return next(iter(exact)), Unplaced(0, address, "")
-    ranked = match_address(parsed, pool)
+    within = range(len(known.names)) if pool is None else pool
+    ranked = match_address(parsed, sorted({known.names[i] for i in within}))
     if not ranked:
         return None, Unplaced(0, address, "no known compound in the address")
     best, score = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    owners = known.owners[best] & (
-        {c for n in pool for c in known.owners[n]}
-        if pool is not known.names
-        else known.owners[best]
-    )
+    owners = {known.communities[i] for i in within if known.names[i] == best}
     if score >= ACCEPT_SCORE and score > runner_up and len(owners) == 1:
         return next(iter(owners)), Unplaced(0, address, "")
     why = (
