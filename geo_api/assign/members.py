@@ -9,7 +9,9 @@ unverified) and is reported with the closest candidates, never dropped.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, text
@@ -121,10 +123,12 @@ class Known:
     """The store's compounds, indexed for matching addresses.
 
     Names repeat: a province's counties each have their 幸福小区 and their 路东街道.
-    An address is matched among the compounds of the street it names (its county
-    and street as the store names the street, 曲沃县路东街道, or the street alone),
-    and of the community it names there; only an address that names neither is
-    matched against every compound."""
+    An address is matched first among the compounds of the street it names (its
+    county and street as the store names the street, 曲沃县路东街道, or the street
+    alone) and of the community it names there, then ever wider: the community
+    anywhere, the street, every compound. An exact name is looked for in each of
+    those before any fuzzy match, so a street written wrong does not hide the one
+    compound of that name elsewhere."""
 
     names: list[str] = field(default_factory=list)  # compound name, one per compound
     communities: list[int] = field(default_factory=list)  # each compound's community id
@@ -134,8 +138,13 @@ class Known:
 
     @classmethod
     def load(cls, conn: Connection) -> Known:
+        return cls.of(conn.execute(text(COMPOUNDS)))
+
+    @classmethod
+    def of(cls, rows: Iterable[Sequence[Any]]) -> Known:
+        """From (compound, community id, community, street) rows."""
         known = cls()
-        for i, (name, community_id, community, street) in enumerate(conn.execute(text(COMPOUNDS))):
+        for i, (name, community_id, community, street) in enumerate(rows):
             known.names.append(name)
             known.communities.append(int(community_id))
             known.by_key.setdefault(compound_key(name), []).append(i)
@@ -144,15 +153,25 @@ class Known:
             known.by_community.setdefault((None, community), set()).add(i)
         return known
 
-    def pool(self, parsed: ParsedAddress) -> set[int] | None:
-        """The compounds an address may mean, of its street and community as far as it
-        names them; None: any compound."""
-        named = (f"{parsed.region or ''}{parsed.street or ''}", parsed.street)
-        street = next((s for s in named if s and s in self.by_street), None)
-        for scope in ((street, parsed.community), (None, parsed.community)):
-            if parsed.community and scope in self.by_community:  # a street it is not in:
-                return self.by_community[scope]  # the community is the finer of the two
-        return self.by_street[street] if street is not None else None
+    def street(self, parsed: ParsedAddress) -> str | None:
+        """The stored street an address names: its region's end and its street
+        (临汾市曲沃县 + 路东街道 is 曲沃县路东街道), longest first, else the street."""
+        if not parsed.street:
+            return None
+        region = parsed.region or ""
+        named = [region[i:] + parsed.street for i in range(len(region) + 1)]
+        return next((s for s in named if s in self.by_street), None)
+
+    def pools(self, parsed: ParsedAddress) -> list[set[int] | None]:
+        """The compounds an address may mean, narrowest first; None: every compound."""
+        street = self.street(parsed)
+        scopes = dict.fromkeys([(street, parsed.community), (None, parsed.community)])
+        found: list[set[int] | None] = [
+            self.by_community[s] for s in scopes if parsed.community and s in self.by_community
+        ]
+        if street is not None:
+            found.append(self.by_street[street])
+        return [*found, None]
 
 
 def _by_address(address: str | None, known: Known) -> tuple[int | None, Unplaced]:
@@ -160,26 +179,27 @@ def _by_address(address: str | None, known: Known) -> tuple[int | None, Unplaced
     if not address or not address.strip():
         return None, Unplaced(0, address, "no point inside the city and no address")
     parsed = parse_address(address)
-    pool = known.pool(parsed)
-    exact = {
-        known.communities[i]
-        for i in known.by_key.get(parsed.compound_key or "", [])
-        if pool is None or i in pool
-    }
-    if len(exact) == 1:  # the usual case, fast
-        return next(iter(exact)), Unplaced(0, address, "")
-    within = range(len(known.names)) if pool is None else pool
-    ranked = match_address(parsed, sorted({known.names[i] for i in within}))
-    if not ranked:
-        return None, Unplaced(0, address, "no known compound in the address")
-    best, score = ranked[0]
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    owners = {known.communities[i] for i in within if known.names[i] == best}
-    if score >= ACCEPT_SCORE and score > runner_up and len(owners) == 1:
-        return next(iter(owners)), Unplaced(0, address, "")
-    why = (
-        f"compound {best} is in {len(owners)} communities; the address names none"
-        if len(owners) > 1
-        else "no compound matches closely enough"
-    )
-    return None, Unplaced(0, address, why, ranked)
+    pools = known.pools(parsed)
+    same_key = known.by_key.get(parsed.compound_key or "", [])
+    for pool in pools:  # the usual case, fast: the compound's very name
+        exact = {known.communities[i] for i in same_key if pool is None or i in pool}
+        if len(exact) == 1:
+            return next(iter(exact)), Unplaced(0, address, "")
+    problem = Unplaced(0, address, "no known compound in the address")
+    for pool in pools:
+        within = range(len(known.names)) if pool is None else pool
+        ranked = match_address(parsed, sorted({known.names[i] for i in within}))
+        if not ranked:
+            continue
+        best, score = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        owners = {known.communities[i] for i in within if known.names[i] == best}
+        if score >= ACCEPT_SCORE and score > runner_up and len(owners) == 1:
+            return next(iter(owners)), Unplaced(0, address, "")
+        why = (
+            f"compound {best} is in {len(owners)} communities; the address names none"
+            if len(owners) > 1
+            else "no compound matches closely enough"
+        )
+        problem = Unplaced(0, address, why, ranked)
+    return None, problem
