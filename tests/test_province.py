@@ -3,7 +3,11 @@ cities of 2,000, which the generator makes the same way as ten of 1,000,000)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -12,6 +16,7 @@ from sqlalchemy import text
 from geo_api.assign.engine import run_assignment
 from geo_api.db import migrate
 from geo_api.db.engine import make_engine
+from geo_api.demo.activities import Service
 from geo_api.demo.city import City, one_city
 from geo_api.demo.load import load_city
 from geo_api.demo.province import (
@@ -70,6 +75,39 @@ def test_ids_are_one_to_n_and_every_reference_resolves(province: City) -> None:
     calls = province.service.calls
     assert calls["activity_id"].isin(province.service.activities["id"]).all()
     assert calls["member_id"].isin(province.members["id"]).all()
+
+
+def test_every_reference_stays_in_its_own_city(province: City) -> None:
+    """Each city's rows are one block of ids per layer: a reference moved by the wrong
+    offset lands in another city's block."""
+    sizes = city_sizes(len(province.households), PER_CITY)
+    alone = [one_city(n, SEED + i) for i, n in enumerate(sizes)]
+    ends = {layer: np.cumsum([len(getattr(c, layer)) for c in alone]) for layer in REFERENCES}
+
+    def city(ids: pd.Series, layer: str) -> np.ndarray:
+        return np.searchsorted(ends[layer], ids.to_numpy(dtype=int), side="left")
+
+    for layer, refs in REFERENCES.items():
+        frame = getattr(province, layer)
+        assert len(frame) == ends[layer][-1], layer
+        for column, target in refs.items():
+            held = frame[frame[column].notna()]
+            assert (city(held["id"], layer) == city(held[column], target)).all(), (layer, column)
+    for key, ids in province.planted.items():
+        alone_ids = [i for c in alone for i in c.planted.get(key, [])]
+        assert len(ids) == len(alone_ids), key
+
+
+def test_a_city_with_no_activity_yet_joins_the_province() -> None:
+    """Early on 1 January no activity has begun: a city's service frames are empty."""
+
+    def january(households: int, seed: int, progress: Callable[[str], None]) -> City:
+        made = one_city(households, seed, progress)
+        return replace(made, service=Service(pd.DataFrame([]), pd.DataFrame([]), None))
+
+    joined = generate_province(2 * 1_000, SEED, january, lambda _: None, 1_000)
+    assert joined.service is not None and joined.service.activities.empty
+    assert list(joined.households["id"]) == list(range(1, 2_001))
 
 
 def test_every_row_stays_in_its_own_county(province: City) -> None:

@@ -160,18 +160,28 @@ def after(city: City, before: list[City]) -> City:
     planted = {key: [i + offsets[PLANTED[key]] for i in ids] for key, ids in city.planted.items()}
     service = city.service
     if service is not None:
-        acts = service.activities.copy()
         act_offset = sum(len(c.service.activities) for c in before if c.service is not None)
-        acts["id"] = acts["id"] + act_offset
-        acts["community_id"] = acts["community_id"] + offsets["communities"]
-        calls = service.calls.copy()
-        calls["activity_id"] = calls["activity_id"] + act_offset
-        calls["member_id"] = calls["member_id"] + offsets["members"]
+        # Early on 1 January no activity has begun: the frames have no columns at all.
+        acts = _moved_columns(
+            service.activities, {"id": act_offset, "community_id": offsets["communities"]}
+        )
+        calls = _moved_columns(
+            service.calls, {"activity_id": act_offset, "member_id": offsets["members"]}
+        )
         inactive = service.inactive_community
         service = activities.Service(
             acts, calls, None if inactive is None else inactive + offsets["communities"]
         )
     return replace(city, planted=planted, service=service, **changes)  # type: ignore[arg-type]
+
+
+def _moved_columns(frame: pd.DataFrame, offsets: dict[str, int]) -> pd.DataFrame:
+    """A copy of ``frame`` with each of those id columns moved (none, if it is empty)."""
+    moved = frame.copy()
+    if not moved.empty:
+        for column, offset in offsets.items():
+            moved[column] = _moved(moved[column], offset)
+    return moved
 
 
 def _moved(column: pd.Series, offset: int) -> pd.Series:
