@@ -45,7 +45,9 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 
 import lookup_workers
 import pandas as pd
@@ -269,7 +271,11 @@ def main() -> int:
     args = parser.parse_args()
     console.print(f"load average {load_average()}")
     started = time.perf_counter()
-    url = prepare(args.households, args.database)
+    # Built apart: the pool's processes and the Dask workers are forked from this one,
+    # and a child inherits its parent's peak memory (ru_maxrss) and maps its pages; a
+    # process that had just generated 10,000,000 households (9.8 GB) skewed both.
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as apart:
+        url = apart.submit(prepare, args.households, args.database).result()
     console.print(f"city ready in {time.perf_counter() - started:.0f} s")
     for name in args.sections:
         SECTIONS[name](url)
