@@ -164,11 +164,11 @@ class Known:
 
     def pools(self, parsed: ParsedAddress) -> list[set[int] | None]:
         """The compounds an address may mean, narrowest first; None: every compound."""
-        street = self.street(parsed)
-        scopes = dict.fromkeys([(street, parsed.community), (None, parsed.community)])
-        found: list[set[int] | None] = [
-            self.by_community[s] for s in scopes if parsed.community and s in self.by_community
-        ]
+        street, community = self.street(parsed), parsed.community
+        found: list[set[int] | None] = []
+        if community:  # in the street it names, else anywhere (the finer of the two)
+            scopes = dict.fromkeys([(street, community), (None, community)])
+            found += [self.by_community[s] for s in scopes if s in self.by_community]
         if street is not None:
             found.append(self.by_street[street])
         return [*found, None]

@@ -21,6 +21,7 @@ import shapely
 
 from geo_api.clock import CHINA
 from geo_api.demo import activities, housing, layout, people, roads, siting
+from geo_api.demo.province import CITY_MAX, generate_province
 from geo_api.errors import InvalidInputError
 
 DEMO_HOUSEHOLDS = 60_000
@@ -105,8 +106,6 @@ def generate_city(
     Past 1,000,000 households, a province of several such cities side by side
     (geo_api.demo.province)."""
     check_households(households)
-    from geo_api.demo.province import CITY_MAX, generate_province
-
     if households > CITY_MAX:
         return generate_province(households, seed, one_city, progress)
     return one_city(households, seed, progress)

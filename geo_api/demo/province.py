@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import fields, replace
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
 from geo_api.demo import activities, layout
-from geo_api.demo.city import City
 from geo_api.demo.names import CITY_CODE as HOUMA_CODE
+
+if TYPE_CHECKING:  # geo_api.demo.city makes a province past CITY_MAX: no import cycle
+    from geo_api.demo.city import City
 
 CITY_MAX = 1_000_000
 GAP_M = 5_000.0  # fields between two cities
@@ -84,7 +87,7 @@ PLANTED = {
 CODED = ("streets", "communities", "grids", "compounds")
 
 Progress = Callable[[str], None]
-MakeCity = Callable[[int, int, Progress], City]
+MakeCity = Callable[[int, int, Progress], "City"]
 
 
 def city_sizes(households: int, city_max: int = CITY_MAX) -> list[int]:
@@ -196,14 +199,13 @@ def merged(cities: list[City]) -> City:
     if len(cities) == 1:
         return cities[0]
     layers: dict[str, object] = {}
-    for f in fields(City):
-        if f.name in REFERENCES:
-            frames = [getattr(c, f.name) for c in cities]
-            joined = pd.concat(frames, ignore_index=True)
-            if isinstance(frames[0], gpd.GeoDataFrame):
-                first = frames[0]
-                joined = gpd.GeoDataFrame(joined, geometry=first.geometry.name, crs=first.crs)
-            layers[f.name] = joined
+    for layer in REFERENCES:
+        frames = [getattr(c, layer) for c in cities]
+        joined = pd.concat(frames, ignore_index=True)
+        if isinstance(frames[0], gpd.GeoDataFrame):
+            first = frames[0]
+            joined = gpd.GeoDataFrame(joined, geometry=first.geometry.name, crs=first.crs)
+        layers[layer] = joined
     planted: dict[str, list[int]] = {}
     for city in cities:
         for key, ids in city.planted.items():
@@ -217,4 +219,4 @@ def merged(cities: list[City]) -> City:
             pd.concat([s.calls for s in services], ignore_index=True),
             inactive,
         )
-    return City(**layers, planted=planted, service=service)  # type: ignore[arg-type]
+    return replace(cities[0], planted=planted, service=service, **layers)  # type: ignore[arg-type]
